@@ -1,0 +1,37 @@
+# peer-ce: `make run` serves the API on a bare machine; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lock openapi lint clean
+
+run: install ## set up, migrate, load shipped content and serve on PEER_CE_HOST:PEER_CE_PORT
+	@echo "peer-ce: serving on http://$${PEER_CE_HOST:-127.0.0.1}:$${PEER_CE_PORT:-8000} (docs at /docs)."
+	@echo "peer-ce: mint a development token with '$(BIN)/peer-ce token --role admin'."
+	$(BIN)/peer-ce serve
+
+test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peer-ce needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+lock: ## re-pin dependencies after editing pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.lock
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/prod.lock
+
+openapi: install ## regenerate openapi/openapi.json from the app
+	$(BIN)/peer-ce openapi
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

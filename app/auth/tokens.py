@@ -1,0 +1,176 @@
+"""JWT verification (PyJWT) against configured keys, and development tokens.
+
+Algorithms are pinned from configuration, never taken from the token header.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from pydantic import ValidationError
+
+from app.auth.principal import Principal
+from app.config import Settings
+from app.errors import Unauthorized
+
+log = logging.getLogger("peer_ce.auth")
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+
+
+def _thumbprint(public_key: Any) -> str:
+    """RFC 7638 JWK thumbprint: the key id of the development and PEM-configured keys."""
+    algorithm = ECAlgorithm if isinstance(public_key, ec.EllipticCurvePublicKey) else RSAAlgorithm
+    jwk = algorithm.to_jwk(public_key, as_dict=True)
+    members = {k: jwk[k] for k in sorted(jwk) if k in {"crv", "e", "kty", "n", "x", "y"}}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class StaticKey:
+    kid: str
+    public_key: Any
+
+
+class TokenVerifier:
+    """Verifies bearer tokens with the configured key source."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        self._static: StaticKey | None = None
+        if settings.jwt_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
+        elif settings.jwt_public_key_file:
+            key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
+            self._static = StaticKey(kid=_thumbprint(key), public_key=key)
+        else:
+            private = load_or_create_dev_key(settings.dev_key_path)
+            public = private.public_key()
+            self._static = StaticKey(kid=_thumbprint(public), public_key=public)
+
+    def _key_for(self, token: str) -> Any:
+        if self._jwks is not None:
+            try:
+                return self._jwks.get_signing_key_from_jwt(token).key
+            except jwt.PyJWKClientError as exc:
+                raise Unauthorized(f"Unknown signing key: {exc}") from exc
+        assert self._static is not None
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is not None and kid != self._static.kid:
+            raise Unauthorized("Unknown signing key id (kid).")
+        return self._static.public_key
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key = self._key_for(token)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self.settings.jwt_algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("The token is not valid yet.") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized("The token is for another audience.") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized("The token comes from an unknown issuer.") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise Unauthorized(f"The token lacks the required '{exc.claim}' claim.") from exc
+        except jwt.InvalidAlgorithmError as exc:
+            raise Unauthorized("The token's signing algorithm is not accepted.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("The token is malformed or its signature is invalid.") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        return Principal(
+            subject=str(claims["sub"]),
+            role=claims.get("role"),
+            states=frozenset(s.upper() for s in claims.get("states") or () if isinstance(s, str)),
+            provider_id=claims.get("provider_id"),
+            person_id=claims.get("person_id"),
+        )
+    except (ValidationError, TypeError) as exc:
+        raise Unauthorized("The token's role or scope claims are invalid.") from exc
+
+
+def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The development signing key: created once in DATA_DIR, never used in production."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    log.warning(
+        "DEVELOPMENT signing key created at %s: tokens signed with it are for local use only. "
+        "Set PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE in production.",
+        path,
+    )
+    return key
+
+
+def mint_dev_token(
+    settings: Settings,
+    *,
+    role: str,
+    subject: str | None = None,
+    states: list[str] | None = None,
+    provider_id: int | None = None,
+    person_id: int | None = None,
+    ttl_seconds: int = 3600,
+) -> str:
+    """Sign a token with the development key. Refuses when production keys are configured."""
+    if not settings.uses_dev_key:
+        raise RuntimeError(
+            "a production key is configured (PEER_CE_JWT_JWKS_URL / PEER_CE_JWT_PUBLIC_KEY_FILE); "
+            "development tokens are refused"
+        )
+    key = load_or_create_dev_key(settings.dev_key_path)
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject or f"dev-{role}-{uuid.uuid4().hex[:8]}",
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "role": role,
+    }
+    if states:
+        claims["states"] = [s.upper() for s in states]
+    if provider_id is not None:
+        claims["provider_id"] = provider_id
+    if person_id is not None:
+        claims["person_id"] = person_id
+    kid = _thumbprint(key.public_key())
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})

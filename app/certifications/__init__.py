@@ -1,0 +1,1 @@
+"""Certification records, board actions, compliance and public verification."""

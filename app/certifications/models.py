@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+
+class Certification(SQLModel, table=True):
+    """One person's certification under one credential.
+
+    The status columns cache the engine's last evaluation (for lists, filters and the
+    sweep); compliance answers always come from a fresh evaluation.
+    """
+
+    __tablename__ = "certification"
+    __table_args__ = (
+        UniqueConstraint("credential_code", "number"),
+        Index("ix_certification_state_status", "state", "status"),
+        Index("ix_certification_next_change_on", "next_change_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False, index=True))
+    credential_code: str = Field(max_length=32)
+    state: str = Field(max_length=2)
+    number: str = Field(max_length=64)
+    issued_on: date
+    status: str = Field(default="in_progress", max_length=16)
+    cycle_start: date | None = None
+    cycle_end: date | None = None
+    grace_ends_on: date | None = None
+    next_change_on: date | None = None
+    evaluated_on: date | None = None
+    dirty: bool = Field(default=True, index=True)
+    row_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class BoardAction(SQLModel, table=True):
+    """A dated board decision on a certification: suspend, revoke, inactivate or reinstate."""
+
+    __tablename__ = "board_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    certification_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
+    )
+    kind: str = Field(max_length=16)
+    effective_on: date
+    reason: str = Field(max_length=1000)
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlmodel import Session
+
+from app.audit import service as audit_service
+from app.auth import require_roles
+from app.auth.principal import Principal, Role
+from app.certifications import presenters, service, simulation
+from app.certifications.models import Certification
+from app.certifications.schemas import (
+    AuditEvent,
+    BoardActionCreate,
+    BoardActionPublic,
+    CertificationCreate,
+    CertificationPage,
+    CertificationPublic,
+    CertificationUpdate,
+    CompliancePublic,
+    CycleSummary,
+    HistoryPublic,
+    MyCertification,
+    MyCertifications,
+    Status,
+    Verification,
+)
+from app.certifications.simulation import SimulationRequest
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import Cursor
+from app.rules import service as rules_service
+
+router = APIRouter(prefix="/certifications", tags=["certifications"])
+Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
+Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
+READ_ERRORS = problem_responses(401, 403, 404, 422)
+
+
+def certification_in_scope(certification_id: int, session: SessionDep, principal: Reader) -> Certification:
+    return service.get_in_scope(session, principal=principal, certification_id=certification_id)
+
+
+CertificationInScope = Annotated[Certification, Depends(certification_in_scope)]
+
+
+def _public(session: Session, cert: Certification) -> CertificationPublic:
+    return presenters.certification(cert, service.people_of(session, [cert])[cert.person_id])
+
+
+@router.post("", response_model=CertificationPublic, status_code=201, operation_id="createCertification",
+             responses=problem_responses(400, 401, 403, 409, 422))
+def create_certification(data: CertificationCreate, request: Request, response: Response,
+                         session: SessionDep, principal: Registrar) -> CertificationPublic:
+    """Register a certification (admin, or the board of the credential's state)."""
+    cert = service.create(session, principal=principal, data=data, clock=request.app.state.clock)
+    response.headers["Location"] = f"/v1/certifications/{cert.id}"
+    response.headers["ETag"] = service.etag(cert)
+    return _public(session, cert)
+
+
+@router.get("", response_model=CertificationPage, operation_id="listCertifications",
+            responses=problem_responses(400, 401, 403, 422))
+def list_certifications(
+    session: SessionDep, principal: Reader,
+    credential_code: str | None = None,
+    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    status: Status | None = None,
+    due_before: Annotated[date | None, Query(description="Cycle ends before this date")] = None,
+    person_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Number, name or email contains")] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CertificationPage:
+    """Certifications the caller may see, filtered, oldest first, with a keyset cursor."""
+    page, next_cursor = service.list_page(
+        session, principal=principal, credential_code=credential_code, state=state, status=status,
+        due_before=due_before, person_id=person_id, q=q, cursor=cursor, limit=limit)
+    people = service.people_of(session, page)
+    return CertificationPage(items=[presenters.certification(c, people[c.person_id]) for c in page],
+                             next_cursor=next_cursor)
+
+
+@router.get("/{certification_id}", response_model=CertificationPublic, operation_id="getCertification",
+            responses=READ_ERRORS)
+def get_certification(cert: CertificationInScope, session: SessionDep, response: Response) -> CertificationPublic:
+    """One certification; its ETag guards later PATCHes."""
+    response.headers["ETag"] = service.etag(cert)
+    return _public(session, cert)
+
+
+@router.patch("/{certification_id}", response_model=CertificationPublic, operation_id="updateCertification",
+              responses=problem_responses(400, 401, 403, 404, 409, 412, 422))
+def update_certification(
+    cert: CertificationInScope, data: CertificationUpdate, request: Request, response: Response,
+    session: SessionDep, principal: Registrar,
+    if_match: Annotated[str | None, Header(description="The ETag you read; 412 if it changed")] = None,
+) -> CertificationPublic:
+    """Correct a certification's number or issue date (admin, its board)."""
+    cert = service.update(session, principal=principal, cert=cert, data=data, if_match=if_match,
+                          clock=request.app.state.clock)
+    response.headers["ETag"] = service.etag(cert)
+    return _public(session, cert)
+
+
+@router.post("/{certification_id}/actions", response_model=BoardActionPublic, status_code=201,
+             operation_id="createBoardAction", responses=problem_responses(400, 401, 403, 404, 422))
+def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request,
+                        session: SessionDep, principal: Registrar) -> BoardActionPublic:
+    """Suspend, revoke, inactivate or reinstate from a date; a reinstatement starts a new cycle chain."""
+    action = service.add_action(session, principal=principal, cert=cert, data=data,
+                                clock=request.app.state.clock)
+    return BoardActionPublic.model_validate(action)
+
+
+@router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
+            responses=problem_responses(401, 403, 404, 409, 422))
+def get_compliance(cert: CertificationInScope, request: Request, session: SessionDep,
+                   as_of: Annotated[date | None, Query(description="Default: today in the board's time zone")] = None,
+                   ) -> CompliancePublic:
+    """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
+    result, day = service.evaluate(session, cert=cert, clock=request.app.state.clock, as_of=as_of)
+    return presenters.compliance(cert, result, day)
+
+
+@router.post("/{certification_id}/compliance/simulate", response_model=CompliancePublic,
+             operation_id="simulateCompliance", responses=problem_responses(400, 401, 403, 404, 409, 422))
+def simulate_compliance(cert: CertificationInScope, body: SimulationRequest, request: Request,
+                        session: SessionDep) -> CompliancePublic:
+    """What-if: evaluate with hypothetical completions and/or a draft rule set; nothing is written."""
+    return simulation.simulate(session, cert=cert, request=body, clock=request.app.state.clock)
+
+
+
+
+@router.get("/{certification_id}/history", response_model=HistoryPublic, operation_id="getCertificationHistory",
+            responses=READ_ERRORS)
+def get_history(cert: CertificationInScope, request: Request, session: SessionDep) -> HistoryPublic:
+    """Cycles (derived), board actions and every recorded change of one certification."""
+    result, day = service.evaluate(session, cert=cert, clock=request.app.state.clock)
+    events = audit_service.entries_for(session, entity="certification", entity_id=cert.id)
+    return HistoryPublic(
+        certification_id=cert.id,  # type: ignore[arg-type]
+        as_of=day,
+        cycles=[CycleSummary.model_validate(c, from_attributes=True) for c in result.cycles],
+        board_actions=[BoardActionPublic.model_validate(a) for a in service.actions_of(session, cert)],
+        events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
+    )
+
+
+me_router = APIRouter(prefix="/me", tags=["me"])
+Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
+
+
+@me_router.get("/certifications", response_model=MyCertifications, operation_id="listMyCertifications",
+               responses=problem_responses(401, 403))
+def list_my_certifications(request: Request, session: SessionDep, principal: Peer) -> MyCertifications:
+    """The calling peer's certifications, each with its compliance as of today."""
+    certs, _ = service.list_page(session, principal=principal, limit=200)
+    people = service.people_of(session, certs)
+    items = []
+    for cert in certs:
+        result, day = service.evaluate(session, cert=cert, clock=request.app.state.clock)
+        items.append(MyCertification(certification=presenters.certification(cert, people[cert.person_id]),
+                                     compliance=presenters.compliance(cert, result, day)))
+    return MyCertifications(items=items)
+
+
+verify_router = APIRouter(prefix="/verify", tags=["verify"])
+
+
+@verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
+                   responses=problem_responses(404, 422, 429))
+def verify_certification(credential_code: str, number: str, request: Request, session: SessionDep) -> Verification:
+    """Public check that a certification number is real: name, credential, status, cycle end."""
+    request.app.state.verify_limiter.check(request)
+    cert = service.find_by_number(session, credential_code=credential_code, number=number)
+    result, _ = service.evaluate(session, cert=cert, clock=request.app.state.clock)
+    person = service.people_of(session, [cert])[cert.person_id]
+    rules = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))
+    return Verification(
+        name=f"{person.given_name} {person.family_name}", credential_code=cert.credential_code,
+        credential_name=rules[-1].rules.name, state=cert.state, number=cert.number,
+        status=result.status, current_cycle_end=result.cycle_end,
+    )

@@ -1,0 +1,248 @@
+"""Certification records: register, find, correct, act on, and evaluate them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.principal import Principal, Role
+from app.certifications import evaluation
+from app.certifications.models import BoardAction, Certification
+from app.certifications.schemas import BoardActionCreate, CertificationCreate, CertificationUpdate
+from app.clock import Clock
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
+from app.pagination import decode_cursor, encode_cursor
+from app.people.models import Person
+from app.rules import engine
+from app.rules import service as rules_service
+
+
+class CertificationNotFound(NotFound):
+    pass
+
+
+class DuplicateCertificateNumber(Conflict):
+    pass
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool] | None:
+    """WHERE clause for the certifications a caller may see (None = all)."""
+    if principal.is_admin:
+        return None
+    if principal.role is Role.board:
+        return col(Certification.state).in_(sorted(principal.states))
+    if principal.role is Role.peer:
+        return Certification.person_id == principal.person_id
+    return false()
+
+
+def get_in_scope(session: Session, *, principal: Principal, certification_id: int) -> Certification:
+    """The certification if the caller may see it; otherwise 404, exactly as if it did not exist."""
+    query = select(Certification).where(Certification.id == certification_id)
+    clause = visible_to(principal)
+    if clause is not None:
+        query = query.where(clause)
+    cert = session.exec(query).first()
+    if cert is None:
+        raise CertificationNotFound(f"Certification {certification_id} was not found.")
+    return cert
+
+
+def etag(cert: Certification) -> str:
+    return f'"{cert.id}-{cert.row_version}"'
+
+
+def check_if_match(cert: Certification, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" not in candidates and etag(cert) not in candidates:
+        raise PreconditionFailed(
+            f"Certification {cert.id} changed since you read it (current ETag {etag(cert)}); "
+            "read it again and retry."
+        )
+
+
+def _credential_state(session: Session, code: str, field: str = "credential_code") -> str:
+    versions = rules_service.versions_of(session, code)
+    if not versions:
+        raise Unprocessable(
+            f"Unknown credential {code}.",
+            errors=[{"loc": ["body", field], "field": f"body.{field}",
+                     "message": f"no credential {code}; see GET /v1/credentials", "type": "value_error"}],
+        )
+    return versions[0].state
+
+
+def create(session: Session, *, principal: Principal, data: CertificationCreate, clock: Clock) -> Certification:
+    """Register a certification (admin, or the board of the credential's state)."""
+    code = data.credential_code.upper()
+    state = _credential_state(session, code)
+    if not principal.sees_state(state):
+        raise Forbidden(f"Only an admin or the {state} board may register {code} certifications.")
+    if session.get(Person, data.person_id) is None:
+        raise Unprocessable(
+            f"Person {data.person_id} does not exist.",
+            errors=[{"loc": ["body", "person_id"], "field": "body.person_id",
+                     "message": "unknown person", "type": "value_error"}],
+        )
+    _ensure_number_free(session, code, data.number)
+    cert = Certification(person_id=data.person_id, credential_code=code, state=state,
+                         number=data.number, issued_on=data.issued_on)
+    try:
+        with session.begin_nested():
+            session.add(cert)
+    except IntegrityError as exc:
+        raise DuplicateCertificateNumber(f"{code} number {data.number} is already registered.") from exc
+    refresh_status(session, [cert], clock=clock)
+    audit.record(session, actor=principal.actor, action="create", entity="certification",
+                 entity_id=cert.id, state=state,
+                 changes={"person_id": [None, cert.person_id], "credential_code": [None, code],
+                          "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)]})
+    return cert
+
+
+def _ensure_number_free(session: Session, code: str, number: str, except_id: int | None = None) -> None:
+    other = session.exec(
+        select(Certification.id).where(Certification.credential_code == code, Certification.number == number)
+    ).first()
+    if other is not None and other != except_id:
+        raise DuplicateCertificateNumber(f"{code} number {number} is already registered.")
+
+
+def update(session: Session, *, principal: Principal, cert: Certification, data: CertificationUpdate,
+           if_match: str | None, clock: Clock) -> Certification:
+    _require_board_write(principal, cert)
+    check_if_match(cert, if_match)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "number" in changes:
+        _ensure_number_free(session, cert.credential_code, changes["number"], except_id=cert.id)
+    before = cert.model_dump()
+    for field, value in changes.items():
+        setattr(cert, field, value)
+    if changes:
+        cert.row_version += 1
+        cert.updated_at = utcnow()
+        session.add(cert)
+        refresh_status(session, [cert], clock=clock)
+        audit.record(session, actor=principal.actor, action="update", entity="certification",
+                     entity_id=cert.id, state=cert.state, changes=audit.diff(before, cert.model_dump()))
+    return cert
+
+
+def _require_board_write(principal: Principal, cert: Certification) -> None:
+    if not principal.sees_state(cert.state):
+        raise Forbidden("Only an admin or the certification's board may change it.")
+
+
+def add_action(session: Session, *, principal: Principal, cert: Certification, data: BoardActionCreate,
+               clock: Clock) -> BoardAction:
+    """Record a dated board action; compliance reports its effect from its date on."""
+    _require_board_write(principal, cert)
+    action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
+                         reason=data.reason, actor=principal.actor)
+    session.add(action)
+    cert.row_version += 1
+    cert.updated_at = utcnow()
+    session.add(cert)
+    session.flush()
+    refresh_status(session, [cert], clock=clock)
+    audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
+                 entity_id=cert.id, state=cert.state,
+                 changes={"effective_on": str(data.effective_on), "reason": data.reason})
+    return action
+
+
+def actions_of(session: Session, cert: Certification) -> list[BoardAction]:
+    return list(session.exec(
+        select(BoardAction).where(BoardAction.certification_id == cert.id)
+        .order_by(col(BoardAction.effective_on), col(BoardAction.id))
+    ))
+
+
+def list_page(
+    session: Session, *, principal: Principal, credential_code: str | None = None,
+    state: str | None = None, status: str | None = None, due_before: date | None = None,
+    person_id: int | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
+) -> tuple[list[Certification], str | None]:
+    """One keyset page of the certifications the caller may see, oldest id first."""
+    query = select(Certification).order_by(col(Certification.id)).limit(limit + 1)
+    clause = visible_to(principal)
+    if clause is not None:
+        query = query.where(clause)
+    if credential_code:
+        query = query.where(Certification.credential_code == credential_code.upper())
+    if state:
+        query = query.where(Certification.state == state.upper())
+    if status:
+        query = query.where(Certification.status == status)
+    if due_before:
+        query = query.where(col(Certification.cycle_end) < due_before)
+    if person_id:
+        query = query.where(Certification.person_id == person_id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.join(Person, col(Person.id) == col(Certification.person_id)).where(or_(
+            col(Certification.number).ilike(like), col(Person.family_name).ilike(like),
+            col(Person.given_name).ilike(like), col(Person.email).ilike(like),
+        ))
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        query = query.where(col(Certification.id) > int(last_id))
+    rows = list(session.exec(query))
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+
+
+def people_of(session: Session, certs: Sequence[Certification]) -> dict[int, Person]:
+    ids = sorted({c.person_id for c in certs})
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
+
+
+def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date | None = None,
+             extra: Sequence[engine.Completion] = (),
+             versions: Sequence[engine.RuleVersion] | None = None) -> tuple[engine.Evaluation, date]:
+    """The engine's answer for one certification as of a date (default: the board's today)."""
+    inputs = evaluation.gather(session, [cert])[cert.id]  # type: ignore[index]
+    day = as_of or evaluation.today_for(clock, inputs)
+    try:
+        return evaluation.evaluate(inputs, as_of=day, extra=extra, versions=versions), day
+    except engine.MissingFact as exc:
+        raise Conflict(
+            f"{cert.credential_code} cycles end on the holder's birthday; record the person's "
+            "birth_month and birth_day first."
+        ) from exc
+
+
+def refresh_status(session: Session, certs: Sequence[Certification], *, clock: Clock) -> None:
+    """Re-evaluate as of the board's today and store the status columns lists and the sweep use."""
+    session.flush()
+    inputs = evaluation.gather(session, certs)
+    for cert in certs:
+        item = inputs[cert.id]  # type: ignore[index]
+        today = evaluation.today_for(clock, item)
+        try:
+            result = evaluation.evaluate(item, as_of=today)
+        except engine.MissingFact:
+            cert.dirty = True
+            continue
+        cert.status = result.status
+        cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
+        cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
+        cert.evaluated_on, cert.dirty = today, False
+        session.add(cert)
+    session.flush()
+
+
+def find_by_number(session: Session, *, credential_code: str, number: str) -> Certification:
+    cert = session.exec(select(Certification).where(
+        Certification.credential_code == credential_code.upper(), Certification.number == number)).first()
+    if cert is None:
+        raise CertificationNotFound(f"No {credential_code.upper()} certification has number {number}.")
+    return cert

@@ -1,0 +1,128 @@
+"""The peer-ce command: serve, migrate, load-content, token, openapi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="peer-ce",
+    help="Continuing-education tracking for certified peer support specialists.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: PEER_CE_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: PEER_CE_PORT or 8000")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Migrate, load shipped content and serve the API."""
+    import uvicorn
+
+    from app.config import get_settings
+    from app.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to the latest migration."""
+    from app.config import get_settings
+    from app.db import make_engine
+    from app.logs import configure_logging
+    from app.migrate import upgrade_to_head
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    upgrade_to_head(make_engine(settings))
+    typer.echo(f"migrated {_redacted(settings.resolved_database_url)} to head")
+
+
+@app.command("load-content")
+def load_content() -> None:
+    """Load shipped rule sets (and catalog content) idempotently; changes become new versions."""
+    from app.config import get_settings
+    from app.content import load_shipped_content
+    from app.db import make_engine, make_session_factory
+    from app.migrate import upgrade_to_head
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    upgrade_to_head(engine)
+    summary = load_shipped_content(make_session_factory(engine), settings.content_dir)
+    for key, value in summary.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="admin | board | provider | peer")],
+    state: Annotated[list[str] | None, typer.Option(help="A board's state (repeatable)")] = None,
+    provider_id: Annotated[int | None, typer.Option(help="A provider token's provider")] = None,
+    person_id: Annotated[int | None, typer.Option(help="A peer token's person")] = None,
+    subject: Annotated[str | None, typer.Option(help="The token's sub claim")] = None,
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 3600,
+) -> None:
+    """Print a development token signed with the local development key (never in production)."""
+    from pydantic import ValidationError
+
+    from app.auth.principal import Principal
+    from app.auth.tokens import mint_dev_token
+    from app.config import get_settings
+
+    settings = get_settings()
+    try:
+        Principal(subject=subject or "dev", role=role, states=frozenset(state or ()),
+                  provider_id=provider_id, person_id=person_id)
+    except ValidationError as exc:
+        typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        signed = mint_dev_token(settings, role=role, subject=subject, states=state,
+                                provider_id=provider_id, person_id=person_id, ttl_seconds=ttl)
+    except RuntimeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(signed)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the spec")] = Path("openapi/openapi.json"),
+) -> None:
+    """Write the OpenAPI spec (sorted, stable) for front-end teams."""
+    from app.openapi import spec_json
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(spec_json())
+    typer.echo(f"wrote {output}")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

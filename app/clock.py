@@ -1,0 +1,25 @@
+"""The injectable clock: every decision about "today" goes through it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+
+class Clock:
+    """Wall-clock time; tests and simulations replace it with a FixedClock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self, timezone: str) -> date:
+        """The calendar date in a board's time zone."""
+        return self.now().astimezone(ZoneInfo(timezone)).date()
+
+
+class FixedClock(Clock):
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        return self.instant

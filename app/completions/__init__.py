@@ -1,0 +1,1 @@
+"""Completion tracking: rosters, self-reports, transcripts and certificates."""

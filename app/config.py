@@ -1,0 +1,81 @@
+"""One typed configuration object, read from PEER_CE_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PEER_CE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is the SQLite file in DATA_DIR. "
+        "Use postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+
+    jwt_issuer: str = "peer-ce"
+    jwt_audience: str = "peer-ce-api"
+    jwt_algorithms: list[str] = ["ES256"]
+    jwt_jwks_url: str | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_leeway_seconds: int = 30
+
+    scheduler_enabled: bool = True
+    sweep_cron: str = "15 2 * * *"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str | None = None
+
+    max_body_bytes: int = 20 * 1024 * 1024
+    content_dir: Path = Path(__file__).resolve().parent.parent / "content"
+    load_content_on_start: bool = True
+    migrate_on_start: bool = True
+    log_level: str = "INFO"
+    verify_rate_per_minute: int = 60
+
+    @model_validator(mode="after")
+    def _production_needs_real_keys(self) -> Settings:
+        if self.environment == "production" and not (self.jwt_jwks_url or self.jwt_public_key_file):
+            raise ValueError(
+                "PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE is required in production; "
+                "the development signing key is never used there"
+            )
+        if self.jwt_jwks_url and self.jwt_public_key_file:
+            raise ValueError("set either PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE, not both")
+        if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
+            raise ValueError("only asymmetric JWT algorithms are accepted (ES256, RS256, EdDSA, ...)")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'peer-ce.sqlite3').resolve()}"
+
+    @property
+    def uses_dev_key(self) -> bool:
+        return not (self.jwt_jwks_url or self.jwt_public_key_file)
+
+    @property
+    def dev_key_path(self) -> Path:
+        return self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

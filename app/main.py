@@ -1,0 +1,89 @@
+"""The application factory: settings, database, auth, error handling and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from app import __version__
+from app.api import api_router
+from app.auth.tokens import TokenVerifier
+from app.clock import Clock
+from app.config import Settings, get_settings
+from app.db import make_engine, make_session_factory
+from app.errors import install_error_handlers
+from app.health.router import router as health_router
+from app.logs import RequestContextMiddleware
+from app.ratelimit import RateLimiter
+
+log = logging.getLogger("peer_ce")
+
+OPENAPI_TAGS = [
+    {"name": "credentials", "description": "State CE rule sets, versioned, as data."},
+    {"name": "people", "description": "Peer specialists (minimal personal data)."},
+    {"name": "certifications", "description": "Certification records, board actions and compliance."},
+    {"name": "me", "description": "The calling peer's own view."},
+    {"name": "verify", "description": "Public verification of a certification number."},
+    {"name": "audit", "description": "Who changed what, when."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def startup_tasks(app: FastAPI) -> None:
+    """Migrate, load shipped content: what a fresh machine needs before serving."""
+    from app.content import load_shipped_content
+    from app.migrate import upgrade_to_head
+
+    settings: Settings = app.state.settings
+    if settings.migrate_on_start:
+        upgrade_to_head(app.state.engine)
+    if settings.load_content_on_start:
+        load_shipped_content(app.state.session_factory, settings.content_dir)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if settings.uses_dev_key:
+        log.warning(
+            "using the DEVELOPMENT signing key in %s; configure PEER_CE_JWT_JWKS_URL or "
+            "PEER_CE_JWT_PUBLIC_KEY_FILE for real identity providers",
+            settings.dev_key_path,
+        )
+    await run_in_threadpool(startup_tasks, app)
+    yield
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the peer-ce ASGI app. Tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings)
+    app = FastAPI(
+        title="peer-ce",
+        version=__version__,
+        summary="Continuing-education tracking for certified peer support specialists.",
+        description=(
+            "Certification records, state CE rules as data, booster course catalogs, completion "
+            "tracking and compliance flags. Errors are RFC 9457 `application/problem+json`."
+        ),
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.clock = Clock()
+    app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,1 @@
+"""People: the peer specialists whose certifications peer-ce tracks (minimal personal data)."""

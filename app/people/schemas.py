@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+_NAME = {"min_length": 1, "max_length": 100}
+
+
+class PersonBase(BaseModel):
+    given_name: str = Field(**_NAME, examples=["Jordan"])
+    family_name: str = Field(**_NAME, examples=["Rivera"])
+    email: EmailStr = Field(examples=["jordan.rivera@example.org"])
+    external_ref: str | None = Field(default=None, max_length=100, description="The board's own id")
+    birth_month: int | None = Field(
+        default=None, ge=1, le=12,
+        description="Only for credentials whose cycles end on the holder's birthday (WA).",
+    )
+    birth_day: int | None = Field(default=None, ge=1, le=31)
+
+    @field_validator("given_name", "family_name", "external_ref")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class PersonCreate(PersonBase):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"given_name": "Jordan", "family_name": "Rivera",
+                                         "email": "jordan.rivera@example.org"}]},
+    )
+
+    @model_validator(mode="after")
+    def _birthday_pair(self) -> PersonCreate:
+        if (self.birth_month is None) != (self.birth_day is None):
+            raise ValueError("birth_month and birth_day go together")
+        return self
+
+
+class PersonUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = Field(default=None, **_NAME)
+    family_name: str | None = Field(default=None, **_NAME)
+    email: EmailStr | None = None
+    external_ref: str | None = Field(default=None, max_length=100)
+    birth_month: int | None = Field(default=None, ge=1, le=12)
+    birth_day: int | None = Field(default=None, ge=1, le=31)
+
+    _strip = field_validator("given_name", "family_name", "external_ref")(PersonBase._strip.__func__)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return value.lower() if value else value
+
+
+class PersonPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    given_name: str
+    family_name: str
+    email: str
+    external_ref: str | None
+    birth_month: int | None
+    birth_day: int | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from app.auth import AdminOrBoardDep
+from app.db import SessionDep
+from app.errors import Forbidden, Unprocessable, problem_responses
+from app.rules import service
+from app.rules.models import RuleSetVersion
+from app.rules.schema import RuleSet
+from app.rules.schemas import CredentialList, CredentialPublic, RuleSetVersionPublic, VersionSummary
+
+public_router = APIRouter(prefix="/credentials", tags=["credentials"])
+router = APIRouter(prefix="/credentials", tags=["credentials"])
+
+CredentialCode = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9-]{1,31}$", examples=["NC-CPSS"])]
+
+
+def _present(request: Request, versions: list[RuleSetVersion]) -> CredentialPublic:
+    latest_rules = RuleSet.model_validate(versions[-1].document)
+    today = request.app.state.clock.today(latest_rules.timezone)
+    current = service.in_effect(versions, today)
+    rules = RuleSet.model_validate(current.document)
+    return CredentialPublic(
+        code=current.code,
+        state=current.state,
+        name=rules.name,
+        body=rules.body,
+        current=RuleSetVersionPublic(
+            version=current.version,
+            effective_from=current.effective_from,
+            origin=current.origin,  # type: ignore[arg-type]
+            published_at=current.published_at,
+            rules=rules,
+        ),
+        versions=[
+            VersionSummary(
+                version=v.version,
+                effective_from=v.effective_from,
+                origin=v.origin,  # type: ignore[arg-type]
+                published_at=v.published_at,
+            )
+            for v in versions
+        ],
+    )
+
+
+@public_router.get(
+    "", response_model=CredentialList, operation_id="listCredentials",
+    responses=problem_responses(422),
+)
+def list_credentials(
+    request: Request,
+    session: SessionDep,
+    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Two-letter state")] = None,
+) -> CredentialList:
+    """Every credential's rule set in effect today, with its version history."""
+    grouped = service.all_versions(session, state=state)
+    return CredentialList(items=[_present(request, versions) for versions in grouped.values()])
+
+
+@public_router.get(
+    "/{code}", response_model=CredentialPublic, operation_id="getCredential",
+    responses=problem_responses(404, 422),
+)
+def get_credential(request: Request, session: SessionDep, code: CredentialCode) -> CredentialPublic:
+    """One credential's rule set in effect today, with its version history."""
+    return _present(request, service.get_versions(session, code))
+
+
+@public_router.get(
+    "/{code}/versions/{version}", response_model=RuleSetVersionPublic,
+    operation_id="getCredentialVersion", responses=problem_responses(404, 422),
+)
+def get_credential_version(session: SessionDep, code: CredentialCode, version: int) -> RuleSetVersionPublic:
+    """One stored version of a rule set, exactly as it was published."""
+    for row in service.get_versions(session, code):
+        if row.version == version:
+            return RuleSetVersionPublic(
+                version=row.version, effective_from=row.effective_from,
+                origin=row.origin, published_at=row.published_at,  # type: ignore[arg-type]
+                rules=RuleSet.model_validate(row.document),
+            )
+    raise service.CredentialNotFound(f"Credential {code} has no version {version}.")
+
+
+@router.put(
+    "/{code}",
+    response_model=CredentialPublic,
+    operation_id="publishCredential",
+    responses={201: {"model": CredentialPublic, "description": "First version of a new credential"},
+               **problem_responses(401, 403, 409, 422)},
+)
+def publish_credential(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: AdminOrBoardDep,
+    code: CredentialCode,
+    rule_set: RuleSet,
+) -> CredentialPublic:
+    """Publish a new version of a credential's rule set (admin, or the board of its state).
+
+    Publishing a document identical to the latest version changes nothing.
+    """
+    if rule_set.code != code.upper():
+        raise Unprocessable(
+            "The rule set's code must match the path.",
+            errors=[{"loc": ["body", "code"], "field": "body.code",
+                     "message": f"expected {code.upper()}", "type": "value_error"}],
+        )
+    existing = service.versions_of(session, rule_set.code)
+    for state in {rule_set.state, *(v.state for v in existing[:1])}:
+        if not principal.sees_state(state):
+            raise Forbidden(f"Only an admin or the {state} board may publish this credential.")
+    _, created = service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api")
+    if created and not existing:
+        response.status_code = 201
+    return _present(request, service.versions_of(session, rule_set.code))
+

@@ -1,0 +1,140 @@
+"""Publishing, reading and selecting rule-set versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.errors import Conflict, NotFound
+from app.rules.engine import RuleVersion
+from app.rules.models import RuleSetVersion
+from app.rules.schema import RuleSet
+
+
+class CredentialNotFound(NotFound):
+    pass
+
+
+def content_hash(rule_set: RuleSet) -> str:
+    canonical = json.dumps(rule_set.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def versions_of(session: Session, code: str) -> list[RuleSetVersion]:
+    """Every version of a credential, oldest first."""
+    return list(
+        session.exec(
+            select(RuleSetVersion)
+            .where(RuleSetVersion.code == code)
+            .order_by(col(RuleSetVersion.version))
+        )
+    )
+
+
+def all_versions(session: Session, *, state: str | None = None) -> dict[str, list[RuleSetVersion]]:
+    query = select(RuleSetVersion).order_by(col(RuleSetVersion.code), col(RuleSetVersion.version))
+    if state:
+        query = query.where(RuleSetVersion.state == state.upper())
+    grouped: dict[str, list[RuleSetVersion]] = {}
+    for row in session.exec(query):
+        grouped.setdefault(row.code, []).append(row)
+    return grouped
+
+
+def in_effect(versions: Sequence[RuleSetVersion], on: date) -> RuleSetVersion:
+    """The version in effect on a date: latest effective_from on or before it (ties: newest)."""
+    started = [v for v in versions if v.effective_from <= on]
+    if not started:
+        return min(versions, key=lambda v: (v.effective_from, v.version))
+    return max(started, key=lambda v: (v.effective_from, v.version))
+
+
+def publish(
+    session: Session,
+    *,
+    rule_set: RuleSet,
+    actor: str,
+    origin: Literal["content", "api"],
+) -> tuple[RuleSetVersion, bool]:
+    """Store a rule set as the credential's next version; returns (version, created).
+
+    Publishing the same document again is a no-op: through the API when it equals the
+    latest version, from shipped content when any shipped version already has it (so an
+    unchanged file never overrides a version a board published later).
+    """
+    existing = versions_of(session, rule_set.code)
+    if existing and existing[0].state != rule_set.state:
+        raise Conflict(
+            f"Credential {rule_set.code} belongs to {existing[0].state}; "
+            f"it cannot move to {rule_set.state}."
+        )
+    digest = content_hash(rule_set)
+    same = [v for v in existing if v.content_hash == digest]
+    if origin == "content":
+        same = [v for v in same if v.origin == "content"]
+    elif existing and existing[-1].content_hash != digest:
+        same = []
+    if same:
+        return same[-1], False
+    row = RuleSetVersion(
+        code=rule_set.code,
+        version=(existing[-1].version + 1) if existing else 1,
+        state=rule_set.state,
+        effective_from=rule_set.effective_from,
+        document=rule_set.model_dump(mode="json"),
+        content_hash=digest,
+        origin=origin,
+        published_by=actor,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"Another version of {rule_set.code} was published at the same time; retry."
+        ) from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="publish",
+        entity="credential",
+        entity_id=rule_set.code,
+        state=rule_set.state,
+        changes={"version": row.version, "effective_from": str(row.effective_from),
+                 "origin": origin, "content_hash": digest},
+    )
+    return row, True
+
+
+def get_versions(session: Session, code: str) -> list[RuleSetVersion]:
+    versions = versions_of(session, code.upper())
+    if not versions:
+        raise CredentialNotFound(f"Credential {code} was not found.")
+    return versions
+
+
+_parsed: dict[tuple[str, int, str], RuleVersion] = {}
+
+
+def engine_versions(versions: Sequence[RuleSetVersion]) -> list[RuleVersion]:
+    """Rule versions as the engine takes them; parsed once per stored version (they never change)."""
+    out = []
+    for row in versions:
+        key = (row.code, row.version, row.content_hash)
+        parsed = _parsed.get(key)
+        if parsed is None:
+            parsed = RuleVersion(
+                version=row.version,
+                effective_from=row.effective_from,
+                rules=RuleSet.model_validate(row.document),
+            )
+            _parsed[key] = parsed
+        out.append(parsed)
+    return out

@@ -1,0 +1,20 @@
+"""Shared API field types."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer
+
+# Hours are exact decimals inside; JSON numbers on the wire (2 decimal places at most).
+HoursOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
+    Field(examples=[12.5]),
+]
+HoursIn = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=7, decimal_places=2, examples=[1.5]),
+    PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
+]

@@ -1,0 +1,191 @@
+"""Bearer-token verification: every way a token can be wrong is a 401; wrong scope is a 403."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from app.auth.tokens import load_or_create_dev_key, mint_dev_token
+
+PROTECTED = "/v1/audit"
+
+
+def _claims(settings, **overrides):
+    now = int(time.time())
+    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "tester",
+              "iat": now, "exp": now + 600, "role": "admin"}
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _sign(settings, claims, **headers):
+    key = load_or_create_dev_key(settings.dev_key_path)
+    return jwt.encode(claims, key, algorithm="ES256", headers=headers or None)
+
+
+def _assert_401(response, detail_part):
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    body = response.json()
+    assert body["status"] == 401 and body["title"] == "Unauthorized"
+    assert detail_part.lower() in body["detail"].lower()
+
+
+def test_valid_dev_token_is_accepted(client, tokens):
+    assert client.as_(tokens.admin()).get(PROTECTED).status_code == 200
+
+
+def test_missing_token_is_401(client):
+    _assert_401(client.get(PROTECTED), "bearer token is required")
+
+
+def test_non_bearer_scheme_is_401(client):
+    _assert_401(client.get(PROTECTED, headers={"Authorization": "Basic dXNlcjpwYXNz"}), "bearer token")
+
+
+def test_malformed_token_is_401(client):
+    _assert_401(client.as_("not.a.jwt").get(PROTECTED), "malformed")
+
+
+def test_expired_token_is_401(client, settings):
+    past = int(time.time()) - 3600
+    token = _sign(settings, _claims(settings, iat=past - 600, exp=past))
+    _assert_401(client.as_(token).get(PROTECTED), "expired")
+
+
+def test_not_yet_valid_token_is_401(client, settings):
+    future = int(time.time()) + 3600
+    token = _sign(settings, _claims(settings, nbf=future, exp=future + 600))
+    _assert_401(client.as_(token).get(PROTECTED), "not valid yet")
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "iss", "aud", "sub"])
+def test_token_without_required_claim_is_401(client, settings, claim):
+    token = _sign(settings, _claims(settings, **{claim: None}))
+    _assert_401(client.as_(token).get(PROTECTED), claim)
+
+
+def test_wrong_issuer_is_401(client, settings):
+    token = _sign(settings, _claims(settings, iss="https://evil.example"))
+    _assert_401(client.as_(token).get(PROTECTED), "issuer")
+
+
+def test_wrong_audience_is_401(client, settings):
+    token = _sign(settings, _claims(settings, aud="another-api"))
+    _assert_401(client.as_(token).get(PROTECTED), "audience")
+
+
+def test_alg_none_is_401(client, settings):
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).rstrip(b"=")
+    payload = base64.urlsafe_b64encode(json.dumps(_claims(settings)).encode()).rstrip(b"=")
+    token = f"{header.decode()}.{payload.decode()}."
+    _assert_401(client.as_(token).get(PROTECTED), "")
+
+
+def test_hs256_signed_with_the_public_key_is_401(client, settings):
+    """Algorithm confusion: the public key used as an HMAC secret must not verify."""
+    public_pem = load_or_create_dev_key(settings.dev_key_path).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()).rstrip(b"=")
+    payload = base64.urlsafe_b64encode(json.dumps(_claims(settings)).encode()).rstrip(b"=")
+    import hashlib
+    import hmac
+
+    signing_input = header + b"." + payload
+    signature = base64.urlsafe_b64encode(
+        hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    ).rstrip(b"=")
+    token = (signing_input + b"." + signature).decode()
+    _assert_401(client.as_(token).get(PROTECTED), "algorithm")
+
+
+def test_rs256_token_from_another_key_is_401(client, settings):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(_claims(settings), other, algorithm="RS256")
+    _assert_401(client.as_(token).get(PROTECTED), "algorithm")
+
+
+def test_tampered_signature_is_401(client, tokens):
+    token = tokens.admin()
+    head, payload, sig = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["role"] = "admin"
+    claims["sub"] = "someone-else"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    _assert_401(client.as_(f"{head}.{forged}.{sig}").get(PROTECTED), "signature")
+
+
+def test_token_signed_by_another_ec_key_is_401(client, settings):
+    other = ec.generate_private_key(ec.SECP256R1())
+    token = jwt.encode(_claims(settings), other, algorithm="ES256")
+    _assert_401(client.as_(token).get(PROTECTED), "signature")
+
+
+def test_unknown_kid_is_401(client, settings):
+    token = _sign(settings, _claims(settings), kid="no-such-key")
+    _assert_401(client.as_(token).get(PROTECTED), "kid")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"role": "superuser"}, {"role": "board"}, {"role": "provider"}, {"role": "peer"}],
+    ids=["unknown-role", "board-without-states", "provider-without-id", "peer-without-person"],
+)
+def test_token_with_invalid_scope_claims_is_401(client, settings, claims):
+    token = _sign(settings, _claims(settings, **claims))
+    _assert_401(client.as_(token).get(PROTECTED), "claims")
+
+
+@pytest.mark.parametrize("role", ["provider", "peer"])
+def test_roles_without_access_get_403(client, tokens, role):
+    token = tokens.provider(1) if role == "provider" else tokens.peer(1)
+    response = client.as_(token).get(PROTECTED)
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "admin, board" in response.json()["detail"]
+
+
+def test_board_cannot_publish_another_states_credential(client, tokens):
+    current = client.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
+    response = client.as_(tokens.board("VA")).put("/v1/credentials/NC-CPSS", json=current)
+    assert response.status_code == 403
+    assert "NC board" in response.json()["detail"]
+
+
+def test_dev_tokens_are_refused_when_a_production_key_is_configured(settings, tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = tmp_path / "idp.pem"
+    pem.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    production = settings.model_copy(update={"jwt_public_key_file": pem})
+    with pytest.raises(RuntimeError, match="production key"):
+        mint_dev_token(production, role="admin")
+
+
+def test_tokens_from_a_configured_public_key_verify(settings, tmp_path, engine, session_factory):
+    """An identity provider's PEM key: its tokens pass, dev-key tokens do not."""
+    from app.main import create_app
+    from tests.support.client import ApiClient
+
+    idp = ec.generate_private_key(ec.SECP256R1())
+    pem = tmp_path / "idp.pem"
+    pem.write_bytes(idp.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    app = create_app(settings.model_copy(update={"jwt_public_key_file": pem}), engine=engine)
+    app.state.session_factory = session_factory
+    client = ApiClient(app)
+    try:
+        good = jwt.encode(_claims(settings), idp, algorithm="ES256")
+        assert client.as_(good).get(PROTECTED).status_code == 200
+        dev = mint_dev_token(settings, role="admin")
+        assert client.as_(dev).get(PROTECTED).status_code == 401
+    finally:
+        client.close()
