@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from app.audit import service as audit_service
 from app.auth import require_roles
 from app.auth.principal import Principal, Role
-from app.certifications import presenters, service, simulation
+from app.certifications import bulk, presenters, service, simulation
 from app.certifications.models import Certification
 from app.certifications.schemas import (
     AuditEvent,
@@ -28,6 +29,7 @@ from app.certifications.schemas import (
     Verification,
 )
 from app.certifications.simulation import SimulationRequest
+from app.csvio import csv_lines, require_csv
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
@@ -81,6 +83,39 @@ def list_certifications(
     people = service.people_of(session, page)
     return CertificationPage(items=[presenters.certification(c, people[c.person_id]) for c in page],
                              next_cursor=next_cursor)
+
+
+@router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",
+             responses=problem_responses(400, 401, 403, 413, 415, 422))
+def import_certifications(
+    request: Request, session: SessionDep, principal: Registrar,
+    body: Annotated[bytes, Body(media_type="text/csv", description=(
+        "CSV with columns given_name, family_name, email, credential_code, number, issued_on "
+        "and optionally external_ref"))],
+    dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
+) -> bulk.ImportReport:
+    """Import people and certifications from CSV; rows upsert by (credential_code, number); all or nothing."""
+    require_csv(request.headers.get("content-type"))
+    return bulk.import_roster(session, principal=principal, body=body, dry_run=dry_run,
+                              clock=request.app.state.clock)
+
+
+@router.get("/export", operation_id="exportCertifications", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The filtered certifications as CSV"},
+                       **problem_responses(401, 403, 422)})
+def export_certifications(
+    request: Request, principal: Reader,
+    credential_code: str | None = None,
+    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    status: Status | None = None,
+    due_before: date | None = None,
+) -> StreamingResponse:
+    """Stream the certifications the caller may see as CSV (cells escaped against formula injection)."""
+    filters = {"credential_code": credential_code, "state": state, "status": status, "due_before": due_before}
+    rows = bulk.export_rows(request.app.state.session_factory, principal=principal, filters=filters)
+    return StreamingResponse(csv_lines(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="certifications.csv"'})
 
 
 @router.get("/{certification_id}", response_model=CertificationPublic, operation_id="getCertification",

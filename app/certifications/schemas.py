@@ -10,8 +10,8 @@ from app.types import HoursOut
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
 ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate"]
-NUMBER = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
-               examples=["NC-2024-00117"])
+_NUMBER = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
+           "examples": ["NC-2024-00117"]}
 
 
 class CertificationCreate(BaseModel):
@@ -23,7 +23,7 @@ class CertificationCreate(BaseModel):
 
     person_id: int = Field(gt=0)
     credential_code: str = Field(min_length=2, max_length=32, examples=["NC-CPSS"])
-    number: str = NUMBER
+    number: str = Field(**_NUMBER)
     issued_on: date
 
 
@@ -32,7 +32,7 @@ class CertificationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    number: str | None = NUMBER
+    number: str | None = Field(default=None, **_NUMBER)
     issued_on: date | None = None
 
 

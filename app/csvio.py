@@ -1,0 +1,65 @@
+"""CSV in and out: strict headers on the way in, formula-injection-safe cells on the way out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from app.errors import Unprocessable, UnsupportedMediaType
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def require_csv(content_type: str | None) -> None:
+    if (content_type or "").split(";")[0].strip().lower() not in {"text/csv", "application/csv"}:
+        raise UnsupportedMediaType("Send the file as text/csv.")
+
+
+def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Parse a CSV upload; 422 naming any missing or unknown columns."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unprocessable("The file is not UTF-8 text.") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required and c not in optional]
+    if missing or unknown:
+        problems = ([f"missing column(s): {', '.join(missing)}"] if missing else []) + (
+            [f"unknown column(s): {', '.join(unknown)}"] if unknown else [])
+        raise Unprocessable(
+            "; ".join(problems) + f". Expected: {', '.join([*required, *optional])}.",
+            errors=[{"loc": ["body", "header"], "field": "body.header", "message": p, "type": "csv_header"}
+                    for p in problems],
+        )
+    reader.fieldnames = header
+    rows = []
+    for raw in reader:
+        if None in raw:
+            raise Unprocessable(f"Line {reader.line_num} has more cells than the header.")
+        rows.append({k: (v or "").strip() for k, v in raw.items()})
+    if not rows:
+        raise Unprocessable("The file has a header but no rows.")
+    return rows
+
+
+def safe_cell(value: Any) -> str:
+    """A cell that spreadsheets will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[str]:
+    """Yield CSV text line by line (for streaming responses)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(v) for v in row])
+        yield buffer.getvalue()
