@@ -4,15 +4,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lock openapi lint clean
+.PHONY: run demo test contract install lock openapi lint clean
 
 run: install ## set up, migrate, load shipped content and serve on PEER_CE_HOST:PEER_CE_PORT
 	@echo "peer-ce: serving on http://$${PEER_CE_HOST:-127.0.0.1}:$${PEER_CE_PORT:-8000} (docs at /docs)."
 	@echo "peer-ce: mint a development token with '$(BIN)/peer-ce token --role admin'."
+	@echo "peer-ce: for synthetic peers, courses and ready-to-open status links, run 'make demo' (peer-ce demo) first."
 	$(BIN)/peer-ce serve
+
+demo: install ## fill the embedded database with synthetic demo data and print URLs and tokens to try
+	$(BIN)/peer-ce demo $(DEMO_ARGS)
 
 test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m pytest
+
+CONTRACT_EXAMPLES ?= 20
+
+contract: install ## schemathesis against the app, then TypeScript types from openapi/openapi.json through tsc
+	PEER_CE_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -q tests/test_contract.py
+	cd frontend-contract && npm ci --no-audit --no-fund && npm run contract
 
 install: $(STAMP)
 

@@ -1,4 +1,4 @@
-"""The peer-ce command: serve, migrate, load-content, token, openapi."""
+"""The peer-ce command: serve, migrate, load-content, token, sweep, status, demo, openapi."""
 
 from __future__ import annotations
 
@@ -100,6 +100,81 @@ def token(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(signed)
+
+
+@app.command()
+def sweep(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate as of YYYY-MM-DD (default: each "
+                                              "board's today)")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-evaluate every certification (after a rule change)")] = False,
+    deliver: Annotated[bool, typer.Option(help="Then send due notifications from the outbox")] = True,
+) -> None:
+    """Run one compliance sweep (for an external cron) and print what it did."""
+    from datetime import date
+
+    from app.clock import Clock
+    from app.config import get_settings
+    from app.db import make_engine, make_session_factory
+    from app.logs import configure_logging
+    from app.scheduler import notify
+    from app.scheduler.sweep import run_sweep
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        typer.echo(f"error: --as-of must be YYYY-MM-DD, not {as_of!r}", err=True)
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings)
+    factory = make_session_factory(engine)
+    clock = Clock()
+    try:
+        run = run_sweep(factory, engine, settings=settings, clock=clock, as_of=day, full=full, triggered_by="cli")
+        typer.echo(f"sweep {run.id}: " + ("skipped (another sweep holds the lock)" if run.skipped else
+                   f"evaluated {run.evaluated}, flagged {run.flagged}, renewed {run.renewed}, "
+                   f"notified {run.notified} in {run.duration_ms} ms"))
+        if deliver:
+            report = notify.deliver_due(factory, settings=settings, clock=clock)
+            typer.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in report.as_dict().items()))
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def status(
+    url: Annotated[str, typer.Option(help="The peer-ce service, e.g. http://127.0.0.1:8000")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="PEER_CE_TOKEN", help="Your peer token")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer as JSON")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the service")] = 15.0,
+) -> None:
+    """Show your certifications' CE status. Exit 0: all compliant or in progress; 1: any due soon or worse; 2: error."""
+    from app.client import show_status
+
+    if not token:
+        typer.echo("error: give --token (or set PEER_CE_TOKEN)", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(show_status(url=url, token=token, as_json=as_json, timeout=timeout))
+
+
+@app.command()
+def demo(
+    peers: Annotated[int, typer.Option(min=10, max=20000, help="How many synthetic peers")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data on the same day")] = 7,
+) -> None:
+    """Fill the configured database with a synthetic population and print URLs and tokens to try."""
+    from app.config import get_settings
+    from app.demo import DemoError, instructions, run_demo
+    from app.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging("WARNING")
+    try:
+        report = run_demo(settings, peers=peers, seed=seed)
+    except DemoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(instructions(report, settings))
 
 
 @app.command()

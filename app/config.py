@@ -29,9 +29,34 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None
     jwt_public_key_file: Path | None = None
     jwt_leeway_seconds: int = 30
+    issuer_key_file: Path | None = Field(
+        default=None, description="ES256 private key (PEM) that signs completion certificates; "
+        "default: created once in DATA_DIR",
+    )
 
     scheduler_enabled: bool = True
-    sweep_cron: str = "15 2 * * *"
+    sweep_cron: str = Field(
+        default="15 10 * * *",
+        description="When the sweep runs (crontab, in scheduler_timezone). 10:15 UTC is past midnight "
+        "in every US board's time zone, so each run sees the boards' new day.",
+    )
+    scheduler_timezone: str = "UTC"
+    sweep_batch: int = Field(default=1000, ge=1, description="Certifications per sweep transaction")
+    outbox_batch: int = Field(default=100, ge=1, description="Notifications claimed per delivery run")
+    delivery_interval_seconds: int = Field(default=60, ge=1)
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:pass@]host[:port], smtp+starttls://... or smtps://...; "
+        "without it peer emails wait in the outbox as not_configured",
+    )
+    smtp_from: str = "peer-ce <no-reply@peer-ce.invalid>"
+    webhook_allow_loopback: bool = Field(
+        default=False, description="Allow http:// webhooks on loopback addresses (development and tests)"
+    )
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_retry_base_seconds: int = Field(default=60, ge=1, description="First retry delay; doubles each time")
+    webhook_retry_max_seconds: int = Field(default=6 * 3600, ge=1)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from app.catalog.content import load_catalog_content
 from app.db import session_scope
 from app.rules.content import load_rule_sets
 
@@ -22,5 +23,6 @@ def load_shipped_content(session_factory: sessionmaker[Session], content_dir: Pa
             "rule_sets_created": rules.created,
             "rule_sets_unchanged": len(rules.unchanged),
         }
+        summary.update(load_catalog_content(session, content_dir).summary())
     log.info("content loaded", extra={"fields": summary})
     return summary

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
 
 from app.errors import Unprocessable, UnsupportedMediaType
 
@@ -63,3 +65,23 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[
         buffer.truncate()
         writer.writerow([safe_cell(v) for v in row])
         yield buffer.getvalue()
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body as sent, whatever its media type (uploads parse it themselves)."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def upload_doc(description: str, *media_types: str, example: str | None = None) -> dict[str, Any]:
+    """openapi_extra documenting a raw upload body in the given media types."""
+    content: dict[str, Any] = {}
+    for media_type in media_types:
+        schema: dict[str, Any] = ({"type": "string"} if "csv" in media_type
+                                  else {"type": "array", "items": {"type": "object"}})
+        if example and "csv" in media_type:
+            schema["example"] = example
+        content[media_type] = {"schema": schema}
+    return {"requestBody": {"required": True, "description": description, "content": content}}

@@ -152,3 +152,40 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_postgres(bind: Engine | Session | Any) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"
+
+
+def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    Values go through the columns' own bind processing (exact hours, UTC timestamps, JSON).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    converted = [(name, _copy_converter(table.c[name].type, connection.dialect)) for name in names]
+    plain = [name for name, convert in converted if convert is None]
+    special = [(name, convert) for name, convert in converted if convert is not None]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([*(row[n] for n in plain), *(convert(row[n]) for n, convert in special)])
+    finally:
+        cursor.close()
+
+
+def _copy_converter(column_type: Any, dialect: Any) -> Any:
+    import json
+
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else json.dumps(value)
+    if isinstance(column_type, TypeDecorator) and (
+        type(column_type).process_bind_param is not TypeDecorator.process_bind_param
+    ):
+        return lambda value: column_type.process_bind_param(value, dialect)
+    return None

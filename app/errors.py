@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, ClassVar
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from app.logs import request_id_var
+from app.context import request_id_var
 
 log = logging.getLogger("peer_ce.errors")
 
@@ -134,6 +135,17 @@ def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+async def send_problem(send: Any, *, status: int, title: str, slug: str, detail: str | None, instance: str | None,
+                       headers: dict[str, str] | None = None) -> None:
+    """Write a problem+json response straight to an ASGI `send` (for middleware, outside the router)."""
+    body = json.dumps({"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
+                       "instance": instance, "request_id": request_id_var.get()}).encode()
+    raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def problem_response(
     request: Request | None,
     *,
@@ -221,7 +233,23 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     )
 
 
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A number in the request the database cannot hold (an id past 64 bits): the client's input, not a 500."""
+    log.warning("request value out of range for the database: %s", type(exc).__name__)
+    return problem_response(
+        request,
+        status=422,
+        title="Validation failed",
+        slug="validation",
+        detail="A number in the request is out of range.",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from sqlalchemy.exc import DataError
+
+    app.add_exception_handler(OverflowError, _out_of_range)  # SQLite: int beyond 64 bits
+    app.add_exception_handler(DataError, _out_of_range)  # PostgreSQL: numeric value out of range
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -9,13 +9,14 @@ import sys
 import time
 import traceback
 import uuid
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+from app.context import request_id_var
+from app.errors import send_problem
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("peer_ce.access")
 error_log = logging.getLogger("peer_ce.errors")
@@ -82,8 +83,9 @@ class RequestContextMiddleware:
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._problem(scope, send, 413, "Request body too large", "payload-too-large",
-                                f"The request body exceeds {limit} bytes.", rid)
+            await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
+                               detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
+                               headers={"x-request-id": rid})
             self._log(scope, 413, started)
             request_id_var.reset(token)
             return
@@ -112,15 +114,16 @@ class RequestContextMiddleware:
         except _BodyTooLarge:
             if not status_holder["started"]:
                 status_holder["status"] = 413
-                await self._problem(scope, send, 413, "Request body too large", "payload-too-large",
-                                    f"The request body exceeds {limit} bytes.", rid)
+                await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
+                                   detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
+                                   headers={"x-request-id": rid})
         except Exception:
             error_log.exception("unhandled error", extra={"request_id": rid})
             if not status_holder["started"]:
                 status_holder["status"] = 500
-                await self._problem(scope, send, 500, "Internal server error", "internal",
-                                    "An unexpected error occurred; quote the request id when "
-                                    "reporting it.", rid)
+                await send_problem(send, status=500, title="Internal server error", slug="internal",
+                                   detail="An unexpected error occurred; quote the request id when reporting it.",
+                                   instance=scope.get("path"), headers={"x-request-id": rid})
         finally:
             self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)
@@ -140,29 +143,3 @@ class RequestContextMiddleware:
                 }
             },
         )
-
-    @staticmethod
-    async def _problem(scope: Scope, send: Send, status: int, title: str, slug: str,
-                       detail: str, rid: str) -> None:
-        body = json.dumps(
-            {
-                "type": f"https://peer-ce.org/problems/{slug}",
-                "title": title,
-                "status": status,
-                "detail": detail,
-                "instance": scope.get("path"),
-                "request_id": rid,
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", rid.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

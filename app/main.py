@@ -10,16 +10,19 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__
+from app import __version__, openapi
 from app.api import api_router
-from app.auth.tokens import TokenVerifier
+from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.clock import Clock
+from app.completions.certificates import IssuerKey
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
+from app.idempotency import IdempotencyMiddleware
 from app.logs import RequestContextMiddleware
 from app.ratelimit import RateLimiter
+from app.web.router import router as web_router
 
 log = logging.getLogger("peer_ce")
 
@@ -29,7 +32,14 @@ OPENAPI_TAGS = [
     {"name": "certifications", "description": "Certification records, board actions and compliance."},
     {"name": "me", "description": "The calling peer's own view."},
     {"name": "verify", "description": "Public verification of a certification number."},
+    {"name": "completions", "description": "Completions, rosters, reviews, transcripts and certificates."},
+    {"name": "topics", "description": "The booster topic taxonomy courses are tagged with."},
+    {"name": "providers", "description": "Course providers and their catalogs: upserts and bulk upload."},
+    {"name": "catalog", "description": "Booster courses: public search, retirement and board approvals."},
     {"name": "audit", "description": "Who changed what, when."},
+    {"name": "scheduler", "description": "Compliance sweeps and the flags they raise (due soon, overdue, "
+     "lapsed, back to compliant)."},
+    {"name": "webhooks", "description": "Boards' signed webhook subscriptions and their delivery log."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -50,14 +60,26 @@ def startup_tasks(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     if settings.uses_dev_key:
+        load_or_create_dev_key(settings.dev_key_path)
         log.warning(
             "using the DEVELOPMENT signing key in %s; configure PEER_CE_JWT_JWKS_URL or "
             "PEER_CE_JWT_PUBLIC_KEY_FILE for real identity providers",
             settings.dev_key_path,
         )
     await run_in_threadpool(startup_tasks, app)
-    yield
-    app.state.engine.dispose()
+    runner = None
+    if settings.scheduler_enabled:
+        from app.scheduler.runner import SchedulerRunner
+
+        runner = SchedulerRunner(app.state)
+        runner.start()
+    app.state.scheduler = runner
+    try:
+        yield
+    finally:
+        if runner is not None:
+            await run_in_threadpool(runner.shutdown)
+        app.state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -82,8 +104,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
+    app.state.issuer_key = IssuerKey(settings)
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(web_router)
+    openapi.install(app)
     return app

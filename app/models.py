@@ -1,8 +1,15 @@
 """Every table, imported once so Alembic and the app see the whole schema."""
 
 from app.audit.models import AuditEntry
+from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
 from app.certifications.models import BoardAction, Certification
+from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
 from app.rules.models import RuleSetVersion
+from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
-__all__ = ["AuditEntry", "BoardAction", "Certification", "Person", "RuleSetVersion"]
+__all__ = [
+    "AuditEntry", "BoardAction", "Certification", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
+    "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RuleSetVersion", "Topic",
+    "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
+]

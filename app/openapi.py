@@ -1,4 +1,4 @@
-"""The exported OpenAPI document: sorted and stable, so the committed file can be diffed."""
+"""The OpenAPI document: error responses as problem+json, exported sorted and stable."""
 
 from __future__ import annotations
 
@@ -7,13 +7,119 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.errors import PROBLEM_MEDIA_TYPE
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def install(app: FastAPI) -> None:
+    """Replace app.openapi with a generator whose /v1 error responses are problem+json only."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, description=app.description,
+                routes=app.routes, tags=app.openapi_tags, license_info=app.license_info,
+            )
+            for path, operations in spec.get("paths", {}).items():
+                if not path.startswith("/v1/"):
+                    continue
+                for operation in operations.values():
+                    for code, response in operation.get("responses", {}).items():
+                        if code.startswith(("4", "5")):
+                            response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+            spec = _clean_schema_names(spec)
+            _restore_null_examples(spec)
+            schemas = spec.get("components", {}).get("schemas", {})
+            text = json.dumps(spec.get("paths", {}))
+            for unused in ("HTTPValidationError", "ValidationError"):
+                if f"/{unused}\"" not in text:
+                    schemas.pop(unused, None)
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give clashing models (FastAPI names them `app__catalog__schemas__ImportReport`) stable, clean names.
+
+    The name becomes the domain package plus the class name (`CatalogImportReport`), so generated
+    TypeScript types read well and do not change when a module moves inside its package.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    renames = {}
+    for name in sorted(schemas):
+        if "__" in name:
+            parts = name.split("__")
+            clean = parts[1].title().replace("_", "") + parts[-1]
+            if clean in schemas or clean in renames.values():
+                raise RuntimeError(f"cannot rename OpenAPI schema {name} to {clean}: the name is taken")
+            renames[name] = clean
+    if not renames:
+        return spec
+    text = json.dumps(spec)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    spec = json.loads(text)
+    schemas = spec["components"]["schemas"]
+    for old, new in renames.items():
+        schemas[new] = schemas.pop(old)
+    return spec
+
+
+def _restore_null_examples(spec: dict[str, Any]) -> None:
+    """Put back the nulls that FastAPI's export (exclude_none) strips from model examples.
+
+    A required, nullable property missing from an example can only have been null there.
+    """
+    schemas = spec.get("components", {}).get("schemas", {})
+    for component in schemas.values():
+        for example in component.get("examples", []):
+            _fill_nulls(example, component, schemas)
+
+
+def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _variant(schema: dict[str, Any], schemas: dict[str, Any], kind: str) -> dict[str, Any]:
+    for option in [schema, *schema.get("anyOf", [])]:
+        option = _resolve(option, schemas)
+        if option.get("type") == kind or (kind == "object" and "properties" in option):
+            return option
+    return {}
+
+
+def _fill_nulls(value: Any, schema: dict[str, Any], schemas: dict[str, Any]) -> None:
+    schema = _resolve(schema, schemas)
+    if isinstance(value, dict):
+        shape = _variant(schema, schemas, "object")
+        properties = shape.get("properties", {})
+        for key in shape.get("required", []):
+            nullable = any(o.get("type") == "null" for o in properties.get(key, {}).get("anyOf", []))
+            if key not in value and nullable:
+                value[key] = None
+        for key, item in value.items():
+            if key in properties:
+                _fill_nulls(item, properties[key], schemas)
+    elif isinstance(value, list):
+        items = _variant(schema, schemas, "array").get("items", {})
+        for item in value:
+            _fill_nulls(item, items, schemas)
+
 
 def build_spec() -> dict[str, Any]:
     from app.config import Settings
     from app.main import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/spec.sqlite3")
+        settings = Settings(_env_file=None, data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/spec.sqlite3")
         return create_app(settings).openapi()
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.audit.models import AuditEntry
-from app.logs import request_id_var
+from app.context import request_id_var
+from app.db import utcnow
 
 
 def record(
@@ -35,6 +36,27 @@ def record(
 
 
 _BOOKKEEPING = frozenset({"created_at", "updated_at", "row_version", "dirty"})
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: str,
+    entity: str,
+    entries: list[tuple[str, Any, dict[str, Any]]],
+    state: str | None = None,
+) -> None:
+    """Append many audit entries (action, entity_id, changes) with one executemany."""
+    if not entries:
+        return
+    from sqlalchemy import insert
+
+    at, request_id = utcnow(), request_id_var.get()
+    session.execute(insert(AuditEntry), [
+        {"at": at, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
+         "state": state, "request_id": request_id, "changes": changes or {}}
+        for action, entity_id, changes in entries
+    ])
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

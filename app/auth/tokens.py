@@ -30,7 +30,7 @@ log = logging.getLogger("peer_ce.auth")
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 
-def _thumbprint(public_key: Any) -> str:
+def thumbprint(public_key: Any) -> str:
     """RFC 7638 JWK thumbprint: the key id of the development and PEM-configured keys."""
     algorithm = ECAlgorithm if isinstance(public_key, ec.EllipticCurvePublicKey) else RSAAlgorithm
     jwk = algorithm.to_jwk(public_key, as_dict=True)
@@ -54,13 +54,16 @@ class TokenVerifier:
         self._static: StaticKey | None = None
         if settings.jwt_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
-        elif settings.jwt_public_key_file:
-            key = serialization.load_pem_public_key(settings.jwt_public_key_file.read_bytes())
-            self._static = StaticKey(kid=_thumbprint(key), public_key=key)
-        else:
-            private = load_or_create_dev_key(settings.dev_key_path)
-            public = private.public_key()
-            self._static = StaticKey(kid=_thumbprint(public), public_key=public)
+
+    def _static_key(self) -> StaticKey:
+        """The PEM-configured key, or the development key (created on first use)."""
+        if self._static is None:
+            if self.settings.jwt_public_key_file:
+                key = serialization.load_pem_public_key(self.settings.jwt_public_key_file.read_bytes())
+            else:
+                key = load_or_create_dev_key(self.settings.dev_key_path).public_key()
+            self._static = StaticKey(kid=thumbprint(key), public_key=key)
+        return self._static
 
     def _key_for(self, token: str) -> Any:
         if self._jwks is not None:
@@ -68,11 +71,11 @@ class TokenVerifier:
                 return self._jwks.get_signing_key_from_jwt(token).key
             except jwt.PyJWKClientError as exc:
                 raise Unauthorized(f"Unknown signing key: {exc}") from exc
-        assert self._static is not None
+        static = self._static_key()
         kid = jwt.get_unverified_header(token).get("kid")
-        if kid is not None and kid != self._static.kid:
+        if kid is not None and kid != static.kid:
             raise Unauthorized("Unknown signing key id (kid).")
-        return self._static.public_key
+        return static.public_key
 
     def verify(self, token: str) -> Principal:
         try:
@@ -116,8 +119,8 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise Unauthorized("The token's role or scope claims are invalid.") from exc
 
 
-def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    """The development signing key: created once in DATA_DIR, never used in production."""
+def load_or_create_dev_key(path: Path, *, purpose: str = "development token") -> ec.EllipticCurvePrivateKey:
+    """A local ES256 signing key, created once (mode 0600) in DATA_DIR."""
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         assert isinstance(key, ec.EllipticCurvePrivateKey)
@@ -132,11 +135,14 @@ def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
-    log.warning(
-        "DEVELOPMENT signing key created at %s: tokens signed with it are for local use only. "
-        "Set PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE in production.",
-        path,
-    )
+    if purpose == "development token":
+        log.warning(
+            "DEVELOPMENT signing key created at %s: tokens signed with it are for local use only. "
+            "Set PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE in production.",
+            path,
+        )
+    else:
+        log.info("%s signing key created at %s", purpose, path)
     return key
 
 
@@ -172,5 +178,5 @@ def mint_dev_token(
         claims["provider_id"] = provider_id
     if person_id is not None:
         claims["person_id"] = person_id
-    kid = _thumbprint(key.public_key())
+    kid = thumbprint(key.public_key())
     return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid})

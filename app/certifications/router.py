@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
@@ -29,11 +29,14 @@ from app.certifications.schemas import (
     Verification,
 )
 from app.certifications.simulation import SimulationRequest
-from app.csvio import csv_lines, require_csv
+from app.csvio import RawBody, csv_lines, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
 from app.rules import service as rules_service
+from app.scheduler import flags as scheduler_flags
+from app.scheduler.schemas import FlagPublic, RenewalPublic
+from app.types import DbId
 
 router = APIRouter(prefix="/certifications", tags=["certifications"])
 Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
@@ -41,7 +44,7 @@ Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 
 
-def certification_in_scope(certification_id: int, session: SessionDep, principal: Reader) -> Certification:
+def certification_in_scope(certification_id: DbId, session: SessionDep, principal: Reader) -> Certification:
     return service.get_in_scope(session, principal=principal, certification_id=certification_id)
 
 
@@ -71,7 +74,7 @@ def list_certifications(
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Status | None = None,
     due_before: Annotated[date | None, Query(description="Cycle ends before this date")] = None,
-    person_id: int | None = None,
+    person_id: DbId | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Number, name or email contains")] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -86,12 +89,13 @@ def list_certifications(
 
 
 @router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",
-             responses=problem_responses(400, 401, 403, 413, 415, 422))
+             responses=problem_responses(400, 401, 403, 413, 415, 422),
+             openapi_extra=upload_doc(
+                 "CSV: given_name, family_name, email, credential_code, number, issued_on, external_ref?",
+                 "text/csv", example="given_name,family_name,email,credential_code,number,issued_on\r\n"
+                 "Jordan,Rivera,jordan@example.org,NC-CPSS,NC-0001,2024-03-15\r\n"))
 def import_certifications(
-    request: Request, session: SessionDep, principal: Registrar,
-    body: Annotated[bytes, Body(media_type="text/csv", description=(
-        "CSV with columns given_name, family_name, email, credential_code, number, issued_on "
-        "and optionally external_ref"))],
+    request: Request, session: SessionDep, principal: Registrar, body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
 ) -> bulk.ImportReport:
     """Import people and certifications from CSV; rows upsert by (credential_code, number); all or nothing."""
@@ -182,6 +186,8 @@ def get_history(cert: CertificationInScope, request: Request, session: SessionDe
         cycles=[CycleSummary.model_validate(c, from_attributes=True) for c in result.cycles],
         board_actions=[BoardActionPublic.model_validate(a) for a in service.actions_of(session, cert)],
         events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
+        renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, cert.id)],  # type: ignore[arg-type]
+        flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [cert.id])],  # type: ignore[list-item]
     )
 
 

@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.types import HoursOut
+from app.scheduler.schemas import FlagPublic, RenewalPublic
+from app.types import DbId, HoursOut
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
@@ -21,7 +22,7 @@ class CertificationCreate(BaseModel):
                                          "number": "NC-2024-00117", "issued_on": "2024-03-15"}]},
     )
 
-    person_id: int = Field(gt=0)
+    person_id: DbId
     credential_code: str = Field(min_length=2, max_length=32, examples=["NC-CPSS"])
     number: str = Field(**_NUMBER)
     issued_on: date
@@ -30,7 +31,7 @@ class CertificationCreate(BaseModel):
 class CertificationUpdate(BaseModel):
     """Corrections of the record itself; status changes are board actions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"issued_on": "2024-03-18"}]})
 
     number: str | None = Field(default=None, **_NUMBER)
     issued_on: date | None = None
@@ -43,6 +44,13 @@ class PersonSummary(BaseModel):
 
 
 class CertificationPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 1, "person": {"id": 12, "given_name": "Jordan", "family_name": "Rivera"},
+        "credential_code": "PA-CPS", "state": "PA", "number": "PA-CPS-2025-0117", "issued_on": "2025-01-07",
+        "status": "due_soon", "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "grace_ends_on": "2027-01-06",
+        "next_change_on": "2027-01-07", "evaluated_on": "2026-11-22", "created_at": "2025-01-07T14:03:11Z",
+        "updated_at": "2026-11-22T10:15:02Z"}]})
+
     id: int
     person: PersonSummary
     credential_code: str
@@ -138,6 +146,26 @@ class CompletionOutcome(BaseModel):
 
 
 class CompliancePublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "certification_id": 1, "credential_code": "PA-CPS", "as_of": "2026-11-22", "status": "due_soon",
+        "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "grace_ends_on": "2027-01-06",
+        "required_hours": 36, "earned_hours": 18, "remaining_hours": 18,
+        "categories": [
+            {"category": "peer-support-recovery", "label": "peer support and recovery", "every_years": None,
+             "required_hours": 24, "earned_hours": 12, "remaining_hours": 12},
+            {"category": "ethics", "label": None, "every_years": None, "required_hours": 3, "earned_hours": 0,
+             "remaining_hours": 3}],
+        "modality_minimums": [], "other_requirements": [], "caps": [], "discarded_hours": 0, "carryover_hours": 0,
+        "rule_version": 1, "next_change_on": "2027-01-07", "previous_cycle": None,
+        "cycles": [{"start": "2025-01-07", "end": "2027-01-06", "met": False, "met_on": None, "earned_hours": 18,
+                    "excess_hours": 0}],
+        "completions": [{"completion_id": 31, "counted_hours": 6, "outcome": "counted",
+                         "reason": "counted 6.00 hours (toward peer support and recovery)"}],
+        "reasons": ["Due soon: the cycle 2025-01-07 to 2027-01-06 ends in 45 days with requirements unmet",
+                    "18.00 of 36.00 hours earned; 18.00 still needed by 2027-01-06",
+                    "0.00 of 3.00 ethics hours earned; 3.00 still needed by 2027-01-06"],
+    }]})
+
     certification_id: int
     credential_code: str
     as_of: date
@@ -175,6 +203,11 @@ class HistoryPublic(BaseModel):
     cycles: list[CycleSummary] = Field(description="The current chain of cycles, derived from the data")
     board_actions: list[BoardActionPublic]
     events: list[AuditEvent] = Field(description="Every recorded write to this certification")
+    renewals: list[RenewalPublic] = Field(
+        default_factory=list, description="Roll-overs the sweep recorded: every cycle met and passed over")
+    flags: list[FlagPublic] = Field(
+        default_factory=list, description="Status changes the sweep recorded (due_soon, overdue, lapsed, "
+        "back to compliant), oldest first")
 
 
 class MyCertification(BaseModel):

@@ -221,7 +221,10 @@ def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date
 
 
 def refresh_status(session: Session, certs: Sequence[Certification], *, clock: Clock) -> None:
-    """Re-evaluate as of the board's today and store the status columns lists and the sweep use."""
+    """After a write: store today's status for lists and filters, and leave the rows dirty.
+
+    Only the sweep clears `dirty`, after it has recorded any flag the change caused.
+    """
     session.flush()
     inputs = evaluation.gather(session, certs)
     for cert in certs:
@@ -231,11 +234,12 @@ def refresh_status(session: Session, certs: Sequence[Certification], *, clock: C
             result = evaluation.evaluate(item, as_of=today)
         except engine.MissingFact:
             cert.dirty = True
+            session.add(cert)
             continue
         cert.status = result.status
         cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
         cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
-        cert.evaluated_on, cert.dirty = today, False
+        cert.evaluated_on, cert.dirty = today, True
         session.add(cert)
     session.flush()
 
@@ -246,3 +250,39 @@ def find_by_number(session: Session, *, credential_code: str, number: str) -> Ce
     if cert is None:
         raise CertificationNotFound(f"No {credential_code.upper()} certification has number {number}.")
     return cert
+
+
+def mark_dirty(session: Session, *, person_ids: Sequence[int] = (), certification_ids: Sequence[int] = (),
+               credential_codes: Sequence[str] = ()) -> None:
+    """Flag certifications whose evaluation a write may have changed; the next sweep re-evaluates them.
+
+    Called in the writer's own transaction, so a committed change is never missed.
+    """
+    from sqlalchemy import update
+
+    conditions = []
+    if person_ids:
+        conditions.append(col(Certification.person_id).in_(sorted(set(person_ids))))
+    if certification_ids:
+        conditions.append(col(Certification.id).in_(sorted(set(certification_ids))))
+    if credential_codes:
+        conditions.append(col(Certification.credential_code).in_(sorted(set(credential_codes))))
+    if conditions:
+        session.execute(update(Certification).where(or_(*conditions)).values(dirty=True)
+                        .execution_options(synchronize_session=False))
+
+
+def mark_dirty_for_course(session: Session, *, course_id: int, credential_code: str) -> None:
+    """A course's approval for a credential changed: its completers' certifications of it may evaluate anew."""
+    from sqlalchemy import select as sa_select
+    from sqlalchemy import update
+
+    from app.completions.models import Completion
+
+    completers = sa_select(Completion.person_id).where(Completion.course_id == course_id)
+    session.execute(
+        update(Certification)
+        .where(Certification.credential_code == credential_code, col(Certification.person_id).in_(completers))
+        .values(dirty=True)
+        .execution_options(synchronize_session=False)
+    )

@@ -11,12 +11,13 @@ from app.errors import problem_responses
 from app.people import service
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonPublic, PersonUpdate
+from app.types import DbId
 
 router = APIRouter(prefix="/people", tags=["people"])
 Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 
 
-def person_in_scope(person_id: int, session: SessionDep, principal: PrincipalDep) -> Person:
+def person_in_scope(person_id: DbId, session: SessionDep, principal: PrincipalDep) -> Person:
     return service.get_in_scope(session, principal=principal, person_id=person_id)
 
 

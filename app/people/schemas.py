@@ -49,7 +49,8 @@ class PersonCreate(PersonBase):
 
 
 class PersonUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"email": "jordan.rivera@example.net"}, {"birth_month": 7, "birth_day": 14}]})
 
     given_name: str | None = Field(default=None, **_NAME)
     family_name: str | None = Field(default=None, **_NAME)
@@ -67,7 +68,10 @@ class PersonUpdate(BaseModel):
 
 
 class PersonPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 12, "given_name": "Jordan", "family_name": "Rivera", "email": "jordan.rivera@example.org",
+        "external_ref": "PA-000117", "birth_month": None, "birth_day": None,
+        "created_at": "2025-01-07T14:03:11Z", "updated_at": "2025-01-07T14:03:11Z"}]})
 
     id: int
     given_name: str

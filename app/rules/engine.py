@@ -9,7 +9,7 @@ cycles from the start of its chain to the cycle current on `as_of`.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,9 +18,7 @@ from typing import Literal
 
 from app.rules.schema import RuleSet
 
-Status = Literal[
-    "in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"
-]
+Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"]
 Outcome = Literal["counted", "partly_counted", "not_counted"]
 
 
@@ -304,6 +302,7 @@ class _Compiled:
         "grace_ce",
         "approved_only",
         "lookback",
+        "tag_cache",
     )
 
     def __init__(self, rs: RuleSet) -> None:
@@ -315,9 +314,7 @@ class _Compiled:
         self.min_first = cy.min_first_cycle_months
         self.total = _h(req.total_hours)
         # (slug, min, every_years, label)
-        self.cats = tuple(
-            (c.category, _h(c.min_hours), c.every_years, c.label) for c in req.categories
-        )
+        self.cats = tuple((c.category, _h(c.min_hours), c.every_years, c.label) for c in req.categories)
         self.cat_index = {c.category: i for i, c in enumerate(req.categories)}
         topic_cats: dict[str, list[int]] = {}
         for i, c in enumerate(req.categories):
@@ -337,19 +334,14 @@ class _Compiled:
         self.cap_by_cat = {k: tuple(v) for k, v in by_cat.items()}
         self.tagged = bool(self.cats or self.cap_by_cat)
         # (modalities, min, label)
-        self.mods = tuple(
-            (tuple(m.modalities), _h(m.min_hours), m.label) for m in req.modality_minimums
-        )
+        self.mods = tuple((tuple(m.modalities), _h(m.min_hours), m.label) for m in req.modality_minimums)
         by_modality: dict[str, list[int]] = {}
         for i, m in enumerate(req.modality_minimums):
             for mod in m.modalities:
                 by_modality.setdefault(mod, []).append(i)
         self.mod_by_modality = {k: tuple(v) for k, v in by_modality.items()}
         # (id, kind, hours or None, description)
-        self.others = tuple(
-            (o.id, o.kind, None if o.hours is None else _h(o.hours), o.description)
-            for o in req.other
-        )
+        self.others = tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in req.other)
         self.carry_max = _h(rs.carryover.max_hours)
         self.due_soon = timedelta(days=rs.due_soon_days)
         self.grace_days = rs.grace_days
@@ -357,6 +349,24 @@ class _Compiled:
         self.grace_ce = rs.grace_counts_ce
         self.approved_only = rs.approved_only
         self.lookback = any(c[2] is not None for c in self.cats)
+        # (approval tags, topics, modality) -> (category indices, cap indices); memoized
+        self.tag_cache: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def tag_targets(
+        self, tags: frozenset[str] | None, topics: frozenset[str], modality: str
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The required categories and the caps a completion counts toward."""
+        found: set[int] = set()
+        for t in tags or ():
+            i = self.cat_index.get(t)
+            if i is not None:
+                found.add(i)
+        for t in topics:
+            found.update(self.topic_cats.get(t, ()))
+        caps = set(self.cap_by_mod.get(modality, ()))
+        for slug in set(tags or ()) | {self.cats[i][0] for i in found}:
+            caps.update(self.cap_by_cat.get(slug, ()))
+        return tuple(sorted(found)), tuple(sorted(caps))
 
     def end(self, start: date, anchor: date, first: bool, md: tuple[int, int] | None) -> date:
         """End of the cycle that starts on `start` (the chain's first cycle when `first`)."""
@@ -408,9 +418,7 @@ def cycle_bounds(
     birth_month_day: tuple[int, int] | None = None,
 ) -> tuple[date, date]:
     """The (start, end) of cycle number `index` (0 = first) of a chain anchored on `anchor_date`."""
-    for i, bounds in enumerate(
-        iter_cycle_bounds(rules, anchor_date, birth_month_day=birth_month_day)
-    ):
+    for i, bounds in enumerate(iter_cycle_bounds(rules, anchor_date, birth_month_day=birth_month_day)):
         if i == index:
             return bounds
     raise AssertionError("unreachable")  # pragma: no cover
@@ -443,45 +451,45 @@ _Prep = tuple[bool, int, tuple[int, ...], tuple[int, ...], tuple[int, ...], int]
 
 
 def _prepare(r: _Compiled, c: Completion) -> _Prep:
-    day = c.completed_on
     approved = False
     credit = -1
     tags: frozenset[str] | None = None
-    for a in c.approvals:
-        if a.credential_code != r.code:
-            continue
-        if a.valid_from is not None and day < a.valid_from:
-            continue
-        if a.valid_until is not None and day > a.valid_until:
-            continue
-        if a.withdrawn_on is not None and day >= a.withdrawn_on:
-            continue
-        approved = True
-        if credit < 0 and a.hours is not None:
-            credit = _h(a.hours)
-        if a.categories:
-            tags = a.categories if tags is None else tags | a.categories
+    if c.approvals:
+        day = c.completed_on
+        for a in c.approvals:
+            if a.credential_code != r.code:
+                continue
+            if a.valid_from is not None and day < a.valid_from:
+                continue
+            if a.valid_until is not None and day > a.valid_until:
+                continue
+            if a.withdrawn_on is not None and day >= a.withdrawn_on:
+                continue
+            approved = True
+            if credit < 0 and a.hours is not None:
+                credit = _h(a.hours)
+            if a.categories:
+                tags = a.categories if tags is None else tags | a.categories
     course = _h(c.hours)
     if credit < 0:
         credit = course
-    cats: tuple[int, ...] = ()
-    caps = r.cap_by_mod.get(c.modality, ())
     if r.tagged and (tags or c.topics):
-        found: set[int] = set()
-        if tags:
-            for t in tags:
-                i = r.cat_index.get(t)
-                if i is not None:
-                    found.add(i)
-        if c.topics and r.topic_cats:
-            for t in c.topics:
-                found.update(r.topic_cats.get(t, ()))
-        cats = tuple(sorted(found))
-        if r.cap_by_cat:
-            slugs = set(tags or ()) | {r.cats[i][0] for i in cats}
-            extra = sorted({ci for s in slugs for ci in r.cap_by_cat.get(s, ())})
-            caps = tuple(sorted(set(caps) | set(extra)))
+        key = (tags, c.topics, c.modality)
+        hit = r.tag_cache.get(key)
+        if hit is None:
+            hit = r.tag_targets(tags, c.topics, c.modality)
+            if len(r.tag_cache) >= 4096:
+                r.tag_cache.clear()
+            r.tag_cache[key] = hit
+        cats, caps = hit
+    else:
+        cats, caps = (), r.cap_by_mod.get(c.modality, ())
     return approved, credit, cats, caps, r.mod_by_modality.get(c.modality, ()), course
+
+
+def _prep_at(preps: list[_Prep | None], j: int, r: _Compiled, c: Completion) -> _Prep:
+    p = preps[j] = _prepare(r, c)
+    return p
 
 
 class _Run:
@@ -508,9 +516,7 @@ class _Run:
     )
 
 
-def _others(
-    r: _Compiled, start: date, last: date, acts: Sequence[Activity]
-) -> tuple[list, date | None]:
+def _others(r: _Compiled, start: date, last: date, acts: Sequence[Activity]) -> tuple[list, date | None]:
     """Per other requirement (hundredths recorded, met date); and the date all were met."""
     results = []
     all_on: date | None = start
@@ -548,7 +554,7 @@ def _run_cycle(
     carry_in: int,
     comps: Sequence[Completion],
     dates: list[date],
-    prep: Callable[[int, _Compiled], _Prep],
+    preps: list[_Prep | None],
     acts: Sequence[Activity],
     explain: bool,
 ) -> _Run:
@@ -567,9 +573,7 @@ def _run_cycle(
         for i, (_, _, every, _) in enumerate(cats):
             if every is None:
                 continue
-            w = date(
-                end.year - every, end.month, min(end.day, _month_days(end.year - every, end.month))
-            )
+            w = date(end.year - every, end.month, min(end.day, _month_days(end.year - every, end.month)))
             windows[i] = w
             lo_d = max(w + _ONE, chain_start)
             hi_d = min(count_from - _ONE, as_of)
@@ -581,7 +585,7 @@ def _run_cycle(
                 c = comps[j]
                 if not c.accepted or c.course_key in keys:
                     continue
-                p = prep(j, r)
+                p = preps[j] or _prep_at(preps, j, r, c)
                 if (r.approved_only and not p[0]) or i not in p[2]:
                     continue
                 keys[c.course_key] = j
@@ -590,9 +594,7 @@ def _run_cycle(
 
     total = carry_in
     need_total = r.total
-    unmet = (
-        (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods)
-    )
+    unmet = (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods)
     met_at = start if unmet == 0 else None
     other_res, others_on = _others(r, start, min(end, as_of), acts) if r.others else ([], start)
 
@@ -620,7 +622,7 @@ def _run_cycle(
             if outcomes is not None:
                 outcomes[j - 1] = (0, _NOT_ACCEPTED, None)
             continue
-        p = prep(j - 1, r)
+        p = preps[j - 1] or _prep_at(preps, j - 1, r, c)
         if r.approved_only and not p[0]:
             if outcomes is not None:
                 outcomes[j - 1] = (0, _NOT_APPROVED, None)
@@ -718,16 +720,12 @@ def evaluate(
         raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
     for v in versions:
         if v.rules.code != facts.credential_code:
-            raise CredentialMismatch(
-                f"rule version {v.version} is for {v.rules.code}, not {facts.credential_code}"
-            )
+            raise CredentialMismatch(f"rule version {v.version} is for {v.rules.code}, not {facts.credential_code}")
     pinned: RuleVersion | None = None
     if facts.pinned_version is not None:
         pinned = next((v for v in versions if v.version == facts.pinned_version), None)
         if pinned is None:
-            raise UnknownVersion(
-                f"{facts.credential_code} has no rule version {facts.pinned_version}"
-            )
+            raise UnknownVersion(f"{facts.credential_code} has no rule version {facts.pinned_version}")
 
     # board actions: the chain start, a hold, and the next action after as_of
     chain_start, reinstated = facts.issued_on, False
@@ -748,16 +746,7 @@ def evaluate(
     comps = sorted(completions, key=_by_day_then_id)
     dates = [c.completed_on for c in comps]
     acts = sorted(activities, key=attrgetter("on")) if activities else ()
-    cache: dict[int, list[_Prep | None]] = {}
-
-    def prep(j: int, r: _Compiled) -> _Prep:
-        slot = cache.get(id(r))
-        if slot is None:
-            slot = cache[id(r)] = [None] * len(comps)
-        p = slot[j]
-        if p is None:
-            p = slot[j] = _prepare(r, comps[j])
-        return p
+    preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
 
     md: tuple[int, int] | None = None
     start, count_from, first, excess = chain_start, chain_start, True, 0
@@ -772,6 +761,9 @@ def evaluate(
             cmd = r.fixed
         end = r.end(start, chain_start, first, cmd)
         carry = excess if excess < r.carry_max else r.carry_max
+        slots = preps.get(id(r))
+        if slots is None:
+            slots = preps[id(r)] = [None] * len(comps)
         run = _run_cycle(
             v,
             start,
@@ -782,7 +774,7 @@ def evaluate(
             carry,
             comps,
             dates,
-            prep,
+            slots,
             acts,
             explain,
         )
@@ -830,10 +822,7 @@ def _result(
     grace_end = end + r.grace
     due_soon_on = end - r.due_soon
     status: Status
-    if hold is not None:
-        status = _HOLDS[hold.kind]
-        nxt = None
-    elif run.met_on is not None:
+    if run.met_on is not None:
         status, nxt = "compliant", end + _ONE
     elif as_of < due_soon_on:
         status, nxt = "in_progress", due_soon_on
@@ -843,6 +832,8 @@ def _result(
         status, nxt = "overdue", grace_end + _ONE
     else:
         status, nxt = "lapsed", None
+    if hold is not None:  # the hold decides the status; the cycles still roll over beneath it
+        status = _HOLDS[hold.kind]
     if next_action is not None and (nxt is None or next_action < nxt):
         nxt = next_action
 
@@ -963,21 +954,15 @@ class _Explainer:
         s, e = run.start.isoformat(), run.end.isoformat()
         out = [self._status_line(s, e)]
         if self.reinstated:
-            out.append(
-                f"Cycles restarted with the board reinstatement on {self.chain_start.isoformat()}"
-            )
-        out.append(
-            f"{_fmt(run.total)} of {_fmt(r.total)} hours earned; {self._still(r.total, run.total)}"
-        )
+            out.append(f"Cycles restarted with the board reinstatement on {self.chain_start.isoformat()}")
+        out.append(f"{_fmt(run.total)} of {_fmt(r.total)} hours earned; {self._still(r.total, run.total)}")
         if run.carry_in:
             prev = self.runs[-2]
             out.append(
                 f"Includes {_fmt(run.carry_in)} hours carried over from the cycle "
                 f"{prev.start.isoformat()} to {prev.end.isoformat()}"
             )
-        for (slug, need, every, label), got, w in zip(
-            r.cats, run.cat_sum, run.windows, strict=True
-        ):
+        for (slug, need, every, label), got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
             name = label or slug
             line = f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}"
             if every is not None and w is not None:
@@ -991,11 +976,7 @@ class _Explainer:
             out.append(f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}")
         for (oid, kind, need, desc), (got, met_on) in zip(r.others, run.others, strict=True):
             if kind == "attestation":
-                done = (
-                    f"recorded on {met_on.isoformat()}"
-                    if met_on
-                    else f"not recorded between {s} and {e}"
-                )
+                done = f"recorded on {met_on.isoformat()}" if met_on else f"not recorded between {s} and {e}"
                 out.append(f"Attestation {oid} ({desc}): {done}")
             else:
                 words = kind.replace("_", " ")
@@ -1003,9 +984,7 @@ class _Explainer:
                     f"{_fmt(got)} of {_fmt(need or 0)} {words} recorded for {oid} ({desc}); "
                     f"{self._still(need or 0, got)}"
                 )
-        for (mod, cat, cap_max), used, lost in zip(
-            r.caps, run.cap_used, run.cap_discarded, strict=True
-        ):
+        for (mod, cat, cap_max), used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
             if used or lost:
                 line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
                 out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
@@ -1027,15 +1006,9 @@ class _Explainer:
             )
         if st == "compliant":
             assert self.run.met_on is not None
-            return (
-                f"Compliant: every requirement of the cycle {s} to {e} was met on "
-                f"{self.run.met_on.isoformat()}"
-            )
+            return f"Compliant: every requirement of the cycle {s} to {e} was met on {self.run.met_on.isoformat()}"
         if st == "in_progress":
-            return (
-                f"In progress: cycle {s} to {e}; due soon from "
-                f"{(self.run.end - self.r.due_soon).isoformat()}"
-            )
+            return f"In progress: cycle {s} to {e}; due soon from {(self.run.end - self.r.due_soon).isoformat()}"
         if st == "due_soon":
             days = (self.run.end - self.as_of).days
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
@@ -1096,10 +1069,7 @@ class _Explainer:
             why = f"dated {day}, outside the cycle {run.start.isoformat()} to {run.end.isoformat()}"
         hits = run.lookback_hits.get(j)
         if hits:
-            names = " and ".join(
-                f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)"
-                for i in hits
-            )
+            names = " and ".join(f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)" for i in hits)
             why += f"; it still counts toward {names}"
         return CompletionOutcome(c.id, zero, "not_counted", why)
 
@@ -1107,17 +1077,11 @@ class _Explainer:
         r = self.r
         day = c.completed_on.isoformat()
         if code == _NOT_ACCEPTED:
-            return CompletionOutcome(
-                c.id, _dec(0), "not_counted", "not accepted (pending review or voided)"
-            )
+            return CompletionOutcome(c.id, _dec(0), "not_counted", "not accepted (pending review or voided)")
         if code == _NOT_APPROVED:
-            return CompletionOutcome(
-                c.id, _dec(0), "not_counted", f"not approved for {r.code} on {day}"
-            )
+            return CompletionOutcome(c.id, _dec(0), "not_counted", f"not approved for {r.code} on {day}")
         if code == _DUPLICATE:
-            return CompletionOutcome(
-                c.id, _dec(0), "not_counted", f"duplicate of completion #{arg}"
-            )
+            return CompletionOutcome(c.id, _dec(0), "not_counted", f"duplicate of completion #{arg}")
         if code == _NO_HOURS:
             return CompletionOutcome(c.id, _dec(0), "not_counted", "carries no hours")
         p = _prepare(r, c)
@@ -1129,17 +1093,11 @@ class _Explainer:
         if c.completed_on > self.run.end:
             notes.append("late, in the grace period")
         if credit != course:
-            notes.append(
-                f"the approval for {r.code} sets {_fmt(credit)} hours; "
-                f"the course has {_fmt(course)}"
-            )
+            notes.append(f"the approval for {r.code} sets {_fmt(credit)} hours; the course has {_fmt(course)}")
         extra = f" ({'; '.join(notes)})" if notes else ""
         if code == _CAPPED:
             mod, cat, cap_max = r.caps[arg]  # type: ignore[index]
-            why = (
-                f"{mod or cat} hours over the {_fmt(cap_max)}-hour cap "
-                f"({_fmt(credit - counted)} discarded)"
-            )
+            why = f"{mod or cat} hours over the {_fmt(cap_max)}-hour cap ({_fmt(credit - counted)} discarded)"
             if not counted:
                 return CompletionOutcome(c.id, _dec(0), "not_counted", why)
             return CompletionOutcome(
@@ -1148,6 +1106,4 @@ class _Explainer:
                 "partly_counted",
                 f"counted {_fmt(counted)} of {_fmt(credit)} hours{extra}: {why}",
             )
-        return CompletionOutcome(
-            c.id, _dec(counted), "counted", f"counted {_fmt(counted)} hours{extra}"
-        )
+        return CompletionOutcome(c.id, _dec(counted), "counted", f"counted {_fmt(counted)} hours{extra}")

@@ -11,6 +11,7 @@ from app.rules import service
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
 from app.rules.schemas import CredentialList, CredentialPublic, RuleSetVersionPublic, VersionSummary
+from app.types import DbId
 
 public_router = APIRouter(prefix="/credentials", tags=["credentials"])
 router = APIRouter(prefix="/credentials", tags=["credentials"])
@@ -74,7 +75,7 @@ def get_credential(request: Request, session: SessionDep, code: CredentialCode) 
     "/{code}/versions/{version}", response_model=RuleSetVersionPublic,
     operation_id="getCredentialVersion", responses=problem_responses(404, 422),
 )
-def get_credential_version(session: SessionDep, code: CredentialCode, version: int) -> RuleSetVersionPublic:
+def get_credential_version(session: SessionDep, code: CredentialCode, version: DbId) -> RuleSetVersionPublic:
     """One stored version of a rule set, exactly as it was published."""
     for row in service.get_versions(session, code):
         if row.version == version:

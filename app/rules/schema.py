@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationInfo, field_validator
 
-Hours = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
-PositiveHours = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2)]
+# Exact decimals inside; JSON numbers on the wire (at most two decimal places, so exact as text).
+_AS_NUMBER = PlainSerializer(lambda d: float(d), return_type=float, when_used="json")
+Hours = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2), _AS_NUMBER]
+PositiveHours = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2), _AS_NUMBER]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
@@ -52,16 +54,14 @@ class Cycle(BaseModel):
     months: int = Field(
         ge=1,
         le=120,
-        description="Cycle length in whole months (12, 24, 36...). Whole years for `fixed` and "
-        "`birthday` anchors.",
+        description="Cycle length in whole months (12, 24, 36...). Whole years for `fixed` and `birthday` anchors.",
     )
     month: int | None = Field(
         default=None,
         ge=1,
         le=12,
         validate_default=True,
-        description="Month of the fixed cycle end (1-12). Required for `fixed`, not allowed "
-        "otherwise.",
+        description="Month of the fixed cycle end (1-12). Required for `fixed`, not allowed otherwise.",
     )
     day: int | None = Field(
         default=None,
@@ -98,9 +98,7 @@ class Cycle(BaseModel):
         if anchor == "fixed" and v is None:
             raise ValueError(f"{info.field_name} is required when the anchor is 'fixed'")
         if anchor != "fixed" and v is not None:
-            raise ValueError(
-                f"{info.field_name} is only allowed when the anchor is 'fixed' (it is {anchor!r})"
-            )
+            raise ValueError(f"{info.field_name} is only allowed when the anchor is 'fixed' (it is {anchor!r})")
         if info.field_name == "day" and v is not None:
             month = info.data.get("month")
             if month is not None and v > monthrange(2000, month)[1]:
@@ -162,9 +160,7 @@ class ModalityMinimum(BaseModel):
         min_length=1, description="Delivery modalities whose counted hours meet this minimum."
     )
     min_hours: PositiveHours = Field(description="Hours required from those modalities.")
-    label: str | None = Field(
-        default=None, max_length=200, description="How reasons name it; default: the modalities."
-    )
+    label: str | None = Field(default=None, max_length=200, description="How reasons name it; default: the modalities.")
 
     @field_validator("modalities")
     @classmethod
@@ -208,15 +204,9 @@ class Requirements(BaseModel):
     model_config = _CONFIG
 
     total_hours: Hours = Field(description="CE hours required per cycle.")
-    categories: list[CategoryRequirement] = Field(
-        default=[], description="Category minimums; slugs are unique."
-    )
-    modality_minimums: list[ModalityMinimum] = Field(
-        default=[], description="Minimum hours by delivery modality."
-    )
-    other: list[OtherRequirement] = Field(
-        default=[], description="Non-CE renewal requirements; ids are unique."
-    )
+    categories: list[CategoryRequirement] = Field(default=[], description="Category minimums; slugs are unique.")
+    modality_minimums: list[ModalityMinimum] = Field(default=[], description="Minimum hours by delivery modality.")
+    other: list[OtherRequirement] = Field(default=[], description="Non-CE renewal requirements; ids are unique.")
 
     @field_validator("categories")
     @classmethod
@@ -266,9 +256,7 @@ class Carryover(BaseModel):
 
     model_config = _CONFIG
 
-    max_hours: Hours = Field(
-        default=Decimal("0"), description="Most hours carried over (0 = no carry-over)."
-    )
+    max_hours: Hours = Field(default=Decimal("0"), description="Most hours carried over (0 = no carry-over).")
 
 
 _EXAMPLE: dict[str, Any] = {
@@ -304,9 +292,7 @@ _EXAMPLE: dict[str, Any] = {
 class RuleSet(BaseModel):
     """One credential's CE renewal rules, as published by its board (one version)."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, json_schema_extra={"examples": [_EXAMPLE]}
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [_EXAMPLE]})
 
     code: str = Field(
         pattern=r"^[A-Z][A-Z0-9-]{1,31}$",
@@ -343,15 +329,10 @@ class RuleSet(BaseModel):
     )
     approved_only: bool = Field(
         default=False,
-        description="Only completions of courses approved for this credential on the "
-        "completion date count.",
+        description="Only completions of courses approved for this credential on the completion date count.",
     )
-    source: str = Field(
-        min_length=1, max_length=1000, description="Where the rules come from (URL or citation)."
-    )
-    notes: str = Field(
-        default="", max_length=5000, description="What a reader must know: gaps, modelling choices."
-    )
+    source: str = Field(min_length=1, max_length=1000, description="Where the rules come from (URL or citation).")
+    notes: str = Field(default="", max_length=5000, description="What a reader must know: gaps, modelling choices.")
 
     @field_validator("timezone")
     @classmethod

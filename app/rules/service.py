@@ -100,6 +100,10 @@ def publish(
         raise Conflict(
             f"Another version of {rule_set.code} was published at the same time; retry."
         ) from exc
+    if existing:  # cycles already evaluated under older versions may now evaluate differently
+        from app.certifications.service import mark_dirty
+
+        mark_dirty(session, credential_codes=[rule_set.code])
     audit.record(
         session,
         actor=actor,

@@ -1,0 +1,121 @@
+"""Bulk upload of a provider's courses (CSV or JSON) with a per-row report; all rows or none are written."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app import csvio
+from app.audit import service as audit
+from app.auth.principal import Principal
+from app.catalog import service, upserts
+from app.catalog.models import Provider
+from app.catalog.schemas import CourseUpsert, ImportReport, ImportRow, RowError
+from app.errors import AppError, Unprocessable, UnsupportedMediaType
+
+CSV_REQUIRED = ("external_id", "title", "hours", "modality", "topics")
+CSV_OPTIONAL = ("description", "url", "status", "available_from")
+_TOPIC_SEPARATORS = re.compile(r"[;|]")
+
+
+class MalformedJson(AppError):
+    status, title, slug = 400, "Malformed JSON", "malformed-json"
+
+
+class ImportRejected(Unprocessable):
+    """Some rows are invalid: `errors` names each (row, field); nothing was written."""
+
+
+def import_courses(
+    session: Session, *, principal: Principal, provider: Provider, body: bytes, content_type: str | None,
+    dry_run: bool, today: date,
+) -> ImportReport:
+    """Validate every row, then write them all in the request's transaction (or, for a dry run, nothing)."""
+    service.require_manager(principal, provider.id)  # type: ignore[arg-type]
+    items = parse(body, content_type)
+    plan = upserts.plan(session, provider_id=provider.id, items=items, today=today)  # type: ignore[arg-type]
+    report = ImportReport(
+        dry_run=dry_run, created=plan.count("created"), updated=plan.count("updated"),
+        unchanged=plan.count("unchanged"), errors=plan.count("error"),
+        rows=[ImportRow(row=r.row, external_id=r.external_id, outcome=r.outcome,  # type: ignore[arg-type]
+                        course_id=r.course_id, changes=r.changes,
+                        errors=[RowError(field=e["field"], message=e["message"]) for e in r.errors]
+                        if r.errors else None)
+              for r in plan.rows],
+    )
+    if report.errors:
+        raise ImportRejected(
+            f"{report.errors} of {len(plan.rows)} row(s) have errors; nothing was written. "
+            "`errors` names each row and field; `report` has every row.",
+            errors=[{"loc": ["body", r.row, e["field"]], "field": f"row {r.row}.{e['field']}",
+                     "message": e["message"], "type": e["type"]}
+                    for r in plan.rows for e in r.errors or ()],
+            extensions={"report": report.model_dump(mode="json")},
+        )
+    if not dry_run:
+        upserts.apply(session, provider_id=provider.id, plan=plan, actor=principal.actor)  # type: ignore[arg-type]
+        for out, planned in zip(report.rows, plan.rows, strict=True):
+            out.course_id = planned.course_id  # the new courses' ids
+        audit.record(session, actor=principal.actor, action="import_courses", entity="provider",
+                     entity_id=provider.id, changes={"created": report.created, "updated": report.updated,
+                                                     "unchanged": report.unchanged})
+    return report
+
+
+def parse(body: bytes, content_type: str | None) -> list[upserts.Item]:
+    """The upload's rows as validated items (or their errors); 415 for other media types."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type in {"text/csv", "application/csv"}:
+        rows = csvio.read_rows(body, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
+        return [_item(number, _from_csv(raw)) for number, raw in enumerate(rows, start=1)]
+    if media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedJson("The request body is not valid JSON.") from exc
+        if not isinstance(data, list):
+            raise Unprocessable("A JSON upload is an array of course objects.", errors=[
+                {"loc": ["body"], "field": "body", "message": "expected an array of courses", "type": "list_type"}])
+        if not data:
+            raise Unprocessable("The upload has no courses.")
+        return [_item(number, raw) for number, raw in enumerate(data, start=1)]
+    raise UnsupportedMediaType("Upload courses as text/csv or application/json.")
+
+
+def _from_csv(raw: dict[str, str]) -> dict[str, Any]:
+    """CSV cells -> the JSON shape: empty optional cells are absent, topics split on ';' or '|'."""
+    out: dict[str, Any] = {k: v for k, v in raw.items() if v != "" or k in CSV_REQUIRED}
+    out["topics"] = [t.strip() for t in _TOPIC_SEPARATORS.split(raw.get("topics", "")) if t.strip()]
+    return out
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """The first error pydantic reports for each field, as {field, message, type}."""
+    out: dict[str, dict[str, str]] = {}
+    for err in exc.errors(include_url=False):
+        loc = err.get("loc", ())
+        field = str(loc[0]) if loc else "row"
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+        message = f"{where.lstrip('.')}: {err['msg']}" if where else str(err["msg"])
+        out.setdefault(field, {"field": field, "message": message, "type": err["type"]})
+    return list(out.values())
+
+
+def _item(number: int, raw: Any) -> upserts.Item:
+    if not isinstance(raw, dict):
+        return upserts.Item(row=number, external_id=None, errors=[
+            {"field": "row", "message": "each course must be a JSON object", "type": "dict_type"}])
+    external_id = raw.get("external_id")
+    external_id = external_id.strip() if isinstance(external_id, str) and external_id.strip() else None
+    try:
+        course = CourseUpsert.model_validate(raw)
+    except ValidationError as exc:
+        topics = raw.get("topics")
+        topics = [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else []
+        return upserts.Item(row=number, external_id=external_id, errors=_field_errors(exc), topics=topics)
+    return upserts.Item(row=number, external_id=course.external_id, course=course)

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from app.auth import AdminDep, AdminOrBoardDep, require_roles
+from app.auth.deps import authenticated, bearer_scheme
+from app.auth.principal import Principal, Role
+from app.catalog import approvals, importer, search, service
+from app.catalog.models import Course, Provider
+from app.catalog.schemas import (
+    ApprovalCreate,
+    ApprovalList,
+    ApprovalPublic,
+    ApprovalWithdraw,
+    CatalogPage,
+    CoursePage,
+    CoursePublic,
+    CourseStatus,
+    CourseUpsert,
+    ImportReport,
+    Modality,
+    ProviderCreate,
+    ProviderKind,
+    ProviderPage,
+    ProviderPublic,
+    TopicId,
+    TopicList,
+    TopicPublic,
+)
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import Cursor
+from app.types import DbId
+
+topics_router = APIRouter(prefix="/topics", tags=["topics"])
+public_providers = APIRouter(prefix="/providers", tags=["providers"])
+providers_router = APIRouter(prefix="/providers", tags=["providers"])
+public_courses = APIRouter(prefix="/courses", tags=["catalog"])
+courses_router = APIRouter(prefix="/courses", tags=["catalog"])
+
+Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.provider))]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller on a public route: None when anonymous, 401 when a token is sent but invalid."""
+    return None if credentials is None else authenticated(request, credentials)
+
+
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def provider_by_id(provider_id: DbId, session: SessionDep) -> Provider:
+    return service.get_provider(session, provider_id)
+
+
+def course_in_scope(course_id: DbId, session: SessionDep, principal: MaybePrincipal) -> Course:
+    return service.get_course(session, principal=principal, course_id=course_id)
+
+
+ProviderDep = Annotated[Provider, Depends(provider_by_id)]
+CourseInScope = Annotated[Course, Depends(course_in_scope)]
+
+
+def catalog_today(request: Request) -> date:
+    return request.app.state.clock.today(service.CATALOG_TIMEZONE)
+
+
+Today = Annotated[date, Depends(catalog_today)]
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+@topics_router.get("", response_model=TopicList, operation_id="listTopics", responses=problem_responses(500))
+def list_topics(session: SessionDep) -> TopicList:
+    """The booster topic taxonomy that courses are tagged with."""
+    return TopicList(items=[TopicPublic.model_validate(t) for t in service.list_topics(session)])
+
+
+# --- providers ----------------------------------------------------------------------------
+
+
+@public_providers.get("", response_model=ProviderPage, operation_id="listProviders",
+                      responses=problem_responses(400, 422))
+def list_providers(
+    session: SessionDep, kind: ProviderKind | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+    cursor: Cursor = None, limit: Limit = 50,
+) -> ProviderPage:
+    """Course providers, oldest first, with a keyset cursor."""
+    page, next_cursor = service.list_providers(session, kind=kind, q=q, cursor=cursor, limit=limit)
+    return ProviderPage(items=[ProviderPublic.model_validate(p) for p in page], next_cursor=next_cursor)
+
+
+@public_providers.get("/{provider_id}", response_model=ProviderPublic, operation_id="getProvider",
+                      responses=problem_responses(404, 422))
+def get_provider(provider: ProviderDep) -> Provider:
+    """One course provider."""
+    return provider
+
+
+@public_providers.get("/{provider_id}/courses", response_model=CoursePage, operation_id="listProviderCourses",
+                      responses=problem_responses(400, 401, 404, 422))
+def list_provider_courses(
+    provider: ProviderDep, session: SessionDep, principal: MaybePrincipal, status: CourseStatus | None = None,
+    cursor: Cursor = None, limit: Limit = 50,
+) -> CoursePage:
+    """A provider's courses by id: drafts and retired ones too for an admin and the provider, published for others."""
+    page, next_cursor = service.list_provider_courses(session, principal=principal, provider=provider,
+                                                      status=status, cursor=cursor, limit=limit)
+    return CoursePage(items=service.present(session, page), next_cursor=next_cursor)
+
+
+@providers_router.post("", response_model=ProviderPublic, status_code=201, operation_id="createProvider",
+                       responses=problem_responses(400, 401, 403, 409, 422))
+def create_provider(data: ProviderCreate, session: SessionDep, principal: AdminDep, response: Response) -> Provider:
+    """Register a course provider (admin). Names are unique."""
+    provider = service.create_provider(session, principal=principal, data=data)
+    response.headers["Location"] = f"/v1/providers/{provider.id}"
+    return provider
+
+
+@providers_router.post(
+    "/{provider_id}/courses", response_model=CoursePublic, operation_id="upsertCourse",
+    responses={201: {"model": CoursePublic, "description": "Created"},
+               **problem_responses(400, 401, 403, 404, 409, 422)},
+)
+def upsert_course(provider: ProviderDep, data: CourseUpsert, session: SessionDep, principal: Manager,
+                  today: Today, response: Response) -> CoursePublic:
+    """Create a course (201), or update the provider's course with the same external_id (200, also when unchanged).
+
+    Admin, or the provider itself.
+    """
+    course, outcome = service.upsert_course(session, principal=principal, provider=provider, data=data, today=today)
+    if outcome == "created":
+        response.status_code = 201
+        response.headers["Location"] = f"/v1/courses/{course.id}"
+    return service.present(session, [course])[0]
+
+
+_IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": "external_id,title,description,hours,modality,topics,url,status,available_from\n"
+                       "TIP-101,Trauma-informed peer support,,3,live_virtual,trauma-informed-practice,,,\n",
+        },
+        "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/CourseUpsert"}}},
+    },
+}
+
+
+@providers_router.post(
+    "/{provider_id}/courses/import", response_model=ImportReport, operation_id="importCourses",
+    openapi_extra={"requestBody": _IMPORT_BODY},
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
+)
+def import_courses(
+    request: Request, provider: ProviderDep, session: SessionDep, principal: Manager, today: Today,
+    body: Annotated[bytes, Depends(raw_body)],
+    dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
+) -> ImportReport:
+    """Upsert many courses from CSV or JSON, all or none, with a per-row report (admin, or the provider itself).
+
+    Any invalid row makes the whole upload a 422 whose `errors` name each row and field.
+    """
+    return importer.import_courses(session, principal=principal, provider=provider, body=body,
+                                   content_type=request.headers.get("content-type"), dry_run=dry_run, today=today)
+
+
+# --- courses ------------------------------------------------------------------------------
+
+
+@public_courses.get("", response_model=CatalogPage, operation_id="searchCourses",
+                    responses=problem_responses(400, 422))
+def search_courses(
+    session: SessionDep, today: Today,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title or description")] = None,
+    topic: Annotated[list[TopicId] | None, Query(description="Topic id; repeat for any of several")] = None,
+    credential_code: Annotated[str | None, Query(max_length=32, description="Approved for this credential")] = None,
+    category: Annotated[str | None, Query(max_length=64, description="Approved with this category")] = None,
+    modality: Modality | None = None,
+    provider_id: DbId | None = None,
+    as_of: Annotated[date | None, Query(description="Approvals valid on this date (default: today)")] = None,
+    cursor: Cursor = None, limit: Limit = 50,
+) -> CatalogPage:
+    """Search published courses; each result says for which credentials and categories it counts."""
+    items, next_cursor = search.search(
+        session, on=as_of or today, q=q, topics=topic or (), credential_code=credential_code, category=category,
+        modality=modality, provider_id=provider_id, cursor=cursor, limit=limit)
+    return CatalogPage(items=items, next_cursor=next_cursor)
+
+
+@public_courses.get("/{course_id}", response_model=CoursePublic, operation_id="getCourse",
+                    responses=problem_responses(401, 404, 422))
+def get_course(course: CourseInScope, session: SessionDep) -> CoursePublic:
+    """One course; drafts only for an admin and their provider."""
+    return service.present(session, [course])[0]
+
+
+@courses_router.post("/{course_id}/retire", response_model=CoursePublic, operation_id="retireCourse",
+                     responses=problem_responses(401, 403, 404, 422))
+def retire_course(course: CourseInScope, session: SessionDep, principal: Manager) -> CoursePublic:
+    """Retire a course (admin, or its provider). Courses are never deleted; retiring twice changes nothing."""
+    return service.present(session, [service.retire_course(session, principal=principal, course=course)])[0]
+
+
+@public_courses.get("/{course_id}/approvals", response_model=ApprovalList, operation_id="listCourseApprovals",
+                    responses=problem_responses(401, 404, 422))
+def list_course_approvals(course: CourseInScope, session: SessionDep) -> ApprovalList:
+    """Every board approval of a course, withdrawn ones included."""
+    return ApprovalList(items=approvals.list_for(session, course=course))
+
+
+@courses_router.post("/{course_id}/approvals", response_model=ApprovalPublic, status_code=201,
+                     operation_id="createCourseApproval", responses=problem_responses(400, 401, 403, 404, 409, 422))
+def create_course_approval(course: CourseInScope, data: ApprovalCreate, session: SessionDep,
+                           principal: AdminOrBoardDep, response: Response) -> ApprovalPublic:
+    """Approve a course for a credential, with category tags and dates (admin, or the credential's board)."""
+    approval = approvals.create(session, principal=principal, course=course, data=data)
+    response.headers["Location"] = f"/v1/courses/{course.id}/approvals"
+    return approval
+
+
+@courses_router.post("/{course_id}/approvals/{approval_id}/withdraw", response_model=ApprovalPublic,
+                     operation_id="withdrawCourseApproval", responses=problem_responses(400, 401, 403, 404, 409, 422))
+def withdraw_course_approval(course: CourseInScope, approval_id: DbId, data: ApprovalWithdraw, session: SessionDep,
+                             principal: AdminOrBoardDep) -> ApprovalPublic:
+    """Withdraw an approval from a date on; it stays on record (admin, or the credential's board)."""
+    return approvals.withdraw(session, principal=principal, course=course, approval_id=approval_id, data=data)

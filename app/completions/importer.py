@@ -1,0 +1,232 @@
+"""Provider rosters: many completions in one request, set-based, all rows or none.
+
+Rows name the peer by person_id, or by credential_code + certificate_number, and the course
+by course_id. A re-posted roster creates nothing new (the dedupe key of person, course and
+date already exists). Reads are a fixed number of chunked queries; writes are one Core
+INSERT executemany, never one ORM object per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.principal import Principal, Role
+from app.catalog import service as catalog
+from app.certifications import service as certifications
+from app.certifications.models import Certification
+from app.clock import Clock
+from app.completions.models import Completion
+from app.completions.service import check_course, dedupe_key
+from app.db import bulk_insert, utcnow
+from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
+from app.people.models import Person
+from app.types import MAX_ID
+
+COLUMNS = ("person_id", "credential_code", "certificate_number", "course_id", "completed_on", "hours")
+_CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
+_MAX_REPORTED_ERRORS = 1000
+
+
+class RosterRow(BaseModel):
+    row: int
+    outcome: Literal["created", "duplicate", "error"]
+    person_id: int | None = None
+    course_id: int | None = None
+    completed_on: date | None = None
+    errors: list[str] = Field(default_factory=list)
+
+
+class RosterReport(BaseModel):
+    dry_run: bool
+    rows: int
+    created: int
+    duplicates: int
+    errors: int
+    items: list[RosterRow] = Field(description="Per-row outcomes: every row on a dry run; the rows not "
+                                   "created (duplicates) otherwise; the failing rows when refused")
+
+
+def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind in {"text/csv", "application/csv"}:
+        text = body.decode("utf-8-sig", errors="strict")
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in reader.fieldnames or []]
+        unknown = [h for h in header if h not in COLUMNS]
+        missing = [c for c in ("course_id", "completed_on") if c not in header]
+        if unknown or missing or not ({"person_id"} & set(header) or {"credential_code", "certificate_number"} <= set(header)):
+            raise Unprocessable(
+                f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number)"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "") + (f"; missing: {', '.join(missing)}" if missing else ""),
+                errors=[{"loc": ["body", "header"], "field": "body.header", "message": "bad columns", "type": "csv_header"}])
+        reader.fieldnames = header
+        return [{k: (v or "").strip() for k, v in r.items() if k is not None} for r in reader]
+    if kind == "application/json":
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            raise Unprocessable("The roster is not valid JSON.") from exc
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise Unprocessable("A JSON roster is an array of objects.")
+        return data
+    raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
+
+
+def _int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError
+    return number
+
+
+def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
+                  clock: Clock) -> RosterReport:
+    if principal.role not in (Role.admin, Role.board, Role.provider):
+        raise Forbidden("Only providers, boards and admins post rosters.")
+    if not rows:
+        raise Unprocessable("The roster has no rows.")
+    parsed: list[dict[str, Any]] = []
+    for n, raw in enumerate(rows, start=1):
+        item: dict[str, Any] = {"row": n, "errors": []}
+        unknown = set(raw) - set(COLUMNS)
+        if unknown:
+            item["errors"].append(f"unknown field(s): {', '.join(sorted(unknown))}")
+        try:
+            item["person_id"] = _int(raw.get("person_id"))
+        except (TypeError, ValueError):
+            item["errors"].append("person_id must be a positive integer")
+        code, number = (raw.get("credential_code") or None), (raw.get("certificate_number") or None)
+        item["cert"] = (str(code).upper(), str(number)) if code and number else None
+        if item.get("person_id") is None and item["cert"] is None and not item["errors"]:
+            item["errors"].append("give person_id, or credential_code and certificate_number")
+        try:
+            item["course_id"] = _int(raw.get("course_id"))
+            if item["course_id"] is None:
+                item["errors"].append("course_id is required")
+        except (TypeError, ValueError):
+            item["errors"].append("course_id must be a positive integer")
+        try:
+            item["completed_on"] = date.fromisoformat(str(raw.get("completed_on") or ""))
+        except ValueError:
+            item["errors"].append("completed_on must be a date (YYYY-MM-DD)")
+        hours = raw.get("hours")
+        item["hours"] = None
+        if hours not in (None, ""):
+            try:
+                value = Decimal(str(hours))
+                if value <= 0 or value != value.quantize(Decimal("0.01")):
+                    raise InvalidOperation
+                item["hours"] = value
+            except InvalidOperation:
+                item["errors"].append("hours must be positive with at most two decimals")
+        parsed.append(item)
+
+    # Resolve certificate numbers, people and courses in chunked set-based reads.
+    cert_keys = sorted({i["cert"] for i in parsed if i["cert"]})
+    person_by_cert: dict[tuple[str, str], int] = {}
+    for start in range(0, len(cert_keys), _CHUNK):
+        chunk = cert_keys[start:start + _CHUNK]
+        for code, number, person_id in session.exec(
+            select(Certification.credential_code, Certification.number, Certification.person_id).where(
+                tuple_(col(Certification.credential_code), col(Certification.number)).in_(chunk))):
+            person_by_cert[(code, number)] = person_id
+    for item in parsed:
+        if item["cert"] and not item["errors"]:
+            item["person_id"] = person_by_cert.get(item["cert"])
+            if item["person_id"] is None:
+                item["errors"].append(f"unknown certificate number {item['cert'][1]} for {item['cert'][0]}")
+    person_ids = sorted({i["person_id"] for i in parsed if i.get("person_id")})
+    known_people = set()
+    for start in range(0, len(person_ids), _CHUNK):
+        known_people |= set(session.exec(select(Person.id).where(col(Person.id).in_(person_ids[start:start + _CHUNK]))))
+    if principal.role is Role.board:
+        from app.people.service import visible_to
+
+        visible = set()
+        for start in range(0, len(person_ids), _CHUNK):
+            visible |= set(session.exec(select(Person.id).where(
+                col(Person.id).in_(person_ids[start:start + _CHUNK]), visible_to(principal))))
+        known_people &= visible
+    courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
+    today = max(clock.today(z) for z in ("America/New_York", "Pacific/Honolulu", "America/Anchorage"))
+
+    for item in parsed:
+        if item["errors"]:
+            continue
+        if item["person_id"] not in known_people:
+            item["errors"].append(f"unknown person {item['person_id']}")
+        course = courses.get(item["course_id"])
+        if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
+            item["errors"].append(f"course {item['course_id']} is not this provider's")
+        elif (problem := check_course(course, item["completed_on"], today=today)) is not None:
+            item["errors"].append(f"course {item['course_id']}: {problem}" if course else f"unknown course {item['course_id']}")
+        elif item["hours"] is not None and item["hours"] > course.hours:  # type: ignore[union-attr]
+            item["errors"].append(f"hours exceed the course's {course.hours}")  # type: ignore[union-attr]
+        if not item["errors"]:
+            item["key"] = dedupe_key(item["person_id"], item["course_id"], item["completed_on"])
+
+    keys = sorted({i["key"] for i in parsed if "key" in i})
+    existing: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        existing |= set(session.exec(select(Completion.dedupe_key).where(col(Completion.dedupe_key).in_(keys[start:start + _CHUNK]))))
+    seen: set[str] = set()
+    report_rows: list[RosterRow] = []
+    to_insert: list[dict[str, Any]] = []
+    now = utcnow()
+    source = principal.role.value
+    for item in parsed:
+        if item["errors"]:
+            report_rows.append(RosterRow(row=item["row"], outcome="error", person_id=item.get("person_id"),
+                                         course_id=item.get("course_id"), completed_on=item.get("completed_on"),
+                                         errors=item["errors"]))
+            continue
+        outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
+        seen.add(item["key"])
+        report_rows.append(RosterRow(row=item["row"], outcome=outcome, person_id=item["person_id"],
+                                     course_id=item["course_id"], completed_on=item["completed_on"]))
+        if outcome == "created":
+            course = courses[item["course_id"]]
+            to_insert.append({
+                "person_id": item["person_id"], "course_id": course.id, "title": course.title,
+                "hours": item["hours"] if item["hours"] is not None else course.hours, "modality": course.modality,
+                "completed_on": item["completed_on"], "status": "accepted", "source": source,
+                "dedupe_key": item["key"], "reported_by": principal.actor, "review_categories": [],
+                "created_at": now,
+            })
+    errors = [r for r in report_rows if r.outcome == "error"]
+    report = RosterReport(dry_run=dry_run, rows=len(report_rows), created=len(to_insert),
+                          duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
+                          items=report_rows if dry_run else [r for r in report_rows if r.outcome != "created"])
+    if errors:
+        shown = errors[:_MAX_REPORTED_ERRORS]
+        raise Unprocessable(
+            f"{len(errors)} of {len(report_rows)} row(s) have errors; nothing was recorded.",
+            errors=[{"loc": ["body", r.row], "field": f"row {r.row}", "message": "; ".join(r.errors),
+                     "type": "row_error"} for r in shown],
+            extensions={"report": {**report.model_dump(mode="json", exclude={"items"}),
+                                   "items": [r.model_dump(mode="json") for r in shown]}},
+        )
+    if not dry_run and to_insert:
+        bulk_insert(session, Completion.__table__, to_insert)
+        touched = sorted({r["person_id"] for r in to_insert})
+        for start in range(0, len(touched), _CHUNK):
+            certifications.mark_dirty(session, person_ids=touched[start:start + _CHUNK])
+        audit.record(session, actor=principal.actor, action="import", entity="roster",
+                     entity_id=f"{principal.actor}@{now.isoformat()}",
+                     changes={"rows": len(report_rows), "created": len(to_insert),
+                              "duplicates": report.duplicates, "people": len(touched)})
+    return report

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+
+from app.auth import PrincipalDep, require_roles
+from app.auth.principal import Principal, Role
+from app.clock import Clock
+from app.completions import certificates, importer, service, transcript
+from app.completions.models import Completion
+from app.completions.schemas import CompletionCreate, CompletionPage, CompletionPublic, ReviewCreate, VoidCreate
+from app.csvio import RawBody, csv_lines, upload_doc
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import Cursor
+from app.people import service as people_service
+from app.types import DbId
+
+router = APIRouter(prefix="/completions", tags=["completions"])
+
+
+def completion_in_scope(completion_id: DbId, session: SessionDep, principal: PrincipalDep) -> Completion:
+    return service.get_in_scope(session, principal=principal, completion_id=completion_id)
+
+
+CompletionInScope = Annotated[Completion, Depends(completion_in_scope)]
+Reviewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
+
+
+def _public(session: Session, completion: Completion, clock: Clock) -> CompletionPublic:
+    public = CompletionPublic.model_validate(completion)
+    public.credit = service.credit(session, completion=completion, clock=clock)
+    return public
+
+
+@router.post("", response_model=CompletionPublic, status_code=201, operation_id="createCompletion",
+             responses=problem_responses(400, 401, 403, 409, 422))
+def create_completion(data: CompletionCreate, request: Request, response: Response, session: SessionDep,
+                      principal: PrincipalDep) -> CompletionPublic:
+    """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key."""
+    clock = request.app.state.clock
+    completion = service.record(session, principal=principal, data=data, clock=clock)
+    service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    response.headers["Location"] = f"/v1/completions/{completion.id}"
+    return _public(session, completion, clock)
+
+
+@router.get("", response_model=CompletionPage, operation_id="listCompletions",
+            responses=problem_responses(400, 401, 422))
+def list_completions(
+    session: SessionDep, principal: PrincipalDep, person_id: DbId | None = None,
+    status: Literal["accepted", "pending", "rejected", "voided"] | None = None,
+    cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> CompletionPage:
+    """Completions the caller may see (a board's review queue: `status=pending`)."""
+    page, next_cursor = service.list_page(session, principal=principal, person_id=person_id, status=status,
+                                          cursor=cursor, limit=limit)
+    return CompletionPage(items=[CompletionPublic.model_validate(c) for c in page], next_cursor=next_cursor)
+
+
+@router.post("/import", response_model=importer.RosterReport, operation_id="importCompletions",
+             responses=problem_responses(400, 401, 403, 413, 415, 422),
+             openapi_extra=upload_doc(
+                 "A roster: person_id or credential_code + certificate_number, course_id, completed_on, hours?",
+                 "text/csv", "application/json",
+                 example="person_id,course_id,completed_on\r\n12,3,2026-10-02\r\n"))
+def import_completions(
+    request: Request, session: SessionDep, principal: PrincipalDep, body: RawBody,
+    dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
+) -> importer.RosterReport:
+    """Post a session's roster: all rows or none; re-posting creates nothing new."""
+    rows = importer.parse(body, request.headers.get("content-type"))
+    return importer.import_roster(session, principal=principal, rows=rows, dry_run=dry_run,
+                                  clock=request.app.state.clock)
+
+
+@router.get("/{completion_id}", response_model=CompletionPublic, operation_id="getCompletion",
+            responses=problem_responses(401, 404, 422))
+def get_completion(completion: CompletionInScope, request: Request, session: SessionDep) -> CompletionPublic:
+    """One completion and where it counts."""
+    return _public(session, completion, request.app.state.clock)
+
+
+@router.post("/{completion_id}/review", response_model=CompletionPublic, operation_id="reviewCompletion",
+             responses=problem_responses(400, 401, 403, 404, 409, 422))
+def review_completion(completion: CompletionInScope, data: ReviewCreate, request: Request, session: SessionDep,
+                      principal: Reviewer) -> CompletionPublic:
+    """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
+    clock = request.app.state.clock
+    service.review(session, principal=principal, completion=completion, data=data)
+    service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    return _public(session, completion, clock)
+
+
+@router.post("/{completion_id}/void", response_model=CompletionPublic, operation_id="voidCompletion",
+             responses=problem_responses(400, 401, 403, 404, 409, 422))
+def void_completion(completion: CompletionInScope, data: VoidCreate, request: Request, session: SessionDep,
+                    principal: PrincipalDep) -> CompletionPublic:
+    """Void a completion with a reason; corrections are a void plus a new record."""
+    clock = request.app.state.clock
+    service.void(session, principal=principal, completion=completion, data=data)
+    service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    return _public(session, completion, clock)
+
+
+@router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,
+            operation_id="getCompletionCertificate", responses=problem_responses(401, 404, 409, 422))
+def get_certificate(completion: CompletionInScope, request: Request, session: SessionDep) -> certificates.CertificateOut:
+    """A verifiable Open Badges 3.0 AchievementCredential for an accepted completion (signed JWT VC, ES256)."""
+    return certificates.issue(session, completion=completion, key=request.app.state.issuer_key)
+
+
+certificates_router = APIRouter(prefix="/certificates", tags=["completions"])
+
+
+@certificates_router.post("/verify", response_model=certificates.VerifyResult, operation_id="verifyCertificate",
+                          responses=problem_responses(400, 422))
+def verify_certificate(body: certificates.VerifyRequest, request: Request,
+                       session: SessionDep) -> certificates.VerifyResult:
+    """Check a presented certificate: our signature, and whether the completion was since voided."""
+    return certificates.verify(session, token=body.certificate, key=request.app.state.issuer_key)
+
+
+@certificates_router.get("/keys", operation_id="getCertificateKeys", responses=problem_responses(404))
+def certificate_keys(request: Request) -> dict:
+    """The public keys (JWKS) that verify peer-ce certificates offline."""
+    return request.app.state.issuer_key.jwks()
+
+
+transcripts_router = APIRouter(prefix="/people", tags=["completions"])
+
+
+@transcripts_router.get(
+    "/{person_id}/transcript", response_model=transcript.Transcript, operation_id="getTranscript",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **problem_responses(401, 404, 422)},
+)
+def get_transcript(
+    person_id: DbId, request: Request, session: SessionDep, principal: PrincipalDep,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")] = None,
+):
+    """Per certification and cycle: the completions, what each counted and why, and the status."""
+    person = people_service.get_in_scope(session, principal=principal, person_id=person_id)
+    result = transcript.build(session, principal=principal, person=person, clock=request.app.state.clock)
+    if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
+        return StreamingResponse(csv_lines(transcript.CSV_COLUMNS, transcript.csv_rows(result)),
+                                 media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="transcript-{person_id}.csv"'})
+    return result

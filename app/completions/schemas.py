@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+from app.types import DbId, HoursIn, HoursOut
+
+Modality = Literal["in_person", "live_virtual", "self_paced"]
+
+
+class CompletionCreate(BaseModel):
+    """Report a completion. Identify the peer by person_id or by credential_code + certificate_number.
+
+    For a catalog course give course_id; a peer reporting outside CE gives title, provider_name,
+    hours and modality instead.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"person_id": 12, "course_id": 3, "completed_on": "2026-10-02"},
+            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "course_id": 3,
+             "completed_on": "2026-10-02"},
+            {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
+             "hours": 1.5, "modality": "in_person", "completed_on": "2026-09-14",
+             "evidence_url": "https://example.org/certificates/123"},
+        ]},
+    )
+
+    person_id: DbId | None = None
+    credential_code: str | None = Field(default=None, max_length=32)
+    certificate_number: str | None = Field(default=None, max_length=64)
+    course_id: DbId | None = None
+    completed_on: date
+    hours: HoursIn | None = Field(default=None, description="Hours attended, if less than the course's")
+    title: str | None = Field(default=None, min_length=3, max_length=300)
+    provider_name: str | None = Field(default=None, min_length=2, max_length=200)
+    modality: Modality | None = None
+    evidence_url: AnyHttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> CompletionCreate:
+        if (self.credential_code is None) != (self.certificate_number is None):
+            raise ValueError("credential_code and certificate_number go together")
+        if self.person_id is not None and self.credential_code is not None:
+            raise ValueError("identify the peer by person_id or by certificate, not both")
+        if self.course_id is None:
+            missing = [f for f in ("title", "provider_name", "hours", "modality") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"outside CE (no course_id) needs {', '.join(missing)}")
+        elif self.title or self.provider_name or self.modality:
+            raise ValueError("title, provider_name and modality come from the course; omit them with course_id")
+        return self
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]}]})
+
+    decision: Literal["approve", "reject"]
+    reason: str = Field(min_length=3, max_length=1000)
+    categories: list[str] = Field(default_factory=list, max_length=20,
+                                  description="Categories of your credentials the hours count toward")
+
+
+class VoidCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "Reported twice by the provider"}]})
+
+    reason: str = Field(min_length=3, max_length=1000)
+
+
+class Credit(BaseModel):
+    certification_id: int
+    credential_code: str
+    counted_hours: HoursOut
+    outcome: Literal["counted", "partly_counted", "not_counted"]
+    reason: str
+
+
+class CompletionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 31, "person_id": 12, "course_id": 7, "title": "Trauma-informed peer support", "provider_name": None,
+        "hours": 3, "modality": "live_virtual", "completed_on": "2026-10-02", "status": "accepted",
+        "source": "provider", "evidence_url": None, "review_reason": None, "void_reason": None,
+        "created_at": "2026-10-03T08:00:00Z", "credit": [{"certification_id": 1, "credential_code": "NC-CPSS",
+                                                          "counted_hours": 3, "outcome": "counted",
+                                                          "reason": "counted 3.00 hours"}]}]})
+
+    id: int
+    person_id: int
+    course_id: int | None
+    title: str
+    provider_name: str | None
+    hours: HoursOut
+    modality: str
+    completed_on: date
+    status: Literal["accepted", "pending", "rejected", "voided"]
+    source: str
+    evidence_url: str | None
+    review_reason: str | None
+    void_reason: str | None
+    created_at: datetime
+    credit: list[Credit] = Field(default_factory=list,
+                                 description="Where this completion counts today, and where not and why")
+
+
+class CompletionPage(BaseModel):
+    items: list[CompletionPublic]
+    next_cursor: str | None

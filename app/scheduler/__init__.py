@@ -1,0 +1,1 @@
+"""The compliance scheduler: the sweep (flags, renewals), notifications (outbox, webhooks, email), APScheduler."""

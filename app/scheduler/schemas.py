@@ -1,0 +1,150 @@
+"""API shapes of sweeps, flags, renewals and webhooks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "not_configured", "cancelled"]
+
+
+class SweepRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"as_of": "2026-12-01"}, {"full": True}]},
+    )
+
+    as_of: date | None = Field(default=None, description="Evaluate every certification as of this date "
+                               "(default: each board's today in its time zone)")
+    full: bool = Field(default=False, description="Re-evaluate every certification (after a rule change), "
+                       "not only those that can have changed")
+
+
+class SweepRunPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 12, "started_at": "2026-12-01T10:15:00Z", "finished_at": "2026-12-01T10:15:02Z",
+        "as_of": None, "full": False, "skipped": False, "evaluated": 1320, "flagged": 41, "renewed": 9,
+        "notified": 63, "duration_ms": 2104, "triggered_by": "scheduler"}]})
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    as_of: date | None
+    full: bool
+    skipped: bool = Field(description="True when another replica held the sweep lock; nothing was done")
+    evaluated: int
+    flagged: int
+    renewed: int
+    notified: int = Field(description="Notifications queued in the outbox")
+    duration_ms: int | None
+    triggered_by: str
+    error: str | None = Field(default=None, description="Why the run stopped early, if it did")
+
+
+class SweepRunPage(BaseModel):
+    items: list[SweepRunPublic]
+    next_cursor: str | None
+
+
+class FlagPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": 7, "certification_id": 42, "credential_code": "NC-CPSS", "state": "NC", "status": "due_soon",
+        "cycle_start": "2025-03-15", "cycle_end": "2027-03-31", "raised_on": "2026-12-31",
+        "raised_at": "2026-12-31T10:15:01Z"}]})
+
+    id: int
+    certification_id: int
+    credential_code: str
+    state: str
+    status: FlagStatus
+    cycle_start: date
+    cycle_end: date
+    raised_on: date = Field(description="The as-of date of the sweep that raised it (the board's today)")
+    raised_at: datetime
+
+
+class FlagPage(BaseModel):
+    items: list[FlagPublic]
+    next_cursor: str | None
+
+
+class RenewalPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    cycle_start: date
+    cycle_end: date
+    met_on: date
+    recorded_at: datetime
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"state": "NC", "url": "https://board.example.gov/peer-ce/hooks"}]},
+    )
+
+    state: str = Field(pattern=r"^[A-Za-z]{2}$")
+    url: str = Field(min_length=8, max_length=2000)
+    secret: str | None = Field(default=None, min_length=16, max_length=200,
+                               description="HMAC key (default: a random one, returned once)")
+
+
+class WebhookPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    state: str
+    url: str
+    active: bool
+    created_by: str
+    created_at: datetime
+    deactivated_at: datetime | None
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="Shown this once: verify X-PeerCE-Signature with it")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookPublic]
+    next_cursor: str | None
+
+
+class DeliveryAttemptPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    attempt: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int | None
+
+
+class DeliveryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    flag_id: int
+    subscription_id: int | None
+    state: str
+    url: str = Field(validation_alias=AliasChoices("recipient", "url"))
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryDetail(DeliveryPublic):
+    payload: dict
+    attempt_log: list[DeliveryAttemptPublic]
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryPublic]
+    next_cursor: str | None

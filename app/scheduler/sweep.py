@@ -1,0 +1,233 @@
+"""The compliance sweep: re-evaluate what can have changed, record renewals and flags, queue notifications.
+
+Incremental: a run evaluates the certifications marked `dirty` by a write and those whose
+`next_change_on` (the engine's "earliest date the status can change with no new data") has
+come; `full=True` evaluates every one (after a rule change). Each certification is evaluated
+as of its board's today (`evaluation.today_for`), or as of an explicit `as_of` for all.
+
+Work goes in keyset batches of `settings.sweep_batch` ids, one transaction per batch: the batch's
+facts are read set-based (`evaluation.gather`), and the new cached columns (with `dirty`
+cleared), renewals, flags and outbox rows are written together, so a batch is all or nothing.
+
+Concurrency: on PostgreSQL a run holds `pg_try_advisory_xact_lock(SWEEP_LOCK)` on its own
+connection for its whole duration; a run that cannot take it does nothing and reports
+`skipped`. Inside, each batch claims its rows with `FOR UPDATE SKIP LOCKED`, which also keeps a
+writer's concurrent `mark_dirty` from being lost (the writer waits for the batch, then marks the
+row again). The unique constraints on flags, renewals and outbox rows are the final guard. On
+SQLite one process runs the scheduler; a process-local lock keeps its runs from overlapping and
+each batch takes SQLite's write lock before reading.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta, timezone
+
+from sqlalchemy import Engine, bindparam, func, or_, select, text, update
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from app.audit import service as audit
+from app.certifications import evaluation
+from app.certifications.models import Certification
+from app.clock import Clock
+from app.config import Settings
+from app.db import is_postgres, session_scope
+from app.errors import NotFound
+from app.pagination import decode_cursor, encode_cursor
+from app.rules import engine
+from app.scheduler import flags as flag_service
+from app.scheduler import notify
+from app.scheduler.models import SweepRun
+
+log = logging.getLogger("peer_ce.scheduler.sweep")
+
+SWEEP_LOCK = 0x7065657263650001  # "peerce" + 1: the advisory lock id of the sweep
+_LATEST_ZONE = timezone(timedelta(hours=14))  # no board's today is later than the date at UTC+14
+_local_lock = threading.Lock()
+
+
+@dataclass
+class Counts:
+    evaluated: int = 0
+    flagged: int = 0
+    renewed: int = 0
+    notified: int = 0
+    errors: int = 0
+
+
+def run_sweep(
+    session_factory: sessionmaker[Session],
+    lock_engine: Engine,
+    *,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None = None,
+    full: bool = False,
+    triggered_by: str = "scheduler",
+    stop: threading.Event | None = None,
+    exclusive: bool = True,
+) -> SweepRun:
+    """Run one sweep and record it as a `sweep_run`; returns the (detached) run with its counts.
+
+    `lock_engine` holds the run-level advisory lock on a connection of its own. `exclusive=False`
+    skips that lock (batches still claim rows with SKIP LOCKED): only tests use it.
+    """
+    started = time.monotonic()
+    with session_scope(session_factory) as session:
+        run = SweepRun(started_at=clock.now(), as_of=as_of, full=full, triggered_by=triggered_by[:200])
+        session.add(run)
+        session.flush()
+        session.expunge(run)
+    counts = Counts()
+    error: str | None = None
+    try:
+        with _run_lock(lock_engine, exclusive) as acquired:
+            if acquired:
+                _sweep(session_factory, run_id=run.id, settings=settings, clock=clock,  # type: ignore[arg-type]
+                       as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
+            else:
+                run.skipped = True
+                log.info("sweep %s skipped: another sweep holds the lock", run.id)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:1000]
+        log.exception("sweep %s failed after %s certifications", run.id, counts.evaluated)
+        raise
+    finally:
+        _finish(session_factory, run, counts, clock=clock, started=started, error=error)
+    return run
+
+
+@contextmanager
+def _run_lock(lock_engine: Engine, exclusive: bool) -> Iterator[bool]:
+    if not is_postgres(lock_engine):
+        acquired = _local_lock.acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                _local_lock.release()
+        return
+    if not exclusive:
+        yield True
+        return
+    # The lock lives as long as this transaction on its own connection; a dead process releases it.
+    with lock_engine.connect() as conn, conn.begin():
+        yield bool(conn.execute(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK))).scalar())
+
+
+def _finish(session_factory: sessionmaker[Session], run: SweepRun, counts: Counts, *, clock: Clock,
+            started: float, error: str | None) -> None:
+    run.evaluated, run.flagged, run.renewed, run.notified = (
+        counts.evaluated, counts.flagged, counts.renewed, counts.notified)
+    run.finished_at = clock.now()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.error = error
+    with session_scope(session_factory) as session:
+        session.execute(update(SweepRun).where(col(SweepRun.id) == run.id).values(
+            skipped=run.skipped, evaluated=run.evaluated, flagged=run.flagged, renewed=run.renewed,
+            notified=run.notified, finished_at=run.finished_at, duration_ms=run.duration_ms, error=error))
+        audit.record(session, actor=run.triggered_by, action="skipped" if run.skipped else "sweep",
+                     entity="sweep_run", entity_id=run.id,
+                     changes={"as_of": str(run.as_of) if run.as_of else None, "full": run.full,
+                              "evaluated": run.evaluated, "flagged": run.flagged, "renewed": run.renewed,
+                              "notified": run.notified, "errors": counts.errors, "error": error})
+
+
+def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Settings, clock: Clock,
+           as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None, actor: str) -> None:
+    horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
+    last_id: int = 0
+    while not (stop and stop.is_set()):
+        with session_scope(session_factory) as session:
+            postgres = is_postgres(session)
+            if not postgres:
+                # Take SQLite's write lock first, so no writer commits between our reads and writes.
+                session.execute(text("UPDATE sweep_run SET evaluated = evaluated WHERE id = :id"), {"id": run_id})
+            query = (sm_select(Certification).where(col(Certification.id) > last_id)
+                     .order_by(col(Certification.id)).limit(settings.sweep_batch))
+            if not full:
+                query = query.where(or_(col(Certification.dirty).is_(True),
+                                        col(Certification.next_change_on) <= horizon))
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            certs = list(session.exec(query))
+            if not certs:
+                return
+            last_id = certs[-1].id  # type: ignore[assignment]
+            _process_batch(session, certs, settings=settings, clock=clock, as_of=as_of, full=full,
+                           counts=counts, actor=actor)
+
+
+def _process_batch(session: Session, certs: list[Certification], *, settings: Settings, clock: Clock,
+                   as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
+    inputs = evaluation.gather(session, certs)
+    items: list[flag_service.Evaluated] = []
+    for cert in certs:
+        item = inputs[cert.id]  # type: ignore[index]
+        day = as_of or evaluation.today_for(clock, item)
+        if not (full or cert.dirty or (cert.next_change_on is not None and cert.next_change_on <= day)):
+            continue  # selected by the widest "today"; its own board's day has not come yet
+        try:
+            result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
+                                     activities=item.activities, as_of=day, explain=False)
+            renewals = flag_service.derive_renewals(item, result, day)
+        except engine.RuleError as exc:  # e.g. a birthday rule without the birthday: stays dirty
+            counts.errors += 1
+            log.warning("certification %s cannot be evaluated: %s", cert.id, exc)
+            continue
+        items.append(flag_service.Evaluated(cert=cert, day=day, result=result, renewals=renewals))
+    if not items:
+        return
+    counts.evaluated += len(items)
+    _store_status(session, items)
+    now = clock.now()
+    counts.renewed += flag_service.sync_renewals(session, items, now=now, actor=actor)
+    new_flags = flag_service.raise_flags(session, items, now=now)
+    counts.flagged += len(new_flags)
+    counts.notified += notify.queue(session, new_flags, {i.cert.id: i for i in items},  # type: ignore[misc]
+                                    base_url=settings.base_url, now=now)
+
+
+def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None:
+    """The new cached columns of a batch, `dirty` cleared, in one executemany UPDATE."""
+    table = Certification.__table__
+    stmt = (update(table).where(table.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
+                    cycle_end=bindparam("b_cycle_end"), grace_ends_on=bindparam("b_grace_ends_on"),
+                    next_change_on=bindparam("b_next_change_on"), evaluated_on=bindparam("b_evaluated_on"),
+                    dirty=False))
+    session.execute(stmt, [
+        {"b_id": i.cert.id, "b_status": i.result.status, "b_cycle_start": i.result.cycle_start,
+         "b_cycle_end": i.result.cycle_end, "b_grace_ends_on": i.result.grace_ends_on,
+         "b_next_change_on": i.result.next_change_on, "b_evaluated_on": i.day}
+        for i in items
+    ])
+
+
+class SweepNotFound(NotFound):
+    pass
+
+
+def get_run(session: Session, run_id: int) -> SweepRun:
+    run = session.get(SweepRun, run_id)
+    if run is None:
+        raise SweepNotFound(f"Sweep {run_id} was not found.")
+    return run
+
+
+def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50) -> tuple[list[SweepRun], str | None]:
+    """Sweep runs, newest first, keyset-paged."""
+    query = sm_select(SweepRun).order_by(col(SweepRun.id).desc()).limit(limit + 1)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        query = query.where(col(SweepRun.id) < int(last_id))
+    rows = list(session.exec(query))
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)

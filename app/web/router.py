@@ -1,0 +1,55 @@
+"""Serving the thin client: /status, /verify and their assets, outside the API and its schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from app.errors import NotFound
+
+WEB_DIR = Path(__file__).resolve().parent
+PAGES = {"status": "status.html", "verify": "verify.html"}
+ASSETS = {
+    "app.css": "text/css; charset=utf-8",
+    "status.js": "text/javascript; charset=utf-8",
+    "verify.js": "text/javascript; charset=utf-8",
+}
+# Everything is served from here; the pages call the API on the same origin and nothing else.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(WEB_DIR / PAGES[name], media_type="text/html; charset=utf-8", headers=HEADERS)
+
+
+@router.api_route("/status", methods=["GET", "HEAD"])
+def status_page() -> FileResponse:
+    """The peer's own status: certifications, hours per requirement, due dates, courses that close the gap."""
+    return _page("status")
+
+
+@router.api_route("/verify", methods=["GET", "HEAD"])
+def verify_page() -> FileResponse:
+    """Public verification of a certification number, for employers."""
+    return _page("verify")
+
+
+@router.api_route("/static/{name}", methods=["GET", "HEAD"])
+def asset(name: str) -> FileResponse:
+    """The pages' stylesheet and scripts (a fixed list: nothing else under app/web is served)."""
+    if name not in ASSETS:
+        raise NotFound(f"No static file {name}.")
+    return FileResponse(WEB_DIR / name, media_type=ASSETS[name], headers=HEADERS)

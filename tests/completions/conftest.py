@@ -1,0 +1,28 @@
+import pytest
+
+from tests import factories
+from tests.catalog.helpers import new_course, new_provider
+
+
+@pytest.fixture
+def provider(admin):
+    return new_provider(admin)
+
+
+@pytest.fixture
+def provider_client(client, tokens, provider):
+    return client.as_(tokens.provider(provider["id"]))
+
+
+@pytest.fixture
+def course(provider_client, provider):
+    return new_course(provider_client, provider["id"], hours=3, available_from="2024-01-01")
+
+
+@pytest.fixture
+def peer(admin):
+    """A person certified in NC (no approval needed) and VA (approved courses only, 2 ethics hours)."""
+    person = factories.person(admin)
+    nc = factories.certification(admin, person_id=person["id"], credential_code="NC-CPSS", issued_on="2025-03-15")
+    va = factories.certification(admin, person_id=person["id"], credential_code="VA-RPRS", issued_on="2025-02-01")
+    return {"person": person, "nc": nc, "va": va}
