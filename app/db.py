@@ -149,6 +149,22 @@ def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def get_scoped(session: Session, model: Any, ident: int, *, scope: Any, missing: Exception) -> Any:
+    """`model` row `ident` if `scope` (a WHERE clause, or None for everything) admits it; else raise `missing`.
+
+    Out-of-scope rows are reported exactly like absent ones, so ids leak nothing.
+    """
+    from sqlmodel import select
+
+    query = select(model).where(model.id == ident)
+    if scope is not None:
+        query = query.where(scope)
+    row = session.exec(query).first()
+    if row is None:
+        raise missing
+    return row
+
+
 def is_postgres(bind: Engine | Session | Any) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"

@@ -11,7 +11,7 @@ from app.audit.models import AuditEntry
 from app.auth import AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.pagination import Cursor, decode_cursor, encode_cursor
+from app.pagination import Cursor, keyset_page
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -46,19 +46,13 @@ def list_audit_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """The audit log, newest first. Boards see the entries of their states only."""
-    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit + 1)
+    query = select(AuditEntry)
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if id:
         query = query.where(AuditEntry.entity_id == id)
     if not principal.is_admin:
         query = query.where(col(AuditEntry.state).in_(sorted(principal.states)))
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(AuditEntry.id) < int(last_id))
-    rows = list(session.exec(query))
-    page, more = rows[:limit], len(rows) > limit
-    return AuditPage(
-        items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in page],
-        next_cursor=encode_cursor(page[-1].id) if more and page else None,
-    )
+    page, next_cursor = keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit, newest_first=True)
+    return AuditPage(items=[AuditEntryPublic.model_validate(r, from_attributes=True) for r in page],
+                     next_cursor=next_cursor)

@@ -13,7 +13,7 @@ from app.catalog import service
 from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
 from app.db import is_postgres
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 
 
 def valid_on(day: date) -> ColumnElement[bool]:
@@ -41,7 +41,7 @@ def search(
     provider_id: int | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[list[CatalogEntry], str | None]:
     """One keyset page (by id) of published courses matching every filter given."""
-    query = select(Course).where(Course.status == "published").order_by(col(Course.id)).limit(limit + 1)
+    query = select(Course).where(Course.status == "published")
     if q and q.strip():
         query = query.where(_matches(session, q.strip()))
     if topics:
@@ -59,11 +59,7 @@ def search(
             approved = approved.where(exists().where(CourseApprovalCategory.approval_id == CourseApproval.id,
                                                      CourseApprovalCategory.category == category))
         query = query.where(approved)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Course.id) > int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
+    page, next_cursor = keyset_page(session, query, Course.id, cursor=cursor, limit=limit)
     ids = [c.id for c in page]
     topics_by_course = service.topics_of(session, ids)  # type: ignore[arg-type]
     counts = counts_for(session, ids, on=on)  # type: ignore[arg-type]
@@ -75,7 +71,7 @@ def search(
                      approvals=counts.get(c.id, []))  # type: ignore[arg-type]
         for c in page
     ]
-    return items, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return items, next_cursor
 
 
 def counts_for(session: Session, course_ids: Collection[int], *, on: date) -> dict[int, list[CountsFor]]:

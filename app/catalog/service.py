@@ -26,7 +26,7 @@ from app.catalog.models import (
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.rules import engine
 
 # "Today" for the catalog (default availability dates, approvals valid today): the rules' default zone.
@@ -112,17 +112,12 @@ def list_providers(
     session: Session, *, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[list[Provider], str | None]:
     """One keyset page of providers, by id."""
-    query = select(Provider).order_by(col(Provider.id)).limit(limit + 1)
+    query = select(Provider)
     if kind:
         query = query.where(Provider.kind == kind)
     if q:
         query = query.where(col(Provider.name).ilike(f"%{escape_like(q.strip())}%", escape="\\"))
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Provider.id) > int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Provider.id, cursor=cursor, limit=limit)
 
 
 def escape_like(value: str) -> str:
@@ -145,17 +140,12 @@ def list_provider_courses(
     cursor: str | None = None, limit: int = 50,
 ) -> tuple[list[Course], str | None]:
     """A provider's courses by id: every status for an admin and the provider, published ones for others."""
-    query = select(Course).where(Course.provider_id == provider.id).order_by(col(Course.id)).limit(limit + 1)
+    query = select(Course).where(Course.provider_id == provider.id)
     if not manages(principal, provider.id):  # type: ignore[arg-type]
         query = query.where(Course.status == "published")
     if status:
         query = query.where(Course.status == status)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Course.id) > int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Course.id, cursor=cursor, limit=limit)
 
 
 def topics_of(session: Session, course_ids: Collection[int]) -> dict[int, list[str]]:

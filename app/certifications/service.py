@@ -15,9 +15,9 @@ from app.certifications import evaluation
 from app.certifications.models import BoardAction, Certification
 from app.certifications.schemas import BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
-from app.db import utcnow
+from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.people.models import Person
 from app.rules import engine
 from app.rules import service as rules_service
@@ -44,14 +44,8 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
 
 def get_in_scope(session: Session, *, principal: Principal, certification_id: int) -> Certification:
     """The certification if the caller may see it; otherwise 404, exactly as if it did not exist."""
-    query = select(Certification).where(Certification.id == certification_id)
-    clause = visible_to(principal)
-    if clause is not None:
-        query = query.where(clause)
-    cert = session.exec(query).first()
-    if cert is None:
-        raise CertificationNotFound(f"Certification {certification_id} was not found.")
-    return cert
+    return get_scoped(session, Certification, certification_id, scope=visible_to(principal),
+                      missing=CertificationNotFound(f"Certification {certification_id} was not found."))
 
 
 def etag(cert: Certification) -> str:
@@ -172,7 +166,7 @@ def list_page(
     person_id: int | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[list[Certification], str | None]:
     """One keyset page of the certifications the caller may see, oldest id first."""
-    query = select(Certification).order_by(col(Certification.id)).limit(limit + 1)
+    query = select(Certification)
     clause = visible_to(principal)
     if clause is not None:
         query = query.where(clause)
@@ -192,12 +186,7 @@ def list_page(
             col(Certification.number).ilike(like), col(Person.family_name).ilike(like),
             col(Person.given_name).ilike(like), col(Person.email).ilike(like),
         ))
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Certification.id) > int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Certification.id, cursor=cursor, limit=limit)
 
 
 def people_of(session: Session, certs: Sequence[Certification]) -> dict[int, Person]:

@@ -19,9 +19,9 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, Credit, ReviewCreate, VoidCreate
-from app.db import utcnow
+from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.people import service as people
 from app.people.models import Person
 
@@ -55,14 +55,8 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
 
 
 def get_in_scope(session: Session, *, principal: Principal, completion_id: int) -> Completion:
-    query = select(Completion).where(Completion.id == completion_id)
-    clause = visible_to(principal)
-    if clause is not None:
-        query = query.where(clause)
-    completion = session.exec(query).first()
-    if completion is None:
-        raise CompletionNotFound(f"Completion {completion_id} was not found.")
-    return completion
+    return get_scoped(session, Completion, completion_id, scope=visible_to(principal),
+                      missing=CompletionNotFound(f"Completion {completion_id} was not found."))
 
 
 def board_today(session: Session, clock: Clock, person_id: int) -> date:
@@ -223,7 +217,7 @@ def credit(session: Session, *, completion: Completion, clock: Clock) -> list[Cr
 
 def list_page(session: Session, *, principal: Principal, person_id: int | None, status: str | None,
               cursor: str | None, limit: int) -> tuple[list[Completion], str | None]:
-    query = select(Completion).order_by(col(Completion.id)).limit(limit + 1)
+    query = select(Completion)
     clause = visible_to(principal)
     if clause is not None:
         query = query.where(clause)
@@ -231,12 +225,7 @@ def list_page(session: Session, *, principal: Principal, person_id: int | None, 
         query = query.where(Completion.person_id == person_id)
     if status:
         query = query.where(Completion.status == status)
-    if cursor:
-        (last,) = decode_cursor(cursor, 1)
-        query = query.where(col(Completion.id) > int(last))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit)
 
 
 def refresh_person(session: Session, *, person_id: int, clock: Clock) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.certifications.models import Certification
-from app.db import utcnow
+from app.db import get_scoped, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonUpdate
@@ -41,14 +41,8 @@ def visible_to(principal: Principal):
 
 def get_in_scope(session: Session, *, principal: Principal, person_id: int) -> Person:
     """The person, if the caller may see them; 404 otherwise (no existence leak)."""
-    query = select(Person).where(Person.id == person_id)
-    clause = visible_to(principal)
-    if clause is not None:
-        query = query.where(clause)
-    person = session.exec(query).first()
-    if person is None:
-        raise PersonNotFound(f"Person {person_id} was not found.")
-    return person
+    return get_scoped(session, Person, person_id, scope=visible_to(principal),
+                      missing=PersonNotFound(f"Person {person_id} was not found."))
 
 
 def _ensure_unique_email(session: Session, email: str, *, except_id: int | None = None) -> None:

@@ -29,7 +29,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.certifications.evaluation import Inputs
 from app.certifications.models import Certification
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.rules import engine
 from app.scheduler.models import Flag, Renewal
 
@@ -176,7 +176,7 @@ def list_page(session: Session, *, principal: Principal, credential_code: str | 
               certification_id: int | None = None, cursor: str | None = None,
               limit: int = 50) -> tuple[list[Flag], str | None]:
     """Flags the caller may see (admins all, boards their states), newest first, keyset-paged."""
-    query = select(Flag).order_by(col(Flag.id).desc()).limit(limit + 1)
+    query = select(Flag)
     if not principal.is_admin:
         query = query.where(col(Flag.state).in_(sorted(principal.states)))
     if credential_code:
@@ -189,12 +189,7 @@ def list_page(session: Session, *, principal: Principal, credential_code: str | 
         query = query.where(col(Flag.raised_on) >= since)
     if certification_id is not None:
         query = query.where(Flag.certification_id == certification_id)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Flag.id) < int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Flag.id, cursor=cursor, limit=limit, newest_first=True)
 
 
 def flags_of(session: Session, certification_ids: Iterable[int]) -> list[Flag]:

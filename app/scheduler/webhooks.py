@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.db import get_scoped
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import keyset_page
 from app.scheduler.models import Outbox, WebhookDeliveryAttempt, WebhookSubscription
 from app.scheduler.schemas import WebhookCreate
 
@@ -156,21 +157,16 @@ def _scope(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bo
 
 
 def get_in_scope(session: Session, *, principal: Principal, subscription_id: int) -> WebhookSubscription:
-    query = select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
-    clause = _scope(principal, col(WebhookSubscription.state))
-    if clause is not None:
-        query = query.where(clause)
-    sub = session.exec(query).first()
-    if sub is None:
-        raise WebhookNotFound(f"Webhook {subscription_id} was not found.")
-    return sub
+    return get_scoped(session, WebhookSubscription, subscription_id,
+                      scope=_scope(principal, col(WebhookSubscription.state)),
+                      missing=WebhookNotFound(f"Webhook {subscription_id} was not found."))
 
 
 def list_page(session: Session, *, principal: Principal, state: str | None = None,
               include_inactive: bool = False, cursor: str | None = None,
               limit: int = 50) -> tuple[list[WebhookSubscription], str | None]:
     """The caller's subscriptions, oldest first, with a keyset cursor."""
-    query = select(WebhookSubscription).order_by(col(WebhookSubscription.id)).limit(limit + 1)
+    query = select(WebhookSubscription)
     clause = _scope(principal, col(WebhookSubscription.state))
     if clause is not None:
         query = query.where(clause)
@@ -178,12 +174,7 @@ def list_page(session: Session, *, principal: Principal, state: str | None = Non
         query = query.where(WebhookSubscription.state == state.upper())
     if not include_inactive:
         query = query.where(col(WebhookSubscription.active).is_(True))
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(WebhookSubscription.id) > int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, WebhookSubscription.id, cursor=cursor, limit=limit)
 
 
 def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscription, now: datetime) -> None:
@@ -203,22 +194,17 @@ def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscripti
 
 
 def delivery_in_scope(session: Session, *, principal: Principal, delivery_id: int) -> Outbox:
-    query = select(Outbox).where(Outbox.id == delivery_id, Outbox.channel == "webhook")
-    clause = _scope(principal, col(Outbox.state))
-    if clause is not None:
-        query = query.where(clause)
-    row = session.exec(query).first()
-    if row is None:
-        raise DeliveryNotFound(f"Webhook delivery {delivery_id} was not found.")
-    return row
+    scope = _scope(principal, col(Outbox.state))
+    is_webhook = Outbox.channel == "webhook"
+    return get_scoped(session, Outbox, delivery_id, scope=is_webhook if scope is None else and_(is_webhook, scope),
+                      missing=DeliveryNotFound(f"Webhook delivery {delivery_id} was not found."))
 
 
 def list_deliveries(session: Session, *, principal: Principal, subscription_id: int | None = None,
                     status: str | None = None, cursor: str | None = None,
                     limit: int = 50) -> tuple[list[Outbox], str | None]:
     """Webhook deliveries the caller may see, newest first."""
-    query = (select(Outbox).where(Outbox.channel == "webhook")
-             .order_by(col(Outbox.id).desc()).limit(limit + 1))
+    query = select(Outbox).where(Outbox.channel == "webhook")
     clause = _scope(principal, col(Outbox.state))
     if clause is not None:
         query = query.where(clause)
@@ -226,12 +212,7 @@ def list_deliveries(session: Session, *, principal: Principal, subscription_id: 
         query = query.where(Outbox.subscription_id == subscription_id)
     if status:
         query = query.where(Outbox.status == status)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(Outbox.id) < int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, query, Outbox.id, cursor=cursor, limit=limit, newest_first=True)
 
 
 def attempts_of(session: Session, delivery: Outbox) -> list[WebhookDeliveryAttempt]:
