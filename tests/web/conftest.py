@@ -1,0 +1,79 @@
+"""A live peer-ce (uvicorn on 127.0.0.1, a free port) over a temp SQLite file filled by `peer-ce demo`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.auth.tokens import mint_dev_token
+from app.config import Settings
+from app.demo import DemoReport, run_demo
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass
+class LiveDemo:
+    base_url: str
+    settings: Settings
+    report: DemoReport
+
+    def peer_token(self, person_id: int | None = None) -> str:
+        return mint_dev_token(self.settings, role="peer", person_id=person_id or self.report.featured_person_id)
+
+    def admin_token(self) -> str:
+        return mint_dev_token(self.settings, role="admin")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
+    data = tmp_path_factory.mktemp("live-demo")
+    database_url = f"sqlite:///{data / 'peer-ce.sqlite3'}"
+    settings = Settings(_env_file=None, data_dir=data, database_url=database_url, scheduler_enabled=False)
+    report = run_demo(settings, peers=30, seed=5)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PEER_CE_") or k == "PEER_CE_TEST_DATABASE_URL"}
+    env.update(PEER_CE_DATA_DIR=str(data), PEER_CE_DATABASE_URL=database_url, PEER_CE_SCHEDULER_ENABLED="false",
+               PEER_CE_HOST="127.0.0.1", PEER_CE_PORT=str(port))
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the live server did not start: {(data / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        settings.host, settings.port = "127.0.0.1", port
+        yield LiveDemo(base_url=base_url, settings=settings, report=report)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
