@@ -1,0 +1,121 @@
+"""A rule set compiled once for the hot path, and the cycle ends its anchor implies."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.rules.engine.dates import _ONE, _fixed_on_or_after, _month_end, _on, add_months
+from app.rules.engine.hours import _h
+from app.rules.schema import RuleSet
+
+# --- compiled rules -----------------------------------------------------------------------
+
+
+class _Compiled:
+    """A rule set reduced to what the hot path reads: ints, tuples and dicts."""
+
+    __slots__ = (
+        "code",
+        "anchor",
+        "months",
+        "fixed",
+        "min_first",
+        "total",
+        "cats",
+        "cat_index",
+        "topic_cats",
+        "tagged",
+        "caps",
+        "cap_by_mod",
+        "cap_by_cat",
+        "mods",
+        "mod_by_modality",
+        "others",
+        "carry_max",
+        "due_soon",
+        "grace_days",
+        "grace",
+        "grace_ce",
+        "approved_only",
+        "lookback",
+        "tag_cache",
+    )
+
+    def __init__(self, rs: RuleSet) -> None:
+        cy, req = rs.cycle, rs.requirements
+        self.code = rs.code
+        self.anchor = cy.anchor
+        self.months = cy.months
+        self.fixed = (cy.month, cy.day) if cy.anchor == "fixed" else None
+        self.min_first = cy.min_first_cycle_months
+        self.total = _h(req.total_hours)
+        # (slug, min, every_years, label)
+        self.cats = tuple((c.category, _h(c.min_hours), c.every_years, c.label) for c in req.categories)
+        self.cat_index = {c.category: i for i, c in enumerate(req.categories)}
+        topic_cats: dict[str, list[int]] = {}
+        for i, c in enumerate(req.categories):
+            for t in c.topics:
+                topic_cats.setdefault(t, []).append(i)
+        self.topic_cats = {t: tuple(v) for t, v in topic_cats.items()}
+        # (modality, category, max)
+        self.caps = tuple((c.modality, c.category, _h(c.max_hours)) for c in rs.caps)
+        by_mod: dict[str, list[int]] = {}
+        by_cat: dict[str, list[int]] = {}
+        for i, c in enumerate(rs.caps):
+            if c.modality is not None:
+                by_mod.setdefault(c.modality, []).append(i)
+            else:
+                by_cat.setdefault(c.category or "", []).append(i)
+        self.cap_by_mod = {k: tuple(v) for k, v in by_mod.items()}
+        self.cap_by_cat = {k: tuple(v) for k, v in by_cat.items()}
+        self.tagged = bool(self.cats or self.cap_by_cat)
+        # (modalities, min, label)
+        self.mods = tuple((tuple(m.modalities), _h(m.min_hours), m.label) for m in req.modality_minimums)
+        by_modality: dict[str, list[int]] = {}
+        for i, m in enumerate(req.modality_minimums):
+            for mod in m.modalities:
+                by_modality.setdefault(mod, []).append(i)
+        self.mod_by_modality = {k: tuple(v) for k, v in by_modality.items()}
+        # (id, kind, hours or None, description)
+        self.others = tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in req.other)
+        self.carry_max = _h(rs.carryover.max_hours)
+        self.due_soon = timedelta(days=rs.due_soon_days)
+        self.grace_days = rs.grace_days
+        self.grace = timedelta(days=rs.grace_days)
+        self.grace_ce = rs.grace_counts_ce
+        self.approved_only = rs.approved_only
+        self.lookback = any(c[2] is not None for c in self.cats)
+        # (approval tags, topics, modality) -> (category indices, cap indices); memoized
+        self.tag_cache: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def tag_targets(
+        self, tags: frozenset[str] | None, topics: frozenset[str], modality: str
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The required categories and the caps a completion counts toward."""
+        found: set[int] = set()
+        for t in tags or ():
+            i = self.cat_index.get(t)
+            if i is not None:
+                found.add(i)
+        for t in topics:
+            found.update(self.topic_cats.get(t, ()))
+        caps = set(self.cap_by_mod.get(modality, ()))
+        for slug in set(tags or ()) | {self.cats[i][0] for i in found}:
+            caps.update(self.cap_by_cat.get(slug, ()))
+        return tuple(sorted(found)), tuple(sorted(caps))
+
+    def end(self, start: date, anchor: date, first: bool, md: tuple[int, int] | None) -> date:
+        """End of the cycle that starts on `start` (the chain's first cycle when `first`)."""
+        a = self.anchor
+        if a == "issue_date":
+            return add_months(start, self.months, anchor.day) - _ONE
+        if a == "issue_month_end":
+            return _month_end(start, self.months if first else self.months - 1)
+        if a == "issue_month_start":
+            return add_months(start.replace(day=1) if first else start, self.months) - _ONE
+        assert md is not None
+        if first:
+            after = add_months(start, self.min_first) if self.min_first else start
+            return _fixed_on_or_after(after, md)
+        # the next fixed date on or after the start, then whole years up to `months`
+        return _on(_fixed_on_or_after(start, md).year + self.months // 12 - 1, md)

@@ -1,0 +1,246 @@
+"""`evaluate`: the walk over a certification's cycles (board actions, versions, carry-over) to
+the current one, its status and next_change_on, and the Evaluation built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from operator import attrgetter
+
+from app.rules.engine.counting import _Prep, _Run, _run_cycle
+from app.rules.engine.cycles import _birthday, select_version
+from app.rules.engine.dates import _ONE
+from app.rules.engine.explain import _Explainer
+from app.rules.engine.hours import _dec
+from app.rules.engine.types import (
+    Activity,
+    BoardAction,
+    CapResult,
+    CategoryResult,
+    CertificationFacts,
+    Completion,
+    CompletionOutcome,
+    CredentialMismatch,
+    CycleSummary,
+    Evaluation,
+    ModalityMinimumResult,
+    NoRuleVersions,
+    OtherResult,
+    RuleVersion,
+    Status,
+    UnknownVersion,
+)
+
+# --- evaluation ---------------------------------------------------------------------------
+
+_HOLDS: dict[str, Status] = {"suspend": "suspended", "revoke": "revoked", "inactivate": "inactive"}
+_by_day_then_id = attrgetter("completed_on", "id")
+
+
+def evaluate(
+    *,
+    versions: Sequence[RuleVersion],
+    facts: CertificationFacts,
+    completions: Sequence[Completion],
+    as_of: date,
+    activities: Sequence[Activity] = (),
+    explain: bool = True,
+) -> Evaluation:
+    """Evaluate a certification's current cycle as of a date.
+
+    `explain=False` skips the reasons and per-completion outcomes (both come back empty):
+    for sweeps that only need the status, dates and hours.
+    """
+    if not versions:
+        raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
+    for v in versions:
+        if v.rules.code != facts.credential_code:
+            raise CredentialMismatch(f"rule version {v.version} is for {v.rules.code}, not {facts.credential_code}")
+    pinned: RuleVersion | None = None
+    if facts.pinned_version is not None:
+        pinned = next((v for v in versions if v.version == facts.pinned_version), None)
+        if pinned is None:
+            raise UnknownVersion(f"{facts.credential_code} has no rule version {facts.pinned_version}")
+
+    # board actions: the chain start, a hold, and the next action after as_of
+    chain_start, reinstated = facts.issued_on, False
+    hold: BoardAction | None = None
+    next_action: date | None = None
+    if facts.board_actions:
+        last: BoardAction | None = None
+        for ba in sorted(facts.board_actions, key=attrgetter("effective_on")):
+            if ba.effective_on <= as_of:
+                last = ba
+                if ba.kind == "reinstate" and ba.effective_on >= facts.issued_on:
+                    chain_start, reinstated = ba.effective_on, True
+            elif next_action is None:
+                next_action = ba.effective_on
+        if last is not None and last.kind != "reinstate":
+            hold = last
+
+    comps = sorted(completions, key=_by_day_then_id)
+    dates = [c.completed_on for c in comps]
+    acts = sorted(activities, key=attrgetter("on")) if activities else ()
+    preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
+
+    md: tuple[int, int] | None = None
+    start, count_from, first, excess = chain_start, chain_start, True, 0
+    runs: list[_Run] = []
+    while True:
+        v = pinned or (versions[0] if len(versions) == 1 else select_version(versions, start))
+        r = v.compiled
+        if r.anchor == "birthday":
+            md = md or _birthday(facts)
+            cmd = md
+        else:
+            cmd = r.fixed
+        end = r.end(start, chain_start, first, cmd)
+        carry = excess if excess < r.carry_max else r.carry_max
+        slots = preps.get(id(r))
+        if slots is None:
+            slots = preps[id(r)] = [None] * len(comps)
+        run = _run_cycle(
+            v,
+            start,
+            end,
+            count_from,
+            chain_start,
+            as_of,
+            carry,
+            comps,
+            dates,
+            slots,
+            acts,
+            explain,
+        )
+        runs.append(run)
+        if as_of > end and run.met_on is not None:  # passed over: met by E, or late on or before D
+            if run.met_on <= end:
+                excess, count_from = run.total - r.total, end + _ONE
+            else:
+                excess, count_from = 0, run.met_on + _ONE
+            start, first = end + _ONE, False
+            continue
+        break
+    return _result(runs, facts, as_of, chain_start, reinstated, hold, next_action, comps, explain)
+
+
+def _summary(run: _Run) -> CycleSummary:
+    r = run.rules
+    met = run.met_on is not None
+    return CycleSummary(
+        start=run.start,
+        end=run.end,
+        met=met,
+        met_on=run.met_on,
+        excess_hours=_dec(max(run.total - r.total, 0) if met else 0),
+        earned_hours=_dec(run.total),
+        required_hours=_dec(r.total),
+        rule_version=run.version.version,
+    )
+
+
+def _result(
+    runs: list[_Run],
+    facts: CertificationFacts,
+    as_of: date,
+    chain_start: date,
+    reinstated: bool,
+    hold: BoardAction | None,
+    next_action: date | None,
+    comps: list[Completion],
+    explain: bool,
+) -> Evaluation:
+    run = runs[-1]
+    r = run.rules
+    start, end = run.start, run.end
+    grace_end = end + r.grace
+    due_soon_on = end - r.due_soon
+    status: Status
+    if run.met_on is not None:
+        status, nxt = "compliant", end + _ONE
+    elif as_of < due_soon_on:
+        status, nxt = "in_progress", due_soon_on
+    elif as_of <= end:
+        status, nxt = "due_soon", end + _ONE
+    elif as_of <= grace_end:
+        status, nxt = "overdue", grace_end + _ONE
+    else:
+        status, nxt = "lapsed", None
+    if hold is not None:  # the hold decides the status; the cycles still roll over beneath it
+        status = _HOLDS[hold.kind]
+    if next_action is not None and (nxt is None or next_action < nxt):
+        nxt = next_action
+
+    categories = tuple(
+        CategoryResult(
+            category=slug,
+            required_hours=_dec(need),
+            earned_hours=_dec(got),
+            remaining_hours=_dec(need - got if got < need else 0),
+            label=label,
+            every_years=every,
+        )
+        for (slug, need, every, label), got in zip(r.cats, run.cat_sum, strict=True)
+    )
+    modality_minimums = tuple(
+        ModalityMinimumResult(
+            modalities=modalities,
+            required_hours=_dec(need),
+            earned_hours=_dec(got),
+            remaining_hours=_dec(need - got if got < need else 0),
+            label=label,
+        )
+        for (modalities, need, label), got in zip(r.mods, run.mod_sum, strict=True)
+    )
+    others = tuple(
+        OtherResult(
+            id=oid,
+            kind=kind,
+            description=desc,
+            required_hours=None if need is None else _dec(need),
+            earned_hours=None if kind == "attestation" else _dec(got),
+            met=met_on is not None,
+        )
+        for (oid, kind, need, desc), (got, met_on) in zip(r.others, run.others, strict=True)
+    )
+    caps = tuple(
+        CapResult(
+            modality=mod,
+            category=cat,
+            max_hours=_dec(cap_max),
+            used_hours=_dec(used),
+            reached=used >= cap_max,
+        )
+        for (mod, cat, cap_max), used in zip(r.caps, run.cap_used, strict=True)
+    )
+    cycles = tuple(_summary(x) for x in runs)
+    outcomes: tuple[CompletionOutcome, ...] = ()
+    reasons: tuple[str, ...] = ()
+    if explain:
+        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps)
+        outcomes = from_text.outcomes()
+        reasons = from_text.reasons(outcomes)
+    return Evaluation(
+        status=status,
+        cycle_start=start,
+        cycle_end=end,
+        grace_ends_on=grace_end,
+        required_hours=_dec(r.total),
+        earned_hours=_dec(run.total),
+        remaining_hours=_dec(r.total - run.total if run.total < r.total else 0),
+        categories=categories,
+        modality_minimums=modality_minimums,
+        other_requirements=others,
+        caps=caps,
+        discarded_hours=_dec(run.discarded),
+        carryover_hours=_dec(run.carry_in),
+        rule_version=run.version.version,
+        next_change_on=nxt,
+        previous_cycle=cycles[-2] if len(cycles) > 1 else None,
+        cycles=cycles,
+        completions=outcomes,
+        reasons=reasons,
+        chain_start=chain_start,
+        met_on=run.met_on,
+    )

@@ -1,0 +1,215 @@
+"""Plain-English reasons and per-completion outcomes for one evaluation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.rules.engine.counting import (
+    _CAPPED,
+    _DUPLICATE,
+    _NO_HOURS,
+    _NOT_ACCEPTED,
+    _NOT_APPROVED,
+    _prepare,
+    _Run,
+)
+from app.rules.engine.dates import _ONE
+from app.rules.engine.hours import _dec, _fmt
+from app.rules.engine.types import BoardAction, Completion, CompletionOutcome, Status
+
+# --- explanations -------------------------------------------------------------------------
+
+
+class _Explainer:
+    """Plain-English reasons for one evaluation; deterministic for the same inputs."""
+
+    def __init__(
+        self,
+        run: _Run,
+        runs: list[_Run],
+        as_of: date,
+        chain_start: date,
+        reinstated: bool,
+        status: Status,
+        hold: BoardAction | None,
+        comps: list[Completion],
+    ) -> None:
+        self.run, self.runs, self.as_of = run, runs, as_of
+        self.chain_start, self.reinstated = chain_start, reinstated
+        self.status, self.hold, self.comps = status, hold, comps
+        r = run.rules
+        self.r = r
+        self.grace_end = run.end + r.grace
+        if as_of <= run.end:
+            self.deadline: date | None = run.end
+        elif r.grace_ce and as_of <= self.grace_end:
+            self.deadline = self.grace_end
+        else:
+            self.deadline = None
+
+    def _still(self, need: int, got: int) -> str:
+        if got >= need:
+            return "met"
+        left = _fmt(need - got)
+        if self.deadline is not None:
+            return f"{left} still needed by {self.deadline.isoformat()}"
+        return f"{left} were still needed when the cycle ended on {self.run.end.isoformat()}"
+
+    def reasons(self, outcomes: tuple[CompletionOutcome, ...]) -> tuple[str, ...]:
+        run, r = self.run, self.r
+        s, e = run.start.isoformat(), run.end.isoformat()
+        out = [self._status_line(s, e)]
+        if self.reinstated:
+            out.append(f"Cycles restarted with the board reinstatement on {self.chain_start.isoformat()}")
+        out.append(f"{_fmt(run.total)} of {_fmt(r.total)} hours earned; {self._still(r.total, run.total)}")
+        if run.carry_in:
+            prev = self.runs[-2]
+            out.append(
+                f"Includes {_fmt(run.carry_in)} hours carried over from the cycle "
+                f"{prev.start.isoformat()} to {prev.end.isoformat()}"
+            )
+        for (slug, need, every, label), got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
+            name = label or slug
+            line = f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}"
+            if every is not None and w is not None:
+                line += (
+                    f" (due once every {every} years: hours completed from "
+                    f"{max(w + _ONE, self.chain_start).isoformat()} to {e} count)"
+                )
+            out.append(line)
+        for (modalities, need, label), got in zip(r.mods, run.mod_sum, strict=True):
+            name = label or " or ".join(modalities)
+            out.append(f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}")
+        for (oid, kind, need, desc), (got, met_on) in zip(r.others, run.others, strict=True):
+            if kind == "attestation":
+                done = f"recorded on {met_on.isoformat()}" if met_on else f"not recorded between {s} and {e}"
+                out.append(f"Attestation {oid} ({desc}): {done}")
+            else:
+                words = kind.replace("_", " ")
+                out.append(
+                    f"{_fmt(got)} of {_fmt(need or 0)} {words} recorded for {oid} ({desc}); "
+                    f"{self._still(need or 0, got)}"
+                )
+        for (mod, cat, cap_max), used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
+            if used or lost:
+                line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
+                out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
+        for o, c in zip(outcomes, self.comps, strict=True):
+            title = f"{c.title}, " if c.title else ""
+            head = f"Completion #{c.id} ({title}{c.completed_on.isoformat()})"
+            if o.outcome == "not_counted":
+                out.append(f"{head} was not counted: {o.reason}")
+            else:
+                out.append(f"{head} {o.reason}")
+        return tuple(out)
+
+    def _status_line(self, s: str, e: str) -> str:
+        st = self.status
+        if self.hold is not None:
+            return (
+                f"{st.capitalize()}: board action on {self.hold.effective_on.isoformat()}; "
+                "the requirements below are shown for reference"
+            )
+        if st == "compliant":
+            assert self.run.met_on is not None
+            return f"Compliant: every requirement of the cycle {s} to {e} was met on {self.run.met_on.isoformat()}"
+        if st == "in_progress":
+            return f"In progress: cycle {s} to {e}; due soon from {(self.run.end - self.r.due_soon).isoformat()}"
+        if st == "due_soon":
+            days = (self.run.end - self.as_of).days
+            when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            return f"Due soon: the cycle {s} to {e} ends {when} with requirements unmet"
+        g = self.grace_end.isoformat()
+        if st == "overdue":
+            if self.r.grace_ce:
+                return (
+                    f"Overdue: the cycle {s} to {e} ended with requirements unmet; "
+                    f"CE completed until {g} still counts toward it"
+                )
+            return (
+                f"Overdue: the cycle {s} to {e} ended with requirements unmet; late renewal "
+                f"is possible until {g}, but CE completed after {e} does not count"
+            )
+        ended = f" and the grace period ended on {g}" if self.r.grace_days else ""
+        return (
+            f"Lapsed: the cycle {s} to {e} ended with requirements unmet{ended}; "
+            "only a board reinstatement starts a new cycle"
+        )
+
+    def outcomes(self) -> tuple[CompletionOutcome, ...]:
+        return tuple(self._outcome(j, c) for j, c in enumerate(self.comps))
+
+    def _outcome(self, j: int, c: Completion) -> CompletionOutcome:
+        run, r = self.run, self.r
+        day = c.completed_on.isoformat()
+        zero = _dec(0)
+        got = run.outcomes.get(j) if run.outcomes is not None else None
+        if got is not None:
+            counted, code, arg = got
+            return self._processed(c, counted, code, arg)
+        if c.completed_on > self.as_of:
+            why = f"dated {day}, after the evaluation date {self.as_of.isoformat()}"
+        elif c.completed_on < self.chain_start and self.reinstated:
+            why = (
+                f"dated {day}, before the current cycle: cycles restarted with the board "
+                f"reinstatement on {self.chain_start.isoformat()}"
+            )
+        elif c.completed_on < run.count_from and c.completed_on >= run.start:
+            prev = self.runs[-2]
+            why = (
+                f"dated {day}, counted toward the late cycle {prev.start.isoformat()} to "
+                f"{prev.end.isoformat()}, which it completed on {prev.met_on}"
+            )
+        elif c.completed_on > run.end and not r.grace_ce:
+            why = (
+                f"dated {day}, after the cycle ended on {run.end.isoformat()}; CE completed "
+                f"after the cycle end does not count for {r.code}"
+            )
+        elif c.completed_on > self.grace_end:
+            why = (
+                f"dated {day}, after the grace period ended on {self.grace_end.isoformat()}"
+                if (r.grace_days)
+                else f"dated {day}, after the cycle ended on {run.end.isoformat()}"
+            )
+        else:
+            why = f"dated {day}, outside the cycle {run.start.isoformat()} to {run.end.isoformat()}"
+        hits = run.lookback_hits.get(j)
+        if hits:
+            names = " and ".join(f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)" for i in hits)
+            why += f"; it still counts toward {names}"
+        return CompletionOutcome(c.id, zero, "not_counted", why)
+
+    def _processed(self, c: Completion, counted: int, code: int, arg: object) -> CompletionOutcome:
+        r = self.r
+        day = c.completed_on.isoformat()
+        if code == _NOT_ACCEPTED:
+            return CompletionOutcome(c.id, _dec(0), "not_counted", "not accepted (pending review or voided)")
+        if code == _NOT_APPROVED:
+            return CompletionOutcome(c.id, _dec(0), "not_counted", f"not approved for {r.code} on {day}")
+        if code == _DUPLICATE:
+            return CompletionOutcome(c.id, _dec(0), "not_counted", f"duplicate of completion #{arg}")
+        if code == _NO_HOURS:
+            return CompletionOutcome(c.id, _dec(0), "not_counted", "carries no hours")
+        p = _prepare(r, c)
+        credit, cats, course = p[1], p[2], p[5]
+        notes = []
+        if cats:
+            names = [r.cats[i][3] or r.cats[i][0] for i in cats]
+            notes.append("toward " + ", ".join(names))
+        if c.completed_on > self.run.end:
+            notes.append("late, in the grace period")
+        if credit != course:
+            notes.append(f"the approval for {r.code} sets {_fmt(credit)} hours; the course has {_fmt(course)}")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        if code == _CAPPED:
+            mod, cat, cap_max = r.caps[arg]  # type: ignore[index]
+            why = f"{mod or cat} hours over the {_fmt(cap_max)}-hour cap ({_fmt(credit - counted)} discarded)"
+            if not counted:
+                return CompletionOutcome(c.id, _dec(0), "not_counted", why)
+            return CompletionOutcome(
+                c.id,
+                _dec(counted),
+                "partly_counted",
+                f"counted {_fmt(counted)} of {_fmt(credit)} hours{extra}: {why}",
+            )
+        return CompletionOutcome(c.id, _dec(counted), "counted", f"counted {_fmt(counted)} hours{extra}")

@@ -1,0 +1,199 @@
+"""The engine's inputs and outputs (frozen dataclasses) and the errors it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from app.rules.engine.compiled import _Compiled
+from app.rules.schema import RuleSet
+
+Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"]
+Outcome = Literal["counted", "partly_counted", "not_counted"]
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class RuleError(Exception):
+    """The inputs cannot be evaluated with these rules."""
+
+
+class NoRuleVersions(RuleError):
+    """No rule version was given."""
+
+
+class CredentialMismatch(RuleError):
+    """A rule version belongs to another credential than the certification."""
+
+
+class UnknownVersion(RuleError):
+    """The certification is pinned to a version that was not given."""
+
+
+class MissingFact(RuleError):
+    """The rules need a fact about the certification that it lacks."""
+
+    def __init__(self, fact: str) -> None:
+        super().__init__(f"the rules need the certification's {fact}, which is not recorded")
+        self.fact = fact
+
+
+class InvalidFact(RuleError):
+    """A fact about the certification is impossible (e.g. birthday 2/30)."""
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleVersion:
+    """One stored version of a rule set; compiled for the engine when built."""
+
+    version: int
+    effective_from: date
+    rules: RuleSet
+    compiled: _Compiled = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", _Compiled(self.rules))
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A board's approval of a course for one credential, bounded by dates."""
+
+    credential_code: str
+    categories: frozenset[str] = frozenset()
+    hours: Decimal | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    withdrawn_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """One completion of a course by the certification's holder."""
+
+    id: int
+    course_key: str
+    completed_on: date
+    hours: Decimal
+    modality: str
+    accepted: bool
+    title: str = ""
+    topics: frozenset[str] = frozenset()
+    approvals: tuple[Approval, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """A recorded non-CE activity: service or supervision hours, or a signed attestation."""
+
+    kind: str
+    requirement_id: str | None
+    on: date
+    hours: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoardAction:
+    kind: Literal["suspend", "revoke", "inactivate", "reinstate"]
+    effective_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationFacts:
+    issued_on: date
+    credential_code: str
+    birth_month_day: tuple[int, int] | None = None
+    board_actions: tuple[BoardAction, ...] = ()
+    pinned_version: int | None = None
+
+
+# --- outputs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryResult:
+    category: str
+    required_hours: Decimal
+    earned_hours: Decimal
+    remaining_hours: Decimal
+    label: str | None
+    every_years: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModalityMinimumResult:
+    modalities: tuple[str, ...]
+    required_hours: Decimal
+    earned_hours: Decimal
+    remaining_hours: Decimal
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OtherResult:
+    id: str
+    kind: str
+    description: str
+    required_hours: Decimal | None
+    earned_hours: Decimal | None
+    met: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CapResult:
+    modality: str | None
+    category: str | None
+    max_hours: Decimal
+    used_hours: Decimal
+    reached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CycleSummary:
+    start: date
+    end: date
+    met: bool
+    met_on: date | None
+    excess_hours: Decimal
+    earned_hours: Decimal
+    required_hours: Decimal
+    rule_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionOutcome:
+    completion_id: int
+    counted_hours: Decimal
+    outcome: Outcome
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    status: Status
+    cycle_start: date
+    cycle_end: date
+    grace_ends_on: date
+    required_hours: Decimal
+    earned_hours: Decimal
+    remaining_hours: Decimal
+    categories: tuple[CategoryResult, ...]
+    modality_minimums: tuple[ModalityMinimumResult, ...]
+    other_requirements: tuple[OtherResult, ...]
+    caps: tuple[CapResult, ...]
+    discarded_hours: Decimal
+    carryover_hours: Decimal
+    rule_version: int
+    next_change_on: date | None
+    previous_cycle: CycleSummary | None
+    cycles: tuple[CycleSummary, ...]
+    completions: tuple[CompletionOutcome, ...]
+    reasons: tuple[str, ...]
+    chain_start: date
+    met_on: date | None
