@@ -189,3 +189,48 @@ def test_tokens_from_a_configured_public_key_verify(settings, tmp_path, engine, 
         assert client.as_(dev).get(PROTECTED).status_code == 401
     finally:
         client.close()
+
+
+def test_tokens_verify_against_a_jwks_endpoint_by_kid(settings, engine, session_factory):
+    """The production path: keys fetched from the identity provider's JWKS URL, chosen by `kid`."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from jwt.algorithms import ECAlgorithm
+
+    from app.main import create_app
+    from tests.support.client import ApiClient
+
+    idp = ec.generate_private_key(ec.SECP256R1())
+    jwks = {"keys": [{**ECAlgorithm.to_jwk(idp.public_key(), as_dict=True), "kid": "idp-2026", "alg": "ES256",
+                      "use": "sig"}]}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            body = json.dumps(jwks).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app = create_app(settings.model_copy(update={
+        "jwt_jwks_url": f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"}), engine=engine)
+    app.state.session_factory = session_factory
+    client = ApiClient(app)
+    try:
+        good = jwt.encode(_claims(settings), idp, algorithm="ES256", headers={"kid": "idp-2026"})
+        assert client.as_(good).get(PROTECTED).status_code == 200
+        unknown = jwt.encode(_claims(settings), idp, algorithm="ES256", headers={"kid": "retired-key"})
+        _assert_401(client.as_(unknown).get(PROTECTED), "signing key")
+        forged = jwt.encode(_claims(settings), ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
+                            headers={"kid": "idp-2026"})
+        _assert_401(client.as_(forged).get(PROTECTED), "signature")
+    finally:
+        client.close()
+        server.shutdown()
