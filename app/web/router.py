@@ -13,6 +13,7 @@ WEB_DIR = Path(__file__).resolve().parent
 PAGES = {"status": "status.html", "verify": "verify.html"}
 ASSETS = {
     "app.css": "text/css; charset=utf-8",
+    "dom.js": "text/javascript; charset=utf-8",
     "status.js": "text/javascript; charset=utf-8",
     "verify.js": "text/javascript; charset=utf-8",
 }

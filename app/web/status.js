@@ -16,41 +16,13 @@
     inactive: ["Inactive", "–", "hold", "This certification is inactive."],
   };
   const MODALITY = { in_person: "in person", live_virtual: "live virtual", self_paced: "self-paced" };
-  const $ = (id) => document.getElementById(id);
+  const { $, el, say, day } = window.PeerCE;
   let seq = 0;
   let taken = []; // the peer's own completions: a course counts once per cycle, so taken ones are not suggested
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
 
   const hours = (n) => `${Number(n).toLocaleString("en-US", { maximumFractionDigits: 2 })} ${Number(n) === 1 ? "hour" : "hours"}`;
   const words = (slug) => String(slug).replace(/[-_]+/g, " ");
   const upper = (text) => text.charAt(0).toUpperCase() + text.slice(1);
-  function day(iso) {
-    if (!iso) return "—";
-    const d = new Date(`${iso}T00:00:00Z`);
-    return el("time", { datetime: iso }, d.toLocaleDateString("en-US", { timeZone: "UTC", year: "numeric", month: "short", day: "numeric" }));
-  }
-
-  function say(text, kind) {
-    const box = $("message");
-    box.replaceChildren(...(Array.isArray(text) ? text : [text]));
-    box.className = `message ${kind || "info"}`;
-    box.setAttribute("role", kind === "error" ? "alert" : "status");
-    box.hidden = !text || (Array.isArray(text) && !text.length);
-  }
-
   const token = () => sessionStorage.getItem(KEY);
 
   function takeTokenFromFragment() {

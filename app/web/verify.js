@@ -12,29 +12,8 @@
     revoked: ["Revoked", "⛔", "hold", "Revoked by the board."],
     inactive: ["Inactive", "–", "hold", "Inactive."],
   };
-  const $ = (id) => document.getElementById(id);
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") node.className = v; else node.setAttribute(k, String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
-    return node;
-  }
-
-  function say(parts, kind) {
-    const box = $("message");
-    box.replaceChildren(...[].concat(parts || []));
-    box.className = `message ${kind || "info"}`;
-    box.setAttribute("role", kind === "error" ? "alert" : "status");
-    box.hidden = !parts;
-  }
-
-  function day(iso) {
-    const d = new Date(`${iso}T00:00:00Z`);
-    return el("time", { datetime: iso }, d.toLocaleDateString("en-US", { timeZone: "UTC", year: "numeric", month: "long", day: "numeric" }));
-  }
+  const { $, el, say } = window.PeerCE;
+  const day = (iso) => window.PeerCE.day(iso, "long");
 
   async function loadCredentials() {
     const select = $("credential");
