@@ -2,14 +2,14 @@
 
 from app.audit.models import AuditEntry
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
-from app.certifications.models import BoardAction, Certification
+from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
 from app.rules.models import RuleSetVersion
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
-    "AuditEntry", "BoardAction", "Certification", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
+    "AuditEntry", "BoardAction", "Certification", "CertificationActivity", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
     "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RuleSetVersion", "Topic",
     "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
 ]

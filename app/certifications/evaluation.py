@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from app.certifications.models import BoardAction, Certification
+from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.clock import Clock
 from app.people.models import Person
 from app.rules import engine
@@ -36,14 +36,20 @@ def gather(session: Session, certifications: Sequence[Certification]) -> dict[in
     ids = [c.id for c in certifications]
     person_ids = sorted({c.person_id for c in certifications})
     actions: dict[int, list[engine.BoardAction]] = defaultdict(list)
-    for row in session.exec(
-        select(BoardAction)
+    for cert_id, kind, effective_on in session.exec(
+        select(BoardAction.certification_id, BoardAction.kind, BoardAction.effective_on)
         .where(col(BoardAction.certification_id).in_(ids))
         .order_by(col(BoardAction.effective_on), col(BoardAction.id))
     ):
-        actions[row.certification_id].append(
-            engine.BoardAction(kind=row.kind, effective_on=row.effective_on)  # type: ignore[arg-type]
-        )
+        actions[cert_id].append(engine.BoardAction(kind=kind, effective_on=effective_on))  # type: ignore[arg-type]
+    activities: dict[int, list[engine.Activity]] = defaultdict(list)
+    for cert_id, kind, requirement_id, on, hours in session.exec(
+        select(CertificationActivity.certification_id, CertificationActivity.kind,
+               CertificationActivity.requirement_id, CertificationActivity.on, CertificationActivity.hours)
+        .where(col(CertificationActivity.certification_id).in_(ids))
+        .order_by(col(CertificationActivity.on), col(CertificationActivity.id))
+    ):
+        activities[cert_id].append(engine.Activity(kind=kind, requirement_id=requirement_id, on=on, hours=hours))
     birthdays = {
         pid: (m, d)
         for pid, m, d in session.exec(
@@ -51,10 +57,7 @@ def gather(session: Session, certifications: Sequence[Certification]) -> dict[in
         )
         if m is not None and d is not None
     }
-    versions_by_code = {
-        code: rules_service.engine_versions(rows)
-        for code, rows in rules_service.all_versions(session).items()
-    }
+    versions_by_code = rules_service.engine_versions_of(session, {c.credential_code for c in certifications})
     completions = _completions_by_person(session, person_ids)
     out: dict[int, Inputs] = {}
     for cert in certifications:
@@ -68,6 +71,7 @@ def gather(session: Session, certifications: Sequence[Certification]) -> dict[in
                 board_actions=tuple(actions.get(cert.id, ())),
             ),
             completions=completions.get(cert.person_id, []),
+            activities=activities.get(cert.id, []),
         )
     return out
 

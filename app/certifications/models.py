@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.db import HoursType, UTCDateTime, utcnow
 
 
 class Certification(SQLModel, table=True):
@@ -53,4 +54,27 @@ class BoardAction(SQLModel, table=True):
     effective_on: date
     reason: str = Field(max_length=1000)
     actor: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CertificationActivity(SQLModel, table=True):
+    """Recorded non-CE renewal activity: service or supervision hours, or a signed attestation.
+
+    It meets a rule's `requirements.other` entry (by `requirement_id`) when dated within the cycle.
+    Append-only, like board actions.
+    """
+
+    __tablename__ = "certification_activity"
+    __table_args__ = (CheckConstraint("kind IN ('service_hours', 'supervision_hours', 'attestation')", name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    certification_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
+    )
+    requirement_id: str = Field(max_length=64)
+    kind: str = Field(max_length=24)
+    on: date
+    hours: Decimal | None = Field(default=None, sa_column=Column(HoursType, nullable=True))
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_by: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

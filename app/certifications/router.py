@@ -13,6 +13,8 @@ from app.auth.principal import Principal, Role
 from app.certifications import bulk, presenters, service, simulation
 from app.certifications.models import Certification
 from app.certifications.schemas import (
+    ActivityCreate,
+    ActivityPublic,
     AuditEvent,
     BoardActionCreate,
     BoardActionPublic,
@@ -142,6 +144,24 @@ def update_certification(
                           clock=request.app.state.clock)
     response.headers["ETag"] = service.etag(cert)
     return _public(session, cert)
+
+
+@router.post("/{certification_id}/activities", response_model=ActivityPublic, status_code=201,
+             operation_id="createActivity", responses=problem_responses(400, 401, 403, 404, 422))
+def create_activity(cert: CertificationInScope, data: ActivityCreate, request: Request, session: SessionDep,
+                    principal: Reader) -> ActivityPublic:
+    """Record a non-CE renewal requirement: hours of service or supervision (board), or an attestation (also the
+    holder). It meets the rule's requirement when dated within the cycle."""
+    activity = service.record_activity(session, principal=principal, cert=cert, data=data,
+                                       clock=request.app.state.clock)
+    return ActivityPublic.model_validate(activity)
+
+
+@router.get("/{certification_id}/activities", response_model=list[ActivityPublic], operation_id="listActivities",
+            responses=READ_ERRORS)
+def list_activities(cert: CertificationInScope, session: SessionDep) -> list[ActivityPublic]:
+    """The certification's recorded service hours, supervision hours and attestations, oldest first."""
+    return [ActivityPublic.model_validate(a) for a in service.activities_of(session, cert)]
 
 
 @router.post("/{certification_id}/actions", response_model=BoardActionPublic, status_code=201,

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.scheduler.schemas import FlagPublic, RenewalPublic
-from app.types import DbId, HoursOut
+from app.types import DbId, HoursIn, HoursOut
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
@@ -188,6 +188,32 @@ class CompliancePublic(BaseModel):
     cycles: list[CycleSummary]
     completions: list[CompletionOutcome]
     reasons: list[str]
+
+
+class ActivityCreate(BaseModel):
+    """Record a non-CE renewal requirement: service or supervision hours, or a signed attestation."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"requirement_id": "code-of-ethics", "on": "2026-11-02", "note": "Signed the code of ethics form"}]})
+
+    requirement_id: str = Field(min_length=1, max_length=64, description="An id from the rule set's requirements.other")
+    on: date
+    hours: HoursIn | None = Field(default=None, description="Required for service and supervision hours")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ActivityPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    certification_id: int
+    requirement_id: str
+    kind: str
+    on: date
+    hours: HoursOut | None
+    note: str | None
+    recorded_by: str
+    created_at: datetime
 
 
 class AuditEvent(BaseModel):

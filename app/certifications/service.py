@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.certifications import evaluation
-from app.certifications.models import BoardAction, Certification
-from app.certifications.schemas import BoardActionCreate, CertificationCreate, CertificationUpdate
+from app.certifications.models import BoardAction, Certification, CertificationActivity
+from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
 from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
@@ -275,3 +275,45 @@ def mark_dirty_for_course(session: Session, *, course_id: int, credential_code: 
         .values(dirty=True)
         .execution_options(synchronize_session=False)
     )
+
+
+def record_activity(session: Session, *, principal: Principal, cert: Certification, data: ActivityCreate,
+                    clock: Clock) -> CertificationActivity:
+    """Record service or supervision hours (admin, the board) or an attestation (also the holder themself)."""
+    versions = rules_service.engine_versions(rules_service.get_versions(session, cert.credential_code))
+    declared = {o.id: o for v in versions for o in v.rules.requirements.other}
+    requirement = declared.get(data.requirement_id)
+    if requirement is None:
+        known = ", ".join(sorted(declared)) or "none"
+        raise Unprocessable(
+            f"{cert.credential_code} declares no requirement {data.requirement_id!r} (declared: {known}).",
+            errors=[{"loc": ["body", "requirement_id"], "field": "body.requirement_id",
+                     "message": f"one of: {known}", "type": "value_error"}])
+    if principal.role is Role.peer and requirement.kind != "attestation":
+        raise Forbidden("A peer records only their own attestations; hours are recorded by the board.")
+    if principal.role is not Role.peer:
+        _require_board_write(principal, cert)
+    needs_hours = requirement.kind != "attestation"
+    if needs_hours != (data.hours is not None):
+        message = "hours are required for this requirement" if needs_hours else "an attestation has no hours"
+        raise Unprocessable(message, errors=[{"loc": ["body", "hours"], "field": "body.hours",
+                                              "message": message, "type": "value_error"}])
+    if data.on > clock.today(versions[-1].rules.timezone):
+        raise Unprocessable(f"{data.on} is in the future.", errors=[{"loc": ["body", "on"], "field": "body.on",
+                                                                    "message": "in the future", "type": "value_error"}])
+    activity = CertificationActivity(certification_id=cert.id, requirement_id=requirement.id, kind=requirement.kind,  # type: ignore[arg-type]
+                                     on=data.on, hours=data.hours, note=data.note, recorded_by=principal.actor)
+    session.add(activity)
+    session.flush()
+    refresh_status(session, [cert], clock=clock)
+    audit.record(session, actor=principal.actor, action="record_activity", entity="certification",
+                 entity_id=cert.id, state=cert.state,
+                 changes={"requirement_id": requirement.id, "on": str(data.on),
+                          "hours": str(data.hours) if data.hours is not None else None})
+    return activity
+
+
+def activities_of(session: Session, cert: Certification) -> list[CertificationActivity]:
+    return list(session.exec(
+        select(CertificationActivity).where(CertificationActivity.certification_id == cert.id)
+        .order_by(col(CertificationActivity.on), col(CertificationActivity.id))))
