@@ -24,6 +24,21 @@ contract: install ## schemathesis against the app, then TypeScript types from op
 	PEER_CE_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -q tests/test_contract.py
 	cd frontend-contract && npm ci --no-audit --no-fund && npm run contract
 
+# Benchmarks (bench/README.md): each scenario against the baseline that marks its limit, in the same
+# run, as ratios. They create and drop their own database (peer_ce_bench) on BENCH_SERVER_URL
+# (default: PostgreSQL on 127.0.0.1:5432, user postgres) and load it with wrk (installed if missing).
+.PHONY: bench bench-quick bench-deps
+BENCH_ARGS ?=
+
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+
+bench: install bench-deps ## full scale (1M certifications, 15M completions): hours; see bench/README.md
+	$(BIN)/python -m bench.run --profile full $(BENCH_ARGS)
+
+bench-quick: install bench-deps ## every scenario at a small scale in under 5 minutes; last line: JSON ratios
+	$(BIN)/python -m bench.run --profile quick $(BENCH_ARGS)
+
 install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements/dev.lock

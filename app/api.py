@@ -1,6 +1,6 @@
 """All /v1 routes. Authenticated by default; public routes are mounted explicitly."""
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends, FastAPI
 
 from app.audit.router import router as audit_router
 from app.auth.deps import authenticated
@@ -14,28 +14,19 @@ from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
 from app.scheduler.router import flags_router, sweeps_router, webhooks_router
 
-public = APIRouter()
-public.include_router(credentials_public_router)
-public.include_router(verify_router)
-public.include_router(certificates_router)
-public.include_router(catalog.topics_router)
-public.include_router(catalog.public_providers)
-public.include_router(catalog.public_courses)
+PUBLIC = [
+    credentials_public_router, verify_router, certificates_router,
+    catalog.topics_router, catalog.public_providers, catalog.public_courses,
+]
+AUTHENTICATED = [
+    credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
+    catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
+]
 
-private = APIRouter(dependencies=[Depends(authenticated)])
-private.include_router(credentials_router)
-private.include_router(people_router)
-private.include_router(certifications_router)
-private.include_router(me_router)
-private.include_router(completions_router)
-private.include_router(transcripts_router)
-private.include_router(catalog.providers_router)
-private.include_router(catalog.courses_router)
-private.include_router(audit_router)
-private.include_router(sweeps_router)
-private.include_router(flags_router)
-private.include_router(webhooks_router)
 
-api_router = APIRouter(prefix="/v1")
-api_router.include_router(public)
-api_router.include_router(private)
+def mount(app: FastAPI) -> None:
+    """Mount every /v1 router directly on the app (one level of route matching, not three)."""
+    for router in PUBLIC:
+        app.include_router(router, prefix="/v1")
+    for router in AUTHENTICATED:
+        app.include_router(router, prefix="/v1", dependencies=[Depends(authenticated)])

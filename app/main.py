@@ -10,8 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__, openapi
-from app.api import api_router
+from app import __version__, api, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.clock import Clock
 from app.completions.certificates import IssuerKey
@@ -109,7 +108,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
-    app.include_router(api_router)
+    api.mount(app)
     app.include_router(web_router)
     openapi.install(app)
     return app

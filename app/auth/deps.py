@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.principal import Principal, Role
 from app.errors import Forbidden, Unauthorized
@@ -18,24 +19,42 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    """The verified caller; 401 when the bearer token is missing or invalid."""
+    """The verified caller; 401 when the bearer token is missing or invalid.
+
+    With a local key this is CPU only (a signature check), so it runs on the event loop rather than
+    costing a thread-pool hop per request; a JWKS lookup may fetch keys, so it goes to the pool.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("A bearer token is required.")
-    return request.app.state.token_verifier.verify(credentials.credentials)
+    verifier = request.app.state.token_verifier
+    if verifier.may_block:  # a JWKS refresh is network I/O: keep it off the event loop
+        return await run_in_threadpool(verifier.verify, credentials.credentials)
+    return verifier.verify(credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticated)]
+
+
+async def optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller on a public route: None when anonymous, 401 when a token is sent but invalid."""
+    return None if credentials is None else await authenticated(request, credentials)
+
+
+MaybePrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     """A dependency that admits only the given roles (403 for the others)."""
     allowed = frozenset(roles)
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"This operation needs one of the roles: {names}.")

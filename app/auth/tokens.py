@@ -55,6 +55,11 @@ class TokenVerifier:
         if settings.jwt_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
 
+    @property
+    def may_block(self) -> bool:
+        """True when verifying can do network I/O (fetching the JWKS)."""
+        return self._jwks is not None
+
     def _static_key(self) -> StaticKey:
         """The PEM-configured key, or the development key (created on first use)."""
         if self._static is None:

@@ -4,10 +4,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 
 from app.auth import AdminDep, AdminOrBoardDep, require_roles
-from app.auth.deps import authenticated, bearer_scheme
+from app.auth.deps import MaybePrincipalDep
 from app.auth.principal import Principal, Role
 from app.catalog import approvals, importer, search, service
 from app.catalog.models import Course, Provider
@@ -46,14 +45,7 @@ Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.provider))
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def optional_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> Principal | None:
-    """The caller on a public route: None when anonymous, 401 when a token is sent but invalid."""
-    return None if credentials is None else authenticated(request, credentials)
-
-
-MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+MaybePrincipal = MaybePrincipalDep
 
 
 def provider_by_id(provider_id: DbId, session: SessionDep) -> Provider:

@@ -16,7 +16,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import tuple_
+from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, func, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -26,8 +28,8 @@ from app.certifications import service as certifications
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
-from app.completions.service import check_course, dedupe_key
-from app.db import bulk_insert, utcnow
+from app.completions.service import check_course, dedupe_key, latest_board_today
+from app.db import bulk_insert, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
 from app.people.models import Person
 from app.types import MAX_ID
@@ -80,6 +82,22 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
             raise Unprocessable("A JSON roster is an array of objects.")
         return data
     raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
+
+
+def _in(session: Session, column: Any, values: list[Any], item_type: Any) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
+    return column.in_(values)
+
+
+def _pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
+    """`(first, second) IN pairs`; on PostgreSQL against two unnested arrays (two parameters)."""
+    if is_postgres(session):
+        return tuple_(first, second).in_(sa_select(
+            func.unnest(bindparam(None, [a for a, _ in pairs], type_=ARRAY(String))),
+            func.unnest(bindparam(None, [b for _, b in pairs], type_=ARRAY(String)))))
+    return tuple_(first, second).in_(pairs)
 
 
 def _int(value: Any) -> int | None:
@@ -142,7 +160,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         chunk = cert_keys[start:start + _CHUNK]
         for code, number, person_id in session.exec(
             select(Certification.credential_code, Certification.number, Certification.person_id).where(
-                tuple_(col(Certification.credential_code), col(Certification.number)).in_(chunk))):
+                _pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk))):
             person_by_cert[(code, number)] = person_id
     for item in parsed:
         if item["cert"] and not item["errors"]:
@@ -152,17 +170,18 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     person_ids = sorted({i["person_id"] for i in parsed if i.get("person_id")})
     known_people = set()
     for start in range(0, len(person_ids), _CHUNK):
-        known_people |= set(session.exec(select(Person.id).where(col(Person.id).in_(person_ids[start:start + _CHUNK]))))
+        known_people |= set(session.exec(select(Person.id).where(
+            _in(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))))
     if principal.role is Role.board:
         from app.people.service import visible_to
 
         visible = set()
         for start in range(0, len(person_ids), _CHUNK):
             visible |= set(session.exec(select(Person.id).where(
-                col(Person.id).in_(person_ids[start:start + _CHUNK]), visible_to(principal))))
+                _in(session, col(Person.id), person_ids[start:start + _CHUNK], Integer), visible_to(principal))))
         known_people &= visible
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
-    today = max(clock.today(z) for z in ("America/New_York", "Pacific/Honolulu", "America/Anchorage"))
+    today = latest_board_today(session, clock)
 
     for item in parsed:
         if item["errors"]:
@@ -182,12 +201,13 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     keys = sorted({i["key"] for i in parsed if "key" in i})
     existing: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
-        existing |= set(session.exec(select(Completion.dedupe_key).where(col(Completion.dedupe_key).in_(keys[start:start + _CHUNK]))))
+        existing |= set(session.exec(select(Completion.dedupe_key).where(
+            _in(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
     seen: set[str] = set()
     report_rows: list[RosterRow] = []
     to_insert: list[dict[str, Any]] = []
     now = utcnow()
-    source = principal.role.value
+    source, actor = principal.role.value, principal.actor
     for item in parsed:
         if item["errors"]:
             report_rows.append(RosterRow(row=item["row"], outcome="error", person_id=item.get("person_id"),
@@ -204,7 +224,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                 "person_id": item["person_id"], "course_id": course.id, "title": course.title,
                 "hours": item["hours"] if item["hours"] is not None else course.hours, "modality": course.modality,
                 "completed_on": item["completed_on"], "status": "accepted", "source": source,
-                "dedupe_key": item["key"], "reported_by": principal.actor, "review_categories": [],
+                "dedupe_key": item["key"], "reported_by": actor, "review_categories": [],
                 "created_at": now,
             })
     errors = [r for r in report_rows if r.outcome == "error"]

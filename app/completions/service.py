@@ -59,6 +59,17 @@ def get_in_scope(session: Session, *, principal: Principal, completion_id: int) 
                       missing=CompletionNotFound(f"Completion {completion_id} was not found."))
 
 
+def latest_board_today(session: Session, clock: Clock) -> date:
+    """The latest "today" among every board's time zone: a completion dated after it is in the future."""
+    from app.rules import service as rules_service
+
+    zones = {"America/New_York"} | {
+        versions[-1].document.get("timezone", "America/New_York")
+        for versions in rules_service.all_versions(session).values()
+    }
+    return max(clock.today(zone) for zone in zones)
+
+
 def board_today(session: Session, clock: Clock, person_id: int) -> date:
     """The latest "today" among the person's boards (a date that has begun for at least one of them)."""
     from app.rules import service as rules_service

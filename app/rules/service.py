@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Literal
 
@@ -45,6 +45,16 @@ def all_versions(session: Session, *, state: str | None = None) -> dict[str, lis
     grouped: dict[str, list[RuleSetVersion]] = {}
     for row in session.exec(query):
         grouped.setdefault(row.code, []).append(row)
+    return grouped
+
+
+def codes_by_state(session: Session) -> dict[str, list[str]]:
+    """Every credential code, grouped by its state, in code order (one light query, no documents)."""
+    grouped: dict[str, list[str]] = {}
+    for code, state in session.exec(
+        select(RuleSetVersion.code, RuleSetVersion.state).distinct().order_by(col(RuleSetVersion.code))
+    ):
+        grouped.setdefault(state, []).append(code)
     return grouped
 
 
@@ -125,6 +135,27 @@ def get_versions(session: Session, code: str) -> list[RuleSetVersion]:
 
 
 _parsed: dict[tuple[str, int, str], RuleVersion] = {}
+
+
+def engine_versions_of(session: Session, codes: Collection[str]) -> dict[str, list[RuleVersion]]:
+    """The engine's versions of these credentials, oldest first, keyed by code (codes without any are absent).
+
+    One query of the versions' keys; documents are read and parsed only for versions not seen before.
+    """
+    if not codes:
+        return {}
+    keys = session.exec(
+        select(RuleSetVersion.id, RuleSetVersion.code, RuleSetVersion.version, RuleSetVersion.content_hash)
+        .where(col(RuleSetVersion.code).in_(sorted(set(codes))))
+        .order_by(col(RuleSetVersion.code), col(RuleSetVersion.version))
+    ).all()
+    unparsed = [row_id for row_id, code, version, digest in keys if (code, version, digest) not in _parsed]
+    if unparsed:
+        engine_versions(list(session.exec(select(RuleSetVersion).where(col(RuleSetVersion.id).in_(unparsed)))))
+    grouped: dict[str, list[RuleVersion]] = {}
+    for _id, code, version, digest in keys:
+        grouped.setdefault(code, []).append(_parsed[(code, version, digest)])
+    return grouped
 
 
 def engine_versions(versions: Sequence[RuleSetVersion]) -> list[RuleVersion]:

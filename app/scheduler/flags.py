@@ -139,12 +139,11 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
     by_cert = {item.cert.id: item for item in items}
     if not by_cert:
         return []
-    warned: set[tuple[int, date]] = set()
-    for cert_id, start in session.exec(
-        select(Flag.certification_id, Flag.cycle_start)
-        .where(col(Flag.certification_id).in_(sorted(by_cert)), col(Flag.status).in_(sorted(BACK_FROM)))
-    ):
-        warned.add((cert_id, start))
+    existing: set[tuple[int, date, str]] = set(session.exec(
+        select(Flag.certification_id, Flag.cycle_start, Flag.status)
+        .where(col(Flag.certification_id).in_(sorted(by_cert)))
+    ))
+    warned = {(cert_id, start) for cert_id, start, status in existing if status in BACK_FROM}
     rows: list[dict[str, Any]] = []
     for cert_id, item in by_cert.items():
         cert, result = item.cert, item.result
@@ -159,6 +158,10 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
         for start, (end, _met_on) in item.renewals.items():
             if (cert_id, start) in warned:
                 rows.append({**base, "status": "compliant", "cycle_start": start, "cycle_end": end})
+    # Skip what is already recorded; the unique constraint still guards against concurrent sweeps.
+    rows = [r for r in rows if (r["certification_id"], r["cycle_start"], r["status"]) not in existing]
+    if not rows:
+        return []
     t = Flag.__table__.c
     inserted = insert_ignoring_conflicts(
         session, Flag.__table__, rows, ["certification_id", "cycle_start", "status"],

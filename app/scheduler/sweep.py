@@ -196,7 +196,23 @@ def _process_batch(session: Session, certs: list[Certification], *, settings: Se
 
 
 def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None:
-    """The new cached columns of a batch, `dirty` cleared, in one executemany UPDATE."""
+    """The new cached columns of a batch, `dirty` cleared; rows that would not change are not written.
+
+    One UPDATE for the whole batch: from arrays on PostgreSQL, an executemany elsewhere.
+    """
+    changed = [i for i in items if _changed(i)]
+    if not changed:
+        return
+    if is_postgres(session):
+        session.execute(_STORE_FROM_ARRAYS, {
+            "ids": [i.cert.id for i in changed], "statuses": [i.result.status for i in changed],
+            "cycle_starts": [i.result.cycle_start for i in changed],
+            "cycle_ends": [i.result.cycle_end for i in changed],
+            "grace_ends": [i.result.grace_ends_on for i in changed],
+            "next_changes": [i.result.next_change_on for i in changed],
+            "days": [i.day for i in changed],
+        })
+        return
     table = Certification.__table__
     stmt = (update(table).where(table.c.id == bindparam("b_id"))
             .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
@@ -207,8 +223,26 @@ def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None
         {"b_id": i.cert.id, "b_status": i.result.status, "b_cycle_start": i.result.cycle_start,
          "b_cycle_end": i.result.cycle_end, "b_grace_ends_on": i.result.grace_ends_on,
          "b_next_change_on": i.result.next_change_on, "b_evaluated_on": i.day}
-        for i in items
+        for i in changed
     ])
+
+
+_STORE_FROM_ARRAYS = text(
+    "UPDATE certification AS c SET status = v.status, cycle_start = v.cycle_start, cycle_end = v.cycle_end, "
+    "grace_ends_on = v.grace_ends_on, next_change_on = v.next_change_on, evaluated_on = v.evaluated_on, "
+    "dirty = false "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS varchar[]), CAST(:cycle_starts AS date[]), "
+    "CAST(:cycle_ends AS date[]), CAST(:grace_ends AS date[]), CAST(:next_changes AS date[]), "
+    "CAST(:days AS date[])) AS v(id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on) "
+    "WHERE c.id = v.id"
+)
+
+
+def _changed(item: flag_service.Evaluated) -> bool:
+    cert, result = item.cert, item.result
+    return (cert.dirty or cert.status != result.status or cert.evaluated_on != item.day
+            or cert.cycle_start != result.cycle_start or cert.cycle_end != result.cycle_end
+            or cert.grace_ends_on != result.grace_ends_on or cert.next_change_on != result.next_change_on)
 
 
 class SweepNotFound(NotFound):

@@ -1,0 +1,64 @@
+"""One compliance sweep in a process of its own, for the sweep scenarios: its time and peak memory.
+
+    python -m bench.sweep_job --full        # every certification
+    python -m bench.sweep_job               # incremental: dirty ones and those whose next change has come
+    python -m bench.sweep_job --full --as-of 2026-11-23   # every one, as of that date for all
+
+Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaway database). Prints
+one JSON object: seconds (wall), cpu_seconds, evaluated, flagged, renewed, notified, peak RSS (MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date
+
+from bench.common import proc_status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--as-of", type=date.fromisoformat, help="evaluate every certification as of this date")
+    parser.add_argument("--profile", help="write a pyinstrument profile here (.html or text; needs pyinstrument)")
+    args = parser.parse_args()
+
+    from app.clock import Clock
+    from app.config import get_settings
+    from app.db import make_engine, make_session_factory
+    from app.scheduler.sweep import run_sweep
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    factory = make_session_factory(engine)
+    rss_before = proc_status(os.getpid())["VmRSS"]
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.002)
+        profiler.start()
+    cpu, wall = time.process_time(), time.perf_counter()
+    run = run_sweep(factory, engine, settings=settings, clock=Clock(), full=args.full, as_of=args.as_of,
+                    triggered_by="bench")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if profiler is not None:
+        profiler.stop()
+        with open(args.profile, "w") as fh:
+            html = args.profile.endswith(".html")
+            fh.write(profiler.output_html() if html else profiler.output_text(unicode=False, color=False))
+    status = proc_status(os.getpid())
+    engine.dispose()
+    print(json.dumps({
+        "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
+        "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
+        "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,
+        "rss_before_mb": round(rss_before / 1024, 1), "peak_rss_mb": round(status["VmHWM"] / 1024, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
