@@ -165,6 +165,12 @@ def get_scoped(session: Session, model: Any, ident: int, *, scope: Any, missing:
     return row
 
 
+def contains(column: Any, text: str) -> Any:
+    """Case-insensitive "contains `text`", with LIKE's wildcards in the text taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def is_postgres(bind: Engine | Session | Any) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.catalog import service
 from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
-from app.db import is_postgres
+from app.db import contains, is_postgres
 from app.pagination import keyset_page
 
 
@@ -28,10 +28,10 @@ def valid_on(day: date) -> ColumnElement[bool]:
 def _matches(session: Session, q: str) -> ColumnElement[bool]:
     if is_postgres(session):
         return text(f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery('english', :search_q)").bindparams(search_q=q)
-    patterns = [f"%{service.escape_like(w)}%" for w in (w.strip('"') for w in q.split()) if w]
+    words = [w for w in (w.strip('"') for w in q.split()) if w]
     return and_(true(), *(
-        or_(col(Course.title).ilike(p, escape="\\"), col(Course.description).ilike(p, escape="\\"))
-        for p in patterns
+        or_(contains(col(Course.title), w), contains(col(Course.description), w))
+        for w in words
     ))
 
 

@@ -24,7 +24,7 @@ from app.catalog.models import (
     Topic,
 )
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
-from app.db import utcnow
+from app.db import contains, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import keyset_page
 from app.rules import engine
@@ -116,12 +116,8 @@ def list_providers(
     if kind:
         query = query.where(Provider.kind == kind)
     if q:
-        query = query.where(col(Provider.name).ilike(f"%{escape_like(q.strip())}%", escape="\\"))
+        query = query.where(contains(col(Provider.name), q.strip()))
     return keyset_page(session, query, Provider.id, cursor=cursor, limit=limit)
-
-
-def escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # --- courses ------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
             parsed.append((i, None, [RowError(field=str(e["loc"][0]), message=e["msg"]) for e in exc.errors()]))
 
     rows = [r for _, r, _ in parsed if r is not None]
-    states = {code: versions[0].state for code, versions in rules_service.all_versions(session).items()}
+    states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     keys = {(r.credential_code, r.number) for r in rows}
     existing = {
         (c.credential_code, c.number): c

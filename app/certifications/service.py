@@ -15,7 +15,7 @@ from app.certifications import evaluation
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
-from app.db import get_scoped, utcnow
+from app.db import contains, get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import keyset_page
 from app.people.models import Person
@@ -181,10 +181,9 @@ def list_page(
     if person_id:
         query = query.where(Certification.person_id == person_id)
     if q:
-        like = f"%{q.strip().lower()}%"
         query = query.join(Person, col(Person.id) == col(Certification.person_id)).where(or_(
-            col(Certification.number).ilike(like), col(Person.family_name).ilike(like),
-            col(Person.given_name).ilike(like), col(Person.email).ilike(like),
+            contains(col(Certification.number), q.strip()), contains(col(Person.family_name), q.strip()),
+            contains(col(Person.given_name), q.strip()), contains(col(Person.email), q.strip()),
         ))
     return keyset_page(session, query, Certification.id, cursor=cursor, limit=limit)
 
@@ -209,28 +208,42 @@ def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date
         ) from exc
 
 
-def refresh_status(session: Session, certs: Sequence[Certification], *, clock: Clock) -> None:
-    """After a write: store today's status for lists and filters, and leave the rows dirty.
+def evaluate_today(session: Session, certs: Sequence[Certification], *,
+                   clock: Clock) -> dict[int, tuple[engine.Evaluation, date]]:
+    """Each certification evaluated as of its board's today, with one set-based gather for all of them.
 
-    Only the sweep clears `dirty`, after it has recorded any flag the change caused.
+    Certifications whose rules need a fact that is not recorded (a WA birthday) are left out.
     """
-    session.flush()
-    inputs = evaluation.gather(session, certs)
-    for cert in certs:
-        item = inputs[cert.id]  # type: ignore[index]
+    out: dict[int, tuple[engine.Evaluation, date]] = {}
+    for cert_id, item in evaluation.gather(session, certs).items():
         today = evaluation.today_for(clock, item)
         try:
-            result = evaluation.evaluate(item, as_of=today)
+            out[cert_id] = (evaluation.evaluate(item, as_of=today), today)
         except engine.MissingFact:
-            cert.dirty = True
-            session.add(cert)
             continue
-        cert.status = result.status
-        cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
-        cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
-        cert.evaluated_on, cert.dirty = today, True
+    return out
+
+
+def refresh_status(session: Session, certs: Sequence[Certification], *,
+                   clock: Clock) -> dict[int, tuple[engine.Evaluation, date]]:
+    """After a write: store today's status for lists and filters, and leave the rows dirty.
+
+    Only the sweep clears `dirty`, after it has recorded any flag the change caused. Returns the
+    evaluations, so callers that also show them do not evaluate twice.
+    """
+    session.flush()
+    results = evaluate_today(session, certs, clock=clock)
+    for cert in certs:
+        cert.dirty = True
+        if cert.id in results:
+            result, today = results[cert.id]  # type: ignore[index]
+            cert.status = result.status
+            cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
+            cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
+            cert.evaluated_on = today
         session.add(cert)
     session.flush()
+    return results
 
 
 def find_by_number(session: Session, *, credential_code: str, number: str) -> Certification:

@@ -28,7 +28,7 @@ from app.certifications import service as certifications
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
-from app.completions.service import check_course, dedupe_key, latest_board_today
+from app.completions.service import board_today, check_course, dedupe_key
 from app.db import bulk_insert, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
 from app.people.models import Person
@@ -181,7 +181,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                 _in(session, col(Person.id), person_ids[start:start + _CHUNK], Integer), visible_to(principal))))
         known_people &= visible
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
-    today = latest_board_today(session, clock)
+    today = board_today(session, clock)
 
     for item in parsed:
         if item["errors"]:

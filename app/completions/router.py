@@ -30,9 +30,10 @@ CompletionInScope = Annotated[Completion, Depends(completion_in_scope)]
 Reviewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 
 
-def _public(session: Session, completion: Completion, clock: Clock) -> CompletionPublic:
+def _public(session: Session, completion: Completion, clock: Clock,
+            evaluations: dict | None = None) -> CompletionPublic:
     public = CompletionPublic.model_validate(completion)
-    public.credit = service.credit(session, completion=completion, clock=clock)
+    public.credit = service.credit(session, completion=completion, clock=clock, evaluations=evaluations)
     return public
 
 
@@ -43,9 +44,9 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
     """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key."""
     clock = request.app.state.clock
     completion = service.record(session, principal=principal, data=data, clock=clock)
-    service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{completion.id}"
-    return _public(session, completion, clock)
+    return _public(session, completion, clock, evaluations)
 
 
 @router.get("", response_model=CompletionPage, operation_id="listCompletions",
@@ -91,8 +92,8 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
     clock = request.app.state.clock
     service.review(session, principal=principal, completion=completion, data=data)
-    service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock)
+    evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    return _public(session, completion, clock, evaluations)
 
 
 @router.post("/{completion_id}/void", response_model=CompletionPublic, operation_id="voidCompletion",
@@ -102,8 +103,8 @@ def void_completion(completion: CompletionInScope, data: VoidCreate, request: Re
     """Void a completion with a reason; corrections are a void plus a new record."""
     clock = request.app.state.clock
     service.void(session, principal=principal, completion=completion, data=data)
-    service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock)
+    evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
+    return _public(session, completion, clock, evaluations)
 
 
 @router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,

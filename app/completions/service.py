@@ -24,6 +24,8 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import keyset_page
 from app.people import service as people
 from app.people.models import Person
+from app.rules import engine
+from app.rules import service as rules_service
 
 
 class CompletionNotFound(NotFound):
@@ -59,26 +61,18 @@ def get_in_scope(session: Session, *, principal: Principal, completion_id: int) 
                       missing=CompletionNotFound(f"Completion {completion_id} was not found."))
 
 
-def latest_board_today(session: Session, clock: Clock) -> date:
-    """The latest "today" among every board's time zone: a completion dated after it is in the future."""
-    from app.rules import service as rules_service
+def board_today(session: Session, clock: Clock, person_id: int | None = None) -> date:
+    """The latest "today" among the boards of the person's certifications (of every board when None).
 
+    A completion dated after it has not happened yet anywhere that matters.
+    """
+    if person_id is None:
+        codes = [code for group in rules_service.codes_by_state(session).values() for code in group]
+    else:
+        codes = list(session.exec(select(Certification.credential_code).where(Certification.person_id == person_id)))
     zones = {"America/New_York"} | {
-        versions[-1].document.get("timezone", "America/New_York")
-        for versions in rules_service.all_versions(session).values()
+        versions[-1].rules.timezone for versions in rules_service.engine_versions_of(session, codes).values()
     }
-    return max(clock.today(zone) for zone in zones)
-
-
-def board_today(session: Session, clock: Clock, person_id: int) -> date:
-    """The latest "today" among the person's boards (a date that has begun for at least one of them)."""
-    from app.rules import service as rules_service
-
-    codes = set(session.exec(select(Certification.credential_code).where(Certification.person_id == person_id)))
-    zones = {"America/New_York"}
-    for code, versions in rules_service.all_versions(session).items():
-        if code in codes:
-            zones.add(versions[-1].document.get("timezone", "America/New_York"))
     return max(clock.today(zone) for zone in zones)
 
 
@@ -209,16 +203,20 @@ def _audit(session: Session, principal: Principal, action: str, completion: Comp
                  state=completion.review_state, changes={"person_id": completion.person_id, **changes})
 
 
-def credit(session: Session, *, completion: Completion, clock: Clock) -> list[Credit]:
-    """Where this completion counts today for each of the person's certifications, and where not and why."""
-    certs = list(session.exec(select(Certification).where(Certification.person_id == completion.person_id)
-                              .order_by(col(Certification.id))))
+def credit(session: Session, *, completion: Completion, clock: Clock,
+           evaluations: dict[int, tuple[engine.Evaluation, date]] | None = None) -> list[Credit]:
+    """Where this completion counts today for each of the person's certifications, and where not and why.
+
+    `evaluations` are today's evaluations of the person's certifications when the caller already has them.
+    """
+    certs = _certifications_of(session, completion.person_id)
+    if evaluations is None:
+        evaluations = certifications.evaluate_today(session, certs, clock=clock)
     out = []
     for cert in certs:
-        try:
-            result, _ = certifications.evaluate(session, cert=cert, clock=clock)
-        except Conflict:
+        if cert.id not in evaluations:
             continue
+        result, _ = evaluations[cert.id]  # type: ignore[index]
         outcome = next((o for o in result.completions if o.completion_id == completion.id), None)
         if outcome is not None:
             out.append(Credit(certification_id=cert.id, credential_code=cert.credential_code,  # type: ignore[arg-type]
@@ -239,8 +237,13 @@ def list_page(session: Session, *, principal: Principal, person_id: int | None, 
     return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit)
 
 
-def refresh_person(session: Session, *, person_id: int, clock: Clock) -> None:
-    certs = list(session.exec(select(Certification).where(Certification.person_id == person_id)))
-    certifications.refresh_status(session, certs, clock=clock)
+def _certifications_of(session: Session, person_id: int) -> list[Certification]:
+    return list(session.exec(select(Certification).where(Certification.person_id == person_id)
+                             .order_by(col(Certification.id))))
+
+
+def refresh_person(session: Session, *, person_id: int, clock: Clock) -> dict[int, tuple[engine.Evaluation, date]]:
+    """Store today's status of the person's certifications after a write; returns the evaluations."""
+    return certifications.refresh_status(session, _certifications_of(session, person_id), clock=clock)
 
 

@@ -20,10 +20,10 @@ CredentialCode = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9-]{1,31}$", ex
 
 
 def _present(request: Request, versions: list[RuleSetVersion]) -> CredentialPublic:
-    latest_rules = RuleSet.model_validate(versions[-1].document)
-    today = request.app.state.clock.today(latest_rules.timezone)
+    parsed = {v.version: v.rules for v in service.engine_versions(versions)}  # parsed once, cached
+    today = request.app.state.clock.today(parsed[versions[-1].version].timezone)
     current = service.in_effect(versions, today)
-    rules = RuleSet.model_validate(current.document)
+    rules = parsed[current.version]
     return CredentialPublic(
         code=current.code,
         state=current.state,
@@ -82,7 +82,7 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
             return RuleSetVersionPublic(
                 version=row.version, effective_from=row.effective_from,
                 origin=row.origin, published_at=row.published_at,  # type: ignore[arg-type]
-                rules=RuleSet.model_validate(row.document),
+                rules=service.engine_versions([row])[0].rules,
             )
     raise service.CredentialNotFound(f"Credential {code} has no version {version}.")
 

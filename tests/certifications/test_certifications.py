@@ -112,3 +112,9 @@ def test_board_action_needs_a_reason_and_a_known_kind(admin):
     response = admin.post(f"/v1/certifications/{cert['id']}/actions", json={"kind": "delete", "effective_on": "2025-01-01"})
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"body.kind", "body.reason"}
+
+
+def test_q_takes_like_wildcards_literally(admin):
+    factories.certification(admin, number="NC-100")
+    assert admin.get("/v1/certifications", params={"q": "%"}).json()["items"] == []
+    assert admin.get("/v1/certifications", params={"q": "NC_100"}).json()["items"] == []
