@@ -15,12 +15,13 @@ from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.clock import Clock
 from app.completions.certificates import IssuerKey
 from app.config import Settings, get_settings
-from app.db import make_engine, make_session_factory
+from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.idempotency import IdempotencyMiddleware
 from app.logs import RequestContextMiddleware
 from app.ratelimit import RateLimiter
+from app.reads import PoolReads, SessionReads
 from app.web.router import router as web_router
 
 log = logging.getLogger("peer_ce")
@@ -66,6 +67,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.dev_key_path,
         )
     await run_in_threadpool(startup_tasks, app)
+    if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
+        app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
+                                    max_size=settings.db_read_pool_size)
+        await app.state.reads.open()
     runner = None
     if settings.scheduler_enabled:
         from app.scheduler.runner import SchedulerRunner
@@ -78,6 +83,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if runner is not None:
             await run_in_threadpool(runner.shutdown)
+        await app.state.reads.close()
+        app.state.reads = SessionReads(lambda: app.state.session_factory)
         app.state.engine.dispose()
 
 
@@ -100,6 +107,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    # Sessions in a worker thread until the lifespan opens a pool (PostgreSQL); tests keep these, so the
+    # reads share their transaction.
+    app.state.reads = SessionReads(lambda: app.state.session_factory)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)

@@ -28,6 +28,8 @@ from app.errors import Unauthorized
 
 log = logging.getLogger("peer_ce.auth")
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+VERIFIED_TTL = 60.0  # seconds a verified token is trusted without checking its signature again
+VERIFIED_MAX = 10_000  # tokens remembered at once; the memory is emptied when full
 
 
 def thumbprint(public_key: Any) -> str:
@@ -52,6 +54,7 @@ class TokenVerifier:
         self.settings = settings
         self._jwks: jwt.PyJWKClient | None = None
         self._static: StaticKey | None = None
+        self._verified: dict[str, tuple[Principal, float]] = {}  # token -> (principal, trusted until)
         if settings.jwt_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=300)
 
@@ -83,6 +86,31 @@ class TokenVerifier:
         return static.public_key
 
     def verify(self, token: str) -> Principal:
+        """The caller a token names, or Unauthorized.
+
+        A verified token is remembered (bounded, for at most `VERIFIED_TTL` seconds and never past its
+        expiry): an integration sends the same token with every call, and a signature check costs more
+        than the rest of a cached compliance read. A key removed from the JWKS stops admitting the
+        tokens it signed within that time.
+        """
+        principal = self.remembered(token)
+        if principal is not None:
+            return principal
+        now = time.time()
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (principal, min(expires + self.settings.jwt_leeway_seconds, now + VERIFIED_TTL))
+        return principal
+
+    def remembered(self, token: str) -> Principal | None:
+        """The caller of a token verified less than `VERIFIED_TTL` seconds ago and not expired since."""
+        hit = self._verified.get(token)
+        if hit is not None and time.time() < hit[1]:
+            return hit[0]
+        return None
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             key = self._key_for(token)
             claims = jwt.decode(
@@ -108,7 +136,7 @@ class TokenVerifier:
             raise Unauthorized("The token's signing algorithm is not accepted.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The token is malformed or its signature is invalid.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

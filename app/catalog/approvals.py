@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.catalog import facts as course_facts
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory
 from app.catalog.schemas import ApprovalCreate, ApprovalPublic, ApprovalWithdraw
-from app.certifications.service import mark_dirty_for_course
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.rules import service as rules_service
 
@@ -84,7 +84,7 @@ def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate)
     for category in data.categories:
         session.add(CourseApprovalCategory(approval_id=approval.id, category=category))  # type: ignore[arg-type]
     session.flush()
-    mark_dirty_for_course(session, course_id=course.id, credential_code=code)  # type: ignore[arg-type]
+    course_facts.changed(session, [course.id], credential_code=code)  # type: ignore[list-item]
     audit.record(session, actor=actor, action="approve", entity="approval", entity_id=approval.id,
                  state=state, changes={
                      "course_id": [None, course.id], "credential_code": [None, code],
@@ -117,7 +117,7 @@ def withdraw(session: Session, *, principal: Principal, course: Course, approval
     approval.withdrawn_by = principal.actor
     session.add(approval)
     session.flush()
-    mark_dirty_for_course(session, course_id=course.id, credential_code=approval.credential_code)  # type: ignore[arg-type]
+    course_facts.changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
     audit.record(session, actor=principal.actor, action="withdraw", entity="approval", entity_id=approval.id,
                  state=approval.state, changes={"withdrawn_on": [None, data.withdrawn_on.isoformat()],
                                                 "reason": [None, data.reason]})

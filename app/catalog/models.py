@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -26,6 +27,11 @@ COURSE_STATUSES = ("draft", "published", "retired")
 
 # Catalog search on PostgreSQL: the same expression in the GIN index and in the query.
 SEARCH_DOCUMENT = "to_tsvector('english', (title || ' ') || coalesce(description, ''))"
+
+
+def new_facts_token() -> str:
+    """Random, so a value is never reused, not even after a rolled-back change."""
+    return uuid.uuid4().hex
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -81,6 +87,10 @@ class Course(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=500)
     status: str = Field(default="published", max_length=16)
     available_from: date = Field(description="The date the course exists from (default: its creation date)")
+    facts_token: str = Field(
+        default_factory=new_facts_token, max_length=32,
+        description="A new random value whenever the course's topics or approvals change: caches of them compare it",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.catalog import facts as course_facts
 from app.catalog.models import Course, CourseTopic, Topic
 from app.catalog.schemas import CourseUpsert
 from app.db import utcnow
@@ -175,6 +176,8 @@ def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None
             if retopic:
                 session.execute(delete(_course_topic).where(_course_topic.c.course_id == bindparam("b_id")),
                                 [{"b_id": r.course_id} for r in retopic])
+                # topics can map completions to required categories: new facts for every credential
+                course_facts.changed(session, [r.course_id for r in retopic])  # type: ignore[misc]
             pairs = [{"course_id": r.course_id, "topic_id": t}
                      for r in (*created, *retopic) for t in r.values["topics"]]  # type: ignore[index]
             if pairs:

@@ -53,6 +53,24 @@ def certification_in_scope(certification_id: DbId, session: SessionDep, principa
 CertificationInScope = Annotated[Certification, Depends(certification_in_scope)]
 
 
+# The hottest read has a router of its own, mounted first (FastAPI tries routes in order) and authenticated
+# by its role dependency alone; it is async and reads through app.state.reads.
+status_router = APIRouter(prefix="/certifications", tags=["certifications"])
+
+
+@status_router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
+            responses=problem_responses(401, 403, 404, 409, 422))
+async def get_compliance(
+    certification_id: DbId, request: Request, principal: Reader,
+    as_of: Annotated[date | None, Query(description="Default: today in the board's time zone")] = None,
+) -> CompliancePublic:
+    """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
+    cert, result, day = await service.compliance(request.app.state.reads, principal=principal,
+                                                 certification_id=certification_id,
+                                                 clock=request.app.state.clock, as_of=as_of)
+    return presenters.compliance(cert, result, day)
+
+
 def _public(session: Session, cert: Certification) -> CertificationPublic:
     return presenters.certification(cert, service.people_of(session, [cert])[cert.person_id])
 
@@ -172,16 +190,6 @@ def create_board_action(cert: CertificationInScope, data: BoardActionCreate, req
     action = service.add_action(session, principal=principal, cert=cert, data=data,
                                 clock=request.app.state.clock)
     return BoardActionPublic.model_validate(action)
-
-
-@router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
-            responses=problem_responses(401, 403, 404, 409, 422))
-def get_compliance(cert: CertificationInScope, request: Request, session: SessionDep,
-                   as_of: Annotated[date | None, Query(description="Default: today in the board's time zone")] = None,
-                   ) -> CompliancePublic:
-    """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
-    result, day = service.evaluate(session, cert=cert, clock=request.app.state.clock, as_of=as_of)
-    return presenters.compliance(cert, result, day)
 
 
 @router.post("/{certification_id}/compliance/simulate", response_model=CompliancePublic,

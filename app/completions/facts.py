@@ -1,105 +1,78 @@
-"""Completions as the engine takes them, loaded set-based for a batch of people."""
+"""Completions as the engine takes them, read set-based for a batch of people (a plan: app.reads)."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Collection
-from decimal import Decimal
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Text, cast, type_coerce
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlalchemy import Integer, Text, cast, select, type_coerce
+from sqlmodel import col
 
-from app.catalog import service as catalog
+from app.catalog import facts as course_facts
+from app.catalog.models import Course
 from app.completions.models import Completion
+from app.reads import Plan, Query, in_
 from app.rules import engine
-from app.rules import service as rules_service
+from app.rules.engine.hours import decimal_hours
 
-_CHUNK = 1000
-# Only what the engine reads, as plain tuples: a sweep batch loads tens of thousands of completions.
-# Hours come as the stored integer hundredths (converted through a small cache) and the review
-# categories as JSON text, parsed only for the few completions a board reviewed.
-_ENGINE_COLUMNS = (Completion.id, Completion.person_id, Completion.course_id, Completion.title,
-                   type_coerce(Completion.hours, Integer), Completion.modality, Completion.completed_on,
-                   Completion.status, Completion.review_state, cast(Completion.review_categories, Text))
+# Only what the engine reads, as plain values: a sweep batch reads tens of thousands of completions.
+# Hours are the stored integer hundredths and review categories JSON text (parsed only for the few
+# completions a board reviewed); each course's facts token says whether its cached facts are current.
+def completion_columns() -> list[Any]:
+    """One completion as `engine_completions` takes it (the course's facts token last; outer-join Course)."""
+    return [Completion.person_id, Completion.id, Completion.course_id, Completion.title,
+            type_coerce(Completion.hours, Integer), Completion.modality, Completion.completed_on, Completion.status,
+            Completion.review_state, cast(Completion.review_categories, Text), Course.facts_token]
 
 
-def completions_by_person(session: Session, person_ids: Collection[int]) -> dict[int, list[engine.Completion]]:
-    """Every completion of these people (accepted or not, so reasons can name them), with approvals."""
-    rows: list[Any] = []
-    ids = sorted(set(person_ids))
-    for start in range(0, len(ids), _CHUNK):
-        rows += session.execute(
-            sa_select(*_ENGINE_COLUMNS).where(col(Completion.person_id).in_(ids[start:start + _CHUNK]))
-            .order_by(col(Completion.completed_on), col(Completion.id))
-        ).all()
-    if not rows:
+COMPLETIONS = Query(lambda d: (
+    select(*completion_columns())
+    .outerjoin(Course, col(Course.id) == col(Completion.course_id))
+    .where(in_(d, Completion.person_id, "people"))
+    .order_by(col(Completion.person_id), col(Completion.completed_on), col(Completion.id))
+))
+
+
+def completions_plan(credentials: dict[int, Collection[tuple[str, str]]]) -> Plan[dict[int, list[engine.Completion]]]:
+    """Every completion of these people (accepted or not, so reasons can name them), oldest first.
+
+    `credentials` maps each person to the (credential code, state) of the certifications the
+    completions are evaluated for: a self-report a board accepted counts as approved, with the
+    board's categories, for that board's credentials among them.
+    """
+    if not credentials:
         return {}
-    course_ids = {r[2] for r in rows if r[2] is not None}
-    topics = {cid: frozenset(names) for cid, names in catalog.topics_of(session, course_ids).items()} \
-        if course_ids else {}
-    approvals = catalog.engine_approvals(session, course_ids) if course_ids else {}
-    codes_by_state = rules_service.codes_by_state(session) if any(r[8] for r in rows) else {}
-    keys = {cid: f"course:{cid}" for cid in course_ids}
-    hours_of = _hours_cache
-    no_topics: frozenset[str] = frozenset()
-    out: dict[int, list[engine.Completion]] = defaultdict(list)
-    for cid, person_id, course_id, title, hundredths, modality, completed_on, status, review_state, cats in rows:
-        hours = hours_of.get(hundredths)
-        if hours is None:
-            hours = Decimal(hundredths).scaleb(-2)
-            if len(hours_of) < _HOURS_CACHED:
-                hours_of[hundredths] = hours
-        course_approvals = approvals.get(course_id, ()) if course_id else ()
-        if review_state and status == "accepted":
-            course_approvals = _with_review(course_approvals, review_state, json.loads(cats) if cats else [],
-                                            codes_by_state)
-        out[person_id].append(engine.Completion(
-            id=cid,
-            course_key=keys[course_id] if course_id else f"outside:{cid}",
-            completed_on=completed_on,
-            hours=hours,
-            modality=modality,
-            accepted=status == "accepted",
-            title=title,
-            topics=topics.get(course_id, no_topics) if course_id else no_topics,
-            approvals=course_approvals,
-        ))
+    rows = yield COMPLETIONS, {"people": sorted(credentials)}
+    return (yield from engine_completions(rows, credentials))
+
+
+def engine_completions(rows: Sequence[Sequence[Any]], credentials: dict[int, Collection[tuple[str, str]]],
+                       ) -> Plan[dict[int, list[engine.Completion]]]:
+    """Rows of `completion_columns` (by person, oldest first) as the engine's completions, by person."""
+    courses = yield from course_facts.plan({r[2]: r[10] for r in rows if r[2] is not None})
+    out: dict[int, list[engine.Completion]] = {}
+    none = course_facts.EngineCourse(topics=frozenset(), approvals=())
+    Completion_ = engine.Completion
+    person_id = None
+    items: list[engine.Completion] = []
+    for pid, cid, course_id, title, hundredths, modality, completed_on, status, review_state, cats, _ in rows:
+        if pid != person_id:
+            person_id, items = pid, out.setdefault(pid, [])
+        course = courses.get(course_id, none) if course_id is not None else none
+        approvals = course.approvals
+        accepted = status == "accepted"
+        if review_state and accepted:
+            approvals = _with_review(approvals, review_state, json.loads(cats) if cats else [], credentials[pid])
+        items.append(Completion_(cid, f"course:{course_id}" if course_id is not None else f"outside:{cid}",
+                                 completed_on, decimal_hours(hundredths), modality, accepted, title,
+                                 course.topics, approvals))
     return out
 
 
-_hours_cache: dict[int, Decimal] = {}  # course lengths repeat: a few dozen distinct values in practice
-_HOURS_CACHED = 10_000
-
-
 def _with_review(approvals: tuple[engine.Approval, ...], review_state: str, categories: list[str],
-                 codes_by_state: dict[str, list[str]]) -> tuple[engine.Approval, ...]:
+                 credentials: Collection[tuple[str, str]]) -> tuple[engine.Approval, ...]:
     """A board's acceptance of a self-report: approved for that board's credentials, with its categories."""
-    return (*approvals, *(
-        engine.Approval(credential_code=code, categories=frozenset(categories))
-        for code in codes_by_state.get(review_state, ())
-    ))
-
-
-def to_engine(row: Completion, course: catalog.CourseFacts | None, approvals: tuple[engine.Approval, ...],
-              codes_by_state: dict[str, list[str]]) -> engine.Completion:
-    """One stored completion as the engine sees it.
-
-    A self-reported completion that a board approved counts as approved for that board's
-    credentials, tagged with the categories the board gave it.
-    """
-    if row.review_state and row.status == "accepted":
-        approvals = _with_review(approvals, row.review_state, row.review_categories, codes_by_state)
-    return engine.Completion(
-        id=row.id,  # type: ignore[arg-type]
-        course_key=f"course:{row.course_id}" if row.course_id else f"outside:{row.id}",
-        completed_on=row.completed_on,
-        hours=row.hours,
-        modality=row.modality,
-        accepted=row.status == "accepted",
-        title=row.title,
-        topics=course.topics if course else frozenset(),
-        approvals=approvals,
-    )
+    tags = frozenset(categories)
+    return (*approvals, *(engine.Approval(credential_code=code, categories=tags)
+                          for code, state in credentials if state == review_state))

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 
-from sqlalchemy import Engine, bindparam, func, or_, select, text, update
+from sqlalchemy import Engine, Select, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -41,6 +41,8 @@ from app.config import Settings
 from app.db import is_postgres, session_scope
 from app.errors import NotFound
 from app.pagination import decode_cursor, encode_cursor
+from app.people.models import Person
+from app.reads import Query, fetch_sync, run
 from app.rules import engine
 from app.scheduler import flags as flag_service
 from app.scheduler import notify
@@ -140,37 +142,50 @@ def _finish(session_factory: sessionmaker[Session], run: SweepRun, counts: Count
                               "notified": run.notified, "errors": counts.errors, "error": error})
 
 
+def _claim(*, full: bool) -> Query:
+    """The next batch of certifications after `last_id` (all, or the due ones), locked for this run."""
+
+    def build(dialect: str) -> Select:
+        query = (select(*evaluation.cert_columns(dialect))
+                 .join(Person, col(Person.id) == col(Certification.person_id))
+                 .where(col(Certification.id) > bindparam("last_id"))
+                 .order_by(col(Certification.id)).limit(bindparam("n")))
+        if not full:
+            query = query.where(or_(col(Certification.dirty).is_(True),
+                                    col(Certification.next_change_on) <= bindparam("horizon")))
+        return query.with_for_update(skip_locked=True, of=Certification.__table__)
+
+    return Query(build)
+
+
+_CLAIM = {True: _claim(full=True), False: _claim(full=False)}
+
+
 def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Settings, clock: Clock,
            as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None, actor: str) -> None:
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
     last_id: int = 0
     while not (stop and stop.is_set()):
         with session_scope(session_factory) as session:
-            postgres = is_postgres(session)
-            if not postgres:
+            if not is_postgres(session):
                 # Take SQLite's write lock first, so no writer commits between our reads and writes.
                 session.execute(text("UPDATE sweep_run SET evaluated = evaluated WHERE id = :id"), {"id": run_id})
-            query = (sm_select(Certification).where(col(Certification.id) > last_id)
-                     .order_by(col(Certification.id)).limit(settings.sweep_batch))
-            if not full:
-                query = query.where(or_(col(Certification.dirty).is_(True),
-                                        col(Certification.next_change_on) <= horizon))
-            if postgres:
-                query = query.with_for_update(skip_locked=True)
-            certs = list(session.exec(query))
-            if not certs:
+            rows = fetch_sync(session, _CLAIM[full], {"last_id": last_id, "n": settings.sweep_batch,
+                                                      "horizon": horizon})
+            if not rows:
                 return
-            last_id = certs[-1].id  # type: ignore[assignment]
+            certs = [evaluation.CertRow._make(r) for r in rows]
+            last_id = certs[-1].id
             _process_batch(session, certs, settings=settings, clock=clock, as_of=as_of, full=full,
                            counts=counts, actor=actor)
 
 
-def _process_batch(session: Session, certs: list[Certification], *, settings: Settings, clock: Clock,
+def _process_batch(session: Session, certs: list[evaluation.CertRow], *, settings: Settings, clock: Clock,
                    as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
-    inputs = evaluation.gather(session, certs)
+    inputs = run(evaluation.inputs_plan(certs), session)
     items: list[flag_service.Evaluated] = []
     for cert in certs:
-        item = inputs[cert.id]  # type: ignore[index]
+        item = inputs[cert.id]
         day = as_of or evaluation.today_for(clock, item)
         if not (full or cert.dirty or (cert.next_change_on is not None and cert.next_change_on <= day)):
             continue  # selected by the widest "today"; its own board's day has not come yet
@@ -191,7 +206,7 @@ def _process_batch(session: Session, certs: list[Certification], *, settings: Se
     counts.renewed += flag_service.sync_renewals(session, items, now=now, actor=actor)
     new_flags = flag_service.raise_flags(session, items, now=now)
     counts.flagged += len(new_flags)
-    counts.notified += notify.queue(session, new_flags, {i.cert.id: i for i in items},  # type: ignore[misc]
+    counts.notified += notify.queue(session, new_flags, {i.cert.id: i for i in items},
                                     base_url=settings.base_url, now=now)
 
 

@@ -122,7 +122,8 @@ def evaluate(
             start, first = end + _ONE, False
             continue
         break
-    return _result(runs, facts, as_of, chain_start, reinstated, hold, next_action, comps, explain)
+    return _result(runs, facts, as_of, chain_start, reinstated, hold, next_action, comps, explain,
+                   preps[id(runs[-1].rules)])
 
 
 def _summary(run: _Run) -> CycleSummary:
@@ -150,6 +151,7 @@ def _result(
     next_action: date | None,
     comps: list[Completion],
     explain: bool,
+    run_preps: list[_Prep | None],
 ) -> Evaluation:
     run = runs[-1]
     r = run.rules
@@ -218,7 +220,7 @@ def _result(
     outcomes: tuple[CompletionOutcome, ...] = ()
     reasons: tuple[str, ...] = ()
     if explain:
-        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps)
+        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps, run_preps)
         outcomes = from_text.outcomes()
         reasons = from_text.reasons(outcomes)
     return Evaluation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 
 from app.rules.engine.counting import (
     _CAPPED,
@@ -10,6 +11,7 @@ from app.rules.engine.counting import (
     _NO_HOURS,
     _NOT_ACCEPTED,
     _NOT_APPROVED,
+    _Prep,
     _prepare,
     _Run,
 )
@@ -18,6 +20,8 @@ from app.rules.engine.hours import _dec, _fmt
 from app.rules.engine.types import BoardAction, Completion, CompletionOutcome, Status
 
 # --- explanations -------------------------------------------------------------------------
+
+_ZERO = _dec(0)
 
 
 class _Explainer:
@@ -33,10 +37,13 @@ class _Explainer:
         status: Status,
         hold: BoardAction | None,
         comps: list[Completion],
+        preps: list[_Prep | None],
     ) -> None:
         self.run, self.runs, self.as_of = run, runs, as_of
         self.chain_start, self.reinstated = chain_start, reinstated
         self.status, self.hold, self.comps = status, hold, comps
+        self.preps = preps  # the current cycle's prepared completions (by index), from the evaluation
+        self.days = [c.completed_on.isoformat() for c in comps]
         r = run.rules
         self.r = r
         self.grace_end = run.end + r.grace
@@ -94,9 +101,8 @@ class _Explainer:
             if used or lost:
                 line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
                 out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
-        for o, c in zip(outcomes, self.comps, strict=True):
-            title = f"{c.title}, " if c.title else ""
-            head = f"Completion #{c.id} ({title}{c.completed_on.isoformat()})"
+        for o, c, day in zip(outcomes, self.comps, self.days, strict=True):
+            head = f"Completion #{c.id} ({c.title}, {day})" if c.title else f"Completion #{c.id} ({day})"
             if o.outcome == "not_counted":
                 out.append(f"{head} was not counted: {o.reason}")
             else:
@@ -137,60 +143,65 @@ class _Explainer:
         )
 
     def outcomes(self) -> tuple[CompletionOutcome, ...]:
-        return tuple(self._outcome(j, c) for j, c in enumerate(self.comps))
-
-    def _outcome(self, j: int, c: Completion) -> CompletionOutcome:
         run, r = self.run, self.r
-        day = c.completed_on.isoformat()
-        zero = _dec(0)
-        got = run.outcomes.get(j) if run.outcomes is not None else None
-        if got is not None:
-            counted, code, arg = got
-            return self._processed(c, counted, code, arg)
-        if c.completed_on > self.as_of:
+        got = run.outcomes or {}
+        processed, outside = self._processed, self._outside
+        return tuple(
+            processed(j, c, day, *got[j]) if j in got else outside(j, c, day)
+            for j, (c, day) in enumerate(zip(self.comps, self.days, strict=True))
+        )
+
+    def _outside(self, j: int, c: Completion, day: str) -> CompletionOutcome:
+        """A completion the current cycle did not look at: why not."""
+        run, r, on = self.run, self.r, c.completed_on
+        if on > self.as_of:
             why = f"dated {day}, after the evaluation date {self.as_of.isoformat()}"
-        elif c.completed_on < self.chain_start and self.reinstated:
+        elif on < self.chain_start and self.reinstated:
             why = (
                 f"dated {day}, before the current cycle: cycles restarted with the board "
                 f"reinstatement on {self.chain_start.isoformat()}"
             )
-        elif c.completed_on < run.count_from and c.completed_on >= run.start:
+        elif on < run.count_from and on >= run.start:
             prev = self.runs[-2]
             why = (
                 f"dated {day}, counted toward the late cycle {prev.start.isoformat()} to "
                 f"{prev.end.isoformat()}, which it completed on {prev.met_on}"
             )
-        elif c.completed_on > run.end and not r.grace_ce:
+        elif on > run.end and not r.grace_ce:
             why = (
                 f"dated {day}, after the cycle ended on {run.end.isoformat()}; CE completed "
                 f"after the cycle end does not count for {r.code}"
             )
-        elif c.completed_on > self.grace_end:
+        elif on > self.grace_end:
             why = (
                 f"dated {day}, after the grace period ended on {self.grace_end.isoformat()}"
                 if (r.grace_days)
                 else f"dated {day}, after the cycle ended on {run.end.isoformat()}"
             )
         else:
-            why = f"dated {day}, outside the cycle {run.start.isoformat()} to {run.end.isoformat()}"
+            why = f"dated {day}, outside the cycle {self._bounds}"
         hits = run.lookback_hits.get(j)
         if hits:
             names = " and ".join(f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)" for i in hits)
             why += f"; it still counts toward {names}"
-        return CompletionOutcome(c.id, zero, "not_counted", why)
+        return CompletionOutcome(c.id, _ZERO, "not_counted", why)
 
-    def _processed(self, c: Completion, counted: int, code: int, arg: object) -> CompletionOutcome:
+    @cached_property
+    def _bounds(self) -> str:
+        return f"{self.run.start.isoformat()} to {self.run.end.isoformat()}"
+
+    def _processed(self, j: int, c: Completion, day: str, counted: int, code: int, arg: object) -> CompletionOutcome:
+        """A completion the current cycle looked at: what it counted, and why."""
         r = self.r
-        day = c.completed_on.isoformat()
         if code == _NOT_ACCEPTED:
-            return CompletionOutcome(c.id, _dec(0), "not_counted", "not accepted (pending review or voided)")
+            return CompletionOutcome(c.id, _ZERO, "not_counted", "not accepted (pending review or voided)")
         if code == _NOT_APPROVED:
-            return CompletionOutcome(c.id, _dec(0), "not_counted", f"not approved for {r.code} on {day}")
+            return CompletionOutcome(c.id, _ZERO, "not_counted", f"not approved for {r.code} on {day}")
         if code == _DUPLICATE:
-            return CompletionOutcome(c.id, _dec(0), "not_counted", f"duplicate of completion #{arg}")
+            return CompletionOutcome(c.id, _ZERO, "not_counted", f"duplicate of completion #{arg}")
         if code == _NO_HOURS:
-            return CompletionOutcome(c.id, _dec(0), "not_counted", "carries no hours")
-        p = _prepare(r, c)
+            return CompletionOutcome(c.id, _ZERO, "not_counted", "carries no hours")
+        p = self.preps[j] or _prepare(r, c)
         credit, cats, course = p[1], p[2], p[5]
         notes = []
         if cats:
@@ -205,7 +216,7 @@ class _Explainer:
             mod, cat, cap_max = r.caps[arg]  # type: ignore[index]
             why = f"{mod or cat} hours over the {_fmt(cap_max)}-hour cap ({_fmt(credit - counted)} discarded)"
             if not counted:
-                return CompletionOutcome(c.id, _dec(0), "not_counted", why)
+                return CompletionOutcome(c.id, _ZERO, "not_counted", why)
             return CompletionOutcome(
                 c.id,
                 _dec(counted),

@@ -31,3 +31,6 @@ def _dec(n: int) -> Decimal:
 
 def _fmt(n: int) -> str:
     return f"{n // 100}.{n % 100:02d}" if n >= 0 else "-" + _fmt(-n)
+
+
+decimal_hours = _dec  # for callers outside the engine: stored hundredths as the engine's Decimals

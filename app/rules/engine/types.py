@@ -1,4 +1,4 @@
-"""The engine's inputs and outputs (frozen dataclasses) and the errors it raises."""
+"""The engine's inputs and outputs (dataclasses, never mutated once built) and the errors it raises."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class Approval:
     withdrawn_on: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the ten thousand per sweep batch; never mutated
 class Completion:
     """One completion of a course by the certification's holder."""
 
@@ -166,7 +166,7 @@ class CycleSummary:
     rule_version: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the ten thousand per sweep batch; never mutated
 class CompletionOutcome:
     completion_id: int
     counted_hours: Decimal

@@ -1,0 +1,156 @@
+"""Hot-path reads: SQLAlchemy Core queries compiled once and run on the raw driver.
+
+A compliance check and a sweep batch read the same facts (certifications, completions, rules,
+catalog). They are written once, as a *plan*: a generator that yields `(query, params)` and is
+sent back each query's rows. A plan holds the logic and no I/O, so it runs unchanged
+
+- on a session (`run`): writes, the sweep and every SQLite read, inside the caller's transaction;
+- on an async psycopg pool (`PoolReads`): the API's compliance reads on PostgreSQL, on the event
+  loop with no thread hop;
+- in a worker thread on a session (`SessionReads`): the same reads on SQLite, and in tests, where
+  the app's sessions share the test's rolled-back transaction.
+
+On PostgreSQL a query is compiled once to SQL text and executed on the psycopg connection itself
+(no statement construction, compilation or result processing per call; psycopg prepares it on
+the server after a few calls). On SQLite the session executes it as usual. Queries select plain
+values (hours as integer hundredths, JSON as text), so rows look the same on both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Integer, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
+from starlette.concurrency import run_in_threadpool
+
+log = logging.getLogger("peer_ce.reads")
+
+T = TypeVar("T")
+Rows = list[Any]
+
+
+class Query:
+    """A read, built per dialect from SQLAlchemy Core and compiled once for the raw driver."""
+
+    __slots__ = ("_build", "_built", "_compiled")
+
+    def __init__(self, build: Callable[[str], Select]) -> None:
+        self._build = build  # dialect name -> statement
+        self._built: dict[str, Select] = {}
+        self._compiled: tuple[str, dict[str, Any]] | None = None
+
+    def statement(self, dialect: str) -> Select:
+        stmt = self._built.get(dialect)
+        if stmt is None:
+            stmt = self._built[dialect] = self._build(dialect)
+        return stmt
+
+    def postgres_sql(self) -> tuple[str, dict[str, Any]]:
+        """SQL text for psycopg and the statement's own parameter values (separators, literals)."""
+        if self._compiled is None:
+            from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+            compiled = self.statement("postgresql").compile(dialect=dialect())
+            if "POSTCOMPILE" in compiled.string:
+                raise ValueError(f"a hot-path query cannot have render-time parameters: {compiled.string}")
+            self._compiled = compiled.string, {k: v for k, v in compiled.params.items() if v is not None}
+        return self._compiled
+
+
+Fetch = tuple[Query, dict[str, Any]]
+Plan = Generator[Fetch, Rows, T]
+
+
+def in_(dialect: str, column: Any, name: str, item_type: Any = Integer) -> Any:
+    """`column IN (:name)`: one array parameter on PostgreSQL, an expanding list elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(item_type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
+    """One query in the session's transaction: psycopg directly on PostgreSQL, the session elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        sql, defaults = query.postgres_sql()
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, {**defaults, **params})
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    return session.execute(query.statement(connection.dialect.name), params).all()
+
+
+def run(plan: Plan[T], session: Session) -> T:
+    """Drive a plan on a session (sync)."""
+    try:
+        query, params = next(plan)
+        while True:
+            query, params = plan.send(fetch_sync(session, query, params))
+    except StopIteration as done:
+        return done.value
+
+
+class Reads(Protocol):
+    async def run(self, plan: Plan[T]) -> T: ...
+
+
+class SessionReads:
+    """Plans run in a worker thread on a new session: SQLite, and the tests' shared transaction."""
+
+    def __init__(self, session_factory: Callable[[], sessionmaker[Any]]) -> None:
+        self._factory = session_factory  # looked up per call: tests swap the app's session factory
+
+    def _run(self, plan: Plan[T]) -> T:
+        with self._factory()() as session:
+            try:
+                return run(plan, session)
+            finally:
+                session.rollback()
+
+    async def run(self, plan: Plan[T]) -> T:
+        return await run_in_threadpool(self._run, plan)
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class PoolReads:
+    """Plans run on an async psycopg pool of autocommit connections (PostgreSQL)."""
+
+    def __init__(self, database_url: str, *, min_size: int, max_size: int) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.pool = AsyncConnectionPool(conninfo, min_size=min_size, max_size=max_size, open=False,
+                                        kwargs={"autocommit": True}, name="peer-ce-reads")
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def run(self, plan: Plan[T]) -> T:
+        async with self.pool.connection() as conn:
+            cursor = conn.cursor()
+            try:
+                query, params = next(plan)
+                while True:
+                    sql, defaults = query.postgres_sql()
+                    await cursor.execute(sql, {**defaults, **params})
+                    query, params = plan.send(await cursor.fetchall())
+            except StopIteration as done:
+                return done.value
+            finally:
+                await cursor.close()
