@@ -45,11 +45,13 @@ def evaluate(
     as_of: date,
     activities: Sequence[Activity] = (),
     explain: bool = True,
+    requirements: bool = True,
 ) -> Evaluation:
     """Evaluate a certification's current cycle as of a date.
 
-    `explain=False` skips the reasons and per-completion outcomes (both come back empty):
-    for sweeps that only need the status, dates and hours.
+    `explain=False` skips the reasons and per-completion outcomes (both come back empty), and
+    `requirements=False` the per-requirement results (categories, modality minimums, other
+    requirements, caps): the sweep needs only the status, dates, hours and cycles.
     """
     if not versions:
         raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
@@ -123,7 +125,7 @@ def evaluate(
             continue
         break
     return _result(runs, facts, as_of, chain_start, reinstated, hold, next_action, comps, explain,
-                   preps[id(runs[-1].rules)])
+                   requirements, preps[id(runs[-1].rules)])
 
 
 def _summary(run: _Run) -> CycleSummary:
@@ -151,6 +153,7 @@ def _result(
     next_action: date | None,
     comps: list[Completion],
     explain: bool,
+    requirements: bool,
     run_preps: list[_Prep | None],
 ) -> Evaluation:
     run = runs[-1]
@@ -174,6 +177,43 @@ def _result(
     if next_action is not None and (nxt is None or next_action < nxt):
         nxt = next_action
 
+    categories, modality_minimums, others, caps = _requirements(run) if requirements else ((), (), (), ())
+    cycles = tuple(_summary(x) for x in runs)
+    outcomes: tuple[CompletionOutcome, ...] = ()
+    reasons: tuple[str, ...] = ()
+    if explain:
+        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps, run_preps)
+        outcomes = from_text.outcomes()
+        reasons = from_text.reasons(outcomes)
+    return Evaluation(
+        status=status,
+        cycle_start=start,
+        cycle_end=end,
+        grace_ends_on=grace_end,
+        required_hours=_dec(r.total),
+        earned_hours=_dec(run.total),
+        remaining_hours=_dec(r.total - run.total if run.total < r.total else 0),
+        categories=categories,
+        modality_minimums=modality_minimums,
+        other_requirements=others,
+        caps=caps,
+        discarded_hours=_dec(run.discarded),
+        carryover_hours=_dec(run.carry_in),
+        rule_version=run.version.version,
+        next_change_on=nxt,
+        previous_cycle=cycles[-2] if len(cycles) > 1 else None,
+        cycles=cycles,
+        completions=outcomes,
+        reasons=reasons,
+        chain_start=chain_start,
+        met_on=run.met_on,
+    )
+
+
+def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[ModalityMinimumResult, ...],
+                                      tuple[OtherResult, ...], tuple[CapResult, ...]]:
+    """Each requirement of the cycle's rules with the hours (or attestation) it came to."""
+    r = run.rules
     categories = tuple(
         CategoryResult(
             category=slug,
@@ -216,33 +256,4 @@ def _result(
         )
         for (mod, cat, cap_max), used in zip(r.caps, run.cap_used, strict=True)
     )
-    cycles = tuple(_summary(x) for x in runs)
-    outcomes: tuple[CompletionOutcome, ...] = ()
-    reasons: tuple[str, ...] = ()
-    if explain:
-        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps, run_preps)
-        outcomes = from_text.outcomes()
-        reasons = from_text.reasons(outcomes)
-    return Evaluation(
-        status=status,
-        cycle_start=start,
-        cycle_end=end,
-        grace_ends_on=grace_end,
-        required_hours=_dec(r.total),
-        earned_hours=_dec(run.total),
-        remaining_hours=_dec(r.total - run.total if run.total < r.total else 0),
-        categories=categories,
-        modality_minimums=modality_minimums,
-        other_requirements=others,
-        caps=caps,
-        discarded_hours=_dec(run.discarded),
-        carryover_hours=_dec(run.carry_in),
-        rule_version=run.version.version,
-        next_change_on=nxt,
-        previous_cycle=cycles[-2] if len(cycles) > 1 else None,
-        cycles=cycles,
-        completions=outcomes,
-        reasons=reasons,
-        chain_start=chain_start,
-        met_on=run.met_on,
-    )
+    return categories, modality_minimums, others, caps
