@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = 20
     db_max_overflow: int = 20
-    db_read_pool_min: int = Field(default=2, ge=1, description="PostgreSQL: connections kept open for hot reads")
+    db_read_pool_min: int = Field(default=4, ge=1, description="PostgreSQL: connections kept open for hot reads")
     db_read_pool_size: int = Field(default=20, ge=1, description="PostgreSQL: most connections for hot reads "
                                    "(compliance checks), besides the DB_POOL_SIZE + DB_MAX_OVERFLOW of the rest")
 

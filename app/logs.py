@@ -23,9 +23,19 @@ error_log = logging.getLogger("peer_ce.errors")
 
 
 class JsonFormatter(logging.Formatter):
+    _last: tuple[int, str] = (-1, "")  # (second, its text): swapped whole, so threads never mix them
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 UTC with milliseconds; the part up to the second is formatted once per second."""
+        second = int(created)
+        last = self._last
+        if last[0] != second:
+            last = self._last = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        return f"{last[1]}.{int((created - second) * 1000):03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -44,6 +54,9 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    # The JSON lines carry no thread or process fields: do not compute them for every record
+    # (the process id is a system call).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,13 +11,13 @@ from pydantic import Field, PlainSerializer
 # Hours are exact decimals inside; JSON numbers on the wire (2 decimal places at most).
 HoursOut = Annotated[
     Decimal,
-    PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
+    PlainSerializer(float, return_type=float, when_used="json"),
     Field(examples=[12.5]),
 ]
 HoursIn = Annotated[
     Decimal,
     Field(gt=0, max_digits=7, decimal_places=2, examples=[1.5]),
-    PlainSerializer(lambda d: float(d), return_type=float, when_used="json"),
+    PlainSerializer(float, return_type=float, when_used="json"),
 ]
 
 # Database ids: positive and within a 32-bit INTEGER column, checked at the edge so an absurd id is

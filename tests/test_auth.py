@@ -234,3 +234,49 @@ def test_tokens_verify_against_a_jwks_endpoint_by_kid(settings, engine, session_
     finally:
         client.close()
         server.shutdown()
+
+
+def test_a_remembered_token_stops_working_when_it_expires(settings):
+    """Verified tokens are remembered, but never past their expiry."""
+    from app.auth.tokens import TokenVerifier
+    from app.errors import Unauthorized
+
+    strict = settings.model_copy(update={"jwt_leeway_seconds": 0})
+    verifier = TokenVerifier(strict)
+    token = mint_dev_token(strict, role="admin", ttl_seconds=1)
+    assert verifier.verify(token).role == "admin"
+    assert verifier.remembered(token) is not None
+    time.sleep(1.2)
+    assert verifier.remembered(token) is None
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)
+
+
+def test_a_token_sent_with_another_scheme_is_anonymous_on_public_routes(client, tokens):
+    response = client.get("/v1/courses", headers={"Authorization": f"Basic {tokens.admin()}"})
+    assert response.status_code == 200
+
+
+def test_every_route_but_the_public_ones_needs_a_bearer_token(app):
+    """No /v1 operation is reachable without authentication unless it is mounted as public."""
+    from app.api import PUBLIC
+    from app.auth.deps import JWTBearer
+
+    public = {id(route) for router in PUBLIC for route in router.routes}
+
+    def bearers(dependant):
+        yield dependant.call
+        for sub in dependant.dependencies:
+            yield from bearers(sub)
+
+    checked = 0
+    for included in app.router.routes:
+        if not hasattr(included, "effective_route_contexts"):
+            continue
+        for route in included.effective_route_contexts():
+            if not route.path.startswith("/v1") or id(route.original_route) in public:
+                continue
+            checked += 1
+            assert any(isinstance(call, JWTBearer) and not call.optional for call in bearers(route.dependant)), \
+                f"{sorted(route.methods)} {route.path} does not authenticate"
+    assert checked > 40
