@@ -155,11 +155,11 @@ class _Explainer:
         """A completion the current cycle did not look at: why not."""
         run, r, on = self.run, self.r, c.completed_on
         if on > self.as_of:
-            why = f"dated {day}, after the evaluation date {self.as_of.isoformat()}"
+            why = f"dated {day}, after the evaluation date {self._iso['as_of']}"
         elif on < self.chain_start and self.reinstated:
             why = (
                 f"dated {day}, before the current cycle: cycles restarted with the board "
-                f"reinstatement on {self.chain_start.isoformat()}"
+                f"reinstatement on {self._iso['chain_start']}"
             )
         elif on < run.count_from and on >= run.start:
             prev = self.runs[-2]
@@ -169,17 +169,17 @@ class _Explainer:
             )
         elif on > run.end and not r.grace_ce:
             why = (
-                f"dated {day}, after the cycle ended on {run.end.isoformat()}; CE completed "
+                f"dated {day}, after the cycle ended on {self._iso['end']}; CE completed "
                 f"after the cycle end does not count for {r.code}"
             )
         elif on > self.grace_end:
             why = (
-                f"dated {day}, after the grace period ended on {self.grace_end.isoformat()}"
+                f"dated {day}, after the grace period ended on {self._iso['grace_end']}"
                 if (r.grace_days)
-                else f"dated {day}, after the cycle ended on {run.end.isoformat()}"
+                else f"dated {day}, after the cycle ended on {self._iso['end']}"
             )
         else:
-            why = f"dated {day}, outside the cycle {self._bounds}"
+            why = f"dated {day}, outside the cycle {self._iso['start']} to {self._iso['end']}"
         hits = run.lookback_hits.get(j)
         if hits:
             names = " and ".join(f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)" for i in hits)
@@ -187,8 +187,11 @@ class _Explainer:
         return CompletionOutcome(c.id, _ZERO, "not_counted", why)
 
     @cached_property
-    def _bounds(self) -> str:
-        return f"{self.run.start.isoformat()} to {self.run.end.isoformat()}"
+    def _iso(self) -> dict[str, str]:
+        """The evaluation's own dates as text, formatted once for every completion's reason."""
+        return {"as_of": self.as_of.isoformat(), "chain_start": self.chain_start.isoformat(),
+                "start": self.run.start.isoformat(), "end": self.run.end.isoformat(),
+                "grace_end": self.grace_end.isoformat()}
 
     def _processed(self, j: int, c: Completion, day: str, counted: int, code: int, arg: object) -> CompletionOutcome:
         """A completion the current cycle looked at: what it counted, and why."""
