@@ -10,7 +10,7 @@ stale or missing one is read again.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, select, type_coerce, update
@@ -110,11 +110,3 @@ def changed(session: Session, course_ids: Iterable[int], *, credential_code: str
                     .execution_options(synchronize_session=False))
     mark_dirty_for_courses(session, course_ids=ids, credential_code=credential_code)
 
-
-def forget(course_ids: Collection[int] | None = None) -> None:
-    """Drop cached entries (all of them by default); the next read loads them again."""
-    if course_ids is None:
-        _cache.clear()
-    else:
-        for course_id in course_ids:
-            _cache.pop(course_id, None)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.errors import Conflict, NotFound
-from app.reads import Plan, Query, in_
+from app.reads import Plan, Query, in_, run
 from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
@@ -143,22 +143,17 @@ _parsed: dict[tuple[str, int, str], RuleVersion] = {}
 def engine_versions_of(session: Session, codes: Collection[str]) -> dict[str, list[RuleVersion]]:
     """The engine's versions of these credentials, oldest first, keyed by code (codes without any are absent).
 
-    One query of the versions' keys; documents are read and parsed only for versions not seen before.
+    One query of the versions' keys; documents are read only for credentials whose versions changed
+    (`versions_plan`).
     """
     if not codes:
         return {}
-    keys = session.exec(
-        select(RuleSetVersion.id, RuleSetVersion.code, RuleSetVersion.version, RuleSetVersion.content_hash)
-        .where(col(RuleSetVersion.code).in_(sorted(set(codes))))
-        .order_by(col(RuleSetVersion.code), col(RuleSetVersion.version))
-    ).all()
-    unparsed = [row_id for row_id, code, version, digest in keys if (code, version, digest) not in _parsed]
-    if unparsed:
-        engine_versions(list(session.exec(select(RuleSetVersion).where(col(RuleSetVersion.id).in_(unparsed)))))
-    grouped: dict[str, list[RuleVersion]] = {}
-    for _id, code, version, digest in keys:
-        grouped.setdefault(code, []).append(_parsed[(code, version, digest)])
-    return grouped
+
+    def plan() -> Plan[dict[str, list[RuleVersion]]]:
+        keys = dict((yield _KEYS, {"codes": sorted(set(codes))}))
+        return (yield from versions_plan(keys))
+
+    return run(plan(), session)
 
 
 def engine_versions(versions: Sequence[RuleSetVersion]) -> list[RuleVersion]:
@@ -192,6 +187,11 @@ def versions_key(dialect: str, code_column: object) -> object:
     return sa_select(joined).where(v.code == code_column).scalar_subquery()
 
 
+_CREDENTIAL = RuleSetVersion.__table__.alias("credential")  # type: ignore[attr-defined]
+_KEYS = Query(lambda d: (
+    sa_select(_CREDENTIAL.c.code, versions_key(d, _CREDENTIAL.c.code)).distinct()
+    .where(in_(d, _CREDENTIAL.c.code, "codes", String))
+))
 _DOCUMENTS = Query(lambda d: (
     select(RuleSetVersion.code, RuleSetVersion.version, RuleSetVersion.effective_from, RuleSetVersion.document,
            RuleSetVersion.content_hash)

@@ -159,3 +159,29 @@ def test_the_async_pool_answers_exactly_like_a_session(settings, tmp_path):
     assert strip == [(status, {k: v for k, v in body.items() if k not in ("instance", "request_id")})
                      for status, body in sessions]
     assert date.fromisoformat(pooled[0][1]["as_of"]) == date(2026, 1, 1)
+
+
+def test_rule_documents_are_read_again_only_when_a_version_is_published(admin, db, monkeypatch):
+    import app.reads
+    from app.rules import service as rules_service
+
+    sent: list[str] = []
+    real = app.reads.fetch_sync
+
+    def counting(session, query, params):
+        sent.append(str(query.statement(session.get_bind().dialect.name)))
+        return real(session, query, params)
+
+    monkeypatch.setattr(app.reads, "fetch_sync", counting)
+    codes = ["NC-CPSS", "TX-PS"]
+    first = rules_service.engine_versions_of(db, codes)
+    sent.clear()
+    assert rules_service.engine_versions_of(db, codes) == first
+    assert len(sent) == 1  # the keys alone: both credentials' documents are cached
+    rules = admin.get("/v1/credentials/TX-PS").json()["current"]["rules"]
+    assert admin.put("/v1/credentials/TX-PS", json={**rules, "name": "Peer Specialist (renamed)"}).status_code in (200, 201)
+    sent.clear()
+    after = rules_service.engine_versions_of(db, codes)
+    assert len(sent) == 2 and "TX-PS" in str(after["TX-PS"][-1].rules.code)
+    assert after["NC-CPSS"] is first["NC-CPSS"] and len(after["TX-PS"]) == len(first["TX-PS"]) + 1
+    assert after["TX-PS"][-1].rules.name == "Peer Specialist (renamed)"
