@@ -18,7 +18,6 @@ values (hours as integer hundredths, JSON as text), so rows look the same on bot
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Generator
 from typing import Any, Protocol, TypeVar
 
@@ -28,8 +27,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
-
-log = logging.getLogger("peer_ce.reads")
 
 T = TypeVar("T")
 Rows = list[Any]
@@ -99,7 +96,13 @@ def run(plan: Plan[T], session: Session) -> T:
 
 
 class Reads(Protocol):
+    """Where the API runs its hot read plans (`app.state.reads`)."""
+
     async def run(self, plan: Plan[T]) -> T: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class SessionReads:

@@ -24,9 +24,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, Select, bindparam, exists, select, type_coerce
 from sqlmodel import Session, col
 
+from app.catalog.models import Course
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.clock import Clock
-from app.catalog.models import Course
 from app.completions.facts import completion_columns, completions_plan, engine_completions
 from app.completions.models import Completion
 from app.people.models import Person

@@ -16,6 +16,7 @@ from app.reads import Plan, Query, in_
 from app.rules import engine
 from app.rules.engine.hours import decimal_hours
 
+
 # Only what the engine reads, as plain values: a sweep batch reads tens of thousands of completions.
 # Hours are the stored integer hundredths and review categories JSON text (parsed only for the few
 # completions a board reviewed); each course's facts token says whether its cached facts are current.

@@ -179,7 +179,8 @@ def test_rule_documents_are_read_again_only_when_a_version_is_published(admin, d
     assert rules_service.engine_versions_of(db, codes) == first
     assert len(sent) == 1  # the keys alone: both credentials' documents are cached
     rules = admin.get("/v1/credentials/TX-PS").json()["current"]["rules"]
-    assert admin.put("/v1/credentials/TX-PS", json={**rules, "name": "Peer Specialist (renamed)"}).status_code in (200, 201)
+    renamed = admin.put("/v1/credentials/TX-PS", json={**rules, "name": "Peer Specialist (renamed)"})
+    assert renamed.status_code in (200, 201), renamed.text
     sent.clear()
     after = rules_service.engine_versions_of(db, codes)
     assert len(sent) == 2 and "TX-PS" in str(after["TX-PS"][-1].rules.code)
