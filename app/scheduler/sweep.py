@@ -182,7 +182,7 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
 
 def _process_batch(session: Session, certs: list[evaluation.CertRow], *, settings: Settings, clock: Clock,
                    as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
-    inputs = run(evaluation.inputs_plan(certs), session)
+    inputs = run(evaluation.inputs_plan(certs, accepted_only=True), session)
     items: list[flag_service.Evaluated] = []
     for cert in certs:
         item = inputs[cert.id]
@@ -191,7 +191,8 @@ def _process_batch(session: Session, certs: list[evaluation.CertRow], *, setting
             continue  # selected by the widest "today"; its own board's day has not come yet
         try:
             result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
-                                     activities=item.activities, as_of=day, explain=False)
+                                     activities=item.activities, as_of=day, explain=False,
+                                     requirements=False)
             renewals = flag_service.derive_renewals(item, result, day)
         except engine.RuleError as exc:  # e.g. a birthday rule without the birthday: stays dirty
             counts.errors += 1
