@@ -5,7 +5,7 @@
     python -m bench.sweep_job --full --as-of 2026-11-23   # every one, as of that date for all
 
 Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaway database). Prints
-one JSON object: seconds (wall), cpu_seconds (this process only), evaluated, flagged, renewed, notified, and
+one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged, renewed, notified, and
 the peak RSS (MB) of the coordinator and of each worker process (PEER_CE_SWEEP_WORKERS; see
 app/scheduler/sweep.py), their maximum (`peak_rss_mb`) and sum.
 """
@@ -58,7 +58,8 @@ def main() -> None:
     coordinator = status["VmHWM"] / 1024
     print(json.dumps({
         "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
-        "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
+        "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in LAST_WORKERS), 3),
+        "coordinator_cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
         "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,
         "rss_before_mb": round(rss_before / 1024, 1), "workers": len(workers) or 1,
         # peak RSS (VmHWM) of every process: the coordinator, each worker, the largest and the sum (an

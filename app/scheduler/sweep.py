@@ -88,11 +88,12 @@ class Counts:
 
 @dataclass
 class WorkerReport:
-    """What one worker process did: its id range, counts, peak RSS and error (None when it finished)."""
+    """What one worker process did: its id range, counts, CPU time, peak RSS and error (None when it finished)."""
 
     after: int
     upto: int
     counts: Counts = field(default_factory=Counts)
+    cpu_seconds: float = 0.0
     peak_rss_kb: int = 0
     error: str | None = None
 
@@ -266,6 +267,7 @@ def _sweep_range(job: _Job) -> WorkerReport:
     from sqlalchemy import create_engine
 
     report = WorkerReport(after=job.after, upto=job.upto)
+    cpu = time.process_time()
     engine = create_engine(job.url, pool_size=1, max_overflow=0)
     try:
         _sweep(make_session_factory(engine), run_id=job.run_id, settings=job.settings, clock=job.clock,
@@ -276,6 +278,7 @@ def _sweep_range(job: _Job) -> WorkerReport:
         report.error = f"{type(exc).__name__}: {exc}"[:1000]
     finally:
         engine.dispose()
+    report.cpu_seconds = time.process_time() - cpu
     report.peak_rss_kb = _peak_rss_kb()
     return report
 
