@@ -100,3 +100,38 @@ def test_the_worker_setting_comes_from_the_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("PEER_CE_SWEEP_WORKERS", "5")
     assert Settings(_env_file=None, data_dir=tmp_path).sweep_workers == 5
+
+
+@needs_postgres
+def test_a_worker_error_fails_the_run_after_the_others_finish(replicas, monkeypatch):  # noqa: F811
+    """The run records the error and the counts of what the workers committed; the next run sweeps the rest."""
+    import multiprocessing
+
+    from sqlmodel import select
+
+    from app.scheduler.models import SweepRun
+
+    settings, engine, factory = replicas
+    parallel = settings.model_copy(update={"sweep_workers": 2})
+    real = sweep_module._process_batch
+
+    def failing(session, certs, **kw):
+        if certs[0].id > 60:  # the second range's batches
+            raise RuntimeError("boom")
+        return real(session, certs, **kw)
+
+    monkeypatch.setattr(sweep_module, "_process_batch", failing)
+    monkeypatch.setattr(sweep_module, "_context", lambda: multiprocessing.get_context("fork"))  # inherits the patch
+    day = date(2026, 1, 5)
+    with pytest.raises(RuntimeError, match="1 of 2 sweep workers failed; first: RuntimeError: boom"):
+        run_sweep(factory, engine, settings=parallel, clock=clock_on(day), as_of=day, full=True)
+    reports = sweep_module.LAST_WORKERS
+    assert [bool(r.error) for r in reports] == [False, True]
+    with Session(engine) as session:
+        run = session.exec(select(SweepRun).order_by(SweepRun.id.desc())).first()
+        assert run.error and "boom" in run.error and run.evaluated == reports[0].counts.evaluated > 0
+        dirty = session.connection().execute(text("SELECT count(*) FROM certification WHERE dirty")).scalar()
+        assert dirty == 120 - run.evaluated  # the failed range stays dirty
+    monkeypatch.undo()
+    again = run_sweep(factory, engine, settings=settings, clock=clock_on(day), as_of=day)
+    assert again.evaluated == 120 - run.evaluated
