@@ -71,7 +71,7 @@ def test_id_ranges_cover_every_id_once_with_two_batches_each(replicas):  # noqa:
     _settings, _engine, factory = replicas
     ranges = _id_ranges(factory, workers=3, batch=7)
     assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] == 2**31 - 1
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))  # contiguous, no overlap
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # contiguous, no overlap
     assert len(_id_ranges(factory, workers=8, batch=30)) == 2  # 120 ids: at most two ranges of 2 x 30
     assert len(_id_ranges(factory, workers=4, batch=1000)) == 1
 
