@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     )
     scheduler_timezone: str = "UTC"
     sweep_batch: int = Field(default=1000, ge=1, description="Certifications per sweep transaction")
+    sweep_workers: int | None = Field(
+        default=None, ge=1,
+        description="Processes a full sweep runs its batches in on PostgreSQL (default: the CPU count); "
+        "always 1 on SQLite and for sweeps of fewer than two batches per worker",
+    )
     outbox_batch: int = Field(default=100, ge=1, description="Notifications claimed per delivery run")
     delivery_interval_seconds: int = Field(default=60, ge=1)
     smtp_url: str | None = Field(

@@ -319,7 +319,7 @@ class Generator:
                 status = "retired" if rng.random() < 0.05 else "published"
                 course_rows.append((course_id, provider_id, f"BENCH-{p + 1}-{k + 1}", title,
                                     "Synthetic course for benchmarks.", hours, modality, None, status, available,
-                                    self.now, self.now))
+                                    self.now, self.now, f"bench{course_id:027d}"))
                 courses.append(CourseRow(course_id, name, title, hours, modality, available))
                 for t in course_topics:
                     topic_rows.append((course_id, t))
@@ -356,7 +356,8 @@ class Generator:
         writer.write("provider", ("id", "name", "kind", "region", "contact_email", "created_at", "updated_at"),
                      providers)
         writer.write("course", ("id", "provider_id", "external_id", "title", "description", "hours", "modality",
-                                "url", "status", "available_from", "created_at", "updated_at"), course_rows)
+                                "url", "status", "available_from", "created_at", "updated_at", "facts_token"),
+                     course_rows)
         writer.write("course_topic", ("course_id", "topic_id"), topic_rows)
         writer.write("course_approval", ("id", "course_id", "credential_code", "state", "hours", "valid_from",
                                          "valid_until", "withdrawn_on", "withdrawal_reason", "approved_by",

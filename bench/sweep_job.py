@@ -5,7 +5,9 @@
     python -m bench.sweep_job --full --as-of 2026-11-23   # every one, as of that date for all
 
 Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaway database). Prints
-one JSON object: seconds (wall), cpu_seconds, evaluated, flagged, renewed, notified, peak RSS (MB).
+one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged, renewed, notified, and
+the peak RSS (MB) of the coordinator and of each worker process (PEER_CE_SWEEP_WORKERS; see
+app/scheduler/sweep.py), their maximum (`peak_rss_mb`) and sum.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def main() -> None:
     from app.clock import Clock
     from app.config import get_settings
     from app.db import make_engine, make_session_factory
-    from app.scheduler.sweep import run_sweep
+    from app.scheduler.sweep import LAST_WORKERS, run_sweep
 
     settings = get_settings()
     engine = make_engine(settings)
@@ -52,11 +54,19 @@ def main() -> None:
             fh.write(profiler.output_html() if html else profiler.output_text(unicode=False, color=False))
     status = proc_status(os.getpid())
     engine.dispose()
+    workers = [w.peak_rss_kb / 1024 for w in LAST_WORKERS]
+    coordinator = status["VmHWM"] / 1024
     print(json.dumps({
         "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
-        "seconds": round(wall, 3), "cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
+        "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in LAST_WORKERS), 3),
+        "coordinator_cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
         "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,
-        "rss_before_mb": round(rss_before / 1024, 1), "peak_rss_mb": round(status["VmHWM"] / 1024, 1),
+        "rss_before_mb": round(rss_before / 1024, 1), "workers": len(workers) or 1,
+        # peak RSS (VmHWM) of every process: the coordinator, each worker, the largest and the sum (an
+        # upper bound: forked workers share the coordinator's pages until they write them)
+        "peak_rss_mb": round(max([coordinator, *workers]), 1), "coordinator_peak_rss_mb": round(coordinator, 1),
+        "worker_peak_rss_mb": [round(w, 1) for w in workers],
+        "sum_peak_rss_mb": round(coordinator + sum(workers), 1),
     }))
 
 

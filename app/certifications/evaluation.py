@@ -151,10 +151,11 @@ def one_plan(certification_id: int, admit: Callable[[CertRow], bool]) -> Plan[In
     return (yield from inputs_plan([cert], completions))[cert.id]
 
 
-def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[Sequence[Any]] | None = None,
-                ) -> Plan[dict[int, Inputs]]:
+def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[Sequence[Any]] | None = None, *,
+                accepted_only: bool = False) -> Plan[dict[int, Inputs]]:
     """The engine's inputs for certifications already read (`cert_columns`), keyed by id; their holders'
-    completions are read unless given (rows of `completion_columns`)."""
+    completions are read unless given (rows of `completion_columns`; `accepted_only`: only the accepted
+    ones, untitled, for evaluations without explanations)."""
     if not certs:
         return {}
     versions = yield from rules_service.versions_plan({c.credential_code: c.rules_key for c in certs})
@@ -162,7 +163,7 @@ def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[Sequence[Any
     for c in certs:
         credentials[c.person_id].add((c.credential_code, c.state))
     if completion_rows is None:
-        completions = yield from completions_plan(credentials)
+        completions = yield from completions_plan(credentials, accepted_only=accepted_only)
     else:
         completions = yield from engine_completions(completion_rows, credentials)
     actions: dict[int, list[engine.BoardAction]] = defaultdict(list)

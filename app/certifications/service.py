@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, false, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -291,20 +293,31 @@ def mark_dirty(session: Session, *, person_ids: Sequence[int] = (), certificatio
                credential_codes: Sequence[str] = ()) -> None:
     """Flag certifications whose evaluation a write may have changed; the next sweep re-evaluates them.
 
-    Called in the writer's own transaction, so a committed change is never missed.
+    Called in the writer's own transaction, so a committed change is never missed. Rows already dirty
+    are rewritten too: skipping them (`AND NOT dirty`) would lose a change on PostgreSQL when a sweep
+    batch has claimed such a row and is about to clear it (the writer's snapshot still sees it dirty,
+    so its UPDATE would neither wait for the batch nor mark the row again after it).
     """
     from sqlalchemy import update
 
     conditions = []
     if person_ids:
-        conditions.append(col(Certification.person_id).in_(sorted(set(person_ids))))
+        conditions.append(_in_values(session, col(Certification.person_id), sorted(set(person_ids)), Integer))
     if certification_ids:
-        conditions.append(col(Certification.id).in_(sorted(set(certification_ids))))
+        conditions.append(_in_values(session, col(Certification.id), sorted(set(certification_ids)), Integer))
     if credential_codes:
-        conditions.append(col(Certification.credential_code).in_(sorted(set(credential_codes))))
+        conditions.append(_in_values(session, col(Certification.credential_code), sorted(set(credential_codes)),
+                                     String))
     if conditions:
         session.execute(update(Certification).where(or_(*conditions)).values(dirty=True)
                         .execution_options(synchronize_session=False))
+
+
+def _in_values(session: Session, column: Any, values: list[Any], item_type: Any) -> Any:
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
+    return column.in_(values)
 
 
 def mark_dirty_for_courses(session: Session, *, course_ids: Sequence[int], credential_code: str | None = None) -> None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Text, cast, select, type_coerce
+from sqlalchemy import Integer, Text, cast, literal_column, select, type_coerce
 from sqlmodel import col
 
 from app.catalog import facts as course_facts
@@ -35,16 +35,28 @@ COMPLETIONS = Query(lambda d: (
 ))
 
 
-def completions_plan(credentials: dict[int, Collection[tuple[str, str]]]) -> Plan[dict[int, list[engine.Completion]]]:
+# The sweep's variant: the engine without explanations never reads a completion that is not accepted,
+# nor any title, so a sweep batch reads only accepted rows and no titles (empty ones instead).
+ACCEPTED_COMPLETIONS = Query(lambda d: (
+    select(*[literal_column("''") if c is Completion.title else c for c in completion_columns()])
+    .outerjoin(Course, col(Course.id) == col(Completion.course_id))
+    .where(in_(d, Completion.person_id, "people"), col(Completion.status) == "accepted")
+    .order_by(col(Completion.person_id), col(Completion.completed_on), col(Completion.id))
+))
+
+
+def completions_plan(credentials: dict[int, Collection[tuple[str, str]]], *, accepted_only: bool = False,
+                     ) -> Plan[dict[int, list[engine.Completion]]]:
     """Every completion of these people (accepted or not, so reasons can name them), oldest first.
 
     `credentials` maps each person to the (credential code, state) of the certifications the
     completions are evaluated for: a self-report a board accepted counts as approved, with the
-    board's categories, for that board's credentials among them.
+    board's categories, for that board's credentials among them. `accepted_only` (the sweep, which
+    evaluates without explanations) reads only accepted completions, without titles.
     """
     if not credentials:
         return {}
-    rows = yield COMPLETIONS, {"people": sorted(credentials)}
+    rows = yield (ACCEPTED_COMPLETIONS if accepted_only else COMPLETIONS), {"people": sorted(credentials)}
     return (yield from engine_completions(rows, credentials))
 
 

@@ -204,7 +204,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         existing |= set(session.exec(select(Completion.dedupe_key).where(
             _in(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
     seen: set[str] = set()
-    report_rows: list[RosterRow] = []
+    report_rows: list[RosterRow] = []  # every row on a dry run, else the rows not created (the report's items)
     to_insert: list[dict[str, Any]] = []
     now = utcnow()
     source, actor = principal.role.value, principal.actor
@@ -216,8 +216,9 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
             continue
         outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
         seen.add(item["key"])
-        report_rows.append(RosterRow(row=item["row"], outcome=outcome, person_id=item["person_id"],
-                                     course_id=item["course_id"], completed_on=item["completed_on"]))
+        if dry_run or outcome != "created":  # a created row is reported only by the count
+            report_rows.append(RosterRow(row=item["row"], outcome=outcome, person_id=item["person_id"],
+                                         course_id=item["course_id"], completed_on=item["completed_on"]))
         if outcome == "created":
             course = courses[item["course_id"]]
             to_insert.append({
@@ -228,13 +229,13 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                 "created_at": now,
             })
     errors = [r for r in report_rows if r.outcome == "error"]
-    report = RosterReport(dry_run=dry_run, rows=len(report_rows), created=len(to_insert),
+    report = RosterReport(dry_run=dry_run, rows=len(parsed), created=len(to_insert),
                           duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
-                          items=report_rows if dry_run else [r for r in report_rows if r.outcome != "created"])
+                          items=report_rows)
     if errors:
         shown = errors[:_MAX_REPORTED_ERRORS]
         raise Unprocessable(
-            f"{len(errors)} of {len(report_rows)} row(s) have errors; nothing was recorded.",
+            f"{len(errors)} of {len(parsed)} row(s) have errors; nothing was recorded.",
             errors=[{"loc": ["body", r.row], "field": f"row {r.row}", "message": "; ".join(r.errors),
                      "type": "row_error"} for r in shown],
             extensions={"report": {**report.model_dump(mode="json", exclude={"items"}),
@@ -247,6 +248,6 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
             certifications.mark_dirty(session, person_ids=touched[start:start + _CHUNK])
         audit.record(session, actor=principal.actor, action="import", entity="roster",
                      entity_id=f"{principal.actor}@{now.isoformat()}",
-                     changes={"rows": len(report_rows), "created": len(to_insert),
+                     changes={"rows": len(parsed), "created": len(to_insert),
                               "duplicates": report.duplicates, "people": len(touched)})
     return report

@@ -19,9 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,7 @@ from app.auth.principal import Principal
 from app.certifications.evaluation import Inputs
 from app.certifications.models import Certification
 from app.pagination import keyset_page
+from app.reads import Query, fetch_sync, in_
 from app.rules import engine
 from app.scheduler.models import Flag, Renewal
 
@@ -46,6 +48,22 @@ class Evaluated:
     day: date
     result: engine.Evaluation
     renewals: dict[date, tuple[date, date]] = field(default_factory=dict)  # start -> (end, met_on)
+
+
+class _StoredRenewal(NamedTuple):
+    id: int
+    cycle_end: date
+    met_on: date
+
+
+# What the sweep reads back per batch, as plain columns on the raw driver (app.reads).
+STORED_RENEWALS = Query(lambda d: (
+    sa_select(Renewal.id, Renewal.certification_id, Renewal.cycle_start, Renewal.cycle_end, Renewal.met_on)
+    .where(in_(d, Renewal.certification_id, "ids"))
+))
+EXISTING_FLAGS = Query(lambda d: (
+    sa_select(Flag.certification_id, Flag.cycle_start, Flag.status).where(in_(d, Flag.certification_id, "ids"))
+))
 
 
 @dataclass
@@ -69,7 +87,8 @@ def derive_renewals(inputs: Inputs, result: engine.Evaluation, day: date) -> dic
         if action.kind == "reinstate" and facts.issued_on < action.effective_on <= day:
             earlier = engine.evaluate(versions=inputs.versions, facts=facts, completions=inputs.completions,
                                       activities=inputs.activities,
-                                      as_of=action.effective_on - timedelta(days=1), explain=False)
+                                      as_of=action.effective_on - timedelta(days=1), explain=False,
+                                      requirements=False)
             out.update(_passed_over(earlier))
     out.update(_passed_over(result))
     return out
@@ -101,9 +120,9 @@ def sync_renewals(session: Session, items: Sequence[Evaluated], *, now: datetime
     by_cert = {item.cert.id: item for item in items}
     if not by_cert:
         return 0
-    stored: dict[int, dict[date, Renewal]] = defaultdict(dict)
-    for row in session.exec(select(Renewal).where(col(Renewal.certification_id).in_(sorted(by_cert)))):
-        stored[row.certification_id][row.cycle_start] = row
+    stored: dict[int, dict[date, _StoredRenewal]] = defaultdict(dict)
+    for row_id, cert_id, start, end, met_on in fetch_sync(session, STORED_RENEWALS, {"ids": sorted(by_cert)}):
+        stored[cert_id][start] = _StoredRenewal(row_id, end, met_on)
     new_rows: list[dict[str, Any]] = []
     withdrawn: list[int] = []
     for cert_id, item in by_cert.items():
@@ -139,10 +158,8 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
     by_cert = {item.cert.id: item for item in items}
     if not by_cert:
         return []
-    existing: set[tuple[int, date, str]] = set(session.exec(
-        select(Flag.certification_id, Flag.cycle_start, Flag.status)
-        .where(col(Flag.certification_id).in_(sorted(by_cert)))
-    ))
+    rows_read = fetch_sync(session, EXISTING_FLAGS, {"ids": sorted(by_cert)})
+    existing: set[tuple[int, date, str]] = {(cert_id, start, status) for cert_id, start, status in rows_read}
     warned = {(cert_id, start) for cert_id, start, status in existing if status in BACK_FROM}
     rows: list[dict[str, Any]] = []
     for cert_id, item in by_cert.items():

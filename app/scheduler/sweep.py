@@ -9,6 +9,15 @@ Work goes in keyset batches of `settings.sweep_batch` ids, one transaction per b
 facts are read set-based (`evaluation.gather`), and the new cached columns (with `dirty`
 cleared), renewals, flags and outbox rows are written together, so a batch is all or nothing.
 
+Parallel: on PostgreSQL a full sweep (`settings.sweep_workers` processes, default the CPU count)
+splits the certification ids into contiguous ranges, one per worker process; each worker sweeps
+its range in the same keyset batches on its own connection, and the coordinator sums their counts
+and re-raises the first error once all have stopped. The coordinator alone records the run and
+holds the run-level lock. Workers are forked, which is fast and safe from a single-threaded
+process (the `peer-ce sweep` CLI, bench/sweep_job.py); from a multi-threaded one (the service's
+scheduler thread) they come from a forkserver started once, whose preloaded interpreter forks
+them without the parent's threads. Incremental sweeps, small full sweeps and SQLite run in process.
+
 Concurrency: on PostgreSQL a run holds `pg_try_advisory_xact_lock(SWEEP_LOCK)` on its own
 connection for its whole duration; a run that cannot take it does nothing and reports
 `skipped`. Inside, each batch claims its rows with `FOR UPDATE SKIP LOCKED`, which also keeps a
@@ -21,11 +30,14 @@ each batch takes SQLite's write lock before reading.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 
 from sqlalchemy import Engine, Select, bindparam, func, or_, select, text, update
@@ -38,7 +50,7 @@ from app.certifications import evaluation
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.config import Settings
-from app.db import is_postgres, session_scope
+from app.db import is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
 from app.pagination import decode_cursor, encode_cursor
 from app.people.models import Person
@@ -53,6 +65,8 @@ log = logging.getLogger("peer_ce.scheduler.sweep")
 SWEEP_LOCK = 0x7065657263650001  # "peerce" + 1: the advisory lock id of the sweep
 _LATEST_ZONE = timezone(timedelta(hours=14))  # no board's today is later than the date at UTC+14
 _local_lock = threading.Lock()
+_MAX_ID = 2**31 - 1  # certification.id is an integer column
+LAST_WORKERS: list[WorkerReport] = []  # the worker processes of this process's last run (for the bench)
 
 
 @dataclass
@@ -62,6 +76,26 @@ class Counts:
     renewed: int = 0
     notified: int = 0
     errors: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another part's counts to these."""
+        self.evaluated += other.evaluated
+        self.flagged += other.flagged
+        self.renewed += other.renewed
+        self.notified += other.notified
+        self.errors += other.errors
+
+
+@dataclass
+class WorkerReport:
+    """What one worker process did: its id range, counts, CPU time, peak RSS and error (None when it finished)."""
+
+    after: int
+    upto: int
+    counts: Counts = field(default_factory=Counts)
+    cpu_seconds: float = 0.0
+    peak_rss_kb: int = 0
+    error: str | None = None
 
 
 def run_sweep(
@@ -92,8 +126,8 @@ def run_sweep(
     try:
         with _run_lock(lock_engine, exclusive) as acquired:
             if acquired:
-                _sweep(session_factory, run_id=run.id, settings=settings, clock=clock,  # type: ignore[arg-type]
-                       as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
+                _dispatch(session_factory, lock_engine, run_id=run.id, settings=settings,  # type: ignore[arg-type]
+                          clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
             else:
                 run.skipped = True
                 log.info("sweep %s skipped: another sweep holds the lock", run.id)
@@ -148,7 +182,7 @@ def _claim(*, full: bool) -> Query:
     def build(dialect: str) -> Select:
         query = (select(*evaluation.cert_columns(dialect))
                  .join(Person, col(Person.id) == col(Certification.person_id))
-                 .where(col(Certification.id) > bindparam("last_id"))
+                 .where(col(Certification.id) > bindparam("last_id"), col(Certification.id) <= bindparam("upto"))
                  .order_by(col(Certification.id)).limit(bindparam("n")))
         if not full:
             query = query.where(or_(col(Certification.dirty).is_(True),
@@ -161,16 +195,117 @@ def _claim(*, full: bool) -> Query:
 _CLAIM = {True: _claim(full=True), False: _claim(full=False)}
 
 
+def workers_for(settings: Settings, lock_engine: Engine) -> int:
+    """The worker processes a full sweep may use: `sweep_workers` (default: CPUs) on PostgreSQL, else 1."""
+    if not is_postgres(lock_engine):
+        return 1
+    return settings.sweep_workers or os.cpu_count() or 1
+
+
+def _dispatch(session_factory: sessionmaker[Session], lock_engine: Engine, *, run_id: int, settings: Settings,
+              clock: Clock, as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None,
+              actor: str) -> None:
+    """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes."""
+    LAST_WORKERS.clear()
+    own_engine = isinstance(session_factory.kw.get("bind"), Engine)  # not a caller's (test's) open connection
+    workers = workers_for(settings, lock_engine) if full and own_engine else 1
+    ranges = _id_ranges(session_factory, workers, settings.sweep_batch) if workers > 1 else []
+    if len(ranges) < 2:
+        _sweep(session_factory, run_id=run_id, settings=settings, clock=clock, as_of=as_of, full=full,
+               counts=counts, stop=stop, actor=actor)
+        return
+    url = lock_engine.url.render_as_string(hide_password=False)
+    jobs = [_Job(url=url, after=after, upto=upto, run_id=run_id, settings=settings, clock=clock, as_of=as_of,
+                 actor=actor) for after, upto in ranges]
+    with ProcessPoolExecutor(max_workers=len(jobs), mp_context=_context()) as pool:
+        reports = list(pool.map(_sweep_range, jobs))
+    LAST_WORKERS.extend(reports)
+    for report in reports:
+        counts.add(report.counts)
+    failed = [r for r in reports if r.error]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(reports)} sweep workers failed; first: {failed[0].error}")
+
+
+def _id_ranges(session_factory: sessionmaker[Session], workers: int, batch: int) -> list[tuple[int, int]]:
+    """Contiguous id ranges `(after, upto]`, one per worker, each of at least two batches' worth of ids."""
+    with session_scope(session_factory) as session:
+        low, high = session.execute(select(func.min(Certification.id), func.max(Certification.id))).one()
+    if low is None:
+        return []
+    span = high - low + 1
+    n = max(1, min(workers, span // (2 * batch)))
+    bounds = [low - 1 + span * k // n for k in range(n + 1)]
+    bounds[0] = 0
+    bounds[-1] = _MAX_ID  # rows inserted meanwhile belong to the last range
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """fork from a single-threaded process (fast: no interpreter start); otherwise a forkserver."""
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.scheduler.sweep"])
+    return context
+
+
+@dataclass
+class _Job:
+    url: str
+    after: int
+    upto: int
+    run_id: int
+    settings: Settings
+    clock: Clock
+    as_of: date | None
+    actor: str
+
+
+def _sweep_range(job: _Job) -> WorkerReport:
+    """In a worker process: sweep the ids in (after, upto] on a connection of its own; never raises."""
+    from sqlalchemy import create_engine
+
+    report = WorkerReport(after=job.after, upto=job.upto)
+    cpu = time.process_time()
+    engine = create_engine(job.url, pool_size=1, max_overflow=0)
+    try:
+        _sweep(make_session_factory(engine), run_id=job.run_id, settings=job.settings, clock=job.clock,
+               as_of=job.as_of, full=True, counts=report.counts, stop=None, actor=job.actor,
+               after=job.after, upto=job.upto)
+    except Exception as exc:
+        log.exception("sweep %s worker for ids (%s, %s] failed", job.run_id, job.after, job.upto)
+        report.error = f"{type(exc).__name__}: {exc}"[:1000]
+    finally:
+        engine.dispose()
+    report.cpu_seconds = time.process_time() - cpu
+    report.peak_rss_kb = _peak_rss_kb()
+    return report
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident set size (VmHWM), in kB; 0 where /proc is not available."""
+    try:
+        with open(f"/proc/{os.getpid()}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Settings, clock: Clock,
-           as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None, actor: str) -> None:
+           as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None, actor: str,
+           after: int = 0, upto: int = _MAX_ID) -> None:
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
-    last_id: int = 0
+    last_id: int = after
     while not (stop and stop.is_set()):
         with session_scope(session_factory) as session:
             if not is_postgres(session):
                 # Take SQLite's write lock first, so no writer commits between our reads and writes.
                 session.execute(text("UPDATE sweep_run SET evaluated = evaluated WHERE id = :id"), {"id": run_id})
-            rows = fetch_sync(session, _CLAIM[full], {"last_id": last_id, "n": settings.sweep_batch,
+            rows = fetch_sync(session, _CLAIM[full], {"last_id": last_id, "upto": upto, "n": settings.sweep_batch,
                                                       "horizon": horizon})
             if not rows:
                 return
@@ -182,7 +317,7 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
 
 def _process_batch(session: Session, certs: list[evaluation.CertRow], *, settings: Settings, clock: Clock,
                    as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
-    inputs = run(evaluation.inputs_plan(certs), session)
+    inputs = run(evaluation.inputs_plan(certs, accepted_only=True), session)
     items: list[flag_service.Evaluated] = []
     for cert in certs:
         item = inputs[cert.id]
@@ -191,7 +326,8 @@ def _process_batch(session: Session, certs: list[evaluation.CertRow], *, setting
             continue  # selected by the widest "today"; its own board's day has not come yet
         try:
             result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
-                                     activities=item.activities, as_of=day, explain=False)
+                                     activities=item.activities, as_of=day, explain=False,
+                                     requirements=False)
             renewals = flag_service.derive_renewals(item, result, day)
         except engine.RuleError as exc:  # e.g. a birthday rule without the birthday: stays dirty
             counts.errors += 1

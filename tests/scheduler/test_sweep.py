@@ -318,3 +318,31 @@ def test_renewal_history_spans_reinstatements(app, admin, db):
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert history["renewals"][0]["cycle_start"] == "2023-01-10"
     assert history["cycles"][0]["start"] == "2025-03-01"
+
+
+def test_mark_dirty_marks_by_person_certification_and_credential_and_keeps_dirty_rows_dirty(app, admin, db):
+    """Every selector marks exactly its certifications (one array parameter on PostgreSQL); no other row moves."""
+    set_today(app, date(2026, 1, 5))
+    people = [factories.person(admin) for _ in range(3)]
+    ky = [factories.certification(admin, person_id=p["id"], credential_code="KY-APSS", issued_on="2025-11-01")
+          for p in people]
+    nc = factories.certification(admin, person_id=people[0]["id"], credential_code="NC-CPSS", issued_on="2025-11-01")
+    sweep(app)
+
+    def dirty() -> set[int]:
+        db.expire_all()
+        return set(db.exec(select(Certification.id).where(col(Certification.dirty))).all())
+
+    assert dirty() == set()
+    mark_dirty(db, person_ids=[people[0]["id"], people[0]["id"]])
+    assert dirty() == {ky[0]["id"], nc["id"]}
+    mark_dirty(db, person_ids=[people[0]["id"]], certification_ids=[ky[2]["id"]])  # already dirty stay dirty
+    assert dirty() == {ky[0]["id"], nc["id"], ky[2]["id"]}
+    mark_dirty(db, credential_codes=["NC-CPSS"])
+    assert dirty() == {ky[0]["id"], nc["id"], ky[2]["id"]}
+    db.commit()
+    assert sweep(app).evaluated == 3
+    mark_dirty(db, credential_codes=["KY-APSS"])
+    assert dirty() == {c["id"] for c in ky}
+    mark_dirty(db)  # nothing given: nothing marked
+    assert dirty() == {c["id"] for c in ky}
