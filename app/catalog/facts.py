@@ -26,6 +26,7 @@ MAX_CACHED = 50_000  # courses; a full cache is emptied and refilled (a few MB p
 
 @dataclass(frozen=True, slots=True)
 class EngineCourse:
+    key: str  # the engine's course_key: completions of one course are credited once per cycle
     topics: frozenset[str]
     approvals: tuple[engine.Approval, ...]
 
@@ -83,6 +84,7 @@ def plan(tokens: dict[int, str]) -> Plan[dict[int, EngineCourse]]:
         if course_id not in seen:
             continue  # no such course
         facts = EngineCourse(
+            key=f"course:{course_id}",
             topics=frozenset(topics.get(course_id, ())),
             approvals=tuple(
                 engine.Approval(credential_code=code, categories=frozenset(categories),

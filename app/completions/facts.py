@@ -65,27 +65,43 @@ def engine_completions(rows: Sequence[Sequence[Any]], credentials: dict[int, Col
     """Rows of `completion_columns` (by person, oldest first) as the engine's completions, by person."""
     courses = yield from course_facts.plan({r[2]: r[10] for r in rows if r[2] is not None})
     out: dict[int, list[engine.Completion]] = {}
-    none = course_facts.EngineCourse(topics=frozenset(), approvals=())
-    Completion_ = engine.Completion
+    Completion_, hours_of = engine.Completion, _HOURS.get
     person_id = None
     items: list[engine.Completion] = []
     for pid, cid, course_id, title, hundredths, modality, completed_on, status, review_state, cats, _ in rows:
         if pid != person_id:
             person_id, items = pid, out.setdefault(pid, [])
-        course = courses.get(course_id, none) if course_id is not None else none
-        approvals = course.approvals
+        course = courses.get(course_id) if course_id is not None else None
+        if course is not None:
+            key, topics, approvals = course.key, course.topics, course.approvals
+        else:  # outside CE (a course always has facts: courses are never deleted)
+            key, topics, approvals = f"outside:{cid}" if course_id is None else f"course:{course_id}", _NO_TOPICS, ()
         accepted = status == "accepted"
         if review_state and accepted:
-            approvals = _with_review(approvals, review_state, json.loads(cats) if cats else [], credentials[pid])
-        items.append(Completion_(cid, f"course:{course_id}" if course_id is not None else f"outside:{cid}",
-                                 completed_on, decimal_hours(hundredths), modality, accepted, title,
-                                 course.topics, approvals))
+            approvals = (*approvals, *_reviewed(review_state, cats, credentials[pid]))
+        hours = hours_of(hundredths)
+        if hours is None:
+            hours = _HOURS[hundredths] = decimal_hours(hundredths)
+        items.append(Completion_(cid, key, completed_on, hours, modality, accepted, title, topics, approvals))
     return out
 
 
-def _with_review(approvals: tuple[engine.Approval, ...], review_state: str, categories: list[str],
-                 credentials: Collection[tuple[str, str]]) -> tuple[engine.Approval, ...]:
-    """A board's acceptance of a self-report: approved for that board's credentials, with its categories."""
-    tags = frozenset(categories)
-    return (*approvals, *(engine.Approval(credential_code=code, categories=tags)
-                          for code, state in credentials if state == review_state))
+_NO_TOPICS: frozenset[str] = frozenset()
+_HOURS: dict[int, Any] = {}  # hundredths -> Decimal: a few dozen distinct course lengths in practice
+_REVIEWED: dict[tuple[str, str | None, frozenset[tuple[str, str]]], tuple[engine.Approval, ...]] = {}
+
+
+def _reviewed(review_state: str, categories: str | None, credentials: Collection[tuple[str, str]],
+              ) -> tuple[engine.Approval, ...]:
+    """A board's acceptance of a self-report: approved for that board's credentials, with its categories
+    (`categories` as stored: JSON text)."""
+    key = (review_state, categories, frozenset(credentials))
+    approvals = _REVIEWED.get(key)
+    if approvals is None:
+        tags = frozenset(json.loads(categories) if categories else ())
+        approvals = tuple(engine.Approval(credential_code=code, categories=tags)
+                          for code, state in sorted(credentials) if state == review_state)
+        if len(_REVIEWED) >= 4096:
+            _REVIEWED.clear()
+        _REVIEWED[key] = approvals
+    return approvals

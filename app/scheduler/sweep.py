@@ -313,6 +313,8 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
             last_id = certs[-1].id
             _process_batch(session, certs, settings=settings, clock=clock, as_of=as_of, full=full,
                            counts=counts, actor=actor)
+        if len(rows) < settings.sweep_batch:
+            return  # a short batch was the last one: no need to scan the rest of the ids again
 
 
 def _process_batch(session: Session, certs: list[evaluation.CertRow], *, settings: Settings, clock: Clock,
