@@ -171,6 +171,16 @@ def contains(column: Any, text: str) -> Any:
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
+def in_values(session: Session, column: Any, values: list[Any], item_type: Any) -> Any:
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
+    if is_postgres(session):
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
+    return column.in_(values)
+
+
 def is_postgres(bind: Engine | Session | Any) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"

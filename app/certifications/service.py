@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, false, or_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Integer, String, false, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,11 +15,11 @@ from app.certifications import evaluation
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
-from app.db import contains, get_scoped, utcnow
+from app.db import contains, get_scoped, in_values, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import keyset_page
-from app.reads import Reads
 from app.people.models import Person
+from app.reads import Reads
 from app.rules import engine
 from app.rules import service as rules_service
 
@@ -302,22 +300,15 @@ def mark_dirty(session: Session, *, person_ids: Sequence[int] = (), certificatio
 
     conditions = []
     if person_ids:
-        conditions.append(_in_values(session, col(Certification.person_id), sorted(set(person_ids)), Integer))
+        conditions.append(in_values(session, col(Certification.person_id), sorted(set(person_ids)), Integer))
     if certification_ids:
-        conditions.append(_in_values(session, col(Certification.id), sorted(set(certification_ids)), Integer))
+        conditions.append(in_values(session, col(Certification.id), sorted(set(certification_ids)), Integer))
     if credential_codes:
-        conditions.append(_in_values(session, col(Certification.credential_code), sorted(set(credential_codes)),
+        conditions.append(in_values(session, col(Certification.credential_code), sorted(set(credential_codes)),
                                      String))
     if conditions:
         session.execute(update(Certification).where(or_(*conditions)).values(dirty=True)
                         .execution_options(synchronize_session=False))
-
-
-def _in_values(session: Session, column: Any, values: list[Any], item_type: Any) -> Any:
-    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
-    return column.in_(values)
 
 
 def mark_dirty_for_courses(session: Session, *, course_ids: Sequence[int], credential_code: str | None = None) -> None:

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Integer, String, any_, bindparam, func, tuple_
+from sqlalchemy import ColumnElement, Integer, String, bindparam, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
@@ -29,7 +29,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
-from app.db import bulk_insert, is_postgres, utcnow
+from app.db import bulk_insert, in_values, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
 from app.people.models import Person
 from app.types import MAX_ID
@@ -82,13 +82,6 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
             raise Unprocessable("A JSON roster is an array of objects.")
         return data
     raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
-
-
-def _in(session: Session, column: Any, values: list[Any], item_type: Any) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
-    if is_postgres(session):
-        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
-    return column.in_(values)
 
 
 def _pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
@@ -171,14 +164,14 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     known_people = set()
     for start in range(0, len(person_ids), _CHUNK):
         known_people |= set(session.exec(select(Person.id).where(
-            _in(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))))
+            in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))))
     if principal.role is Role.board:
         from app.people.service import visible_to
 
         visible = set()
         for start in range(0, len(person_ids), _CHUNK):
             visible |= set(session.exec(select(Person.id).where(
-                _in(session, col(Person.id), person_ids[start:start + _CHUNK], Integer), visible_to(principal))))
+                in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer), visible_to(principal))))
         known_people &= visible
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
     today = board_today(session, clock)
@@ -202,7 +195,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     existing: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
         existing |= set(session.exec(select(Completion.dedupe_key).where(
-            _in(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
     seen: set[str] = set()
     report_rows: list[RosterRow] = []  # every row on a dry run, else the rows not created (the report's items)
     to_insert: list[dict[str, Any]] = []

@@ -143,8 +143,7 @@ class _Explainer:
         )
 
     def outcomes(self) -> tuple[CompletionOutcome, ...]:
-        run, r = self.run, self.r
-        got = run.outcomes or {}
+        got = self.run.outcomes or {}
         processed, outside = self._processed, self._outside
         return tuple(
             processed(j, c, day, *got[j]) if j in got else outside(j, c, day)
