@@ -172,13 +172,10 @@ def contains(column: Any, text: str) -> Any:
 
 
 def in_values(session: Session, column: Any, values: list[Any], item_type: Any) -> Any:
-    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter, not thousands to render and parse."""
-    if is_postgres(session):
-        from sqlalchemy import any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
+    """`column IN values` in the session's dialect (`app.reads.in_` with the values bound)."""
+    from app.reads import in_
 
-        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))
-    return column.in_(values)
+    return in_(session.get_bind().dialect.name, column, None, item_type, values)
 
 
 def is_postgres(bind: Engine | Session | Any) -> bool:

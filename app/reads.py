@@ -64,11 +64,13 @@ Fetch = tuple[Query, dict[str, Any]]
 Plan = Generator[Fetch, Rows, T]
 
 
-def in_(dialect: str, column: Any, name: str, item_type: Any = Integer) -> Any:
-    """`column IN (:name)`: one array parameter on PostgreSQL, an expanding list elsewhere."""
+def in_(dialect: str, column: Any, name: str | None, item_type: Any = Integer, values: list[Any] | None = None) -> Any:
+    """`column IN (:name)`: one array parameter on PostgreSQL (not thousands to render and parse), an
+    expanding list elsewhere. With `values` the parameter carries them (an anonymous one without `name`)."""
+    bound = {} if values is None else {"value": values}
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(item_type)))
-    return column.in_(bindparam(name, expanding=True))
+        return column == any_(bindparam(name, type_=ARRAY(item_type), **bound))
+    return column.in_(bindparam(name, expanding=True, **bound))
 
 
 def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
