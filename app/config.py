@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     load_content_on_start: bool = True
     migrate_on_start: bool = True
     log_level: str = "INFO"
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry (request spans, metrics, exception logs) through the "
+        "globally configured providers; off, nothing is checked per request",
+    )
     verify_rate_per_minute: int = 60
 
     @model_validator(mode="after")

@@ -107,6 +107,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         ),
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
+        # Off unless asked for: with no OpenTelemetry providers set up, FastAPI would still probe the
+        # global ones (and the environment) on every request to find that out.
+        telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": settings.telemetry},
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
     )
     app.state.settings = settings
