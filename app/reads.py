@@ -80,7 +80,7 @@ def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
         sql, defaults = query.postgres_sql()
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, {**defaults, **params})
+            cursor.execute(sql, {**defaults, **params}, binary=True)  # binary rows: cheaper to load
             return cursor.fetchall()
         finally:
             cursor.close()
@@ -153,7 +153,7 @@ class PoolReads:
                 query, params = next(plan)
                 while True:
                     sql, defaults = query.postgres_sql()
-                    await cursor.execute(sql, {**defaults, **params})
+                    await cursor.execute(sql, {**defaults, **params}, binary=True)
                     query, params = plan.send(await cursor.fetchall())
             except StopIteration as done:
                 return done.value
