@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 app = typer.Typer(
     name="peer-ce",
@@ -29,8 +32,10 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    if workers > 1:
+        _prepare_workers(settings)
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:serve_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -38,6 +43,35 @@ def serve(
         proxy_headers=True,
         log_config=None,
     )
+
+
+def _prepare_workers(settings: Settings) -> None:
+    """Before several worker processes start: what each would otherwise do at once, done once here.
+
+    The migrations, the shipped content and the development signing key are set up by this process,
+    and the workers (new interpreters, reading the environment) are told not to. SQLite serves one
+    worker: its writes are serialized per file, and its scheduler runs in one process.
+    """
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from app.auth.tokens import load_or_create_dev_key
+    from app.db import make_engine
+    from app.main import startup_tasks
+
+    if make_url(settings.resolved_database_url).get_backend_name() != "postgresql":
+        typer.echo("peer-ce serve --workers needs PostgreSQL (PEER_CE_DATABASE_URL); SQLite serves one "
+                   "worker process.", err=True)
+        raise typer.Exit(2)
+    engine = make_engine(settings)
+    try:
+        startup_tasks(settings, engine)
+    finally:
+        engine.dispose()
+    if settings.uses_dev_key:
+        load_or_create_dev_key(settings.dev_key_path)
+    os.environ["PEER_CE_MIGRATE_ON_START"] = os.environ["PEER_CE_LOAD_CONTENT_ON_START"] = "false"
 
 
 @app.command()

@@ -45,16 +45,15 @@ OPENAPI_TAGS = [
 ]
 
 
-def startup_tasks(app: FastAPI) -> None:
+def startup_tasks(settings: Settings, engine: Engine) -> None:
     """Migrate, load shipped content: what a fresh machine needs before serving."""
     from app.content import load_shipped_content
     from app.migrate import upgrade_to_head
 
-    settings: Settings = app.state.settings
     if settings.migrate_on_start:
-        upgrade_to_head(app.state.engine)
+        upgrade_to_head(engine)
     if settings.load_content_on_start:
-        load_shipped_content(app.state.session_factory, settings.content_dir)
+        load_shipped_content(make_session_factory(engine), settings.content_dir)
 
 
 @asynccontextmanager
@@ -67,7 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "PEER_CE_JWT_PUBLIC_KEY_FILE for real identity providers",
             settings.dev_key_path,
         )
-    await run_in_threadpool(startup_tasks, app)
+    await run_in_threadpool(startup_tasks, settings, app.state.engine)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
         app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
                                     max_size=settings.db_read_pool_size)
@@ -130,3 +129,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(web_router)
     openapi.install(app)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `peer-ce serve` runs it, in each worker process: JSON logs, then `create_app()`.
+
+    Worker processes of `peer-ce serve --workers N` start as new interpreters, so the logging set up
+    by the command does not reach them; this factory sets it up in each one.
+    """
+    from app.logs import configure_logging
+
+    configure_logging(get_settings().log_level)
+    return create_app()

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -152,12 +153,20 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise Unauthorized("The token's role or scope claims are invalid.") from exc
 
 
+def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
 def load_or_create_dev_key(path: Path, *, purpose: str = "development token") -> ec.EllipticCurvePrivateKey:
-    """A local ES256 signing key, created once (mode 0600) in DATA_DIR."""
+    """A local ES256 signing key, created once (mode 0600) in DATA_DIR.
+
+    Safe when several processes start at once (`peer-ce serve --workers N`): each writes a complete
+    key to a file of its own and links it into place; the first link wins and the others load that key.
+    """
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
-        return key
+        return _load_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(
@@ -165,9 +174,16 @@ def load_or_create_dev_key(path: Path, *, purpose: str = "development token") ->
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        os.link(draft, path)  # atomic, and fails if the key exists
+    except FileExistsError:
+        return _load_key(path)  # another process created it first
+    finally:
+        draft.unlink(missing_ok=True)
     if purpose == "development token":
         log.warning(
             "DEVELOPMENT signing key created at %s: tokens signed with it are for local use only. "

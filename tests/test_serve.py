@@ -1,0 +1,93 @@
+"""`peer-ce serve --workers N`: set up once, before the worker processes start; and signing keys that
+several processes may create at the same moment."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from app import cli
+from app.auth.tokens import load_or_create_dev_key
+from app.config import get_settings
+from tests.conftest import TEST_DATABASE_URL
+from tests.support.databases import throwaway_database
+
+
+@pytest.fixture
+def serve_env(monkeypatch, tmp_path):
+    """The CLI's settings from the environment (restored afterwards), and uvicorn.run recorded, not run."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    calls: list[tuple[str, dict]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    for key in ("MIGRATE_ON_START", "LOAD_CONTENT_ON_START"):  # the defaults, restored (or unset) afterwards
+        monkeypatch.setenv(f"PEER_CE_{key}", "true")
+    monkeypatch.setenv("PEER_CE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PEER_CE_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    yield calls
+    get_settings.cache_clear()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_several_workers_are_refused_on_sqlite(serve_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("PEER_CE_DATABASE_URL", f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    result = CliRunner().invoke(cli.app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "needs PostgreSQL" in result.output
+    assert serve_env == []  # nothing was served
+
+
+def test_one_worker_serves_the_logging_factory(serve_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("PEER_CE_DATABASE_URL", f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    result = CliRunner().invoke(cli.app, ["serve", "--port", "8999"])
+    assert result.exit_code == 0, result.output
+    [(target, options)] = serve_env
+    assert target == "app.main:serve_app" and options["factory"] and options["workers"] == 1
+    assert options["port"] == 8999
+    assert os.environ["PEER_CE_MIGRATE_ON_START"] == "true"  # the one worker sets up as it starts
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="several worker processes need PostgreSQL")
+def test_several_workers_find_the_database_ready(serve_env, monkeypatch, tmp_path):
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        monkeypatch.setenv("PEER_CE_DATABASE_URL", url)
+        result = CliRunner().invoke(cli.app, ["serve", "--workers", "3"])
+        assert result.exit_code == 0, result.output
+        [(target, options)] = serve_env
+        assert target == "app.main:serve_app" and options["workers"] == 3
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+                assert conn.execute(text("SELECT count(*) FROM rule_set_version")).scalar() > 0
+        finally:
+            engine.dispose()
+        assert (tmp_path / "dev-signing-key.pem").exists()
+        # ... so the workers, new interpreters reading the environment, do not do it again all at once
+        assert os.environ["PEER_CE_MIGRATE_ON_START"] == os.environ["PEER_CE_LOAD_CONTENT_ON_START"] == "false"
+
+
+def _public_key_of(path: str) -> bytes:
+    key = load_or_create_dev_key(Path(path))
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_processes_creating_the_signing_key_at_once_end_up_with_one_key(tmp_path):
+    path = tmp_path / "keys" / "issuer-signing-key.pem"
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        keys = pool.map(_public_key_of, [str(path)] * 8)
+    assert len(set(keys)) == 1
+    assert keys[0] == _public_key_of(str(path))  # the one on disk
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no drafts left behind
