@@ -29,9 +29,12 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
         key = headers.get(b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None or not scope["path"].startswith("/v1/"):
+        if key is None:
             await self.app(scope, receive, send)
             return
         from starlette.concurrency import run_in_threadpool
