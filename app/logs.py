@@ -57,7 +57,8 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter())
     # The JSON lines carry no source location, thread or process fields: do not compute them for every
     # record (the caller's frame is a stack walk, the process id a system call). The logging HOWTO's
-    # "Optimization" section documents these switches.
+    # "Optimization" section documents these switches. They hold for the whole process: no handler
+    # gets file and line numbers (or `stack_info`) from then on.
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()

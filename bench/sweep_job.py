@@ -5,8 +5,8 @@
     python -m bench.sweep_job --full --as-of 2026-11-23   # every one, as of that date for all
 
 Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaway database). Prints
-one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged, renewed, notified, and
-the peak RSS (MB) of the coordinator and of each worker process (PEER_CE_SWEEP_WORKERS; see
+one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged,
+renewed, notified, and the peak RSS (MB) of the coordinator and of each worker process (PEER_CE_SWEEP_WORKERS; see
 app/scheduler/sweep.py), their maximum (`peak_rss_mb`) and sum.
 """
 

@@ -3,7 +3,6 @@ several processes may create at the same moment."""
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import stat
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from app import cli
+from app import cli, logs
 from app.auth.tokens import load_or_create_dev_key
 from app.config import get_settings
 from tests.conftest import TEST_DATABASE_URL
@@ -24,11 +23,12 @@ from tests.support.databases import throwaway_database
 
 @pytest.fixture
 def serve_env(monkeypatch, tmp_path):
-    """The CLI's settings from the environment (restored afterwards), and uvicorn.run recorded, not run."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    """The CLI's settings from the environment (restored afterwards; no .env), uvicorn.run recorded, not
+    run, and the process's logging left alone."""
     calls: list[tuple[str, dict]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
+    monkeypatch.setattr(logs, "configure_logging", lambda *args, **kwargs: None)
+    monkeypatch.chdir(tmp_path)
     for key in ("MIGRATE_ON_START", "LOAD_CONTENT_ON_START"):  # the defaults, restored (or unset) afterwards
         monkeypatch.setenv(f"PEER_CE_{key}", "true")
     monkeypatch.setenv("PEER_CE_DATA_DIR", str(tmp_path))
@@ -36,8 +36,6 @@ def serve_env(monkeypatch, tmp_path):
     get_settings.cache_clear()
     yield calls
     get_settings.cache_clear()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_several_workers_are_refused_on_sqlite(serve_env, monkeypatch, tmp_path):
@@ -91,3 +89,16 @@ def test_processes_creating_the_signing_key_at_once_end_up_with_one_key(tmp_path
     assert keys[0] == _public_key_of(str(path))  # the one on disk
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no drafts left behind
+
+
+def test_without_hard_links_the_key_is_created_in_place(tmp_path, monkeypatch):
+    def no_links(*args):
+        raise PermissionError("hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "dev-signing-key.pem"
+    first = load_or_create_dev_key(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert load_or_create_dev_key(path).private_numbers() == first.private_numbers()
+

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import os
-import threading
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -159,6 +159,18 @@ def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def _load_written_key(path: Path, *, seconds: float = 5.0) -> ec.EllipticCurvePrivateKey:
+    """A key another process is writing in place: read it once it is complete."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return _load_key(path)
+        except ValueError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def load_or_create_dev_key(path: Path, *, purpose: str = "development token") -> ec.EllipticCurvePrivateKey:
     """A local ES256 signing key, created once (mode 0600) in DATA_DIR.
 
@@ -174,16 +186,22 @@ def load_or_create_dev_key(path: Path, *, purpose: str = "development token") ->
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    draft = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600, a name of its own
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
         os.link(draft, path)  # atomic, and fails if the key exists
     except FileExistsError:
         return _load_key(path)  # another process created it first
+    except OSError:  # a file system without hard links: create it in place, as the only writer or not at all
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return _load_written_key(path)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
     finally:
-        draft.unlink(missing_ok=True)
+        os.unlink(draft)
     if purpose == "development token":
         log.warning(
             "DEVELOPMENT signing key created at %s: tokens signed with it are for local use only. "
