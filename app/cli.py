@@ -54,18 +54,16 @@ def _prepare_workers(settings: Settings) -> None:
     """
     import os
 
-    from sqlalchemy.engine import make_url
-
     from app.auth.tokens import load_or_create_dev_key
-    from app.db import make_engine
+    from app.db import is_postgres, make_engine
     from app.main import startup_tasks
 
-    if make_url(settings.resolved_database_url).get_backend_name() != "postgresql":
-        typer.echo("peer-ce serve --workers needs PostgreSQL (PEER_CE_DATABASE_URL); SQLite serves one "
-                   "worker process.", err=True)
-        raise typer.Exit(2)
     engine = make_engine(settings)
     try:
+        if not is_postgres(engine):
+            typer.echo("peer-ce serve --workers needs PostgreSQL (PEER_CE_DATABASE_URL); SQLite serves one "
+                       "worker process.", err=True)
+            raise typer.Exit(2)
         startup_tasks(settings, engine)
     finally:
         engine.dispose()
