@@ -18,7 +18,9 @@ proportion to the years it has been active, the credential's yearly hours and th
 diligence (most keep up, some fall behind, some stop: every status occurs); completions of catalog
 courses (in person, live virtual, self-paced), three quarters of them approved for the holder's
 credential; a few voided; some outside CE self-reported, pending, accepted or rejected by the
-board; 2-4% of certifications with board actions (suspensions, reinstatements, revocations).
+board; the non-CE requirements of rule sets that have them (attestations, service or supervision
+hours) recorded as certification activities, cycle by cycle, by most holders; 2-4% of
+certifications with board actions (suspensions, reinstatements, revocations).
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ class Credential:
     approved_courses: list[int] = field(default_factory=list)
     category_courses: dict[str, list[int]] = field(default_factory=dict)
     old_courses: list[int] = field(default_factory=list)  # approved, available since 2012
+    other: list[tuple[str, str, int | None]] = field(default_factory=list)  # (requirement id, kind, hundredths)
 
     def cycles(self, issued: date, birth_md: tuple[int, int]) -> Any:
         from app.rules.engine import iter_cycle_bounds
@@ -158,8 +161,7 @@ def publish_synthetic_credentials(session: Session, content_dir: Path) -> list[s
 
     shipped = sorted(iter_content_rule_sets(content_dir / "rules"), key=lambda rs: rs.code)
     covered = {rs.state for rs in shipped}
-    # Templates without non-CE requirements: no activity is recorded here, so those would always lapse.
-    templates = [rs for rs in shipped if rs.state != "US" and not rs.requirements.other]
+    templates = [rs for rs in shipped if rs.state != "US"]
     created = []
     for i, (state, (_pop, tz)) in enumerate(sorted(STATES.items())):
         if state in covered:
@@ -189,7 +191,9 @@ def load_credentials(session: Session) -> dict[str, Credential]:
                                approved_only=rules.approved_only, categories=categories,
                                birthday=rules.cycle.anchor == "birthday", rules=rules,
                                total_hours=int(rules.requirements.total_hours * 100),
-                               minimums=[(c.category, int(c.min_hours * 100)) for c in rules.requirements.categories])
+                               minimums=[(c.category, int(c.min_hours * 100)) for c in rules.requirements.categories],
+                               other=[(o.id, o.kind, None if o.hours is None else int(o.hours * 100))
+                                      for o in rules.requirements.other])
     return out
 
 
@@ -404,7 +408,7 @@ class Generator:
         all_ids = [c.id for c in courses]
         remaining_certs = scale.certifications
         for chunk_start in range(0, scale.people, PEOPLE_PER_CHUNK):
-            people, certs, actions, completions = [], [], [], []
+            people, certs, actions, completions, activities = [], [], [], [], []
             chunk_end = min(scale.people, chunk_start + PEOPLE_PER_CHUNK)
             for pid in range(chunk_start + 1, chunk_end + 1):
                 state = rng.choices(states, weights=weights)[0]
@@ -430,7 +434,7 @@ class Generator:
                                   True, 1, self.now, self.now))
                     action_id = self._actions(actions, action_id, cert_id, issued)
                     self._completions(completions, pid, cred, issued, birth_md, rate, seen, course_by_id, any_course,
-                                      all_ids)
+                                      all_ids, activities=activities, cert_id=cert_id)
             writer.write("person", ("id", "given_name", "family_name", "email", "external_ref", "birth_month",
                                     "birth_day", "registered_by_state", "created_at", "updated_at"), people)
             writer.write("certification", ("id", "person_id", "credential_code", "state", "number", "issued_on",
@@ -438,6 +442,7 @@ class Generator:
             writer.write("board_action", ("id", "certification_id", "kind", "effective_on", "reason", "actor",
                                           "created_at"), actions)
             writer.write("completion", COMPLETION_COLUMNS, completions)
+            writer.write("certification_activity", ACTIVITY_COLUMNS, activities)
             writer.commit()
             if chunk_end % (PEOPLE_PER_CHUNK * 10) == 0 or chunk_end == scale.people:
                 log(f"  generated {chunk_end}/{scale.people} people, {writer.rows.get('completion', 0)} completions")
@@ -470,10 +475,13 @@ class Generator:
 
     def _completions(self, out: list, pid: int, cred: Credential, issued: date, birth_md: tuple[int, int],
                      multiplier: float, seen: set[tuple[int, date]], course_by_id: dict[int, CourseRow],
-                     any_course: list[int], all_ids: list[int]) -> None:
-        """CE cycle by cycle: most holders meet each cycle, some fall short, some stop altogether."""
+                     any_course: list[int], all_ids: list[int], *, activities: list | None = None,
+                     cert_id: int = 0) -> None:
+        """CE cycle by cycle: most holders meet each cycle, some fall short, some stop altogether; with
+        `activities`, the rules' non-CE requirements too (attestations, service or supervision hours)."""
         rng = self.rng
         kind = rng.random()
+        keeps_up = kind < 0.82 or kind >= 0.92  # those who stop keep up until they stop
         last = self.today - timedelta(days=1)
         low, high = (1.15, 1.5) if kind < 0.82 else (0.6, 1.1)
         if kind >= 0.92:  # stopped: no CE after some point, so the certification lapses
@@ -498,6 +506,9 @@ class Generator:
                     cid = rng.choice(pool)
                     picks.append(cid)
                     got += course_by_id[cid].hours
+            if cred.other and activities is not None:
+                done = 1.0 if end <= last else days / max((end - start).days, 1)
+                self._activities(activities, pid, cert_id, cred, start, days, (0.97 if keeps_up else 0.6) * done)
             hours = sum(course_by_id[c].hours for c in picks)
             while hours < cred.total_hours * share:
                 cid = rng.choice(approved if (cred.approved_only or rng.random() < 0.75) else all_ids)
@@ -516,12 +527,31 @@ class Generator:
                 seen.add((course.id, on))
                 voided = rng.random() < 0.02
                 source = "provider" if rng.random() < 0.8 else ("board" if rng.random() < 0.5 else "admin")
-                created = datetime.combine(on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+                created = _evening(on)
                 out.append((pid, course.id, course.title, course.provider_name, course.hours, course.modality, on,
                             "voided" if voided else "accepted", source, None,
                             None if voided else f"{pid}:{course.id}:{on.isoformat()}", f"{source}:bench", None,
                             "[]", None, None, None, "Recorded in error (synthetic)" if voided else None,
                             "admin:bench" if voided else None, self.now if voided else None, created))
+
+    def _activities(self, out: list, pid: int, cert_id: int, cred: Credential, start: date, days: int,
+                    likelihood: float) -> None:
+        """One cycle's non-CE requirements, each met with this likelihood: an attestation signed by the
+        holder, or service or supervision hours recorded by the board in one to four entries."""
+        rng = self.rng
+        for requirement_id, kind, hundredths in cred.other:
+            if rng.random() >= likelihood:
+                continue
+            if hundredths is None:  # an attestation
+                on = start + timedelta(days=rng.randint(0, days))
+                out.append((cert_id, requirement_id, kind, on, None, None, f"peer:bench-{pid}", _evening(on)))
+                continue
+            entries = rng.randint(1, 4)
+            each = -(-int(hundredths * rng.uniform(1.0, 1.3)) // entries)
+            for _ in range(entries):
+                on = start + timedelta(days=rng.randint(0, days))
+                out.append((cert_id, requirement_id, kind, on, each, "Logged hours (synthetic)",
+                            f"board:{cred.state.lower()}-bench", _evening(on)))
 
     def _outside(self, out: list, pid: int, cred: Credential, on: date) -> None:
         rng = self.rng
@@ -543,6 +573,13 @@ COMPLETION_COLUMNS = ("person_id", "course_id", "title", "provider_name", "hours
                       "status", "source", "evidence_url", "dedupe_key", "reported_by", "review_state",
                       "review_categories", "review_reason", "reviewed_by", "reviewed_at", "void_reason",
                       "voided_by", "voided_at", "created_at")
+
+
+ACTIVITY_COLUMNS = ("certification_id", "requirement_id", "kind", '"on"', "hours", "note", "recorded_by", "created_at")
+
+
+def _evening(on: date) -> datetime:
+    return datetime.combine(on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
 
 
 def _weighted(rng: random.Random, items: Sequence[tuple[str, float]]) -> str:
