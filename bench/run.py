@@ -7,7 +7,8 @@ Scenarios (bench/README.md says what each baseline means):
 
 - status:      GET /v1/certifications/{id}/compliance on the real app (uvicorn, one worker) vs a bare
                Starlette app running the same SELECTs through psycopg; wrk at fixed concurrency,
-               random ids, rounds alternating between the two.
+               random ids, rounds alternating between the two; then the same app with the compliance
+               work taken out (serve_app --floor), the ceiling of the ratio on this framework.
 - bulk import: POST /v1/completions/import (CSV rosters) vs COPY of equivalent rows into the same table.
 - full sweep:  run_sweep(full=True) vs one raw SQL aggregate over the same rows (hours per
                certification in its cycle, joined to the rules).
@@ -164,12 +165,23 @@ def run_wrk(url: str, *, seconds: int, concurrency: int, ids_file: Path | None, 
             "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else None}
 
 
-def status_scenario(app: Server, baseline: Server, profile: Profile, ids_file: Path, token: str,
+def status_scenario(app: Server, baseline: Server, floor: Server, profile: Profile, ids_file: Path, token: str,
                     sample_id: int) -> dict[str, Any]:
-    for server, headers in ((app, {"Authorization": f"Bearer {token}"}), (baseline, {})):
-        r = httpx.get(f"{server.url}/v1/certifications/{sample_id}/compliance", headers=headers, timeout=30)
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def get(server: Server, certification_id: int, headers: dict[str, str]) -> bytes:
+        r = httpx.get(f"{server.url}/v1/certifications/{certification_id}/compliance", headers=headers, timeout=30)
         if r.status_code != 200:
             raise RuntimeError(f"{server.name} answered {r.status_code}: {r.text[:500]}")
+        return r.content
+
+    get(app, sample_id, bearer)
+    get(baseline, sample_id, {})
+    # The floor answers every request with the document it computed first: one of median size among the
+    # documents of the first 51 ids of the load, so its responses weigh what the app's do.
+    sizes = sorted((len(get(app, int(i), bearer)), int(i)) for i in ids_file.read_text().split()[:51])
+    floor_bytes, floor_id = sizes[len(sizes) // 2]
+    get(floor, floor_id, bearer)
     log(f"status: warm-up {profile.warmup_seconds}s each, then {profile.wrk_rounds} alternating rounds of "
         f"{profile.wrk_seconds}s at {profile.concurrency} connections")
     for server, tok in ((app, token), (baseline, "")):
@@ -194,11 +206,20 @@ def status_scenario(app: Server, baseline: Server, profile: Profile, ids_file: P
                 "rounds_rps": [r["rps"] for r in results], **server.memory_mb()}
 
     app_s, base_s = summary(rounds["app"], app), summary(rounds["baseline"], baseline)
-    # What limits the ratio: the same app answering its cheapest endpoint (sync, no DB, no auth).
-    floor = run_wrk(app.url + "/healthz", seconds=max(3, profile.wrk_seconds // 2), concurrency=profile.concurrency,
-                    ids_file=None)
-    log(f"  app GET /healthz (framework floor): {floor['rps']:.0f} req/s")
-    return {"app": app_s, "baseline": base_s, "app_healthz_rps": floor["rps"], "concurrency": profile.concurrency,
+    # What limits the ratio: the same request with the compliance work taken out (serve_app --floor: same
+    # route, middleware, token check and access log, one stored document), then the app's cheapest endpoint.
+    run_wrk(floor.url, seconds=profile.warmup_seconds, concurrency=profile.concurrency, ids_file=ids_file,
+            token=token)
+    floor_s = summary([run_wrk(floor.url, seconds=profile.wrk_seconds, concurrency=profile.concurrency,
+                               ids_file=ids_file, token=token)], floor)
+    log(f"  app with the compliance work taken out (framework floor): {floor_s['rps']:.0f} req/s")
+    healthz = run_wrk(app.url + "/healthz", seconds=max(3, profile.wrk_seconds // 2), concurrency=profile.concurrency,
+                      ids_file=None)
+    log(f"  app GET /healthz: {healthz['rps']:.0f} req/s")
+    return {"app": app_s, "baseline": base_s,
+            "app_floor": {**floor_s, "body_bytes": floor_bytes,
+                          "ratio_vs_raw_starlette": round(floor_s["rps"] / base_s["rps"], 3)},
+            "app_healthz_rps": healthz["rps"], "concurrency": profile.concurrency,
             "seconds_per_round": profile.wrk_seconds, "rounds": profile.wrk_rounds,
             "ratio": round(app_s["rps"] / base_s["rps"], 3)}
 
@@ -458,11 +479,16 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(Server("baseline", ["-m", "uvicorn", "bench.baseline_app:app", "--port", str(base_port),
                                            "--host", "127.0.0.1", "--no-access-log", "--loop", str(opts["loop"]),
                                            "--http", str(opts["http"])], base_env, base_port, work / "baseline.log"))
-        app, baseline = servers
+        floor_port = free_port()
+        servers.append(Server("floor", ["-m", "bench.serve_app", "--port", str(floor_port), "--floor"], env,
+                              floor_port, work / "floor.log"))
+        app, baseline, floor = servers
         app.wait_ready("/healthz")
         baseline.wait_ready("/health")
+        floor.wait_ready("/healthz")
 
-        status = status_scenario(app, baseline, profile, ids_file, token, sample_id=1)
+        status = status_scenario(app, baseline, floor, profile, ids_file, token, sample_id=1)
+        floor.stop()  # only the status scenario needs it
 
         log("full sweep (first: writes renewals, flags and outbox rows)")
         first = sweep(env, full=True, timeout=profile.sweep_timeout)
