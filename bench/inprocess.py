@@ -23,7 +23,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import BENCH_DATABASE, DEFAULT_SERVER_URL, RESULTS_DIR
+from bench.common import BENCH_DATABASE, DEFAULT_SERVER_URL, RESULTS_DIR, database_url
 
 PATH = "/v1/certifications/{}/compliance"
 
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
 
-    os.environ.setdefault("PEER_CE_DATABASE_URL", DEFAULT_SERVER_URL.rsplit("/", 1)[0] + "/" + BENCH_DATABASE)
+    os.environ.setdefault("PEER_CE_DATABASE_URL", database_url(DEFAULT_SERVER_URL, BENCH_DATABASE))
     os.environ.setdefault("PEER_CE_DATA_DIR", str(RESULTS_DIR / f"work-{BENCH_DATABASE}"))
     for key in ("SCHEDULER_ENABLED", "LOAD_CONTENT_ON_START", "MIGRATE_ON_START"):
         os.environ[f"PEER_CE_{key}"] = "false"

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import BENCH_DATABASE, DEFAULT_SERVER_URL, libpq_url
+from bench.common import BENCH_DATABASE, DEFAULT_SERVER_URL, database_url, libpq_url
 
 
 async def _fetch(conn: Any, query: Any, params: dict[str, Any]) -> list[Any]:
@@ -33,7 +33,7 @@ async def _fetch(conn: Any, query: Any, params: dict[str, Any]) -> list[Any]:
         return await cursor.fetchall()
 
 
-async def measure(database_url: str, requests: int, seed: int) -> dict[str, float]:
+async def measure(url: str, requests: int, seed: int) -> dict[str, float]:
     import psycopg
 
     from app.auth.principal import Principal, Role
@@ -43,8 +43,8 @@ async def measure(database_url: str, requests: int, seed: int) -> dict[str, floa
     from app.rules import engine
     from bench.baseline_app import CERTIFICATION_SQL, COMPLETIONS_SQL, _payload
 
-    conn = await psycopg.AsyncConnection.connect(libpq_url(database_url), autocommit=True)
-    reads = PoolReads(database_url, min_size=1, max_size=1)
+    conn = await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True)
+    reads = PoolReads(url, min_size=1, max_size=1)
     await reads.open()
     try:
         async with conn.cursor() as cursor:
@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    url = os.environ.get("PEER_CE_DATABASE_URL") or DEFAULT_SERVER_URL.rsplit("/", 1)[0] + "/" + BENCH_DATABASE
+    url = os.environ.get("PEER_CE_DATABASE_URL") or database_url(DEFAULT_SERVER_URL, BENCH_DATABASE)
     if not url.startswith("postgresql"):
         raise SystemExit("status_parts measures the PostgreSQL reads: set PEER_CE_DATABASE_URL to one")
     try:
