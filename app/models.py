@@ -1,15 +1,16 @@
 """Every table, imported once so Alembic and the app see the whole schema."""
 
-from app.audit.models import AuditEntry
+from app.audit.models import AuditEntry, AuditEntryState
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
+from app.ratelimit.models import RateLimitHit
 from app.rules.models import RuleSetVersion
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
-    "AuditEntry", "BoardAction", "Certification", "CertificationActivity", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
-    "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RuleSetVersion", "Topic",
+    "AuditEntry", "AuditEntryState", "BoardAction", "Certification", "CertificationActivity", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
+    "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
     "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
 ]
