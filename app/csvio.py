@@ -1,10 +1,15 @@
-"""CSV in and out: strict headers on the way in, formula-injection-safe cells on the way out."""
+"""CSV in and out: strict headers on the way in, formula-injection-safe cells on the way out.
+
+Cells are text: `cell_int` and `cell_decimal` turn the ones written exactly as numbers (digits, and digits with
+a decimal point) into numbers, so that "2.9", "1e3" or " 12" stay text and the strict models refuse them.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -46,6 +51,21 @@ def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] =
     if not rows:
         raise Unprocessable("The file has a header but no rows.")
     return rows
+
+
+def _digits(text: str) -> bool:
+    return text.isdigit() and text.isascii() and len(text) <= 4300  # int() refuses longer text
+
+
+def cell_int(text: str) -> int | str:
+    """A cell written as digits, as an integer; any other text unchanged (for the model to refuse)."""
+    return int(text) if _digits(text) else text
+
+
+def cell_decimal(text: str) -> Decimal | str:
+    """A cell written as digits with an optional decimal point, as a Decimal; any other text unchanged."""
+    whole, point, fraction = text.partition(".")
+    return Decimal(text) if _digits(whole) and (not point or _digits(fraction)) else text
 
 
 def safe_cell(value: Any) -> str:

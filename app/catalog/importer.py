@@ -88,8 +88,10 @@ def parse(body: bytes, content_type: str | None) -> list[upserts.Item]:
 
 
 def _from_csv(raw: dict[str, str]) -> dict[str, Any]:
-    """CSV cells -> the JSON shape: empty optional cells are absent, topics split on ';' or '|'."""
+    """CSV cells -> the JSON shape: empty optional cells are absent, hours a number when written as one, topics
+    split on ';' or '|'."""
     out: dict[str, Any] = {k: v for k, v in raw.items() if v != "" or k in CSV_REQUIRED}
+    out["hours"] = csvio.cell_decimal(raw.get("hours", ""))
     out["topics"] = [t.strip() for t in _TOPIC_SEPARATORS.split(raw.get("topics", "")) if t.strip()]
     return out
 

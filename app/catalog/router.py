@@ -33,7 +33,7 @@ from app.catalog.schemas import (
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
-from app.types import DbId
+from app.types import Day, DbId
 
 topics_router = APIRouter(prefix="/topics", tags=["topics"])
 public_providers = APIRouter(prefix="/providers", tags=["providers"])
@@ -185,7 +185,7 @@ def search_courses(
     category: Annotated[str | None, Query(max_length=64, description="Approved with this category")] = None,
     modality: Modality | None = None,
     provider_id: DbId | None = None,
-    as_of: Annotated[date | None, Query(description="Approvals valid on this date (default: today)")] = None,
+    as_of: Annotated[Day | None, Query(description="Approvals valid on this date (default: today)")] = None,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> CatalogPage:
     """Search published courses; each result says for which credentials and categories it counts."""

@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.types import HoursIn, HoursOut
+from app.types import Day, HoursIn, HoursOut, RequestModel
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
                        "other"]
@@ -50,7 +50,7 @@ class TopicList(BaseModel):
 # --- providers ----------------------------------------------------------------------------
 
 
-class ProviderCreate(BaseModel):
+class ProviderCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
@@ -92,7 +92,7 @@ class ProviderPage(BaseModel):
 # --- courses ------------------------------------------------------------------------------
 
 
-class CourseUpsert(BaseModel):
+class CourseUpsert(RequestModel):
     """A course as a provider publishes it; (provider, external_id) identifies it for upserts."""
 
     model_config = ConfigDict(
@@ -115,7 +115,7 @@ class CourseUpsert(BaseModel):
     url: AnyHttpUrl | None = Field(default=None, description="Where to enrol")
     status: CourseStatus | None = Field(
         default=None, description="Default: `published` for a new course, unchanged for an existing one")
-    available_from: date | None = Field(
+    available_from: Day | None = Field(
         default=None, description="The date the course exists from; default: its creation date (unchanged "
         "for an existing course)")
 
@@ -170,7 +170,7 @@ class CoursePage(BaseModel):
 # --- approvals ----------------------------------------------------------------------------
 
 
-class ApprovalCreate(BaseModel):
+class ApprovalCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2,
@@ -182,8 +182,8 @@ class ApprovalCreate(BaseModel):
         default=[], max_length=20, description="Category slugs of the credential's rules the course counts toward")
     hours: HoursIn | None = Field(default=None, description="Hours credited for this credential; default: the "
                                   "course's hours")
-    valid_from: date | None = Field(default=None, description="Completions from this date count (default: no bound)")
-    valid_until: date | None = Field(default=None, description="Completions up to this date count (default: no "
+    valid_from: Day | None = Field(default=None, description="Completions from this date count (default: no bound)")
+    valid_until: Day | None = Field(default=None, description="Completions up to this date count (default: no "
                                      "bound)")
 
     @field_validator("categories")
@@ -202,14 +202,14 @@ class ApprovalCreate(BaseModel):
         return value
 
 
-class ApprovalWithdraw(BaseModel):
+class ApprovalWithdraw(RequestModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True,
         json_schema_extra={"examples": [{"withdrawn_on": "2026-12-01",
                                          "reason": "The course content no longer meets the ethics standard"}]},
     )
 
-    withdrawn_on: date = Field(description="Completions on or after this date no longer count")
+    withdrawn_on: Day = Field(description="Completions on or after this date no longer count")
     reason: str = Field(min_length=3, max_length=1000)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
@@ -21,6 +20,7 @@ from app.db import utcnow
 from app.errors import Unprocessable
 from app.people.models import Person
 from app.rules import service as rules_service
+from app.types import Day, RequestModel
 
 REQUIRED = ("given_name", "family_name", "email", "credential_code", "number", "issued_on")
 OPTIONAL = ("external_ref",)
@@ -28,14 +28,14 @@ EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "c
                   "number", "issued_on", "status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
 
 
-class ImportRow(BaseModel):
+class ImportRow(RequestModel):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
     email: EmailStr
     external_ref: str | None = Field(default=None, max_length=100)
     credential_code: str = Field(min_length=2, max_length=32)
     number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./ -]*$")
-    issued_on: date
+    issued_on: Day
 
 
 class RowError(BaseModel):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -38,7 +37,7 @@ from app.pagination import Cursor
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
-from app.types import DbId
+from app.types import Day, DbId
 
 router = APIRouter(prefix="/certifications", tags=["certifications"])
 Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
@@ -62,7 +61,7 @@ status_router = APIRouter(prefix="/certifications", tags=["certifications"])
             responses=problem_responses(401, 403, 404, 409, 422))
 async def get_compliance(
     certification_id: DbId, request: Request, principal: Reader,
-    as_of: Annotated[date | None, Query(description="Default: today in the board's time zone")] = None,
+    as_of: Annotated[Day | None, Query(description="Default: today in the board's time zone")] = None,
 ) -> Response:
     """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
     cert, result, day = await service.compliance(request.app.state.reads, principal=principal,
@@ -94,7 +93,7 @@ def list_certifications(
     credential_code: str | None = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Status | None = None,
-    due_before: Annotated[date | None, Query(description="Cycle ends before this date")] = None,
+    due_before: Annotated[Day | None, Query(description="Cycle ends before this date")] = None,
     person_id: DbId | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Number, name or email contains")] = None,
     cursor: Cursor = None,
@@ -134,7 +133,7 @@ def export_certifications(
     credential_code: str | None = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Status | None = None,
-    due_before: date | None = None,
+    due_before: Day | None = None,
 ) -> StreamingResponse:
     """Stream the certifications the caller may see as CSV (cells escaped against formula injection)."""
     filters = {"credential_code": credential_code, "state": state, "status": status, "due_before": due_before}

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.scheduler.schemas import FlagPublic, RenewalPublic
-from app.types import DbId, HoursIn, HoursOut
+from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
@@ -15,7 +15,7 @@ _NUMBER = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-
            "examples": ["NC-2024-00117"]}
 
 
-class CertificationCreate(BaseModel):
+class CertificationCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"person_id": 1, "credential_code": "NC-CPSS",
@@ -25,16 +25,16 @@ class CertificationCreate(BaseModel):
     person_id: DbId
     credential_code: str = Field(min_length=2, max_length=32, examples=["NC-CPSS"])
     number: str = Field(**_NUMBER)
-    issued_on: date
+    issued_on: Day
 
 
-class CertificationUpdate(BaseModel):
+class CertificationUpdate(RequestModel):
     """Corrections of the record itself; status changes are board actions."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"issued_on": "2024-03-18"}]})
 
     number: str | None = Field(default=None, **_NUMBER)
-    issued_on: date | None = None
+    issued_on: Day | None = None
 
 
 class PersonSummary(BaseModel):
@@ -72,7 +72,7 @@ class CertificationPage(BaseModel):
     next_cursor: str | None
 
 
-class BoardActionCreate(BaseModel):
+class BoardActionCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"kind": "suspend", "effective_on": "2026-12-01",
@@ -80,7 +80,7 @@ class BoardActionCreate(BaseModel):
     )
 
     kind: ActionKind
-    effective_on: date
+    effective_on: Day
     reason: str = Field(min_length=3, max_length=1000)
 
 
@@ -190,14 +190,14 @@ class CompliancePublic(BaseModel):
     reasons: list[str]
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(RequestModel):
     """Record a non-CE renewal requirement: service or supervision hours, or a signed attestation."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"requirement_id": "code-of-ethics", "on": "2026-11-02", "note": "Signed the code of ethics form"}]})
 
     requirement_id: str = Field(min_length=1, max_length=64, description="An id from the rule set's requirements.other")
-    on: date
+    on: Day
     hours: HoursIn | None = Field(default=None, description="Required for service and supervision hours")
     note: str | None = Field(default=None, max_length=1000)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlmodel import Session
 
 from app.certifications import presenters, service
@@ -16,22 +15,22 @@ from app.errors import Unprocessable
 from app.rules import engine
 from app.rules import service as rules_service
 from app.rules.schema import Modality, RuleSet
-from app.types import HoursIn
+from app.types import Day, HoursIn, RequestModel
 
 
-class HypotheticalCompletion(BaseModel):
+class HypotheticalCompletion(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(default="Hypothetical course", max_length=200)
     hours: HoursIn
     modality: Modality = "live_virtual"
-    completed_on: date
+    completed_on: Day
     categories: list[str] = Field(default_factory=list, description="Categories the board tags it with")
     topics: list[str] = Field(default_factory=list)
     approved: bool = Field(default=True, description="Approved for this credential (with those categories)")
 
 
-class SimulationRequest(BaseModel):
+class SimulationRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"as_of": "2026-12-31", "completions": [
@@ -39,7 +38,7 @@ class SimulationRequest(BaseModel):
              "completed_on": "2026-12-01", "categories": ["ethics"]}]}]},
     )
 
-    as_of: date | None = None
+    as_of: Day | None = None
     completions: list[HypotheticalCompletion] = Field(default_factory=list, max_length=200)
     rule_set: RuleSet | None = Field(default=None, description="A draft version to evaluate with")
     rule_version: int | None = Field(default=None, ge=1, description="Pin an existing version")

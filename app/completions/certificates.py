@@ -19,6 +19,7 @@ from app.completions.models import Completion
 from app.config import Settings
 from app.errors import Conflict
 from app.people.models import Person
+from app.types import RequestModel
 
 VC_CONTEXT = ["https://www.w3.org/2018/credentials/v1", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 
@@ -53,7 +54,7 @@ class CertificateOut(BaseModel):
     credential: dict[str, Any] = Field(description="The AchievementCredential inside it, for display")
 
 
-class VerifyRequest(BaseModel):
+class VerifyRequest(RequestModel):
     certificate: str = Field(min_length=10, max_length=20_000)
 
 

@@ -5,12 +5,12 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from app.types import DbId, HoursIn, HoursOut
+from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 
 
-class CompletionCreate(BaseModel):
+class CompletionCreate(RequestModel):
     """Report a completion. Identify the peer by person_id or by credential_code + certificate_number.
 
     For a catalog course give course_id; a peer reporting outside CE gives title, provider_name,
@@ -33,7 +33,7 @@ class CompletionCreate(BaseModel):
     credential_code: str | None = Field(default=None, max_length=32)
     certificate_number: str | None = Field(default=None, max_length=64)
     course_id: DbId | None = None
-    completed_on: date
+    completed_on: Day
     hours: HoursIn | None = Field(default=None, description="Hours attended, if less than the course's")
     title: str | None = Field(default=None, min_length=3, max_length=300)
     provider_name: str | None = Field(default=None, min_length=2, max_length=200)
@@ -55,7 +55,7 @@ class CompletionCreate(BaseModel):
         return self
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]}]})
 
@@ -65,7 +65,7 @@ class ReviewCreate(BaseModel):
                                   description="Categories of your credentials the hours count toward")
 
 
-class VoidCreate(BaseModel):
+class VoidCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "Reported twice by the provider"}]})
 

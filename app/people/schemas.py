@@ -4,10 +4,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from app.types import RequestModel
+
 _NAME = {"min_length": 1, "max_length": 100}
 
 
-class PersonBase(BaseModel):
+class PersonBase(RequestModel):
     given_name: str = Field(**_NAME, examples=["Jordan"])
     family_name: str = Field(**_NAME, examples=["Rivera"])
     email: EmailStr = Field(examples=["jordan.rivera@example.org"])
@@ -48,7 +50,7 @@ class PersonCreate(PersonBase):
         return self
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"email": "jordan.rivera@example.net"}, {"birth_month": 7, "birth_day": 14}]})
 

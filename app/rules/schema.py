@@ -8,23 +8,35 @@ what it means. Cross-field checks are field validators, so errors carry the fiel
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from app.types import HOURS, MAX_HOURS, POSITIVE_HOURS, Day
 
 # Exact decimals inside; JSON numbers on the wire (at most two decimal places, so exact as text).
 _AS_NUMBER = PlainSerializer(lambda d: float(d), return_type=float, when_used="json")
-Hours = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2), _AS_NUMBER]
-PositiveHours = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2), _AS_NUMBER]
+# A JSON number, never a string or a boolean: at most 99999.99 with two decimal places (app.types).
+Hours = Annotated[Decimal, HOURS, _AS_NUMBER,
+                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_HOURS)})]
+PositiveHours = Annotated[Decimal, POSITIVE_HOURS, _AS_NUMBER,
+                          WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS)})]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
 OtherKind = Literal["service_hours", "supervision_hours", "attestation"]
 
-_CONFIG = ConfigDict(extra="forbid", frozen=True)
+_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True)  # strict: see app.types
 
 
 def _duplicates(values: list[str]) -> list[str]:
@@ -292,7 +304,7 @@ _EXAMPLE: dict[str, Any] = {
 class RuleSet(BaseModel):
     """One credential's CE renewal rules, as published by its board (one version)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, json_schema_extra={"examples": [_EXAMPLE]})
 
     code: str = Field(
         pattern=r"^[A-Z][A-Z0-9-]{1,31}$",
@@ -305,7 +317,7 @@ class RuleSet(BaseModel):
         default="America/New_York",
         description='IANA time zone that defines the board\'s "today".',
     )
-    effective_from: date = Field(description="Date from which this version applies to cycles.")
+    effective_from: Day = Field(description="Date from which this version applies to cycles.")
     cycle: Cycle = Field(description="Cycle length and anchor.")
     requirements: Requirements = Field(description="What each cycle requires.")
     caps: list[Cap] = Field(default=[], description="Per-cycle caps by modality or category.")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -29,7 +28,7 @@ from app.scheduler.schemas import (
     WebhookPage,
     WebhookPublic,
 )
-from app.types import DbId
+from app.types import Day, DbId
 
 sweeps_router = APIRouter(prefix="/sweeps", tags=["scheduler"])
 flags_router = APIRouter(prefix="/flags", tags=["scheduler"])
@@ -70,7 +69,7 @@ def list_flags(
     credential_code: str | None = None,
     status: FlagStatus | None = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    since: Annotated[date | None, Query(description="Raised on or after this date")] = None,
+    since: Annotated[Day | None, Query(description="Raised on or after this date")] = None,
     certification_id: DbId | None = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -7,17 +7,19 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from app.types import Day, RequestModel
+
 FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant"]
 DeliveryStatus = Literal["pending", "delivered", "failed", "not_configured", "cancelled"]
 
 
-class SweepRequest(BaseModel):
+class SweepRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{}, {"as_of": "2026-12-01"}, {"full": True}]},
     )
 
-    as_of: date | None = Field(default=None, description="Evaluate every certification as of this date "
+    as_of: Day | None = Field(default=None, description="Evaluate every certification as of this date "
                                "(default: each board's today in its time zone)")
     full: bool = Field(default=False, description="Re-evaluate every certification (after a rule change), "
                        "not only those that can have changed")
@@ -80,7 +82,7 @@ class RenewalPublic(BaseModel):
     recorded_at: datetime
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"state": "NC", "url": "https://board.example.gov/peer-ce/hooks"}]},

@@ -56,7 +56,7 @@ def test_unknown_requirement_hours_on_an_attestation_and_future_dates_are_422(ad
     assert unknown.status_code == 422 and "code-of-ethics" in unknown.json()["detail"]
     hours = admin.post(url, json={"requirement_id": "code-of-ethics", "on": "2025-02-01", "hours": 2})
     assert hours.status_code == 422 and hours.json()["errors"][0]["field"] == "body.hours"
-    future = admin.post(url, json={"requirement_id": "code-of-ethics", "on": "2999-01-01"})
+    future = admin.post(url, json={"requirement_id": "code-of-ethics", "on": "2099-01-01"})
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "body.on"
 
 

@@ -15,7 +15,7 @@ YEARLY = {"months": 12}
 
 
 def test_tenths_add_up_exactly():
-    rs = rules(cycle=YEARLY, requirements={"total_hours": "0.3"})
+    rs = rules(cycle=YEARLY, requirements={"total_hours": Decimal("0.3")})
     e = ev(rs, "2025-01-01", [comp(1, "2025-02-01", "0.1"), comp(2, "2025-02-02", "0.2")])
     assert (e.status, e.earned_hours, e.remaining_hours) == ("compliant", Decimal("0.30"), Decimal("0.00"))
 
@@ -31,7 +31,7 @@ def test_every_hours_field_has_two_decimal_places():
         cycle=YEARLY,
         requirements={
             "total_hours": 20,
-            "categories": [{"category": "ethics", "min_hours": "2.5", "topics": ["ethics-and-boundaries"]}],
+            "categories": [{"category": "ethics", "min_hours": Decimal("2.5"), "topics": ["ethics-and-boundaries"]}],
         },
         caps=[{"modality": "self_paced", "max_hours": 5}],
     )

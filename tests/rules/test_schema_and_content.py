@@ -261,7 +261,7 @@ def doc(**over: Any) -> dict[str, Any]:
             id="cap-twice",
         ),
         pytest.param(
-            doc(requirements={"total_hours": "1.125"}),
+            doc(requirements={"total_hours": 1.125}),
             ("requirements", "total_hours"),
             "no more than 2 decimal places",
             id="three-decimal-hours",
