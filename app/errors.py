@@ -119,6 +119,14 @@ class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "rate-limited"
 
 
+class BodyRejected(StarletteHTTPException):
+    """An AppError raised while FastAPI parses a request body, which lets only HTTPExceptions through."""
+
+    def __init__(self, error: AppError) -> None:
+        super().__init__(error.status, error.detail)
+        self.error = error
+
+
 def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic-style error dicts -> our FieldError shape (no input values echoed back)."""
     out = []
@@ -186,6 +194,10 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
     )
 
 
+async def _body_rejected(request: Request, exc: BodyRejected) -> JSONResponse:
+    return await _app_error(request, exc.error)
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     raw = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in raw):
@@ -251,6 +263,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _out_of_range)  # SQLite: int beyond 64 bits
     app.add_exception_handler(DataError, _out_of_range)  # PostgreSQL: numeric value out of range
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(BodyRejected, _body_rejected)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 

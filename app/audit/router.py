@@ -11,9 +11,10 @@ from app.audit.models import AuditEntry
 from app.auth import AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.pagination import Cursor, keyset_page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=GuardedRoute)
 
 
 class AuditEntryPublic(BaseModel):

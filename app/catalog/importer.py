@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
@@ -16,15 +15,12 @@ from app.auth.principal import Principal
 from app.catalog import service, upserts
 from app.catalog.models import Provider
 from app.catalog.schemas import CourseUpsert, ImportReport, ImportRow, RowError
-from app.errors import AppError, Unprocessable, UnsupportedMediaType
+from app.errors import Unprocessable, UnsupportedMediaType
+from app.inputs import loads
 
 CSV_REQUIRED = ("external_id", "title", "hours", "modality", "topics")
 CSV_OPTIONAL = ("description", "url", "status", "available_from")
 _TOPIC_SEPARATORS = re.compile(r"[;|]")
-
-
-class MalformedJson(AppError):
-    status, title, slug = 400, "Malformed JSON", "malformed-json"
 
 
 class ImportRejected(Unprocessable):
@@ -74,10 +70,7 @@ def parse(body: bytes, content_type: str | None) -> list[upserts.Item]:
         rows = csvio.read_rows(body, required=CSV_REQUIRED, optional=CSV_OPTIONAL)
         return [_item(number, _from_csv(raw)) for number, raw in enumerate(rows, start=1)]
     if media_type == "application/json" or media_type.endswith("+json"):
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedJson("The request body is not valid JSON.") from exc
+        data = loads(body)
         if not isinstance(data, list):
             raise Unprocessable("A JSON upload is an array of course objects.", errors=[
                 {"loc": ["body"], "field": "body", "message": "expected an array of courses", "type": "list_type"}])

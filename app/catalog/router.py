@@ -32,14 +32,15 @@ from app.catalog.schemas import (
 )
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.pagination import Cursor
 from app.types import Day, DbId
 
-topics_router = APIRouter(prefix="/topics", tags=["topics"])
-public_providers = APIRouter(prefix="/providers", tags=["providers"])
-providers_router = APIRouter(prefix="/providers", tags=["providers"])
-public_courses = APIRouter(prefix="/courses", tags=["catalog"])
-courses_router = APIRouter(prefix="/courses", tags=["catalog"])
+topics_router = APIRouter(prefix="/topics", tags=["topics"], route_class=GuardedRoute)
+public_providers = APIRouter(prefix="/providers", tags=["providers"], route_class=GuardedRoute)
+providers_router = APIRouter(prefix="/providers", tags=["providers"], route_class=GuardedRoute)
+public_courses = APIRouter(prefix="/courses", tags=["catalog"], route_class=GuardedRoute)
+courses_router = APIRouter(prefix="/courses", tags=["catalog"], route_class=GuardedRoute)
 
 Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.provider))]
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -33,13 +33,14 @@ from app.certifications.simulation import SimulationRequest
 from app.csvio import RawBody, csv_lines, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.pagination import Cursor
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId
 
-router = APIRouter(prefix="/certifications", tags=["certifications"])
+router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
 Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
 Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 READ_ERRORS = problem_responses(401, 403, 404, 422)
@@ -54,7 +55,7 @@ CertificationInScope = Annotated[Certification, Depends(certification_in_scope)]
 
 # The hottest read has a router of its own, mounted first (FastAPI tries routes in order) and authenticated
 # by its role dependency alone; it is async and reads through app.state.reads.
-status_router = APIRouter(prefix="/certifications", tags=["certifications"])
+status_router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
 
 
 @status_router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
@@ -219,7 +220,7 @@ def get_history(cert: CertificationInScope, request: Request, session: SessionDe
     )
 
 
-me_router = APIRouter(prefix="/me", tags=["me"])
+me_router = APIRouter(prefix="/me", tags=["me"], route_class=GuardedRoute)
 Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
 
 
@@ -239,7 +240,7 @@ def list_my_certifications(request: Request, session: SessionDep, principal: Pee
     return MyCertifications(items=items)
 
 
-verify_router = APIRouter(prefix="/verify", tags=["verify"])
+verify_router = APIRouter(prefix="/verify", tags=["verify"], route_class=GuardedRoute)
 
 
 @verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -31,6 +30,7 @@ from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.db import bulk_insert, in_values, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
+from app.inputs import loads
 from app.people.models import Person
 from app.types import MAX_ID
 
@@ -74,10 +74,7 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
         reader.fieldnames = header
         return [{k: (v or "").strip() for k, v in r.items() if k is not None} for r in reader]
     if kind == "application/json":
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise Unprocessable("The roster is not valid JSON.") from exc
+        data = loads(body)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise Unprocessable("A JSON roster is an array of objects.")
         return data

@@ -15,11 +15,12 @@ from app.completions.schemas import CompletionCreate, CompletionPage, Completion
 from app.csvio import RawBody, csv_lines, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.pagination import Cursor
 from app.people import service as people_service
 from app.types import DbId
 
-router = APIRouter(prefix="/completions", tags=["completions"])
+router = APIRouter(prefix="/completions", tags=["completions"], route_class=GuardedRoute)
 
 
 def completion_in_scope(completion_id: DbId, session: SessionDep, principal: PrincipalDep) -> Completion:
@@ -114,7 +115,7 @@ def get_certificate(completion: CompletionInScope, request: Request, session: Se
     return certificates.issue(session, completion=completion, key=request.app.state.issuer_key)
 
 
-certificates_router = APIRouter(prefix="/certificates", tags=["completions"])
+certificates_router = APIRouter(prefix="/certificates", tags=["completions"], route_class=GuardedRoute)
 
 
 @certificates_router.post("/verify", response_model=certificates.VerifyResult, operation_id="verifyCertificate",
@@ -131,7 +132,7 @@ def certificate_keys(request: Request) -> dict:
     return request.app.state.issuer_key.jwks()
 
 
-transcripts_router = APIRouter(prefix="/people", tags=["completions"])
+transcripts_router = APIRouter(prefix="/people", tags=["completions"], route_class=GuardedRoute)
 
 
 @transcripts_router.get(

@@ -7,7 +7,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-router = APIRouter(tags=["health"])
+from app.inputs import GuardedRoute
+
+router = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 
 class Health(BaseModel):

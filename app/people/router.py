@@ -8,12 +8,13 @@ from app.auth import PrincipalDep, require_roles
 from app.auth.principal import Principal, Role
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.people import service
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonPublic, PersonUpdate
 from app.types import DbId
 
-router = APIRouter(prefix="/people", tags=["people"])
+router = APIRouter(prefix="/people", tags=["people"], route_class=GuardedRoute)
 Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 
 

@@ -7,14 +7,15 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from app.auth import AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import Forbidden, Unprocessable, problem_responses
+from app.inputs import GuardedRoute
 from app.rules import service
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
 from app.rules.schemas import CredentialList, CredentialPublic, RuleSetVersionPublic, VersionSummary
 from app.types import DbId
 
-public_router = APIRouter(prefix="/credentials", tags=["credentials"])
-router = APIRouter(prefix="/credentials", tags=["credentials"])
+public_router = APIRouter(prefix="/credentials", tags=["credentials"], route_class=GuardedRoute)
+router = APIRouter(prefix="/credentials", tags=["credentials"], route_class=GuardedRoute)
 
 CredentialCode = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9-]{1,31}$", examples=["NC-CPSS"])]
 
@@ -92,7 +93,7 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
     response_model=CredentialPublic,
     operation_id="publishCredential",
     responses={201: {"model": CredentialPublic, "description": "First version of a new credential"},
-               **problem_responses(401, 403, 409, 422)},
+               **problem_responses(400, 401, 403, 409, 422)},
 )
 def publish_credential(
     request: Request,

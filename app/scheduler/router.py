@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.auth import AdminDep, AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.inputs import GuardedRoute
 from app.pagination import Cursor
 from app.scheduler import flags as flag_service
 from app.scheduler import sweep, webhooks
@@ -30,9 +31,9 @@ from app.scheduler.schemas import (
 )
 from app.types import Day, DbId
 
-sweeps_router = APIRouter(prefix="/sweeps", tags=["scheduler"])
-flags_router = APIRouter(prefix="/flags", tags=["scheduler"])
-webhooks_router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+sweeps_router = APIRouter(prefix="/sweeps", tags=["scheduler"], route_class=GuardedRoute)
+flags_router = APIRouter(prefix="/flags", tags=["scheduler"], route_class=GuardedRoute)
+webhooks_router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=GuardedRoute)
 
 
 @sweeps_router.post("", response_model=SweepRunPublic, status_code=201, operation_id="runSweep",

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.errors import NotFound
+from app.inputs import GuardedRoute
 
 WEB_DIR = Path(__file__).resolve().parent
 PAGES = {"status": "status.html", "verify": "verify.html"}
@@ -29,7 +30,7 @@ HEADERS = {
     "Cache-Control": "no-cache",
 }
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=GuardedRoute)
 
 
 def _page(name: str) -> FileResponse:
