@@ -1,13 +1,18 @@
-"""CSV in and out: strict headers on the way in, formula-injection-safe cells on the way out.
+"""CSV in and out: one strict reader for every upload, formula-injection-safe cells on the way out.
 
-Cells are text: `cell_int` and `cell_decimal` turn the ones written exactly as numbers (digits, and digits with
-a decimal point) into numbers, so that "2.9", "1e3" or " 12" stay text and the strict models refuse them.
+The reader refuses, with 422 problem+json whose `errors` name the line: text that is not UTF-8 (a BOM
+is fine), NUL characters, a cell longer than `MAX_CELL_CHARS`, malformed quoting, a header naming a
+column twice, missing or unknown columns, and a line with more or fewer cells than the header. Cells
+are text: `cell_int` and `cell_decimal` turn the ones that are written exactly as numbers into numbers
+(digits, and digits with a decimal point), so that "2.9", "1e3" or " 12" stay text and the strict
+models refuse them.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
@@ -15,8 +20,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from app.errors import Unprocessable, UnsupportedMediaType
+from app.inputs import NUL_MESSAGE
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL_CHARS = 10_000  # characters in one CSV cell (a course description is at most 5,000)
+_MAX_LINE_ERRORS = 100  # line errors reported at once
+_TOO_LONG = f"a cell is longer than {MAX_CELL_CHARS} characters"
 
 
 def require_csv(content_type: str | None) -> None:
@@ -24,14 +33,67 @@ def require_csv(content_type: str | None) -> None:
         raise UnsupportedMediaType("Send the file as text/csv.")
 
 
-def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] = ()) -> list[dict[str, str]]:
-    """Parse a CSV upload; 422 naming any missing or unknown columns."""
+def _line_error(line: int, message: str, kind: str) -> dict[str, Any]:
+    return {"loc": ["body", "line", line], "field": f"line {line}", "message": message, "type": kind, "line": line}
+
+
+def _refuse(errors: list[dict[str, Any]], what: str) -> Unprocessable:
+    lines = ", ".join(str(e["line"]) for e in errors[:10]) + (", ..." if len(errors) > 10 else "")
+    return Unprocessable(f"{what} (line{'s' if len(errors) > 1 else ''} {lines}); nothing was imported.",
+                         errors=errors)
+
+
+def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
+    """The header (names stripped) and the data rows (cells stripped) of a CSV upload; blank lines are skipped."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Unprocessable("The file is not UTF-8 text.") from exc
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise _refuse([_line_error(line, "not UTF-8 text", "csv_encoding")], "The file is not UTF-8 text") from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise _refuse([_line_error(line, NUL_MESSAGE, "nul_character")], NUL_MESSAGE)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    long_cells = len(text) > MAX_CELL_CHARS  # else no cell can be too long: not worth a look per row
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    errors: list[dict[str, Any]] = []
+    line = 1  # the first line of the row being read
+    try:
+        for cells in reader:
+            if len(errors) >= _MAX_LINE_ERRORS:
+                break
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                pass  # a blank line
+            elif long_cells and max(map(len, cells)) > MAX_CELL_CHARS:
+                errors.append(_line_error(line, _TOO_LONG, "csv_cell_size"))
+            elif header is None:
+                header = list(map(str.strip, cells))
+                twice = sorted(name for name, count in Counter(header).items() if count > 1)
+                if twice:
+                    errors.append(_line_error(line, f"column(s) named twice: {', '.join(twice)}", "csv_header"))
+            elif len(cells) != len(header):
+                errors.append(_line_error(
+                    line, f"{len(cells)} cell(s) where the header has {len(header)}", "csv_cell_count"))
+            else:
+                rows.append(list(map(str.strip, cells)))
+            line = reader.line_num + 1
+    except csv.Error as exc:  # the reader cannot resynchronise after one
+        if "field larger than field limit" in str(exc):
+            errors.append(_line_error(line, _TOO_LONG, "csv_cell_size"))
+        else:
+            errors.append(_line_error(line, f"not valid CSV: {exc}", "csv_syntax"))
+    if errors:
+        raise _refuse(errors, "The file is not a CSV table this upload accepts")
+    if header is None:
+        raise Unprocessable("The file is empty.", errors=[_line_error(1, "no header", "csv_header")])
+    return header, rows
+
+
+def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Parse a CSV upload with `read_table`; 422 naming any missing or unknown columns."""
+    header, rows = read_table(body)
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required and c not in optional]
     if missing or unknown:
@@ -39,18 +101,12 @@ def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] =
             [f"unknown column(s): {', '.join(unknown)}"] if unknown else [])
         raise Unprocessable(
             "; ".join(problems) + f". Expected: {', '.join([*required, *optional])}.",
-            errors=[{"loc": ["body", "header"], "field": "body.header", "message": p, "type": "csv_header"}
+            errors=[{"loc": ["body", "header"], "field": "body.header", "message": p, "type": "csv_header", "line": 1}
                     for p in problems],
         )
-    reader.fieldnames = header
-    rows = []
-    for raw in reader:
-        if None in raw:
-            raise Unprocessable(f"Line {reader.line_num} has more cells than the header.")
-        rows.append({k: (v or "").strip() for k, v in raw.items()})
     if not rows:
         raise Unprocessable("The file has a header but no rows.")
-    return rows
+    return [dict(zip(header, cells, strict=True)) for cells in rows]
 
 
 def _digits(text: str) -> bool:

@@ -25,6 +25,7 @@ class FieldError(BaseModel):
     field: str = Field(description="The same path as a dotted string, e.g. 'body.hours'.")
     message: str
     type: str = Field(description="Machine-readable error kind, e.g. 'missing', 'value_error'.")
+    line: int | None = Field(default=None, description="CSV uploads: the 1-based line of the file it is on.")
 
 
 class Problem(BaseModel):

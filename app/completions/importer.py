@@ -8,8 +8,6 @@ INSERT executemany, never one ORM object per row.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -28,6 +26,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
+from app.csvio import read_rows
 from app.db import bulk_insert, in_values, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
 from app.inputs import loads
@@ -35,6 +34,7 @@ from app.people.models import Person
 from app.types import MAX_ID
 
 COLUMNS = ("person_id", "credential_code", "certificate_number", "course_id", "completed_on", "hours")
+_REQUIRED = ("course_id", "completed_on")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
 _MAX_REPORTED_ERRORS = 1000
 
@@ -61,18 +61,14 @@ class RosterReport(BaseModel):
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind in {"text/csv", "application/csv"}:
-        text = body.decode("utf-8-sig", errors="strict")
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [h.strip() for h in reader.fieldnames or []]
-        unknown = [h for h in header if h not in COLUMNS]
-        missing = [c for c in ("course_id", "completed_on") if c not in header]
-        if unknown or missing or not ({"person_id"} & set(header) or {"credential_code", "certificate_number"} <= set(header)):
+        rows = read_rows(body, required=_REQUIRED, optional=[c for c in COLUMNS if c not in _REQUIRED])
+        header = set(rows[0])
+        if not ("person_id" in header or {"credential_code", "certificate_number"} <= header):
             raise Unprocessable(
-                f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number)"
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "") + (f"; missing: {', '.join(missing)}" if missing else ""),
-                errors=[{"loc": ["body", "header"], "field": "body.header", "message": "bad columns", "type": "csv_header"}])
-        reader.fieldnames = header
-        return [{k: (v or "").strip() for k, v in r.items() if k is not None} for r in reader]
+                f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number).",
+                errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
+                         "message": "missing column(s): person_id, or credential_code and certificate_number"}])
+        return rows  # type: ignore[return-value]
     if kind == "application/json":
         data = loads(body)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
