@@ -9,10 +9,9 @@ INSERT executemany, never one ORM object per row.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import ColumnElement, Integer, String, bindparam, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -26,15 +25,16 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
-from app.csvio import read_rows
+from app.csvio import cell_decimal, cell_int, read_rows
 from app.db import bulk_insert, in_values, is_postgres, utcnow
 from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
 from app.inputs import loads
 from app.people.models import Person
-from app.types import MAX_ID
+from app.types import Day, DbId, HoursIn, RequestModel
 
 COLUMNS = ("person_id", "credential_code", "certificate_number", "course_id", "completed_on", "hours")
 _REQUIRED = ("course_id", "completed_on")
+_INT_COLUMNS = ("person_id", "course_id")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
 _MAX_REPORTED_ERRORS = 1000
 
@@ -58,7 +58,19 @@ class RosterReport(BaseModel):
                                    "created (duplicates) otherwise; the failing rows when refused")
 
 
+class RosterLine(RequestModel):
+    """One roster row as sent: strict JSON types (CSV cells are converted first), no unknown fields."""
+
+    person_id: DbId | None = None
+    credential_code: str | None = Field(default=None, min_length=1, max_length=32)
+    certificate_number: str | None = Field(default=None, min_length=1, max_length=64)
+    course_id: DbId
+    completed_on: Day
+    hours: HoursIn | None = None
+
+
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
+    """The roster's rows as JSON-typed dicts (not validated yet); 422 for a file that is not a roster table."""
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind in {"text/csv", "application/csv"}:
         rows = read_rows(body, required=_REQUIRED, optional=[c for c in COLUMNS if c not in _REQUIRED])
@@ -68,13 +80,43 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
                 f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number).",
                 errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
                          "message": "missing column(s): person_id, or credential_code and certificate_number"}])
-        return rows  # type: ignore[return-value]
+        return [_from_csv(row) for row in rows]
     if kind == "application/json":
         data = loads(body)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise Unprocessable("A JSON roster is an array of objects.")
         return data
     raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
+
+
+def _from_csv(row: dict[str, str]) -> dict[str, Any]:
+    """CSV cells as the JSON a roster would hold: empty cells absent, ids and hours as numbers when written so."""
+    out: dict[str, Any] = {k: v for k, v in row.items() if v}
+    for column in _INT_COLUMNS:
+        if column in out:
+            out[column] = cell_int(out[column])
+    if "hours" in out:
+        out["hours"] = cell_decimal(out["hours"])
+    return out
+
+
+def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """Row `n` as `import_roster` works with it: its values, or the reasons it has none."""
+    item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "course_id": None,
+                            "completed_on": None, "hours": None}
+    try:
+        line = RosterLine.model_validate(raw)
+    except ValidationError as exc:
+        item["errors"] = [f"unknown field {e['loc'][0]}" if e["type"] == "extra_forbidden"
+                          else f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        return item
+    item.update(person_id=line.person_id, course_id=line.course_id, completed_on=line.completed_on,
+                hours=line.hours)
+    if line.credential_code and line.certificate_number:
+        item["cert"] = (line.credential_code.upper(), line.certificate_number)
+    if item["person_id"] is None and item["cert"] is None:
+        item["errors"].append("give person_id, or credential_code and certificate_number")
+    return item
 
 
 def _pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
@@ -86,58 +128,13 @@ def _pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[str, 
     return tuple_(first, second).in_(pairs)
 
 
-def _int(value: Any) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool):
-        raise ValueError
-    number = int(value)
-    if not 1 <= number <= MAX_ID:
-        raise ValueError
-    return number
-
-
 def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
                   clock: Clock) -> RosterReport:
     if principal.role not in (Role.admin, Role.board, Role.provider):
         raise Forbidden("Only providers, boards and admins post rosters.")
     if not rows:
         raise Unprocessable("The roster has no rows.")
-    parsed: list[dict[str, Any]] = []
-    for n, raw in enumerate(rows, start=1):
-        item: dict[str, Any] = {"row": n, "errors": []}
-        unknown = set(raw) - set(COLUMNS)
-        if unknown:
-            item["errors"].append(f"unknown field(s): {', '.join(sorted(unknown))}")
-        try:
-            item["person_id"] = _int(raw.get("person_id"))
-        except (TypeError, ValueError):
-            item["errors"].append("person_id must be a positive integer")
-        code, number = (raw.get("credential_code") or None), (raw.get("certificate_number") or None)
-        item["cert"] = (str(code).upper(), str(number)) if code and number else None
-        if item.get("person_id") is None and item["cert"] is None and not item["errors"]:
-            item["errors"].append("give person_id, or credential_code and certificate_number")
-        try:
-            item["course_id"] = _int(raw.get("course_id"))
-            if item["course_id"] is None:
-                item["errors"].append("course_id is required")
-        except (TypeError, ValueError):
-            item["errors"].append("course_id must be a positive integer")
-        try:
-            item["completed_on"] = date.fromisoformat(str(raw.get("completed_on") or ""))
-        except ValueError:
-            item["errors"].append("completed_on must be a date (YYYY-MM-DD)")
-        hours = raw.get("hours")
-        item["hours"] = None
-        if hours not in (None, ""):
-            try:
-                value = Decimal(str(hours))
-                if value <= 0 or value != value.quantize(Decimal("0.01")):
-                    raise InvalidOperation
-                item["hours"] = value
-            except InvalidOperation:
-                item["errors"].append("hours must be positive with at most two decimals")
-        parsed.append(item)
+    parsed = [_parse_row(n, raw) for n, raw in enumerate(rows, start=1)]
 
     # Resolve certificate numbers, people and courses in chunked set-based reads.
     cert_keys = sorted({i["cert"] for i in parsed if i["cert"]})
