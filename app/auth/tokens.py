@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -23,9 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import ValidationError
 
-from app.auth.principal import Principal
+from app.auth.principal import Principal, Role
 from app.config import Settings
 from app.errors import Unauthorized
+from app.types import MAX_ID
 
 log = logging.getLogger("peer_ce.auth")
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
@@ -140,17 +142,36 @@ class TokenVerifier:
         return principal_from_claims(claims), float(claims["exp"])
 
 
+MAX_SUBJECT = 190  # characters: the audit log names a caller "<role>:<sub>" in at most 200
+_STATE = re.compile(r"[A-Z]{2}")
+_ROLES = frozenset(role.value for role in Role)
+_INVALID_SCOPE = "The token's role or scope claims are invalid."
+
+
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The caller the verified claims name, checked strictly: `sub` a non-empty string (at most 190
+    characters, no control characters), `role` one of the roles, `states` a list of two-letter upper-case
+    codes, `provider_id` and `person_id` integers from 1 to 2147483647 (never booleans, floats or
+    strings). Anything else is 401: a token is never read as meaning something it does not say."""
+    sub, role, states = claims.get("sub"), claims.get("role"), claims.get("states", [])
+    valid = (
+        isinstance(sub, str) and 0 < len(sub) <= MAX_SUBJECT and sub.strip() != "" and sub.isprintable()
+        and isinstance(role, str) and role in _ROLES
+        and isinstance(states, list) and all(isinstance(s, str) and _STATE.fullmatch(s) for s in states)
+        and all(_id_claim(claims.get(name)) for name in ("provider_id", "person_id"))
+    )
+    if not valid:
+        raise Unauthorized(_INVALID_SCOPE)
     try:
-        return Principal(
-            subject=str(claims["sub"]),
-            role=claims.get("role"),
-            states=frozenset(s.upper() for s in claims.get("states") or () if isinstance(s, str)),
-            provider_id=claims.get("provider_id"),
-            person_id=claims.get("person_id"),
-        )
-    except (ValidationError, TypeError) as exc:
-        raise Unauthorized("The token's role or scope claims are invalid.") from exc
+        return Principal(subject=sub, role=Role(role), states=frozenset(states),
+                         provider_id=claims.get("provider_id"), person_id=claims.get("person_id"))
+    except ValidationError as exc:  # a role without its scope (a board without states, ...)
+        raise Unauthorized(_INVALID_SCOPE) from exc
+
+
+def _id_claim(value: Any) -> bool:
+    """An absent id claim, or a database id: an int (not a bool) from 1 to MAX_ID."""
+    return value is None or (type(value) is int and 1 <= value <= MAX_ID)
 
 
 def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
