@@ -20,8 +20,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default is the SQLite file in DATA_DIR. "
         "Use postgresql+psycopg://user@host/db for PostgreSQL.",
     )
-    db_pool_size: int = 20
-    db_max_overflow: int = 20
+    db_pool_size: int = Field(default=20, ge=1, description="Connections kept open (SQLAlchemy pool)")
+    db_max_overflow: int = Field(default=20, ge=0, description="Connections opened beyond the pool under load")
+    db_reserved: int = Field(
+        default=4, ge=1,
+        description="Connections of the pool kept for the scheduler's jobs and rate limits; requests share the "
+        "rest (DB_POOL_SIZE + DB_MAX_OVERFLOW - DB_RESERVED), admitted in turn, and the worker threads are "
+        "sized to match")
+    db_pool_timeout_seconds: float = Field(default=30, gt=0, description="Longest wait for a pooled connection")
+    sqlite_busy_timeout_seconds: float = Field(
+        default=60, gt=0, description="SQLite: how long a writer waits for the one before it")
     db_read_pool_min: int = Field(default=4, ge=1, description="PostgreSQL: connections kept open for hot reads")
     db_read_pool_size: int = Field(default=20, ge=1, description="PostgreSQL: most connections for hot reads "
                                    "(compliance checks), besides the DB_POOL_SIZE + DB_MAX_OVERFLOW of the rest")
@@ -94,6 +102,11 @@ class Settings(BaseSettings):
         if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
             raise ValueError("only asymmetric JWT algorithms are accepted (ES256, RS256, EdDSA, ...)")
         return self
+
+    @property
+    def request_connections(self) -> int:
+        """How many requests may hold a database connection at once (the rest wait their turn)."""
+        return max(1, self.db_pool_size + self.db_max_overflow - self.db_reserved)
 
     @property
     def resolved_database_url(self) -> str:

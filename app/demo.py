@@ -268,13 +268,13 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
         upgrade_to_head(db_engine)
         factory = make_session_factory(db_engine)
         load_shipped_content(factory, settings.content_dir)
-        with session_scope(factory) as session:
+        with session_scope(factory, write=True) as session:
             created = session.exec(select(Person.id).where(Person.email == FEATURED_EMAIL)).first() is None
             if created:
                 _populate(session, peers=peers, seed=seed, clock=clock)
         if created:
             run_sweep(factory, db_engine, settings=settings, clock=clock, full=True, triggered_by="demo")
-        with session_scope(factory) as session:
+        with session_scope(factory, write=True) as session:
             return _report(session, created=created, today=clock.today("America/New_York"))
     finally:
         db_engine.dispose()
@@ -312,7 +312,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
         code, number, _ = peer.certs[0]
         for cid, day in peer.completions:
             by_provider.setdefault(owner[cid], []).append({"credential_code": code, "certificate_number": number,
-                                                           "course_id": cid, "completed_on": day.isoformat()})
+                                                           "family_name": peer.family, "course_id": cid,
+                                                           "completed_on": day.isoformat()})
     for provider_id, rows in sorted(by_provider.items()):
         reporter = Principal(subject=f"demo-provider-{provider_id}", role=Role.provider, provider_id=provider_id)
         importer.import_roster(session, principal=reporter, rows=rows, dry_run=False, clock=clock)

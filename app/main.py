@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -19,10 +20,10 @@ from app.config import Settings, get_settings
 from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
-from app.idempotency import IdempotencyMiddleware
 from app.logs import RequestContextMiddleware
 from app.ratelimit import RateLimiter
 from app.reads import PoolReads, SessionReads
+from app.uow import Gate, UnitOfWorkMiddleware
 from app.web.router import router as web_router
 
 log = logging.getLogger("peer_ce")
@@ -66,6 +67,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "PEER_CE_JWT_PUBLIC_KEY_FILE for real identity providers",
             settings.dev_key_path,
         )
+    # Worker threads in step with the connections: every request admitted to the database finds a thread
+    # (app.uow), and a few more serve the work that needs none.
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, settings.request_connections + 8)
     await run_in_threadpool(startup_tasks, settings, app.state.engine)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
         app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
@@ -88,7 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runner is not None:
             await run_in_threadpool(runner.shutdown)
         await app.state.reads.close()
-        app.state.reads = SessionReads(lambda: app.state.session_factory)
+        app.state.reads = SessionReads(app.state)
         app.state.engine.dispose()
 
 
@@ -116,13 +121,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.session_factory = make_session_factory(engine)
     # Sessions in a worker thread until the lifespan opens a pool (PostgreSQL); tests keep these, so the
     # reads share their transaction.
-    app.state.reads = SessionReads(lambda: app.state.session_factory)
+    app.state.db_gate = Gate(settings.request_connections)
+    app.state.reads = SessionReads(app.state)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
     app.state.issuer_key = IssuerKey(settings)
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     api.mount(app)

@@ -7,7 +7,7 @@ of three (each level costs every request).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -67,3 +67,14 @@ def require_roles(*roles: Role) -> JWTBearer:
 
 AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 AdminOrBoardDep = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
+
+
+def requires_token(route: Any) -> bool:
+    """True when a route admits only callers with a valid bearer token (a non-optional `JWTBearer`)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, JWTBearer) and not dependant.call.optional:
+            return True
+        pending.extend(dependant.dependencies)
+    return False

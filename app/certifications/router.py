@@ -31,7 +31,7 @@ from app.certifications.schemas import (
     Verification,
 )
 from app.certifications.simulation import SimulationRequest
-from app.csvio import RawBody, csv_lines, require_csv, upload_doc
+from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
@@ -138,8 +138,8 @@ def export_certifications(
 ) -> StreamingResponse:
     """Stream the certifications the caller may see as CSV (cells escaped against formula injection)."""
     filters = {"credential_code": credential_code, "state": state, "status": status, "due_before": due_before}
-    rows = bulk.export_rows(request.app.state.session_factory, principal=principal, filters=filters)
-    return StreamingResponse(csv_lines(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+    rows = bulk.export_rows(request.app.state, principal=principal, filters=filters)
+    return StreamingResponse(csv_lines_async(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="certifications.csv"'})
 
 

@@ -30,10 +30,11 @@ CompletionInScope = Annotated[Completion, Depends(completion_in_scope)]
 Reviewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 
 
-def _public(session: Session, completion: Completion, clock: Clock,
+def _public(session: Session, principal: Principal, completion: Completion, clock: Clock,
             evaluations: dict | None = None) -> CompletionPublic:
     public = CompletionPublic.model_validate(completion)
-    public.credit = service.credit(session, completion=completion, clock=clock, evaluations=evaluations)
+    public.credit = service.credit(session, principal=principal, completion=completion, clock=clock,
+                                   evaluations=evaluations)
     return public
 
 
@@ -46,7 +47,7 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
     completion = service.record(session, principal=principal, data=data, clock=clock)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{completion.id}"
-    return _public(session, completion, clock, evaluations)
+    return _public(session, principal, completion, clock, evaluations)
 
 
 @router.get("", response_model=CompletionPage, operation_id="listCompletions",
@@ -80,9 +81,10 @@ def import_completions(
 
 @router.get("/{completion_id}", response_model=CompletionPublic, operation_id="getCompletion",
             responses=problem_responses(401, 404, 422))
-def get_completion(completion: CompletionInScope, request: Request, session: SessionDep) -> CompletionPublic:
+def get_completion(completion: CompletionInScope, request: Request, session: SessionDep,
+                   principal: PrincipalDep) -> CompletionPublic:
     """One completion and where it counts."""
-    return _public(session, completion, request.app.state.clock)
+    return _public(session, principal, completion, request.app.state.clock)
 
 
 @router.post("/{completion_id}/review", response_model=CompletionPublic, operation_id="reviewCompletion",
@@ -91,9 +93,9 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
                       principal: Reviewer) -> CompletionPublic:
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
     clock = request.app.state.clock
-    service.review(session, principal=principal, completion=completion, data=data)
+    service.review(session, principal=principal, completion=completion, data=data, clock=clock)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock, evaluations)
+    return _public(session, principal, completion, clock, evaluations)
 
 
 @router.post("/{completion_id}/void", response_model=CompletionPublic, operation_id="voidCompletion",
@@ -102,9 +104,9 @@ def void_completion(completion: CompletionInScope, data: VoidCreate, request: Re
                     principal: PrincipalDep) -> CompletionPublic:
     """Void a completion with a reason; corrections are a void plus a new record."""
     clock = request.app.state.clock
-    service.void(session, principal=principal, completion=completion, data=data)
+    service.void(session, principal=principal, completion=completion, data=data, clock=clock)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock, evaluations)
+    return _public(session, principal, completion, clock, evaluations)
 
 
 @router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,
