@@ -67,7 +67,7 @@ OPS: dict[str, Op] = {
     # certifications
     "listCertifications": _protected(LIST, 403, LIST, variants=(
         _q(), _q(state="VA"), _q(credential_code="VA-RPRS"), _q(person_id=lambda t: t["person_id"]),
-        _q(q=lambda t: t["family_name"]), _q(limit=200))),
+        _q(q=lambda t: t["family_name"]), _q(q=lambda t: t["email"]), _q(limit=200))),
     "createCertification": _protected(422, 403, FN, why="a person outside the board's scope is answered "
                                       "exactly like a person that does not exist"),
     "exportCertifications": _protected(LIST, 403, LIST, variants=(
@@ -244,7 +244,6 @@ class Positive:
     query: dict = field(default_factory=dict)
     evidence: tuple[str, ...] = ()  # world keys whose id, or marker names whose text, the answer shows
     allow: frozenset[str] = frozenset()  # markers the caller sent itself
-    new: bool = False  # a rule the lead is implementing (expected to fail on today's main)
 
 
 def _identified(w: World, t: dict) -> dict:
@@ -285,13 +284,12 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "listCompletions": {BOARD: Positive(200, evidence=("done_nc_A", "pending_sh")),
                         PROVIDER: Positive(200, evidence=("done_nc_A", "done_sh_A")),
                         PEER: Positive(200, evidence=("done_nc_A", "pending_nc"))},
+    # providers identify a learner by credential code, certificate number and family name (issue 16)
     "createCompletion": {BOARD: Positive(201),
-                         PROVIDER: Positive(201, body=_identified, allow=frozenset({"nc_number", "nc_family"}),
-                                            new=True),
+                         PROVIDER: Positive(201, body=_identified, allow=frozenset({"nc_number", "nc_family"})),
                          PEER: Positive(201, body=_SELF)},
     "importCompletions": {BOARD: Positive(200, targets={"person_id": "person_nc"}),
-                          PROVIDER: Positive(200, body=_roster, allow=frozenset({"nc_number", "nc_family"}),
-                                             new=True)},
+                          PROVIDER: Positive(200, body=_roster, allow=frozenset({"nc_number", "nc_family"}))},
     "getCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "getCompletionCertificate": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "reviewCompletion": {BOARD: Positive(200, targets={"completion_id": "pending_nc"})},

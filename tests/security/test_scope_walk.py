@@ -140,9 +140,8 @@ def test_visible_objects_show_only_in_scope_parts(env, role, op_id, targets, que
     """A board sees the shared person, a provider its learners' completions: never their other scope."""
     w = env.world
     choice = {**T.OWN_TARGETS[role], **targets}
-    method, url, kw = W.request_for(w, op_id, W.resolve(w, choice),
-                                    query={k: w[v] for k, v in query.items() if k == "person_id"} | {
-                                        k: v for k, v in query.items() if k != "person_id"})
+    query = {k: (w[v] if v in w.ids else v) for k, v in query.items()}  # world keys name ids
+    method, url, kw = W.request_for(w, op_id, W.resolve(w, choice), query=query)
     response = env.as_role(role).request(method, url, **kw)
     problems = [] if response.status_code == 200 else ["expected 200"]
     problems += W.leaks(response, role, w)

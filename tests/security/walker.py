@@ -42,11 +42,11 @@ def _choices(op_id: str, role: str, params: list[str]) -> list[tuple[str, dict[s
         return [c for c in found if prefix is None or (isinstance(c, str) and c.startswith(prefix))]
 
     base = {name: (candidates(name) or table[name])[0] for name in table}
-    out = [("-".join(_label(base[p]) for p in params) or "none", base)]
+    out = [("-".join(_label(base.get(p)) for p in params) or "none", base)]
     for name in params:
         for other in candidates(name)[1:]:
             choice = {**base, name: other}
-            out.append(("-".join(_label(choice[p]) for p in params), choice))
+            out.append(("-".join(_label(choice.get(p)) for p in params), choice))
     return out
 
 
@@ -54,8 +54,8 @@ def _label(value: Any) -> str:
     return str(value.value) if isinstance(value, T.Lit) else str(value)
 
 
-def walk_cases() -> list[tuple[str, str, dict, int]]:
-    """(operationId, role, choice, variant index) of every refused or listed call of the walk."""
+def walk_cases() -> list[tuple[str, str, dict, int, str]]:
+    """(operationId, role, choice, variant index, test id) of every refused or listed call of the walk."""
     cases = []
     for op_id, op in T.OPS.items():
         if op_id not in OPERATIONS:

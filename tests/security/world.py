@@ -89,8 +89,8 @@ def _ok(response, *statuses: int) -> dict:
 
 
 def _attested(document: dict) -> dict:
-    """A version from 2099 on that declares an attestation, so activities can be recorded today."""
-    doc = {**document, "effective_from": "2099-01-01"}
+    """A later version (from 2030) that declares an attestation, so activities can be recorded today."""
+    doc = {**document, "effective_from": "2030-01-01"}
     doc["requirements"] = {**doc["requirements"], "other": [
         {"id": "code-of-ethics", "kind": "attestation", "description": "Attest to the code of ethics"}]}
     return doc
