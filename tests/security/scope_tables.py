@@ -234,6 +234,11 @@ BODIES: dict[str, Callable[[World, dict], dict]] = {
 }
 
 
+# The targets each body refers to (beyond the path): requests that differ only elsewhere are the same.
+BODY_USES = {"createCertification": ("person_id",), "importCertifications": ("person_id",),
+             "createCompletion": ("person_id",), "importCompletions": ("person_id",), "createWebhook": ("state",)}
+
+
 @dataclass(frozen=True)
 class Positive:
     """An in-scope call that must succeed: proves the role's token and the tables are not vacuous."""

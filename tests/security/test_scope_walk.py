@@ -98,7 +98,8 @@ _ADMIN = {}
 for _op_id, _role, _choice, _variant, _label in CASES:
     if (T.OPS[_op_id].expect[_role] != T.LIST and _role != "anonymous" and _variant == 0
             and _op_id not in T.NO_ADMIN_CONTROL):
-        key = (_op_id, tuple(sorted((k, str(v)) for k, v in _choice.items())))
+        used = [*W.OPERATIONS[_op_id][2], *T.BODY_USES.get(_op_id, ())]  # what the path and the body use
+        key = (_op_id, tuple(str(_choice.get(k)) for k in used))
         _ADMIN.setdefault(key, (_op_id, _role, _choice, _label))
 
 
