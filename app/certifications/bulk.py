@@ -224,8 +224,7 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
         outcome.certification_id = cert.id
         if changes:
             audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
-                         entity_id=cert.id, state=cert.state, states=held.get(cert.person_id, set()),
-                         changes=changes)
+                         entity_id=cert.id, state=cert.state, changes=changes)
 
 
 async def export_rows(state: Any, *, principal: Principal, filters: dict[str, Any],

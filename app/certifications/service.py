@@ -101,7 +101,7 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
             errors=[{"loc": ["body", "person_id"], "field": "body.person_id",
                      "message": "unknown person", "type": "value_error"}],
         )
-    touched = people_service.require_change(session, principal, person)  # a certification changes the person
+    people_service.require_change(session, principal, person)  # a certification changes the person
     _ensure_number_free(session, code, data.number)
     cert = Certification(person_id=data.person_id, credential_code=code, state=state,
                          number=data.number, issued_on=data.issued_on)
@@ -112,7 +112,7 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
         raise DuplicateCertificateNumber(f"{code} number {data.number} is already registered.") from exc
     refresh_status(session, [cert], clock=clock)
     audit.record(session, actor=principal.actor, action="create", entity="certification",
-                 entity_id=cert.id, state=state, states=touched,
+                 entity_id=cert.id, state=state,
                  changes={"person_id": [None, cert.person_id], "credential_code": [None, code],
                           "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)]})
     return cert

@@ -85,17 +85,22 @@ def require_change(session: Session, principal: Principal, person: Person) -> se
     return states
 
 
-def _ensure_unique_email(session: Session, email: str, *, except_id: int | None = None) -> None:
+def _ensure_unique_email(session: Session, principal: Principal, email: str, *,
+                         except_id: int | None = None) -> None:
+    """Emails are unique. The clash names the person only to a caller who may see them."""
     other = session.exec(select(Person.id).where(Person.email == email)).first()
-    if other is not None and other != except_id:
-        raise Conflict(
-            f"A person with this email is already registered (person {other}); "
-            "certify that person instead of registering them again."
-        )
+    if other is None or other == except_id:
+        return
+    scope = visible_to(principal)
+    if scope is None or session.exec(select(Person.id).where(Person.id == other, scope)).first() is not None:
+        raise Conflict(f"A person with this email is already registered (person {other}); "
+                       "certify that person instead of registering them again.")
+    raise Conflict("A person with this email is already registered, in another state's records; an admin can "
+                   "add your certification to that person.")
 
 
 def create(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
-    _ensure_unique_email(session, data.email)
+    _ensure_unique_email(session, principal, data.email)
     person = Person(
         **data.model_dump(),
         registered_by_state=min(principal.states) if principal.role is Role.board else None,
@@ -121,7 +126,7 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
                 {"loc": ["body", field], "field": f"body.{field}", "message": "must not be null",
                  "type": "value_error"}])
     if "email" in changes:
-        _ensure_unique_email(session, changes["email"], except_id=person.id)
+        _ensure_unique_email(session, principal, changes["email"], except_id=person.id)
     month = changes.get("birth_month", person.birth_month)
     day = changes.get("birth_day", person.birth_day)
     if (month is None) != (day is None):

@@ -189,10 +189,21 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 def normalized(problem: dict, *values: Any) -> dict:
     """A problem document without request_id/instance, with the given values replaced by a placeholder."""
-    text = json.dumps({k: v for k, v in problem.items() if k not in ("request_id", "instance")}, sort_keys=True)
-    for value in values:
-        text = re.sub(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", "<value>", text)
-    return json.loads(text)
+    patterns = [re.compile(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])") for value in values]
+
+    def scrub(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {k: scrub(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [scrub(v) for v in item]
+        if isinstance(item, int) and not isinstance(item, bool) and str(item) in map(str, values):
+            return "<value>"
+        if isinstance(item, str):
+            for pattern in patterns:
+                item = pattern.sub("<value>", item)
+        return item
+
+    return scrub({k: v for k, v in problem.items() if k not in ("request_id", "instance")})
 
 
 def describe(response, limit: int = 600) -> str:

@@ -121,6 +121,12 @@ def build(client, tokens) -> World:
                 "valid_until": "2027-12-31"}))["id"]
     ids["approval_draftB_VA"] = _ok(admin.post(f"/v1/courses/{ids['draft_B']}/approvals", json={
         "credential_code": "VA-RPRS", "categories": []}))["id"]
+    # a course of A's that the shared person reports herself: accepted, it would count for VA too
+    ids["course_C"] = _ok(admin.post(f"/v1/providers/{ids['provider_A']}/courses", json={
+        "hours": 2, "modality": "self_paced", "topics": [topic], "available_from": "2024-01-01",
+        "external_id": "A-SELF", "title": "Booster C published", "status": "published"}))["id"]
+    for code in ("NC-CPSS", "VA-RPRS"):
+        _ok(admin.post(f"/v1/courses/{ids['course_C']}/approvals", json={"credential_code": code, "categories": []}))
 
     for p in ("nc", "va", "sh"):
         ids[f"person_{p}"] = _ok(admin.post("/v1/people", json={
@@ -152,7 +158,7 @@ def build(client, tokens) -> World:
     outside = {"provider_name": "A state peer conference", "hours": 1.5, "modality": "in_person"}
     self_report("pending_nc", "person_nc", {**outside, "title": M["nc_self"], "completed_on": "2025-09-01"})
     self_report("pending_va", "person_va", {**outside, "title": M["va_self"], "completed_on": "2025-09-02"})
-    self_report("pending_sh", "person_sh", {"course_id": ids["course_A"], "completed_on": "2025-09-03"})
+    self_report("pending_sh", "person_sh", {"course_id": ids["course_C"], "completed_on": "2025-09-03"})
 
     for key, cert, note in (("activity_nc", "cert_nc", M["nc_note"]), ("activity_va", "cert_va", M["va_note"])):
         ids[key] = _ok(admin.post(f"/v1/certifications/{ids[cert]}/activities", json={
