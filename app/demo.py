@@ -283,7 +283,7 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
 def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     rng, today = random.Random(seed), clock.today("America/New_York")
     admin = Principal(subject="demo", role=Role.admin)
-    _catalog(session, admin, today)
+    _catalog(session, admin, today, clock)
     planner = Planner(session, rng, today)
     population = [_featured(session, planner, rng)]
     order = list(TARGETS)
@@ -341,7 +341,7 @@ def _featured(session: Session, planner: Planner, rng: random.Random) -> Peer:
     return Peer("Jordan", "Rivera", certs=certs, completions=comps)
 
 
-def _catalog(session: Session, admin: Principal, today: date) -> None:
+def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> None:
     """The demo providers, their booster courses and the boards' approvals, through the catalog services."""
     for (name, kind, region), courses in PROVIDERS.items():
         slug = name.split()[1].lower()
@@ -356,7 +356,7 @@ def _catalog(session: Session, admin: Principal, today: date) -> None:
             course, _ = catalog.upsert_course(session, principal=manager, provider=provider, today=today, data=data)
             for code, categories in approved.items():
                 board = Principal(subject="demo-board", role=Role.board, states=frozenset({code.split("-")[0]}))
-                approvals.create(session, principal=board, course=course,
+                approvals.create(session, principal=board, course=course, clock=clock,
                                  data=ApprovalCreate(credential_code=code, categories=categories))
 
 

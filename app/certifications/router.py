@@ -11,6 +11,7 @@ from app.audit import service as audit_service
 from app.auth import require_roles
 from app.auth.principal import Principal, Role
 from app.certifications import bulk, presenters, service, simulation
+from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.certifications.schemas import (
     ActivityCreate,
@@ -18,6 +19,7 @@ from app.certifications.schemas import (
     AuditEvent,
     BoardActionCreate,
     BoardActionPublic,
+    BoardActionTaken,
     CertificationCreate,
     CertificationPage,
     CertificationPublic,
@@ -35,6 +37,7 @@ from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
+from app.params import DryRun
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
@@ -183,14 +186,21 @@ def list_activities(cert: CertificationInScope, session: SessionDep) -> list[Act
     return [ActivityPublic.model_validate(a) for a in service.activities_of(session, cert)]
 
 
-@router.post("/{certification_id}/actions", response_model=BoardActionPublic, status_code=201,
-             operation_id="createBoardAction", responses=problem_responses(400, 401, 403, 404, 422))
-def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request,
-                        session: SessionDep, principal: Registrar) -> BoardActionPublic:
+@router.post("/{certification_id}/actions", response_model=BoardActionTaken | Impact, status_code=201,
+             operation_id="createBoardAction",
+             responses={200: {"model": Impact, "description": "`dry_run=true`: what the action would change; "
+                                                              "nothing written"},
+                        **problem_responses(400, 401, 403, 404, 422)})
+def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request, response: Response,
+                        session: SessionDep, principal: Registrar, dry_run: DryRun = False,
+                        ) -> BoardActionTaken | Impact:
     """Suspend, revoke, inactivate or reinstate from a date; a reinstatement starts a new cycle chain."""
-    action = service.add_action(session, principal=principal, cert=cert, data=data,
-                                clock=request.app.state.clock)
-    return BoardActionPublic.model_validate(action)
+    action, impact = service.add_action(session, principal=principal, cert=cert, data=data,
+                                        clock=request.app.state.clock, dry_run=dry_run)
+    if dry_run:
+        response.status_code = 200
+        return impact
+    return BoardActionTaken(**BoardActionPublic.model_validate(action).model_dump(), impact=impact)
 
 
 @router.post("/{certification_id}/compliance/simulate", response_model=CompliancePublic,

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
-from app.certifications import evaluation
+from app.certifications import evaluation, impact
+from app.certifications.impact import Impact
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
@@ -160,21 +161,26 @@ def _require_board_write(principal: Principal, cert: Certification) -> None:
 
 
 def add_action(session: Session, *, principal: Principal, cert: Certification, data: BoardActionCreate,
-               clock: Clock) -> BoardAction:
-    """Record a dated board action; compliance reports its effect from its date on."""
+               clock: Clock, dry_run: bool = False) -> tuple[BoardAction, Impact]:
+    """Record a dated board action (or, on a dry run, only say what it would change); compliance reports
+    its effect from its date on."""
     _require_board_write(principal, cert)
-    action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
-                         reason=data.reason, actor=principal.actor)
-    session.add(action)
-    cert.row_version += 1
-    cert.updated_at = utcnow()
-    session.add(cert)
-    session.flush()
-    refresh_status(session, [cert], clock=clock)
-    audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
-                 entity_id=cert.id, state=cert.state,
-                 changes={"effective_on": str(data.effective_on), "reason": data.reason})
-    return action
+
+    def act() -> BoardAction:
+        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
+                             reason=data.reason, actor=principal.actor)
+        session.add(action)
+        cert.row_version += 1
+        cert.updated_at = utcnow()
+        session.add(cert)
+        session.flush()
+        refresh_status(session, [cert], clock=clock)
+        audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
+                     entity_id=cert.id, state=cert.state,
+                     changes={"effective_on": str(data.effective_on), "reason": data.reason})
+        return action
+
+    return impact.measure(session, principal=principal, reach=[cert.id], clock=clock, change=act, dry_run=dry_run)
 
 
 def actions_of(session: Session, cert: Certification) -> list[BoardAction]:

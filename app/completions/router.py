@@ -8,14 +8,23 @@ from sqlmodel import Session
 
 from app.auth import PrincipalDep, require_roles
 from app.auth.principal import Principal, Role
+from app.certifications.impact import Impact
 from app.clock import Clock
 from app.completions import certificates, importer, service, transcript
 from app.completions.models import Completion
-from app.completions.schemas import CompletionCreate, CompletionPage, CompletionPublic, ReviewCreate, VoidCreate
+from app.completions.schemas import (
+    CompletionCreate,
+    CompletionPage,
+    CompletionPublic,
+    CompletionVoided,
+    ReviewCreate,
+    VoidCreate,
+)
 from app.csvio import RawBody, csv_lines, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
+from app.params import DryRun
 from app.people import service as people_service
 from app.types import DbId
 
@@ -98,15 +107,19 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
     return _public(session, principal, completion, clock, evaluations)
 
 
-@router.post("/{completion_id}/void", response_model=CompletionPublic, operation_id="voidCompletion",
+@router.post("/{completion_id}/void", response_model=CompletionVoided | Impact, operation_id="voidCompletion",
              responses=problem_responses(400, 401, 403, 404, 409, 422))
 def void_completion(completion: CompletionInScope, data: VoidCreate, request: Request, session: SessionDep,
-                    principal: PrincipalDep) -> CompletionPublic:
-    """Void a completion with a reason; corrections are a void plus a new record."""
+                    principal: PrincipalDep, dry_run: DryRun = False) -> CompletionVoided | Impact:
+    """Void a completion with a reason; corrections are a void plus a new record. With `dry_run=true`, the
+    certifications it would move (`Impact`) and nothing written."""
     clock = request.app.state.clock
-    service.void(session, principal=principal, completion=completion, data=data, clock=clock)
+    _, impact = service.void(session, principal=principal, completion=completion, data=data, clock=clock,
+                             dry_run=dry_run)
+    if dry_run:
+        return impact
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, principal, completion, clock, evaluations)
+    return CompletionVoided(**_public(session, principal, completion, clock, evaluations).model_dump(), impact=impact)
 
 
 @router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
+from app.certifications.impact import Impact
 from app.types import DbId, HoursIn, HoursOut
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
@@ -113,6 +114,11 @@ class CompletionPublic(BaseModel):
     created_at: datetime
     credit: list[Credit] = Field(default_factory=list,
                                  description="Where this completion counts today, and where not and why")
+
+
+
+class CompletionVoided(CompletionPublic):
+    impact: Impact = Field(description="What the void did to the person's certifications, before and after")
 
 
 class CompletionPage(BaseModel):

@@ -15,7 +15,9 @@ from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
 from app.catalog.models import Course
+from app.certifications import impact
 from app.certifications import service as certifications
+from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions import learners
@@ -217,8 +219,9 @@ def review(session: Session, *, principal: Principal, completion: Completion, da
 
 
 def void(session: Session, *, principal: Principal, completion: Completion, data: VoidCreate,
-         clock: Clock) -> Completion:
-    """Void a completion with a reason; it stays on record and stops counting."""
+         clock: Clock, dry_run: bool = False) -> tuple[Completion, Impact]:
+    """Void a completion with a reason (or, on a dry run, only say what it would change); it stays on
+    record and stops counting."""
     if principal.role is Role.peer and completion.status != "pending":
         raise Forbidden("A peer may withdraw only their own pending reports.")
     if completion.status == "voided":
@@ -230,9 +233,14 @@ def void(session: Session, *, principal: Principal, completion: Completion, data
         completion.void_reason, completion.voided_by, completion.voided_at = data.reason, principal.actor, utcnow()
         session.add(completion)
 
-    touched = _within_callers_credit(session, principal, completion, clock, cancel, verb="void")
-    _audit(session, principal, "void", completion, touched, {"status": [before, "voided"], "reason": data.reason})
-    return completion
+    def void_it() -> Completion:
+        touched = _within_callers_credit(session, principal, completion, clock, cancel, verb="void")
+        _audit(session, principal, "void", completion, touched,
+               {"status": [before, "voided"], "reason": data.reason})
+        return completion
+
+    reach = [c.id for c in _certifications_of(session, completion.person_id)]
+    return impact.measure(session, principal=principal, reach=reach, clock=clock, change=void_it, dry_run=dry_run)
 
 
 def _within_callers_credit(session: Session, principal: Principal, completion: Completion, clock: Clock,
