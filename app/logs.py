@@ -79,7 +79,9 @@ class RequestContextMiddleware:
     """Request id, body size limit, one access-log line, and a problem+json 500 for crashes.
 
     Logged fields are method, route path, status and duration: never headers (tokens),
-    query strings or bodies (personal data).
+    query strings or bodies (personal data). Every /v1 response (errors included) is `Cache-Control:
+    no-store` unless its route chose a policy: API answers carry personal data, and no shared or browser
+    cache may keep them.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
@@ -97,12 +99,15 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
         limit = self.max_body_bytes
+        path = scope.get("path") or ""
+        api = path.startswith("/v1/") or path == "/v1"
+        error_headers = {"x-request-id": rid, "cache-control": "no-store"} if api else {"x-request-id": rid}
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
                                detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                               headers={"x-request-id": rid})
+                               headers=error_headers)
             self._log(scope, 413, started)
             request_id_var.reset(token)
             return
@@ -122,8 +127,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                headers = [*message.get("headers", ()), (b"x-request-id", rid.encode())]
+                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -133,14 +140,14 @@ class RequestContextMiddleware:
                 status_holder["status"] = 413
                 await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
                                    detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                                   headers={"x-request-id": rid})
+                                   headers=error_headers)
         except Exception:
             error_log.exception("unhandled error", extra={"request_id": rid})
             if not status_holder["started"]:
                 status_holder["status"] = 500
                 await send_problem(send, status=500, title="Internal server error", slug="internal",
                                    detail="An unexpected error occurred; quote the request id when reporting it.",
-                                   instance=scope.get("path"), headers={"x-request-id": rid})
+                                   instance=scope.get("path"), headers=error_headers)
         finally:
             self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)
