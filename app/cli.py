@@ -29,6 +29,7 @@ def serve(
 
     from app.config import get_settings
     from app.logs import configure_logging
+    from app.server import uvicorn_options
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -40,8 +41,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
         log_config=None,
+        **uvicorn_options(settings),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from app import cli, logs
 from app.auth.tokens import load_or_create_dev_key
 from app.config import get_settings
+from app.headlimit import HeadLimitedHttpToolsProtocol
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import throwaway_database
 
@@ -54,6 +56,20 @@ def test_one_worker_serves_the_logging_factory(serve_env, monkeypatch, tmp_path)
     assert target == "app.main:serve_app" and options["factory"] and options["workers"] == 1
     assert options["port"] == 8999
     assert os.environ["PEER_CE_MIGRATE_ON_START"] == "true"  # the one worker sets up as it starts
+    # forwarded headers are app.proxies' business alone, and request heads are limited (431)
+    assert options["proxy_headers"] is False and options["http"] is HeadLimitedHttpToolsProtocol
+
+
+def test_without_httptools_serve_limits_heads_with_h11(serve_env, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "httptools", None)  # import httptools fails
+    monkeypatch.delitem(sys.modules, "app.headlimit", raising=False)
+    monkeypatch.setenv("PEER_CE_DATABASE_URL", f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    monkeypatch.setenv("PEER_CE_MAX_HEADER_BYTES", "16384")
+    result = CliRunner().invoke(cli.app, ["serve"])
+    assert result.exit_code == 0, result.output
+    [(_, options)] = serve_env
+    assert options["http"] == "h11" and options["h11_max_incomplete_event_size"] == 16384
+    assert options["proxy_headers"] is False
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="several worker processes need PostgreSQL")
