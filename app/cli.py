@@ -71,6 +71,13 @@ def _prepare_workers(settings: Settings) -> None:
     if settings.uses_dev_key:
         load_or_create_dev_key(settings.dev_key_path)
     os.environ["PEER_CE_MIGRATE_ON_START"] = os.environ["PEER_CE_LOAD_CONTENT_ON_START"] = "false"
+    if settings.metrics_enabled:  # the workers count into files there, and a scrape adds them up (app.metrics)
+        import shutil
+
+        directory = (settings.data_dir / "metrics").resolve()
+        shutil.rmtree(directory, ignore_errors=True)  # counts of an earlier run would be added to ours
+        directory.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # read by prometheus_client as the workers import it
 
 
 @app.command()

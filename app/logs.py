@@ -9,6 +9,7 @@ import secrets
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,27 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+def route_template(scope: Scope) -> str | None:
+    """The matched route's path template as the client sees it (`/v1/certifications/{certification_id}`).
+
+    FastAPI hands the endpoint the route as its router declared it, without the prefix the router was
+    included with (`/certifications/{certification_id}`); the prefix is the part of the path before
+    what the route's pattern matches. None when no route matched.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    path = scope.get("path") or ""
+    if template is None or pattern is None or pattern.match(path):
+        return template
+    start = path.find("/", 1)
+    while start != -1:
+        if pattern.match(path[start:]):
+            return path[:start] + template
+        start = path.find("/", start + 1)
+    return template
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -84,9 +106,12 @@ class RequestContextMiddleware:
     cache may keep them.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int,
+                 observe: Callable[[str | None, str | None, int, float], None] | None = None) -> None:
+        """`observe(method, route template, status, seconds)` is told of every answer (app.metrics)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -152,18 +177,20 @@ class RequestContextMiddleware:
             self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)
 
-    @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
-        route = scope.get("route")
+    def _log(self, scope: Scope, status: int, started: float) -> None:
+        template = route_template(scope)
+        seconds = time.perf_counter() - started
         access_log.info(
             "request",
             extra={
                 "fields": {
                     "method": scope.get("method"),
-                    "route": getattr(route, "path", None),
-                    "path": scope.get("path") if route is None else None,
+                    "route": template,
+                    "path": scope.get("path") if template is None else None,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 }
             },
         )
+        if self.observe is not None:
+            self.observe(scope.get("method"), template, status, seconds)

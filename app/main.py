@@ -127,7 +127,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.issuer_key = IssuerKey(settings)
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    observe = None
+    if settings.metrics_enabled:
+        from app import metrics
+
+        metrics.install(app)
+        observe = metrics.observe_request
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, observe=observe)
     app.include_router(health_router)
     api.mount(app)
     app.include_router(web_router)
