@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__, api, openapi
+from app import __version__, api, docs, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.clock import Clock
 from app.completions.certificates import IssuerKey
@@ -21,7 +21,8 @@ from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.logs import RequestContextMiddleware
-from app.ratelimit import RateLimiter
+from app.proxies import TrustedProxies
+from app.ratelimit import RateLimiter, counter_for
 from app.reads import PoolReads, SessionReads
 from app.uow import Gate, UnitOfWorkMiddleware
 from app.web.router import router as web_router
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # global ones (and the environment) on every request to find that out.
         telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": settings.telemetry},
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        # /docs and /redoc are app.docs (local assets, no CDN); all three only when PEER_CE_API_DOCS is on
+        docs_url=None, redoc_url=None, openapi_url=docs.OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -125,14 +128,23 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.reads = SessionReads(app.state)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
-    app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    app.state.verify_limiter = RateLimiter(counter_for(engine), settings.verify_rate_per_minute)
     app.state.issuer_key = IssuerKey(settings)
     install_error_handlers(app)
     app.add_middleware(UnitOfWorkMiddleware)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    observe = None
+    if settings.metrics_enabled:
+        from app import metrics
+
+        metrics.install(app)
+        observe = metrics.observe_request
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, observe=observe)
     app.include_router(health_router)
     api.mount(app)
     app.include_router(web_router)
+    if settings.api_docs:
+        docs.install(app)
     openapi.install(app)
     return app
 

@@ -16,6 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from app.auth.principal import Principal, Role
 from app.errors import Forbidden, Unauthorized
 
+#: The longest bearer token accepted (8 KiB); longer ones get 401 before they are decoded.
+MAX_TOKEN_CHARS = 8 * 1024
+
 
 class JWTBearer(HTTPBearer):
     """The verified caller of a bearer JWT, admitted when its role is one of `roles` (any role when none).
@@ -41,6 +44,8 @@ class JWTBearer(HTTPBearer):
             if self.optional:
                 return None
             raise Unauthorized("A bearer token is required.")
+        if len(token) > MAX_TOKEN_CHARS:  # refused before any decoding: no real token is near this size
+            raise Unauthorized(f"The bearer token is longer than {MAX_TOKEN_CHARS} characters.")
         token = token.strip()
         verifier = request.app.state.token_verifier
         principal = verifier.remembered(token)

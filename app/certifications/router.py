@@ -38,6 +38,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Cursor
 from app.params import DryRun
+from app.ratelimit import rate_limit
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
@@ -254,10 +255,12 @@ verify_router = APIRouter(prefix="/verify", tags=["verify"])
 
 
 @verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
-                   responses=problem_responses(404, 422, 429))
+                   responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("verify"))])
 def verify_certification(credential_code: str, number: str, request: Request, session: SessionDep) -> Verification:
-    """Public check that a certification number is real: name, credential, status, cycle end."""
-    request.app.state.verify_limiter.check(request)
+    """Public check that a certification number is real: name, credential, status, cycle end.
+
+    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
+    """
     cert = service.find_by_number(session, credential_code=credential_code, number=number)
     result, _ = service.evaluate(session, cert=cert, clock=request.app.state.clock)
     person = service.people_of(session, [cert])[cert.person_id]

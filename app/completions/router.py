@@ -26,6 +26,7 @@ from app.errors import problem_responses
 from app.pagination import Cursor
 from app.params import DryRun
 from app.people import service as people_service
+from app.ratelimit import rate_limit
 from app.types import DbId
 
 router = APIRouter(prefix="/completions", tags=["completions"])
@@ -133,10 +134,14 @@ certificates_router = APIRouter(prefix="/certificates", tags=["completions"])
 
 
 @certificates_router.post("/verify", response_model=certificates.VerifyResult, operation_id="verifyCertificate",
-                          responses=problem_responses(400, 422))
+                          responses=problem_responses(400, 422, 429),
+                          dependencies=[Depends(rate_limit("certificates-verify"))])
 def verify_certificate(body: certificates.VerifyRequest, request: Request,
                        session: SessionDep) -> certificates.VerifyResult:
-    """Check a presented certificate: our signature, and whether the completion was since voided."""
+    """Check a presented certificate: our signature, and whether the completion was since voided.
+
+    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
+    """
     return certificates.verify(session, token=body.certificate, key=request.app.state.issuer_key)
 
 

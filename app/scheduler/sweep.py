@@ -140,6 +140,11 @@ def run_sweep(
         raise
     finally:
         _finish(session_factory, run, counts, clock=clock, started=started, error=error)
+        if settings.metrics_enabled:
+            from app.metrics import observe_sweep
+
+            outcome = "failed" if error is not None else "skipped" if run.skipped else "done"
+            observe_sweep(outcome, time.monotonic() - started)
     return run
 
 
