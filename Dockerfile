@@ -30,5 +30,8 @@ EXPOSE 8000
 VOLUME ["/var/lib/peer-ce"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PEER_CE_PORT\", \"8000\")}/healthz', timeout=4)" || exit 1
-# Migrations first (an advisory lock makes replicas take turns), then uvicorn with proxy headers.
+# Migrations first (an advisory lock makes replicas take turns), then uvicorn. uvicorn's proxy headers
+# are off (FORWARDED_ALLOW_IPS is not used): set PEER_CE_TRUSTED_PROXIES to the load balancer's
+# addresses so clients are told apart by X-Forwarded-For. Request heads over PEER_CE_MAX_HEADER_BYTES
+# get 431; /docs and /openapi.json are off in production unless PEER_CE_API_DOCS=true.
 CMD ["sh", "-c", "python -m app migrate && exec python -m app serve"]

@@ -29,6 +29,7 @@ def serve(
 
     from app.config import get_settings
     from app.logs import configure_logging
+    from app.server import uvicorn_options
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -40,8 +41,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
         log_config=None,
+        **uvicorn_options(settings),
     )
 
 
@@ -70,6 +71,13 @@ def _prepare_workers(settings: Settings) -> None:
     if settings.uses_dev_key:
         load_or_create_dev_key(settings.dev_key_path)
     os.environ["PEER_CE_MIGRATE_ON_START"] = os.environ["PEER_CE_LOAD_CONTENT_ON_START"] = "false"
+    if settings.metrics_enabled:  # the workers count into files there, and a scrape adds them up (app.metrics)
+        import shutil
+
+        directory = (settings.data_dir / "metrics").resolve()
+        shutil.rmtree(directory, ignore_errors=True)  # counts of an earlier run would be added to ours
+        directory.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # read by prometheus_client as the workers import it
 
 
 @app.command()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -20,8 +22,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default is the SQLite file in DATA_DIR. "
         "Use postgresql+psycopg://user@host/db for PostgreSQL.",
     )
-    db_pool_size: int = 20
-    db_max_overflow: int = 20
+    db_pool_size: int = Field(default=20, ge=1, description="Connections kept open (SQLAlchemy pool)")
+    db_max_overflow: int = Field(default=20, ge=0, description="Connections opened beyond the pool under load")
+    db_reserved: int = Field(
+        default=4, ge=1,
+        description="Connections of the pool kept for the scheduler's jobs and rate limits; requests share the "
+        "rest (DB_POOL_SIZE + DB_MAX_OVERFLOW - DB_RESERVED), admitted in turn, and the worker threads are "
+        "sized to match")
+    db_pool_timeout_seconds: float = Field(default=30, gt=0, description="Longest wait for a pooled connection")
+    sqlite_busy_timeout_seconds: float = Field(
+        default=60, gt=0, description="SQLite: how long a writer waits for the one before it")
     db_read_pool_min: int = Field(default=4, ge=1, description="PostgreSQL: connections kept open for hot reads")
     db_read_pool_size: int = Field(default=20, ge=1, description="PostgreSQL: most connections for hot reads "
                                    "(compliance checks), besides the DB_POOL_SIZE + DB_MAX_OVERFLOW of the rest")
@@ -80,7 +90,49 @@ class Settings(BaseSettings):
         description="FastAPI's native OpenTelemetry (request spans, metrics, exception logs) through the "
         "globally configured providers; off, nothing is checked per request",
     )
-    verify_rate_per_minute: int = 60
+    verify_rate_per_minute: int = Field(
+        default=60, ge=1, description="Requests per minute and client to each public verification endpoint, "
+        "counted across workers and replicas (in the database on PostgreSQL)",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="IPs or CIDRs of the reverse proxies / load balancers in front of the service, as a JSON "
+        "list or comma-separated. Only a request from one of them has its client taken from X-Forwarded-For "
+        "(the right-most address that is not itself a trusted proxy). Default: none, the socket peer is the client",
+    )
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024,
+        description="Most bytes of a request head (request line and headers); larger heads get 431 from the "
+        "server (`peer-ce serve`) before the app sees them",
+    )
+    api_docs: bool | None = Field(
+        default=None, description="Serve /docs, /redoc and /openapi.json (default: on, except in production)"
+    )
+    metrics_enabled: bool = Field(default=False, description="Serve Prometheus metrics at /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token /metrics requires (at least 16 characters; required in production "
+        "when metrics are enabled)",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR: {item!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _production_needs_real_keys(self) -> Settings:
@@ -93,7 +145,19 @@ class Settings(BaseSettings):
             raise ValueError("set either PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE, not both")
         if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
             raise ValueError("only asymmetric JWT algorithms are accepted (ES256, RS256, EdDSA, ...)")
+        if self.api_docs is None:
+            self.api_docs = self.environment != "production"
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise ValueError("PEER_CE_METRICS_TOKEN must be at least 16 characters")
+        if self.environment == "production" and self.metrics_enabled and self.metrics_token is None:
+            raise ValueError("PEER_CE_METRICS_TOKEN is required in production when PEER_CE_METRICS_ENABLED is on; "
+                             "/metrics is never open there")
         return self
+
+    @property
+    def request_connections(self) -> int:
+        """How many requests may hold a database connection at once (the rest wait their turn)."""
+        return max(1, self.db_pool_size + self.db_max_overflow - self.db_reserved)
 
     @property
     def resolved_database_url(self) -> str:

@@ -17,7 +17,7 @@ log = logging.getLogger("peer_ce.content")
 
 def load_shipped_content(session_factory: sessionmaker[Session], content_dir: Path) -> dict[str, object]:
     """Load shipped content in one transaction, idempotently; changed rule files become new versions."""
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory, write=True) as session:
         rules = load_rule_sets(session, content_dir / "rules")
         summary: dict[str, object] = {
             "rule_sets_created": rules.created,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -130,17 +130,34 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
+class _Lines:
+    """CSV text a row at a time (cells escaped against formula injection)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def line(self, row: Sequence[Any], *, escape: bool = True) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow([safe_cell(v) for v in row] if escape else row)
+        return self.buffer.getvalue()
+
+
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[str]:
     """Yield CSV text line by line (for streaming responses)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    yield buffer.getvalue()
+    lines = _Lines()
+    yield lines.line(header, escape=False)
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(v) for v in row])
-        yield buffer.getvalue()
+        yield lines.line(row)
+
+
+async def csv_lines_async(header: Sequence[str], rows: AsyncIterable[Sequence[Any]]) -> AsyncIterator[str]:
+    """`csv_lines` for rows that come from an async source (batches read in turn at the database gate)."""
+    lines = _Lines()
+    yield lines.line(header, escape=False)
+    async for row in rows:
+        yield lines.line(row)
 
 
 async def raw_body(request: Request) -> bytes:

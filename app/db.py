@@ -1,13 +1,13 @@
 """Database engine, sessions and the shared column types.
 
-One commit point: a request's session commits once after the endpoint returned
-(and rolls back on any error); services only add and flush. Jobs use
-``session_scope()``.
+One commit point: a request's unit of work (`app.uow`) commits once, after the response is
+rendered and before it is sent (and rolls back on any error); services only add and flush. Jobs
+use ``session_scope()``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -83,22 +83,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+WRITE = {"peer_ce_write": True}
+"""Execution options of a unit of work that writes: on SQLite it takes the write lock when it begins."""
+
+
 def make_engine(settings: Settings) -> Engine:
+    """The app's engine. Its pool holds `db_pool_size + db_max_overflow` connections; requests are admitted
+    to them through `app.uow.Gate`, which keeps `settings.db_reserved` of them for the jobs."""
     url = settings.resolved_database_url
+    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout_seconds}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": settings.sqlite_busy_timeout_seconds}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-    )
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    """WAL (readers never wait for the writer), and writers that queue instead of failing.
+
+    SQLite has one writer at a time. A deferred `BEGIN` that reads and then writes cannot wait for the
+    lock (SQLite answers "database is locked" at once, whatever the busy timeout, to avoid a deadlock).
+    So a unit of work that writes begins with `BEGIN IMMEDIATE` (execution option `WRITE`): it takes the
+    write lock up front, waiting up to the busy timeout for the writer before it, and then cannot fail
+    for contention. Units that only read begin deferred and run beside the writer.
+    """
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, emit BEGIN: transactional DDL and savepoints work.
@@ -106,39 +119,38 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get("peer_ce_write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(bind: Any) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, class_=Session, expire_on_commit=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's unit of work: commit once after the endpoint, roll back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: its unit of work (`app.uow`) admits it to a connection and commits it once."""
+    from app.uow import request_session
+
+    async with request_session(request) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @contextmanager
-def session_scope(session_factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work for jobs and the CLI: commit on success, roll back on error."""
-    session = session_factory()
+def session_scope(session_factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """A unit of work for jobs and the CLI: commit on success, roll back on error.
+
+    `write=True` for work that writes: on SQLite it takes the write lock up front, so it waits for a
+    concurrent writer instead of failing.
+    """
+    session = session_factory(execution_options=WRITE) if write else session_factory()
     try:
         yield session
         session.commit()
@@ -198,12 +210,18 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     converted = [(name, _copy_converter(table.c[name].type, connection.dialect)) for name in names]
     plain = [name for name, convert in converted if convert is None]
     special = [(name, convert) for name, convert in converted if convert is not None]
+    import psycopg
+    from sqlalchemy.exc import IntegrityError
+
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     try:
-        columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([*(row[n] for n in plain), *(convert(row[n]) for n, convert in special)])
+    except psycopg.errors.IntegrityError as exc:  # as SQLAlchemy raises it for its own statements
+        raise IntegrityError(statement, None, exc) from exc
     finally:
         cursor.close()
 

@@ -268,13 +268,13 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
         upgrade_to_head(db_engine)
         factory = make_session_factory(db_engine)
         load_shipped_content(factory, settings.content_dir)
-        with session_scope(factory) as session:
+        with session_scope(factory, write=True) as session:
             created = session.exec(select(Person.id).where(Person.email == FEATURED_EMAIL)).first() is None
             if created:
                 _populate(session, peers=peers, seed=seed, clock=clock)
         if created:
             run_sweep(factory, db_engine, settings=settings, clock=clock, full=True, triggered_by="demo")
-        with session_scope(factory) as session:
+        with session_scope(factory, write=True) as session:
             return _report(session, created=created, today=clock.today("America/New_York"))
     finally:
         db_engine.dispose()
@@ -283,7 +283,7 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
 def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     rng, today = random.Random(seed), clock.today("America/New_York")
     admin = Principal(subject="demo", role=Role.admin)
-    _catalog(session, admin, today)
+    _catalog(session, admin, today, clock)
     planner = Planner(session, rng, today)
     population = [_featured(session, planner, rng)]
     order = list(TARGETS)
@@ -312,7 +312,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
         code, number, _ = peer.certs[0]
         for cid, day in peer.completions:
             by_provider.setdefault(owner[cid], []).append({"credential_code": code, "certificate_number": number,
-                                                           "course_id": cid, "completed_on": day.isoformat()})
+                                                           "family_name": peer.family, "course_id": cid,
+                                                           "completed_on": day.isoformat()})
     for provider_id, rows in sorted(by_provider.items()):
         reporter = Principal(subject=f"demo-provider-{provider_id}", role=Role.provider, provider_id=provider_id)
         importer.import_roster(session, principal=reporter, rows=rows, dry_run=False, clock=clock)
@@ -340,7 +341,7 @@ def _featured(session: Session, planner: Planner, rng: random.Random) -> Peer:
     return Peer("Jordan", "Rivera", certs=certs, completions=comps)
 
 
-def _catalog(session: Session, admin: Principal, today: date) -> None:
+def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> None:
     """The demo providers, their booster courses and the boards' approvals, through the catalog services."""
     for (name, kind, region), courses in PROVIDERS.items():
         slug = name.split()[1].lower()
@@ -355,7 +356,7 @@ def _catalog(session: Session, admin: Principal, today: date) -> None:
             course, _ = catalog.upsert_course(session, principal=manager, provider=provider, today=today, data=data)
             for code, categories in approved.items():
                 board = Principal(subject="demo-board", role=Role.board, states=frozenset({code.split("-")[0]}))
-                approvals.create(session, principal=board, course=course,
+                approvals.create(session, principal=board, course=course, clock=clock,
                                  data=ApprovalCreate(credential_code=code, categories=categories))
 
 

@@ -9,6 +9,7 @@ import secrets
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,27 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+def route_template(scope: Scope) -> str | None:
+    """The matched route's path template as the client sees it (`/v1/certifications/{certification_id}`).
+
+    FastAPI hands the endpoint the route as its router declared it, without the prefix the router was
+    included with (`/certifications/{certification_id}`); the prefix is the part of the path before
+    what the route's pattern matches. None when no route matched.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    path = scope.get("path") or ""
+    if template is None or pattern is None or pattern.match(path):
+        return template
+    start = path.find("/", 1)
+    while start != -1:
+        if pattern.match(path[start:]):
+            return path[:start] + template
+        start = path.find("/", start + 1)
+    return template
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -79,12 +101,17 @@ class RequestContextMiddleware:
     """Request id, body size limit, one access-log line, and a problem+json 500 for crashes.
 
     Logged fields are method, route path, status and duration: never headers (tokens),
-    query strings or bodies (personal data).
+    query strings or bodies (personal data). Every /v1 response (errors included) is `Cache-Control:
+    no-store` unless its route chose a policy: API answers carry personal data, and no shared or browser
+    cache may keep them.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int,
+                 observe: Callable[[str | None, str | None, int, float], None] | None = None) -> None:
+        """`observe(method, route template, status, seconds)` is told of every answer (app.metrics)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,12 +124,15 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
         limit = self.max_body_bytes
+        path = scope.get("path") or ""
+        api = path.startswith("/v1/") or path == "/v1"
+        error_headers = {"x-request-id": rid, "cache-control": "no-store"} if api else {"x-request-id": rid}
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
                                detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                               headers={"x-request-id": rid})
+                               headers=error_headers)
             self._log(scope, 413, started)
             request_id_var.reset(token)
             return
@@ -122,8 +152,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                headers = [*message.get("headers", ()), (b"x-request-id", rid.encode())]
+                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -133,30 +165,32 @@ class RequestContextMiddleware:
                 status_holder["status"] = 413
                 await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
                                    detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                                   headers={"x-request-id": rid})
+                                   headers=error_headers)
         except Exception:
             error_log.exception("unhandled error", extra={"request_id": rid})
             if not status_holder["started"]:
                 status_holder["status"] = 500
                 await send_problem(send, status=500, title="Internal server error", slug="internal",
                                    detail="An unexpected error occurred; quote the request id when reporting it.",
-                                   instance=scope.get("path"), headers={"x-request-id": rid})
+                                   instance=scope.get("path"), headers=error_headers)
         finally:
             self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)
 
-    @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
-        route = scope.get("route")
+    def _log(self, scope: Scope, status: int, started: float) -> None:
+        template = route_template(scope)
+        seconds = time.perf_counter() - started
         access_log.info(
             "request",
             extra={
                 "fields": {
                     "method": scope.get("method"),
-                    "route": getattr(route, "path", None),
-                    "path": scope.get("path") if route is None else None,
+                    "route": template,
+                    "path": scope.get("path") if template is None else None,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 }
             },
         )
+        if self.observe is not None:
+            self.observe(scope.get("method"), template, status, seconds)

@@ -7,11 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__, api, openapi
+from app import __version__, api, docs, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.clock import Clock
 from app.completions.certificates import IssuerKey
@@ -19,10 +20,11 @@ from app.config import Settings, get_settings
 from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
-from app.idempotency import IdempotencyMiddleware
 from app.logs import RequestContextMiddleware
-from app.ratelimit import RateLimiter
+from app.proxies import TrustedProxies
+from app.ratelimit import RateLimiter, counter_for
 from app.reads import PoolReads, SessionReads
+from app.uow import Gate, UnitOfWorkMiddleware
 from app.web.router import router as web_router
 
 log = logging.getLogger("peer_ce")
@@ -66,6 +68,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "PEER_CE_JWT_PUBLIC_KEY_FILE for real identity providers",
             settings.dev_key_path,
         )
+    # Worker threads in step with the connections: every request admitted to the database finds a thread
+    # (app.uow), and a few more serve the work that needs none.
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, settings.request_connections + 8)
     await run_in_threadpool(startup_tasks, settings, app.state.engine)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
         app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
@@ -88,7 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if runner is not None:
             await run_in_threadpool(runner.shutdown)
         await app.state.reads.close()
-        app.state.reads = SessionReads(lambda: app.state.session_factory)
+        app.state.reads = SessionReads(app.state)
         app.state.engine.dispose()
 
 
@@ -110,23 +116,35 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # global ones (and the environment) on every request to find that out.
         telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": settings.telemetry},
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        # /docs and /redoc are app.docs (local assets, no CDN); all three only when PEER_CE_API_DOCS is on
+        docs_url=None, redoc_url=None, openapi_url=docs.OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     # Sessions in a worker thread until the lifespan opens a pool (PostgreSQL); tests keep these, so the
     # reads share their transaction.
-    app.state.reads = SessionReads(lambda: app.state.session_factory)
+    app.state.db_gate = Gate(settings.request_connections)
+    app.state.reads = SessionReads(app.state)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
-    app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
+    app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
+    app.state.verify_limiter = RateLimiter(counter_for(engine), settings.verify_rate_per_minute)
     app.state.issuer_key = IssuerKey(settings)
     install_error_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(UnitOfWorkMiddleware)
+    observe = None
+    if settings.metrics_enabled:
+        from app import metrics
+
+        metrics.install(app)
+        observe = metrics.observe_request
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes, observe=observe)
     app.include_router(health_router)
     api.mount(app)
     app.include_router(web_router)
+    if settings.api_docs:
+        docs.install(app)
     openapi.install(app)
     return app
 

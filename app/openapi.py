@@ -31,6 +31,7 @@ def install(app: FastAPI) -> None:
                     for code, response in operation.get("responses", {}).items():
                         if code.startswith(("4", "5")):
                             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
+            _declare_idempotency_key(app, spec)
             spec = _clean_schema_names(spec)
             _restore_null_examples(spec)
             schemas = spec.get("components", {}).get("schemas", {})
@@ -42,6 +43,24 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:
+    """The Idempotency-Key header on every operation that honours it (`app.idempotency.honouring`)."""
+    from app.idempotency import HEADER, MAX_KEY_LENGTH, TTL, honouring
+
+    hours = int(TTL.total_seconds() // 3600)
+    parameter = {
+        "name": HEADER, "in": "header", "required": False,
+        "description": f"Makes a retry safe: a repeat with the same key, method, path, query and body within "
+                       f"{hours} hours replays the first successful response (`Idempotent-Replayed: true`) and "
+                       "writes nothing; a duplicate sent meanwhile waits for the first; a key reused for another "
+                       "request is 422. Failed requests keep nothing.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+    }
+    for route in honouring(app):
+        operation = spec["paths"][route.path]["post"]
+        operation.setdefault("parameters", []).append(dict(parameter))
 
 
 def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Integer, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from starlette.concurrency import run_in_threadpool
 
@@ -108,20 +108,22 @@ class Reads(Protocol):
 
 
 class SessionReads:
-    """Plans run in a worker thread on a new session: SQLite, and the tests' shared transaction."""
+    """Plans run in a worker thread on a new session, in turn at the app's database gate: SQLite, and the
+    tests' shared transaction."""
 
-    def __init__(self, session_factory: Callable[[], sessionmaker[Any]]) -> None:
-        self._factory = session_factory  # looked up per call: tests swap the app's session factory
+    def __init__(self, state: Any) -> None:
+        self._state = state  # the app's state, read per call: tests swap the app's session factory
 
     def _run(self, plan: Plan[T]) -> T:
-        with self._factory()() as session:
+        with self._state.session_factory() as session:
             try:
                 return run(plan, session)
             finally:
                 session.rollback()
 
     async def run(self, plan: Plan[T]) -> T:
-        return await run_in_threadpool(self._run, plan)
+        async with self._state.db_gate.turn():
+            return await run_in_threadpool(self._run, plan)
 
     async def open(self) -> None:
         return None

@@ -24,3 +24,9 @@ def certification(client, *, person_id: int | None = None, credential_code: str 
     response = client.post("/v1/certifications", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def learner(person: dict, cert: dict) -> dict:
+    """How a provider names a learner: the certification's credential and number, and the family name."""
+    return {"credential_code": cert["credential_code"], "certificate_number": cert["number"],
+            "family_name": person["family_name"]}

@@ -7,7 +7,7 @@ of three (each level costs every request).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -15,6 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.principal import Principal, Role
 from app.errors import Forbidden, Unauthorized
+
+#: The longest bearer token accepted (8 KiB); longer ones get 401 before they are decoded.
+MAX_TOKEN_CHARS = 8 * 1024
 
 
 class JWTBearer(HTTPBearer):
@@ -41,6 +44,8 @@ class JWTBearer(HTTPBearer):
             if self.optional:
                 return None
             raise Unauthorized("A bearer token is required.")
+        if len(token) > MAX_TOKEN_CHARS:  # refused before any decoding: no real token is near this size
+            raise Unauthorized(f"The bearer token is longer than {MAX_TOKEN_CHARS} characters.")
         token = token.strip()
         verifier = request.app.state.token_verifier
         principal = verifier.remembered(token)
@@ -67,3 +72,14 @@ def require_roles(*roles: Role) -> JWTBearer:
 
 AdminDep = Annotated[Principal, Depends(require_roles(Role.admin))]
 AdminOrBoardDep = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
+
+
+def requires_token(route: Any) -> bool:
+    """True when a route admits only callers with a valid bearer token (a non-optional `JWTBearer`)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, JWTBearer) and not dependant.call.optional:
+            return True
+        pending.extend(dependant.dependencies)
+    return False

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -13,6 +14,11 @@ from app.auth.principal import Principal
 from app.catalog import facts as course_facts
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory
 from app.catalog.schemas import ApprovalCreate, ApprovalPublic, ApprovalWithdraw
+from app.certifications import impact
+from app.certifications.impact import Impact
+from app.certifications.models import Certification
+from app.clock import Clock
+from app.completions.models import Completion
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.rules import service as rules_service
 
@@ -51,13 +57,22 @@ def _effective(approval: CourseApproval) -> tuple[date, date]:
     return start, end
 
 
-def create(session: Session, *, principal: Principal, course: Course, data: ApprovalCreate) -> ApprovalPublic:
-    """Approve a course for a credential (admin, or the board of the credential's state)."""
+def create(session: Session, *, principal: Principal, course: Course, data: ApprovalCreate, clock: Clock,
+           dry_run: bool = False) -> tuple[ApprovalPublic, Impact]:
+    """Approve a course for a credential (admin, or the board of the credential's state); on a dry run only
+    say what it would change."""
     code = data.credential_code.upper()
     state, _ = _credential(session, code)
     if not principal.sees_state(state):
         raise Forbidden(f"Only an admin or the {state} board may approve courses for {code}.")
-    return grant(session, actor=principal.actor, course=course, data=data)
+    return impact.measure(session, principal=principal, reach=_completers(course, code), clock=clock, dry_run=dry_run,
+                          change=lambda: grant(session, actor=principal.actor, course=course, data=data))
+
+
+def _completers(course: Course, code: str) -> ColumnElement[bool]:
+    """The certifications an approval of this course for this credential can move: its completers' ones."""
+    return (col(Certification.credential_code) == code) & col(Certification.person_id).in_(
+        select(Completion.person_id).where(Completion.course_id == course.id))
 
 
 def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate) -> ApprovalPublic:
@@ -103,8 +118,9 @@ def list_for(session: Session, *, course: Course) -> list[ApprovalPublic]:
 
 
 def withdraw(session: Session, *, principal: Principal, course: Course, approval_id: int,
-             data: ApprovalWithdraw) -> ApprovalPublic:
-    """Withdraw an approval from a date on (admin, or the credential's board); it stays on record."""
+             data: ApprovalWithdraw, clock: Clock, dry_run: bool = False) -> tuple[ApprovalPublic, Impact]:
+    """Withdraw an approval from a date on (admin, or the credential's board); it stays on record. On a dry
+    run only say what it would change."""
     approval = session.exec(select(CourseApproval).where(
         CourseApproval.id == approval_id, CourseApproval.course_id == course.id)).first()
     if approval is None:
@@ -113,15 +129,20 @@ def withdraw(session: Session, *, principal: Principal, course: Course, approval
         raise Forbidden(f"Only an admin or the {approval.state} board may withdraw this approval.")
     if approval.withdrawn_on is not None:
         raise Conflict(f"Approval {approval_id} was already withdrawn on {approval.withdrawn_on}.")
-    approval.withdrawn_on, approval.withdrawal_reason = data.withdrawn_on, data.reason
-    approval.withdrawn_by = principal.actor
-    session.add(approval)
-    session.flush()
-    course_facts.changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
-    audit.record(session, actor=principal.actor, action="withdraw", entity="approval", entity_id=approval.id,
-                 state=approval.state, changes={"withdrawn_on": [None, data.withdrawn_on.isoformat()],
-                                                "reason": [None, data.reason]})
-    return present([approval], categories_of(session, [approval.id]))[0]  # type: ignore[list-item]
+
+    def take_back() -> ApprovalPublic:
+        approval.withdrawn_on, approval.withdrawal_reason = data.withdrawn_on, data.reason
+        approval.withdrawn_by = principal.actor
+        session.add(approval)
+        session.flush()
+        course_facts.changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
+        audit.record(session, actor=principal.actor, action="withdraw", entity="approval", entity_id=approval.id,
+                     state=approval.state, changes={"withdrawn_on": [None, data.withdrawn_on.isoformat()],
+                                                    "reason": [None, data.reason]})
+        return present([approval], categories_of(session, [approval.id]))[0]  # type: ignore[list-item]
+
+    return impact.measure(session, principal=principal, reach=_completers(course, approval.credential_code), clock=clock,
+                          change=take_back, dry_run=dry_run)
 
 
 def categories_of(session: Session, approval_ids: Collection[int]) -> dict[int, list[str]]:

@@ -11,9 +11,9 @@ from app.auth.principal import Principal, Role
 from app.catalog import approvals, importer, search, service
 from app.catalog.models import Course, Provider
 from app.catalog.schemas import (
+    ApprovalChange,
     ApprovalCreate,
     ApprovalList,
-    ApprovalPublic,
     ApprovalWithdraw,
     CatalogPage,
     CoursePage,
@@ -30,10 +30,12 @@ from app.catalog.schemas import (
     TopicList,
     TopicPublic,
 )
+from app.certifications.impact import Impact
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import Cursor
+from app.params import DryRun
 from app.types import Day, DbId
 
 topics_router = APIRouter(prefix="/topics", tags=["topics"], route_class=GuardedRoute)
@@ -217,19 +219,31 @@ def list_course_approvals(course: CourseInScope, session: SessionDep) -> Approva
     return ApprovalList(items=approvals.list_for(session, course=course))
 
 
-@courses_router.post("/{course_id}/approvals", response_model=ApprovalPublic, status_code=201,
-                     operation_id="createCourseApproval", responses=problem_responses(400, 401, 403, 404, 409, 422))
-def create_course_approval(course: CourseInScope, data: ApprovalCreate, session: SessionDep,
-                           principal: AdminOrBoardDep, response: Response) -> ApprovalPublic:
+@courses_router.post("/{course_id}/approvals", response_model=ApprovalChange | Impact, status_code=201,
+                     operation_id="createCourseApproval",
+                     responses={200: {"model": Impact, "description": "`dry_run=true`: what the approval would "
+                                                                      "change; nothing written"},
+                                **problem_responses(400, 401, 403, 404, 409, 422)})
+def create_course_approval(course: CourseInScope, data: ApprovalCreate, request: Request, session: SessionDep,
+                           principal: AdminOrBoardDep, response: Response,
+                           dry_run: DryRun = False) -> ApprovalChange | Impact:
     """Approve a course for a credential, with category tags and dates (admin, or the credential's board)."""
-    approval = approvals.create(session, principal=principal, course=course, data=data)
+    approval, impact = approvals.create(session, principal=principal, course=course, data=data,
+                                        clock=request.app.state.clock, dry_run=dry_run)
+    if dry_run:
+        response.status_code = 200
+        return impact
     response.headers["Location"] = f"/v1/courses/{course.id}/approvals"
-    return approval
+    return ApprovalChange(**approval.model_dump(), impact=impact)
 
 
-@courses_router.post("/{course_id}/approvals/{approval_id}/withdraw", response_model=ApprovalPublic,
+@courses_router.post("/{course_id}/approvals/{approval_id}/withdraw", response_model=ApprovalChange | Impact,
                      operation_id="withdrawCourseApproval", responses=problem_responses(400, 401, 403, 404, 409, 422))
-def withdraw_course_approval(course: CourseInScope, approval_id: DbId, data: ApprovalWithdraw, session: SessionDep,
-                             principal: AdminOrBoardDep) -> ApprovalPublic:
-    """Withdraw an approval from a date on; it stays on record (admin, or the credential's board)."""
-    return approvals.withdraw(session, principal=principal, course=course, approval_id=approval_id, data=data)
+def withdraw_course_approval(course: CourseInScope, approval_id: DbId, data: ApprovalWithdraw, request: Request,
+                             session: SessionDep, principal: AdminOrBoardDep,
+                             dry_run: DryRun = False) -> ApprovalChange | Impact:
+    """Withdraw an approval from a date on; it stays on record (admin, or the credential's board). With
+    `dry_run=true`, the certifications it would move (`Impact`) and nothing written."""
+    approval, impact = approvals.withdraw(session, principal=principal, course=course, approval_id=approval_id,
+                                          data=data, clock=request.app.state.clock, dry_run=dry_run)
+    return impact if dry_run else ApprovalChange(**approval.model_dump(), impact=impact)

@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.certifications.impact import Impact
 from app.types import Day, HoursIn, HoursOut, RequestModel
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
@@ -230,8 +231,13 @@ class ApprovalPublic(BaseModel):
     withdrawn_on: date | None
     withdrawal_reason: str | None
     approved_by: str
+
     created_at: datetime
 
+
+
+class ApprovalChange(ApprovalPublic):
+    impact: Impact = Field(description="What the approval or its withdrawal changed, before and after")
 
 class ApprovalList(BaseModel):
     items: list[ApprovalPublic]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 from sqlalchemy import tuple_
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from app.audit import service as audit
 from app.auth.principal import Principal
@@ -17,7 +18,8 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.csvio import read_rows
 from app.db import utcnow
-from app.errors import Unprocessable
+from app.errors import Forbidden, Unprocessable
+from app.people import service as people_service
 from app.people.models import Person
 from app.rules import service as rules_service
 from app.types import Day, RequestModel
@@ -84,10 +86,14 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
     } if keys else {}
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
+    held = people_service.held_states(session, [p.id for p in people.values()])  # type: ignore[misc]
+    visible = _visible_ids(session, principal, [p.id for p in people.values()])  # type: ignore[misc]
 
     seen: dict[tuple[str, str], int] = {}
+    names: dict[str, tuple[int, tuple[str, str, str | None]]] = {}
     outcomes: list[RowOutcome] = []
     plan: list[tuple[RowOutcome, ImportRow, Certification | None]] = []
+    forbidden = False
     for i, row, errors in parsed:
         outcome = RowOutcome(row=i, outcome="error", errors=errors)
         outcomes.append(outcome)
@@ -102,9 +108,14 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         elif not principal.sees_state(state):
             errors.append(RowError(field="credential_code",
                                    message=f"{row.credential_code} is a {state} credential; not yours to import"))
+            forbidden = True
         if key in seen:
             errors.append(RowError(field="number", message=f"same credential and number as row {seen[key]}"))
         seen.setdefault(key, i)
+        name = (row.given_name, row.family_name, row.external_ref)
+        first = names.setdefault(row.email, (i, name))
+        if first[1] != name:
+            errors.append(RowError(field="email", message=f"same email as row {first[0]} with another name"))
         cert = existing.get(key)
         person = people.get(row.email)
         if cert is not None and (person is None or person.id != cert.person_id):
@@ -112,8 +123,18 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                                    message="this certificate number belongs to a person with another email"))
         if errors:
             continue
-        changed = cert is None or cert.issued_on != row.issued_on or person is None or any(
-            getattr(person, f) != getattr(row, f) for f in ("given_name", "family_name", "external_ref"))
+        person_changes = person is not None and _person_changes(person, row)
+        if person is not None and (cert is None or person_changes):  # attaching or correcting changes the person
+            person_states = held.get(person.id) or (  # type: ignore[arg-type]
+                {person.registered_by_state} if person.registered_by_state else set())
+            if not people_service.may_change(principal, person_states):
+                forbidden = True
+                errors.append(RowError(field="email", message=(
+                    people_service.who_may_change(person.id, person_states) if person.id in visible
+                    else "this email belongs to a person of another state's records; only an admin may add to "
+                         "or change them")))
+                continue
+        changed = cert is None or cert.issued_on != row.issued_on or person is None or bool(person_changes)
         outcome.outcome = "created" if cert is None else ("updated" if changed else "unchanged")
         outcome.certification_id = cert.id if cert else None
         plan.append((outcome, row, cert))
@@ -127,64 +148,104 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         rows=outcomes,
     )
     if report.errors:
-        raise Unprocessable(
+        error = Forbidden if forbidden else Unprocessable
+        raise error(
             f"{report.errors} of {len(outcomes)} row(s) have errors; nothing was imported.",
             errors=[{"loc": ["body", o.row, e.field], "field": f"row {o.row}.{e.field}", "message": e.message,
                      "type": "row_error"} for o in outcomes for e in o.errors],
             extensions={"report": report.model_dump(mode="json")},
         )
     if not dry_run:
-        _apply(session, principal=principal, plan=plan, people=people, states=states, clock=clock)
+        _apply(session, principal=principal, plan=plan, people=people, states=states, held=held, clock=clock)
     return report
 
 
+def _person_changes(person: Person, row: ImportRow) -> dict[str, Any]:
+    """What a row would change of an existing person: names, and the board's own id when the row gives one."""
+    wanted = {"given_name": row.given_name, "family_name": row.family_name}
+    if row.external_ref:
+        wanted["external_ref"] = row.external_ref
+    return {field: value for field, value in wanted.items() if getattr(person, field) != value}
+
+
+def _visible_ids(session: Session, principal: Principal, person_ids: list[int]) -> set[int]:
+    scope = people_service.visible_to(principal)
+    if scope is None or not person_ids:
+        return set(person_ids)
+    return set(session.exec(select(Person.id).where(col(Person.id).in_(person_ids), scope)))
+
+
 def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcome, ImportRow, Certification | None]],
-           people: dict[str, Person], states: dict[str, str], clock: Clock) -> None:
-    touched: list[Certification] = []
-    for outcome, row, cert in plan:
-        if outcome.outcome == "unchanged":
-            continue
-        person = people.get(row.email)
-        if person is None:
+           people: dict[str, Person], states: dict[str, str], held: dict[int, set[str]], clock: Clock) -> None:
+    """Write the plan: people first, in id order, then certifications; every change audited with its
+    before and after, in the log of every state whose records it touched."""
+    work = [(outcome, row, cert) for outcome, row, cert in plan if outcome.outcome != "unchanged"]
+    rows_by_email = {row.email: row for _, row, _ in work}
+    corrected = sorted((p for email, p in people.items() if email in rows_by_email and
+                        _person_changes(p, rows_by_email[email])), key=lambda p: p.id)  # type: ignore[arg-type, return-value]
+    for person in corrected:
+        changes = _person_changes(person, rows_by_email[person.email])
+        before = {field: getattr(person, field) for field in changes}
+        for field, value in changes.items():
+            setattr(person, field, value)
+        person.updated_at = utcnow()
+        session.add(person)
+        session.flush()
+        audit.record(session, actor=principal.actor, action="import:updated", entity="person", entity_id=person.id,
+                     state=person.registered_by_state, states=held.get(person.id, set()),  # type: ignore[arg-type]
+                     changes={field: [before[field], value] for field, value in changes.items()})
+    for email, row in rows_by_email.items():
+        if email not in people:
             person = Person(given_name=row.given_name, family_name=row.family_name, email=row.email,
                             external_ref=row.external_ref, registered_by_state=states[row.credential_code])
-            people[row.email] = person
+            people[email] = person
             session.add(person)
-        else:
-            person.given_name, person.family_name = row.given_name, row.family_name
-            person.external_ref = row.external_ref or person.external_ref
-            person.updated_at = utcnow()
-            session.add(person)
-        session.flush()
+    session.flush()
+    touched: list[tuple[RowOutcome, Certification, dict[str, Any]]] = []
+    for outcome, row, cert in work:
+        person = people[row.email]
         if cert is None:
             cert = Certification(person_id=person.id, credential_code=row.credential_code,  # type: ignore[arg-type]
                                  state=states[row.credential_code], number=row.number, issued_on=row.issued_on)
-        elif cert.issued_on != row.issued_on:
-            cert.issued_on = row.issued_on
-            cert.row_version += 1
-            cert.updated_at = utcnow()
+            changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],
+                       "number": [None, row.number], "issued_on": [None, str(row.issued_on)]}
+        else:
+            changes = ({"issued_on": [str(cert.issued_on), str(row.issued_on)]}
+                       if cert.issued_on != row.issued_on else {})
+            if changes:
+                cert.issued_on = row.issued_on
+                cert.row_version += 1
+                cert.updated_at = utcnow()
         session.add(cert)
-        touched.append(cert)
+        touched.append((outcome, cert, changes))
     session.flush()
-    service.refresh_status(session, touched, clock=clock)
-    for (outcome, row, _), cert in zip([p for p in plan if p[0].outcome != "unchanged"], touched, strict=True):
+    service.refresh_status(session, [cert for _, cert, _ in touched], clock=clock)
+    for outcome, cert, changes in touched:
         outcome.certification_id = cert.id
-        audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
-                     entity_id=cert.id, state=cert.state,
-                     changes={"number": cert.number, "issued_on": str(cert.issued_on), "email": row.email})
+        if changes:
+            audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
+                         entity_id=cert.id, state=cert.state, changes=changes)
 
 
-def export_rows(session_factory: sessionmaker[Session], *, principal: Principal, filters: dict[str, Any],
-                batch: int = 1000) -> Iterator[list[Any]]:
-    """Stream the filtered certifications in keyset batches, each in a short read session."""
-    cursor = None
+async def export_rows(state: Any, *, principal: Principal, filters: dict[str, Any],
+                      batch: int = 1000) -> AsyncIterator[list[Any]]:
+    """Stream the filtered certifications in keyset batches, each read in a short session, in turn at the
+    app's database gate (`state` is the app's state)."""
+    cursor: str | None = None
     while True:
-        with session_factory() as session:
-            page, cursor = service.list_page(session, principal=principal, cursor=cursor, limit=batch, **filters)
-            people = service.people_of(session, page)
+        async with state.db_gate.turn():
+            page, people, cursor = await run_in_threadpool(
+                _export_batch, state.session_factory, principal, filters, cursor, batch)
         for c in page:
             p = people[c.person_id]
             yield [c.id, p.given_name, p.family_name, p.email, p.external_ref, c.credential_code, c.state,
                    c.number, c.issued_on, c.status, c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
         if cursor is None:
             return
+
+
+def _export_batch(session_factory: sessionmaker[Session], principal: Principal, filters: dict[str, Any],
+                  cursor: str | None, batch: int) -> tuple[list[Certification], dict[int, Person], str | None]:
+    with session_factory() as session:
+        page, next_cursor = service.list_page(session, principal=principal, cursor=cursor, limit=batch, **filters)
+        return page, service.people_of(session, page), next_cursor

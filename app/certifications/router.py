@@ -10,6 +10,7 @@ from app.audit import service as audit_service
 from app.auth import require_roles
 from app.auth.principal import Principal, Role
 from app.certifications import bulk, presenters, service, simulation
+from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.certifications.schemas import (
     ActivityCreate,
@@ -17,6 +18,7 @@ from app.certifications.schemas import (
     AuditEvent,
     BoardActionCreate,
     BoardActionPublic,
+    BoardActionTaken,
     CertificationCreate,
     CertificationPage,
     CertificationPublic,
@@ -30,11 +32,13 @@ from app.certifications.schemas import (
     Verification,
 )
 from app.certifications.simulation import SimulationRequest
-from app.csvio import RawBody, csv_lines, require_csv, upload_doc
+from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import Cursor
+from app.params import DryRun
+from app.ratelimit import rate_limit
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
@@ -138,8 +142,8 @@ def export_certifications(
 ) -> StreamingResponse:
     """Stream the certifications the caller may see as CSV (cells escaped against formula injection)."""
     filters = {"credential_code": credential_code, "state": state, "status": status, "due_before": due_before}
-    rows = bulk.export_rows(request.app.state.session_factory, principal=principal, filters=filters)
-    return StreamingResponse(csv_lines(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+    rows = bulk.export_rows(request.app.state, principal=principal, filters=filters)
+    return StreamingResponse(csv_lines_async(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="certifications.csv"'})
 
 
@@ -183,14 +187,21 @@ def list_activities(cert: CertificationInScope, session: SessionDep) -> list[Act
     return [ActivityPublic.model_validate(a) for a in service.activities_of(session, cert)]
 
 
-@router.post("/{certification_id}/actions", response_model=BoardActionPublic, status_code=201,
-             operation_id="createBoardAction", responses=problem_responses(400, 401, 403, 404, 422))
-def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request,
-                        session: SessionDep, principal: Registrar) -> BoardActionPublic:
+@router.post("/{certification_id}/actions", response_model=BoardActionTaken | Impact, status_code=201,
+             operation_id="createBoardAction",
+             responses={200: {"model": Impact, "description": "`dry_run=true`: what the action would change; "
+                                                              "nothing written"},
+                        **problem_responses(400, 401, 403, 404, 422)})
+def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request, response: Response,
+                        session: SessionDep, principal: Registrar, dry_run: DryRun = False,
+                        ) -> BoardActionTaken | Impact:
     """Suspend, revoke, inactivate or reinstate from a date; a reinstatement starts a new cycle chain."""
-    action = service.add_action(session, principal=principal, cert=cert, data=data,
-                                clock=request.app.state.clock)
-    return BoardActionPublic.model_validate(action)
+    action, impact = service.add_action(session, principal=principal, cert=cert, data=data,
+                                        clock=request.app.state.clock, dry_run=dry_run)
+    if dry_run:
+        response.status_code = 200
+        return impact
+    return BoardActionTaken(**BoardActionPublic.model_validate(action).model_dump(), impact=impact)
 
 
 @router.post("/{certification_id}/compliance/simulate", response_model=CompliancePublic,
@@ -244,10 +255,12 @@ verify_router = APIRouter(prefix="/verify", tags=["verify"], route_class=Guarded
 
 
 @verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
-                   responses=problem_responses(404, 422, 429))
+                   responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("verify"))])
 def verify_certification(credential_code: str, number: str, request: Request, session: SessionDep) -> Verification:
-    """Public check that a certification number is real: name, credential, status, cycle end."""
-    request.app.state.verify_limiter.check(request)
+    """Public check that a certification number is real: name, credential, status, cycle end.
+
+    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
+    """
     cert = service.find_by_number(session, credential_code=credential_code, number=number)
     result, _ = service.evaluate(session, cert=cert, clock=request.app.state.clock)
     person = service.people_of(session, [cert])[cert.person_id]

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.certifications.impact import Impact
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
@@ -93,6 +94,10 @@ class BoardActionPublic(BaseModel):
     reason: str
     actor: str
     created_at: datetime
+
+
+class BoardActionTaken(BoardActionPublic):
+    impact: Impact = Field(description="What the action changed: the certification before and after")
 
 
 class RequirementResult(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, false, or_
 from sqlalchemy.exc import IntegrityError
@@ -11,13 +12,15 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
-from app.certifications import evaluation
+from app.certifications import evaluation, impact
+from app.certifications.impact import Impact
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
-from app.db import contains, get_scoped, in_values, utcnow
+from app.db import contains, get_scoped, in_values, is_postgres, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import keyset_page
+from app.people import service as people_service
 from app.people.models import Person
 from app.reads import Reads
 from app.rules import engine
@@ -92,12 +95,14 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
     state = _credential_state(session, code)
     if not principal.sees_state(state):
         raise Forbidden(f"Only an admin or the {state} board may register {code} certifications.")
-    if session.get(Person, data.person_id) is None:
+    person = session.exec(_people_query(principal).where(Person.id == data.person_id)).first()
+    if person is None:  # absent, or another state's: the same answer
         raise Unprocessable(
             f"Person {data.person_id} does not exist.",
             errors=[{"loc": ["body", "person_id"], "field": "body.person_id",
                      "message": "unknown person", "type": "value_error"}],
         )
+    people_service.require_change(session, principal, person)  # a certification changes the person
     _ensure_number_free(session, code, data.number)
     cert = Certification(person_id=data.person_id, credential_code=code, state=state,
                          number=data.number, issued_on=data.issued_on)
@@ -112,6 +117,14 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
                  changes={"person_id": [None, cert.person_id], "credential_code": [None, code],
                           "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)]})
     return cert
+
+
+def _people_query(principal: Principal) -> Any:
+    from app.people.service import visible_to
+
+    query = select(Person)
+    scope = visible_to(principal)
+    return query if scope is None else query.where(scope)
 
 
 def _ensure_number_free(session: Session, code: str, number: str, except_id: int | None = None) -> None:
@@ -148,21 +161,26 @@ def _require_board_write(principal: Principal, cert: Certification) -> None:
 
 
 def add_action(session: Session, *, principal: Principal, cert: Certification, data: BoardActionCreate,
-               clock: Clock) -> BoardAction:
-    """Record a dated board action; compliance reports its effect from its date on."""
+               clock: Clock, dry_run: bool = False) -> tuple[BoardAction, Impact]:
+    """Record a dated board action (or, on a dry run, only say what it would change); compliance reports
+    its effect from its date on."""
     _require_board_write(principal, cert)
-    action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
-                         reason=data.reason, actor=principal.actor)
-    session.add(action)
-    cert.row_version += 1
-    cert.updated_at = utcnow()
-    session.add(cert)
-    session.flush()
-    refresh_status(session, [cert], clock=clock)
-    audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
-                 entity_id=cert.id, state=cert.state,
-                 changes={"effective_on": str(data.effective_on), "reason": data.reason})
-    return action
+
+    def act() -> BoardAction:
+        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
+                             reason=data.reason, actor=principal.actor)
+        session.add(action)
+        cert.row_version += 1
+        cert.updated_at = utcnow()
+        session.add(cert)
+        session.flush()
+        refresh_status(session, [cert], clock=clock)
+        audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
+                     entity_id=cert.id, state=cert.state,
+                     changes={"effective_on": str(data.effective_on), "reason": data.reason})
+        return action
+
+    return impact.measure(session, principal=principal, reach=[cert.id], clock=clock, change=act, dry_run=dry_run)
 
 
 def actions_of(session: Session, cert: Certification) -> list[BoardAction]:
@@ -296,34 +314,53 @@ def mark_dirty(session: Session, *, person_ids: Sequence[int] = (), certificatio
     batch has claimed such a row and is about to clear it (the writer's snapshot still sees it dirty,
     so its UPDATE would neither wait for the batch nor mark the row again after it).
     """
-    from sqlalchemy import update
+    keys = [(col(Certification.person_id), sorted(set(person_ids)), Integer),
+            (col(Certification.id), sorted(set(certification_ids)), Integer),
+            (col(Certification.credential_code), sorted(set(credential_codes)), String)]
+    if is_postgres(session):  # one statement: the rows are locked in one order (`_mark`)
+        conditions = [in_values(session, column, values, kind) for column, values, kind in keys if values]
+        if conditions:
+            _mark(session, or_(*conditions))
+        return
+    for column, values, kind in keys:  # SQLite: within its limit of bound values per statement
+        for start in range(0, len(values), _SQLITE_CHUNK):
+            _mark(session, in_values(session, column, values[start:start + _SQLITE_CHUNK], kind))
 
-    conditions = []
-    if person_ids:
-        conditions.append(in_values(session, col(Certification.person_id), sorted(set(person_ids)), Integer))
-    if certification_ids:
-        conditions.append(in_values(session, col(Certification.id), sorted(set(certification_ids)), Integer))
-    if credential_codes:
-        conditions.append(in_values(session, col(Certification.credential_code), sorted(set(credential_codes)),
-                                     String))
-    if conditions:
-        session.execute(update(Certification).where(or_(*conditions)).values(dirty=True)
-                        .execution_options(synchronize_session=False))
+
+_SQLITE_CHUNK = 5000
 
 
 def mark_dirty_for_courses(session: Session, *, course_ids: Sequence[int], credential_code: str | None = None) -> None:
     """These courses' topics or approvals changed: their completers' certifications (of that credential, or
     all of them) may evaluate anew."""
     from sqlalchemy import select as sa_select
-    from sqlalchemy import update
 
     from app.completions.models import Completion
 
     completers = sa_select(Completion.person_id).where(col(Completion.course_id).in_(sorted(set(course_ids))))
-    query = update(Certification).where(col(Certification.person_id).in_(completers))
+    condition = col(Certification.person_id).in_(completers)
     if credential_code is not None:
-        query = query.where(Certification.credential_code == credential_code)
-    session.execute(query.values(dirty=True).execution_options(synchronize_session=False))
+        condition = condition & (col(Certification.credential_code) == credential_code)
+    _mark(session, condition)
+
+
+def _mark(session: Session, condition: ColumnElement[bool]) -> None:
+    """Set `dirty` on the certifications `condition` selects.
+
+    On PostgreSQL the rows are locked first in id order (every writer of certification rows takes its row
+    locks in that order), so writers that mark overlapping sets wait for each other instead of deadlocking.
+    """
+    from sqlalchemy import select as sa_select
+    from sqlalchemy import update
+
+    if is_postgres(session):
+        ids = list(session.execute(sa_select(Certification.id).where(condition)
+                                   .order_by(col(Certification.id)).with_for_update()).scalars())
+        if not ids:
+            return
+        condition = in_values(session, col(Certification.id), ids, Integer)
+    session.execute(update(Certification).where(condition).values(dirty=True)
+                    .execution_options(synchronize_session=False))
 
 
 def record_activity(session: Session, *, principal: Principal, cert: Certification, data: ActivityCreate,

@@ -12,27 +12,27 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import ColumnElement, Integer, String, bindparam, func, tuple_
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Integer, String
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
 from app.certifications import service as certifications
-from app.certifications.models import Certification
 from app.clock import Clock
+from app.completions import learners
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.csvio import cell_decimal, cell_int, read_rows
-from app.db import bulk_insert, in_values, is_postgres, utcnow
-from app.errors import Forbidden, Unprocessable, UnsupportedMediaType
+from app.db import bulk_insert, in_values, utcnow
+from app.errors import Conflict, Forbidden, Unprocessable, UnsupportedMediaType
 from app.inputs import loads
+from app.people import service as people_service
 from app.people.models import Person
 from app.types import Day, DbId, HoursIn, RequestModel
 
-COLUMNS = ("person_id", "credential_code", "certificate_number", "course_id", "completed_on", "hours")
+COLUMNS = ("person_id", "credential_code", "certificate_number", "family_name", "course_id", "completed_on", "hours")
 _REQUIRED = ("course_id", "completed_on")
 _INT_COLUMNS = ("person_id", "course_id")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
@@ -64,6 +64,7 @@ class RosterLine(RequestModel):
     person_id: DbId | None = None
     credential_code: str | None = Field(default=None, min_length=1, max_length=32)
     certificate_number: str | None = Field(default=None, min_length=1, max_length=64)
+    family_name: str | None = Field(default=None, max_length=100)
     course_id: DbId
     completed_on: Day
     hours: HoursIn | None = None
@@ -102,8 +103,8 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
 
 def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
     """Row `n` as `import_roster` works with it: its values, or the reasons it has none."""
-    item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "course_id": None,
-                            "completed_on": None, "hours": None}
+    item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "family_name": None,
+                            "course_id": None, "completed_on": None, "hours": None}
     try:
         line = RosterLine.model_validate(raw)
     except ValidationError as exc:
@@ -114,18 +115,57 @@ def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
                 hours=line.hours)
     if line.credential_code and line.certificate_number:
         item["cert"] = (line.credential_code.upper(), line.certificate_number)
+    item["family_name"] = (line.family_name or "").strip() or None
     if item["person_id"] is None and item["cert"] is None:
         item["errors"].append("give person_id, or credential_code and certificate_number")
     return item
 
 
-def _pairs_in(session: Session, first: Any, second: Any, pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
-    """`(first, second) IN pairs`; on PostgreSQL against two unnested arrays (two parameters)."""
-    if is_postgres(session):
-        return tuple_(first, second).in_(sa_select(
-            func.unnest(bindparam(None, [a for a, _ in pairs], type_=ARRAY(String))),
-            func.unnest(bindparam(None, [b for _, b in pairs], type_=ARRAY(String)))))
-    return tuple_(first, second).in_(pairs)
+def _resolve_learners(session: Session, principal: Principal, parsed: list[dict[str, Any]]) -> None:
+    """Set each row's `person_id` from how it names the learner, as the caller's role may name them
+    (`app.completions.learners`); a row naming no one it may report for gets an error. Set-based reads."""
+    provider = principal.role is Role.provider
+    found = learners.by_certificate(session, {i["cert"] for i in parsed if i["cert"] and not i["errors"]})
+    for item in parsed:
+        if item["errors"] or not item["cert"]:
+            continue
+        if provider and item["family_name"] is None:
+            item["errors"].append("family_name is required with credential_code and certificate_number")
+            continue
+        person_id, family_name = found.get(item["cert"], (None, ""))
+        if person_id is None or (item["family_name"] is not None and not learners.same_name(family_name,
+                                                                                             item["family_name"])):
+            item["errors"].append(learners.UNKNOWN_LEARNER if provider else
+                                  f"no {item['cert'][0]} certification has number {item['cert'][1]}"
+                                  + (" and that family name" if item["family_name"] else ""))
+            continue
+        item["person_id"] = person_id
+    named = [i for i in parsed if not i["errors"] and not i["cert"]]  # by person_id
+    ids = {i["person_id"] for i in named}
+    if provider:
+        allowed = learners.reported_by(session, principal.provider_id, ids)  # type: ignore[arg-type]
+    else:
+        allowed = _people_in_scope(session, principal, ids)
+    for item in named:
+        if item["person_id"] not in allowed:
+            item["errors"].append(learners.UNKNOWN_LEARNER if provider else f"unknown person {item['person_id']}")
+    if not provider:  # a board names, by certificate too, only people of its states
+        by_certificate = [i for i in parsed if not i["errors"] and i["cert"]]
+        visible = _people_in_scope(session, principal, {i["person_id"] for i in by_certificate})
+        for item in by_certificate:
+            if item["person_id"] not in visible:
+                item["errors"].append(f"no {item['cert'][0]} certification has number {item['cert'][1]}")
+
+
+def _people_in_scope(session: Session, principal: Principal, person_ids: set[int]) -> set[int]:
+    """Which of these people exist and the caller may see."""
+    from app.people.service import visible_to
+
+    ids, scope, found = sorted(person_ids), visible_to(principal), set()
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Person.id).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
+        found |= set(session.exec(query if scope is None else query.where(scope)))
+    return found
 
 
 def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
@@ -136,41 +176,13 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         raise Unprocessable("The roster has no rows.")
     parsed = [_parse_row(n, raw) for n, raw in enumerate(rows, start=1)]
 
-    # Resolve certificate numbers, people and courses in chunked set-based reads.
-    cert_keys = sorted({i["cert"] for i in parsed if i["cert"]})
-    person_by_cert: dict[tuple[str, str], int] = {}
-    for start in range(0, len(cert_keys), _CHUNK):
-        chunk = cert_keys[start:start + _CHUNK]
-        for code, number, person_id in session.exec(
-            select(Certification.credential_code, Certification.number, Certification.person_id).where(
-                _pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk))):
-            person_by_cert[(code, number)] = person_id
-    for item in parsed:
-        if item["cert"] and not item["errors"]:
-            item["person_id"] = person_by_cert.get(item["cert"])
-            if item["person_id"] is None:
-                item["errors"].append(f"unknown certificate number {item['cert'][1]} for {item['cert'][0]}")
-    person_ids = sorted({i["person_id"] for i in parsed if i.get("person_id")})
-    known_people = set()
-    for start in range(0, len(person_ids), _CHUNK):
-        known_people |= set(session.exec(select(Person.id).where(
-            in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))))
-    if principal.role is Role.board:
-        from app.people.service import visible_to
-
-        visible = set()
-        for start in range(0, len(person_ids), _CHUNK):
-            visible |= set(session.exec(select(Person.id).where(
-                in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer), visible_to(principal))))
-        known_people &= visible
+    _resolve_learners(session, principal, parsed)
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
     today = board_today(session, clock)
 
     for item in parsed:
         if item["errors"]:
             continue
-        if item["person_id"] not in known_people:
-            item["errors"].append(f"unknown person {item['person_id']}")
         course = courses.get(item["course_id"])
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
             item["errors"].append(f"course {item['course_id']} is not this provider's")
@@ -225,12 +237,46 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                                    "items": [r.model_dump(mode="json") for r in shown]}},
         )
     if not dry_run and to_insert:
-        bulk_insert(session, Completion.__table__, to_insert)
+        to_insert = _insert_new(session, to_insert, report, rows_by_key={i["key"]: i["row"] for i in parsed
+                                                                          if "key" in i})
         touched = sorted({r["person_id"] for r in to_insert})
-        for start in range(0, len(touched), _CHUNK):
-            certifications.mark_dirty(session, person_ids=touched[start:start + _CHUNK])
+        certifications.mark_dirty(session, person_ids=touched)
+        states = set().union(*people_service.held_states(session, touched).values())
         audit.record(session, actor=principal.actor, action="import", entity="roster",
-                     entity_id=f"{principal.actor}@{now.isoformat()}",
+                     entity_id=f"{principal.actor}@{now.isoformat()}", states=states,
                      changes={"rows": len(parsed), "created": len(to_insert),
                               "duplicates": report.duplicates, "people": len(touched)})
     return report
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport, *,
+                rows_by_key: dict[str, int]) -> list[dict[str, Any]]:
+    """Insert the roster's new completions; returns those inserted (`report` counts the rest as duplicates).
+
+    Rows go in dedupe-key order, so two rosters that overlap wait for each other on the same key first
+    instead of deadlocking. If a concurrent roster committed some of the same completions meanwhile, the
+    insert fails on their keys after waiting for it: those rows become duplicates and the rest go in again.
+    """
+    rows = sorted(rows, key=lambda r: r["dedupe_key"])
+    for _ in range(5):
+        try:
+            with session.begin_nested():
+                bulk_insert(session, Completion.__table__, rows)
+            break
+        except IntegrityError:
+            keys = [r["dedupe_key"] for r in rows]
+            taken: set[str] = set()
+            for start in range(0, len(keys), _CHUNK):
+                taken |= set(session.exec(select(Completion.dedupe_key).where(
+                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+            if not taken:
+                raise
+            report.duplicates += len(taken)
+            report.created -= len(taken)
+            report.items.extend(RosterRow(row=rows_by_key[r["dedupe_key"]], outcome="duplicate", person_id=r["person_id"],
+                                          course_id=r["course_id"], completed_on=r["completed_on"])
+                                for r in rows if r["dedupe_key"] in taken)
+            rows = [r for r in rows if r["dedupe_key"] not in taken]
+    else:
+        raise Conflict("Concurrent rosters kept recording the same completions; post this roster again.")
+    return rows

@@ -8,16 +8,26 @@ from sqlmodel import Session
 
 from app.auth import PrincipalDep, require_roles
 from app.auth.principal import Principal, Role
+from app.certifications.impact import Impact
 from app.clock import Clock
 from app.completions import certificates, importer, service, transcript
 from app.completions.models import Completion
-from app.completions.schemas import CompletionCreate, CompletionPage, CompletionPublic, ReviewCreate, VoidCreate
+from app.completions.schemas import (
+    CompletionCreate,
+    CompletionPage,
+    CompletionPublic,
+    CompletionVoided,
+    ReviewCreate,
+    VoidCreate,
+)
 from app.csvio import RawBody, csv_lines, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import Cursor
+from app.params import DryRun
 from app.people import service as people_service
+from app.ratelimit import rate_limit
 from app.types import DbId
 
 router = APIRouter(prefix="/completions", tags=["completions"], route_class=GuardedRoute)
@@ -31,10 +41,11 @@ CompletionInScope = Annotated[Completion, Depends(completion_in_scope)]
 Reviewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 
 
-def _public(session: Session, completion: Completion, clock: Clock,
+def _public(session: Session, principal: Principal, completion: Completion, clock: Clock,
             evaluations: dict | None = None) -> CompletionPublic:
     public = CompletionPublic.model_validate(completion)
-    public.credit = service.credit(session, completion=completion, clock=clock, evaluations=evaluations)
+    public.credit = service.credit(session, principal=principal, completion=completion, clock=clock,
+                                   evaluations=evaluations)
     return public
 
 
@@ -47,7 +58,7 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
     completion = service.record(session, principal=principal, data=data, clock=clock)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{completion.id}"
-    return _public(session, completion, clock, evaluations)
+    return _public(session, principal, completion, clock, evaluations)
 
 
 @router.get("", response_model=CompletionPage, operation_id="listCompletions",
@@ -81,9 +92,10 @@ def import_completions(
 
 @router.get("/{completion_id}", response_model=CompletionPublic, operation_id="getCompletion",
             responses=problem_responses(401, 404, 422))
-def get_completion(completion: CompletionInScope, request: Request, session: SessionDep) -> CompletionPublic:
+def get_completion(completion: CompletionInScope, request: Request, session: SessionDep,
+                   principal: PrincipalDep) -> CompletionPublic:
     """One completion and where it counts."""
-    return _public(session, completion, request.app.state.clock)
+    return _public(session, principal, completion, request.app.state.clock)
 
 
 @router.post("/{completion_id}/review", response_model=CompletionPublic, operation_id="reviewCompletion",
@@ -92,20 +104,24 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
                       principal: Reviewer) -> CompletionPublic:
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
     clock = request.app.state.clock
-    service.review(session, principal=principal, completion=completion, data=data)
+    service.review(session, principal=principal, completion=completion, data=data, clock=clock)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock, evaluations)
+    return _public(session, principal, completion, clock, evaluations)
 
 
-@router.post("/{completion_id}/void", response_model=CompletionPublic, operation_id="voidCompletion",
+@router.post("/{completion_id}/void", response_model=CompletionVoided | Impact, operation_id="voidCompletion",
              responses=problem_responses(400, 401, 403, 404, 409, 422))
 def void_completion(completion: CompletionInScope, data: VoidCreate, request: Request, session: SessionDep,
-                    principal: PrincipalDep) -> CompletionPublic:
-    """Void a completion with a reason; corrections are a void plus a new record."""
+                    principal: PrincipalDep, dry_run: DryRun = False) -> CompletionVoided | Impact:
+    """Void a completion with a reason; corrections are a void plus a new record. With `dry_run=true`, the
+    certifications it would move (`Impact`) and nothing written."""
     clock = request.app.state.clock
-    service.void(session, principal=principal, completion=completion, data=data)
+    _, impact = service.void(session, principal=principal, completion=completion, data=data, clock=clock,
+                             dry_run=dry_run)
+    if dry_run:
+        return impact
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
-    return _public(session, completion, clock, evaluations)
+    return CompletionVoided(**_public(session, principal, completion, clock, evaluations).model_dump(), impact=impact)
 
 
 @router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,
@@ -119,10 +135,14 @@ certificates_router = APIRouter(prefix="/certificates", tags=["completions"], ro
 
 
 @certificates_router.post("/verify", response_model=certificates.VerifyResult, operation_id="verifyCertificate",
-                          responses=problem_responses(400, 422))
+                          responses=problem_responses(400, 422, 429),
+                          dependencies=[Depends(rate_limit("certificates-verify"))])
 def verify_certificate(body: certificates.VerifyRequest, request: Request,
                        session: SessionDep) -> certificates.VerifyResult:
-    """Check a presented certificate: our signature, and whether the completion was since voided."""
+    """Check a presented certificate: our signature, and whether the completion was since voided.
+
+    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
+    """
     return certificates.verify(session, token=body.certificate, key=request.app.state.issuer_key)
 
 

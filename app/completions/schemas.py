@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
+from app.certifications.impact import Impact
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
@@ -12,6 +13,9 @@ Modality = Literal["in_person", "live_virtual", "self_paced"]
 
 class CompletionCreate(RequestModel):
     """Report a completion. Identify the peer by person_id or by credential_code + certificate_number.
+
+    A provider names the learner by credential_code + certificate_number + family_name, as on the
+    certificate the learner showed, or by person_id for a learner it has reported before.
 
     For a catalog course give course_id; a peer reporting outside CE gives title, provider_name,
     hours and modality instead.
@@ -21,8 +25,8 @@ class CompletionCreate(RequestModel):
         extra="forbid",
         json_schema_extra={"examples": [
             {"person_id": 12, "course_id": 3, "completed_on": "2026-10-02"},
-            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "course_id": 3,
-             "completed_on": "2026-10-02"},
+            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "family_name": "Rivera",
+             "course_id": 3, "completed_on": "2026-10-02"},
             {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
              "hours": 1.5, "modality": "in_person", "completed_on": "2026-09-14",
              "evidence_url": "https://example.org/certificates/123"},
@@ -32,6 +36,9 @@ class CompletionCreate(RequestModel):
     person_id: DbId | None = None
     credential_code: str | None = Field(default=None, max_length=32)
     certificate_number: str | None = Field(default=None, max_length=64)
+    family_name: str | None = Field(default=None, min_length=1, max_length=100,
+                                    description="The learner's family name as on the certification (required "
+                                    "of providers naming the learner by certificate)")
     course_id: DbId | None = None
     completed_on: Day
     hours: HoursIn | None = Field(default=None, description="Hours attended, if less than the course's")
@@ -46,6 +53,8 @@ class CompletionCreate(RequestModel):
             raise ValueError("credential_code and certificate_number go together")
         if self.person_id is not None and self.credential_code is not None:
             raise ValueError("identify the peer by person_id or by certificate, not both")
+        if self.family_name is not None and self.credential_code is None:
+            raise ValueError("family_name goes with credential_code and certificate_number")
         if self.course_id is None:
             missing = [f for f in ("title", "provider_name", "hours", "modality") if getattr(self, f) is None]
             if missing:
@@ -105,6 +114,11 @@ class CompletionPublic(BaseModel):
     created_at: datetime
     credit: list[Credit] = Field(default_factory=list,
                                  description="Where this completion counts today, and where not and why")
+
+
+
+class CompletionVoided(CompletionPublic):
+    impact: Impact = Field(description="What the void did to the person's certifications, before and after")
 
 
 class CompletionPage(BaseModel):

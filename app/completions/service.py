@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -14,9 +15,12 @@ from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
 from app.catalog.models import Course
+from app.certifications import impact
 from app.certifications import service as certifications
+from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.clock import Clock
+from app.completions import learners
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, Credit, ReviewCreate, VoidCreate
 from app.db import get_scoped, utcnow
@@ -77,27 +81,53 @@ def board_today(session: Session, clock: Clock, person_id: int | None = None) ->
 
 
 def _resolve_person(session: Session, principal: Principal, data: CompletionCreate) -> int:
+    """The person a completion is for, named as the caller's role may name them (`app.completions.learners`)."""
     if principal.role is Role.peer:
         if data.person_id not in (None, principal.person_id) or data.credential_code:
             raise Forbidden("A peer reports completions for themself only.")
         return principal.person_id  # type: ignore[return-value]
+    if principal.role is Role.provider:
+        return _provider_learner(session, principal, data)
     if data.credential_code:
-        cert = session.exec(select(Certification).where(
-            Certification.credential_code == data.credential_code.upper(),
-            Certification.number == data.certificate_number)).first()
-        if cert is None:
+        code = data.credential_code.upper()
+        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
+            (code, data.certificate_number))  # type: ignore[arg-type]
+        if found is None or not (data.family_name is None or learners.same_name(found[1], data.family_name)):
             raise _field_error("certificate_number", "unknown certificate number",
-                               f"No {data.credential_code.upper()} certification has number {data.certificate_number}.")
-        person_id = cert.person_id
+                               f"No {code} certification has number {data.certificate_number}"
+                               f"{' and that family name' if data.family_name else ''}.")
+        person_id = found[0]
     elif data.person_id is not None:
         person_id = data.person_id
-        if session.get(Person, person_id) is None:
-            raise _field_error("person_id", "unknown person")
     else:
         raise _field_error("person_id", "give person_id, or credential_code and certificate_number")
-    if principal.role is Role.board:
-        people.get_in_scope(session, principal=principal, person_id=person_id)
+    scope = people.visible_to(principal)
+    query = select(Person.id).where(Person.id == person_id)
+    if scope is not None:
+        query = query.where(scope)
+    if session.exec(query).first() is None:  # absent, or another state's: the same answer
+        raise _field_error("person_id", "unknown person", f"Person {person_id} was not found.")
     return person_id
+
+
+def _provider_learner(session: Session, principal: Principal, data: CompletionCreate) -> int:
+    unknown = _field_error("learner", "no learner matches", learners.UNKNOWN_LEARNER)
+    if data.credential_code:
+        if data.family_name is None:
+            raise _field_error("family_name", "required with credential_code and certificate_number",
+                               "A provider names the learner by credential_code, certificate_number and "
+                               "family_name.")
+        code = data.credential_code.upper()
+        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
+            (code, data.certificate_number))  # type: ignore[arg-type]
+        if found is None or not learners.same_name(found[1], data.family_name):
+            raise unknown
+        return found[0]
+    if data.person_id is None:
+        raise _field_error("person_id", "give credential_code, certificate_number and family_name")
+    if data.person_id not in learners.reported_by(session, principal.provider_id, [data.person_id]):  # type: ignore[arg-type]
+        raise unknown
+    return data.person_id
 
 
 def check_course(course: catalog.CourseFacts | None, completed_on: date, *, today: date) -> str | None:
@@ -155,12 +185,15 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
     except IntegrityError as exc:
         raise Conflict("This completion is already recorded (same person, course and date).") from exc
     certifications.mark_dirty(session, person_ids=[person_id])
-    _audit(session, principal, "create", completion, {"status": completion.status, "hours": str(completion.hours),
-                                                      "completed_on": str(completion.completed_on)})
+    states = set(session.exec(select(Certification.state).where(Certification.person_id == person_id)))
+    _audit(session, principal, "create", completion, states, {"status": completion.status,
+                                                              "hours": str(completion.hours),
+                                                              "completed_on": str(completion.completed_on)})
     return completion
 
 
-def review(session: Session, *, principal: Principal, completion: Completion, data: ReviewCreate) -> Completion:
+def review(session: Session, *, principal: Principal, completion: Completion, data: ReviewCreate,
+           clock: Clock) -> Completion:
     """A board of one of the peer's states approves or rejects a self-reported completion."""
     if principal.role not in (Role.admin, Role.board):
         raise Forbidden("Only an admin or a board reviews self-reported completions.")
@@ -170,46 +203,103 @@ def review(session: Session, *, principal: Principal, completion: Completion, da
     usable = states if principal.is_admin else states & principal.states
     if not usable:
         raise Forbidden("Only a board of a state where this peer is certified may review it.")
-    completion.status = "accepted" if data.decision == "approve" else "rejected"
-    completion.review_state = min(usable)
-    completion.review_categories = sorted(set(data.categories))
-    completion.review_reason, completion.reviewed_by, completion.reviewed_at = data.reason, principal.actor, utcnow()
-    session.add(completion)
-    session.flush()
-    certifications.mark_dirty(session, person_ids=[completion.person_id])
-    _audit(session, principal, f"review:{data.decision}", completion,
+
+    def decide() -> None:
+        completion.status = "accepted" if data.decision == "approve" else "rejected"
+        completion.review_state = min(usable)
+        completion.review_categories = sorted(set(data.categories))
+        completion.review_reason, completion.reviewed_by, completion.reviewed_at = (
+            data.reason, principal.actor, utcnow())
+        session.add(completion)
+
+    touched = _within_callers_credit(session, principal, completion, clock, decide, verb="review")
+    _audit(session, principal, f"review:{data.decision}", completion, touched,
            {"reason": data.reason, "categories": completion.review_categories, "state": completion.review_state})
     return completion
 
 
-def void(session: Session, *, principal: Principal, completion: Completion, data: VoidCreate) -> Completion:
-    """Void a completion with a reason; it stays on record and stops counting."""
+def void(session: Session, *, principal: Principal, completion: Completion, data: VoidCreate,
+         clock: Clock, dry_run: bool = False) -> tuple[Completion, Impact]:
+    """Void a completion with a reason (or, on a dry run, only say what it would change); it stays on
+    record and stops counting."""
     if principal.role is Role.peer and completion.status != "pending":
         raise Forbidden("A peer may withdraw only their own pending reports.")
     if completion.status == "voided":
         raise Conflict(f"Completion {completion.id} is already voided.")
     before = completion.status
-    completion.status, completion.dedupe_key = "voided", None
-    completion.void_reason, completion.voided_by, completion.voided_at = data.reason, principal.actor, utcnow()
-    session.add(completion)
+
+    def cancel() -> None:
+        completion.status, completion.dedupe_key = "voided", None
+        completion.void_reason, completion.voided_by, completion.voided_at = data.reason, principal.actor, utcnow()
+        session.add(completion)
+
+    def void_it() -> Completion:
+        touched = _within_callers_credit(session, principal, completion, clock, cancel, verb="void")
+        _audit(session, principal, "void", completion, touched,
+               {"status": [before, "voided"], "reason": data.reason})
+        return completion
+
+    reach = [c.id for c in _certifications_of(session, completion.person_id)]
+    return impact.measure(session, principal=principal, reach=reach, clock=clock, change=void_it, dry_run=dry_run)
+
+
+def _within_callers_credit(session: Session, principal: Principal, completion: Completion, clock: Clock,
+                           change: Callable[[], None], *, verb: str) -> set[str]:
+    """Make `change` to a completion; refuse it (403) when a board's change would move the credit of a
+    certification outside its states. Returns every state the person holds a certification in.
+
+    A board decides for its own states: voiding or accepting CE that also counts toward another state's
+    certification is that board's (or an admin's) decision too. The person's other certifications are
+    evaluated as of today before and after the change (in this transaction, rolled back with it).
+    Providers correct their own reports and peers withdraw their own pending ones: facts, not decisions.
+    """
+    certs = _certifications_of(session, completion.person_id)
+    foreign = [c for c in certs if principal.role is Role.board and c.state not in principal.states]
+    before = _credit_of(session, foreign, clock) if foreign else {}
+    change()
     session.flush()
+    if foreign:
+        after = _credit_of(session, foreign, clock)
+        moved = sorted({c.state for c in foreign if before.get(c.id) != after.get(c.id)})
+        if moved:
+            affected = sorted(principal.states | set(moved))
+            raise Forbidden(
+                f"This {verb} would change the CE credit of the peer's {', '.join(moved)} certification"
+                f"{'s' if len(moved) > 1 else ''}: only an admin, or a board of all of {', '.join(affected)}, "
+                f"may {verb} completion {completion.id}.")
     certifications.mark_dirty(session, person_ids=[completion.person_id])
-    _audit(session, principal, "void", completion, {"status": [before, "voided"], "reason": data.reason})
-    return completion
+    return {c.state for c in certs}
 
 
-def _audit(session: Session, principal: Principal, action: str, completion: Completion, changes: dict) -> None:
+def _credit_of(session: Session, certs: list[Certification], clock: Clock) -> dict[int, tuple[object, ...]]:
+    """What each certification has earned as of today: status, cycles and hours (and nothing of wording)."""
+    out: dict[int, tuple[object, ...]] = {}
+    for cert_id, (result, _) in certifications.evaluate_today(session, certs, clock=clock).items():
+        out[cert_id] = (result.status, result.cycle_start, result.cycle_end, result.earned_hours,
+                        tuple((c.category, c.earned_hours) for c in result.categories),
+                        tuple((m.modalities, m.earned_hours) for m in result.modality_minimums), result.cycles)
+    return out
+
+
+def _audit(session: Session, principal: Principal, action: str, completion: Completion, states: set[str],
+           changes: dict) -> None:
+    """A completion's entry is in the log of every state the person holds a certification in: it may count
+    toward any of them."""
     audit.record(session, actor=principal.actor, action=action, entity="completion", entity_id=completion.id,
-                 state=completion.review_state, changes={"person_id": completion.person_id, **changes})
+                 state=completion.review_state, states=states, changes={"person_id": completion.person_id, **changes})
 
 
-def credit(session: Session, *, completion: Completion, clock: Clock,
+def credit(session: Session, *, principal: Principal, completion: Completion, clock: Clock,
            evaluations: dict[int, tuple[engine.Evaluation, date]] | None = None) -> list[Credit]:
-    """Where this completion counts today for each of the person's certifications, and where not and why.
+    """Where this completion counts today for each of the person's certifications the caller may see, and
+    where not and why. Providers see none: a learner's certifications are not theirs to know.
 
     `evaluations` are today's evaluations of the person's certifications when the caller already has them.
     """
-    certs = _certifications_of(session, completion.person_id)
+    if principal.role is Role.provider:
+        return []
+    certs = [c for c in _certifications_of(session, completion.person_id)
+             if certifications.may_see(principal, state=c.state, person_id=c.person_id)]
     if evaluations is None:
         evaluations = certifications.evaluate_today(session, certs, clock=clock)
     out = []

@@ -3,15 +3,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlmodel import col
 
 from app.auth import AdminOrBoardDep
+from app.certifications.impact import Impact, measure
+from app.certifications.models import Certification
 from app.db import SessionDep
 from app.errors import Forbidden, Unprocessable, problem_responses
 from app.inputs import GuardedRoute
+from app.params import DryRun
 from app.rules import service
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
-from app.rules.schemas import CredentialList, CredentialPublic, RuleSetVersionPublic, VersionSummary
+from app.rules.schemas import (
+    CredentialList,
+    CredentialPublic,
+    CredentialPublished,
+    RuleSetVersionPublic,
+    VersionSummary,
+)
 from app.types import DbId
 
 public_router = APIRouter(prefix="/credentials", tags=["credentials"], route_class=GuardedRoute)
@@ -90,7 +100,7 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
 
 @router.put(
     "/{code}",
-    response_model=CredentialPublic,
+    response_model=CredentialPublished | Impact,
     operation_id="publishCredential",
     responses={201: {"model": CredentialPublic, "description": "First version of a new credential"},
                **problem_responses(400, 401, 403, 409, 422)},
@@ -102,10 +112,12 @@ def publish_credential(
     principal: AdminOrBoardDep,
     code: CredentialCode,
     rule_set: RuleSet,
-) -> CredentialPublic:
+    dry_run: DryRun = False,
+) -> CredentialPublished | Impact:
     """Publish a new version of a credential's rule set (admin, or the board of its state).
 
-    Publishing a document identical to the latest version changes nothing.
+    Publishing a document identical to the latest version changes nothing. With `dry_run=true`, the
+    certifications the version would move (`Impact`) and nothing written.
     """
     if rule_set.code != code.upper():
         raise Unprocessable(
@@ -117,8 +129,14 @@ def publish_credential(
     for state in {rule_set.state, *(v.state for v in existing[:1])}:
         if not principal.sees_state(state):
             raise Forbidden(f"Only an admin or the {state} board may publish this credential.")
-    _, created = service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api")
+    (_, created), impact = measure(
+        session, principal=principal, reach=col(Certification.credential_code) == rule_set.code, clock=request.app.state.clock,
+        dry_run=dry_run, change=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor,
+                                                        origin="api"))
+    if dry_run:
+        return impact
     if created and not existing:
         response.status_code = 201
-    return _present(request, service.versions_of(session, rule_set.code))
+    return CredentialPublished(**_present(request, service.versions_of(session, rule_set.code)).model_dump(),
+                               impact=impact)
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.certifications.impact import Impact
 from app.rules.schema import RuleSet
 
 
@@ -31,6 +32,10 @@ class CredentialPublic(BaseModel):
         "effective_from on or before today; the earliest version if none has started yet)."
     )
     versions: list[VersionSummary] = Field(description="Every version, oldest first.")
+
+
+class CredentialPublished(CredentialPublic):
+    impact: Impact = Field(description="What publishing the version changed, before and after")
 
 
 class CredentialList(BaseModel):

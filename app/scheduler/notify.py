@@ -190,7 +190,7 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
 
 def claim(session_factory: sessionmaker[Session], *, settings: Settings, now: datetime) -> list[Outbox]:
     """Take due rows under a lease, so other replicas skip them while they are being sent."""
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory, write=True) as session:
         query = (select(Outbox).where(col(Outbox.next_attempt_at) <= now)
                  .order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(settings.outbox_batch))
         waiting = col(Outbox.status) == "pending"
@@ -252,7 +252,7 @@ def _deliver_batch(session_factory: sessionmaker[Session], *, settings: Settings
 
 def _finish(session_factory: sessionmaker[Session], row: Outbox, *, status: str, error: str | None,
             now: datetime) -> None:
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory, write=True) as session:
         fresh = session.get(Outbox, row.id)
         if fresh is None:
             return
@@ -262,7 +262,7 @@ def _finish(session_factory: sessionmaker[Session], row: Outbox, *, status: str,
 
 def _record(session_factory: sessionmaker[Session], row: Outbox, outcome: Outcome, *, settings: Settings,
             now: datetime, report: DeliveryReport) -> None:
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory, write=True) as session:
         fresh = session.get(Outbox, row.id)
         if fresh is None:
             return

@@ -1,4 +1,4 @@
-"""APScheduler 3 inside the service: the daily sweep and the minute-by-minute outbox delivery.
+"""APScheduler 3 inside the service: the daily sweep, the minute-by-minute outbox delivery, housekeeping.
 
 A BackgroundScheduler with an in-memory job store runs in each process that starts it. That
 is safe with several replicas on PostgreSQL because the jobs themselves are exclusive there
@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.scheduler import notify, sweep
+from app.scheduler import housekeeping, notify, sweep
 
 log = logging.getLogger("peer_ce.scheduler")
 
@@ -37,6 +37,11 @@ class SchedulerRunner:
             self.deliver, IntervalTrigger(seconds=settings.delivery_interval_seconds),
             id="deliver", name="outbox delivery", coalesce=True, max_instances=1,
             misfire_grace_time=settings.delivery_interval_seconds, replace_existing=True,
+        )
+
+        self.scheduler.add_job(
+            self.housekeeping, IntervalTrigger(minutes=10), id="housekeeping", name="housekeeping",
+            coalesce=True, max_instances=1, misfire_grace_time=600, replace_existing=True,
         )
 
     def start(self) -> None:
@@ -70,3 +75,12 @@ class SchedulerRunner:
                 log.info("outbox delivery: %s", report.as_dict())
         except Exception:  # noqa: BLE001 - logged; rows stay due and are retried next minute
             log.exception("outbox delivery failed")
+
+    def housekeeping(self) -> None:
+        s = self.state
+        if self.stop.is_set():
+            return
+        try:
+            housekeeping.run(s.session_factory, clock=s.clock)
+        except Exception:  # noqa: BLE001 - logged; the next run retries
+            log.exception("housekeeping failed")

@@ -24,7 +24,7 @@ connection for its whole duration; a run that cannot take it does nothing and re
 writer's concurrent `mark_dirty` from being lost (the writer waits for the batch, then marks the
 row again). The unique constraints on flags, renewals and outbox rows are the final guard. On
 SQLite one process runs the scheduler; a process-local lock keeps its runs from overlapping and
-each batch takes SQLite's write lock before reading.
+each batch begins with SQLite's write lock (`BEGIN IMMEDIATE`) before it reads.
 """
 
 from __future__ import annotations
@@ -116,7 +116,10 @@ def run_sweep(
     skips that lock (batches still claim rows with SKIP LOCKED): only tests use it.
     """
     started = time.monotonic()
-    with session_scope(session_factory) as session:
+    if as_of is not None:
+        with session_scope(session_factory) as session:
+            check_as_of(session, clock=clock, as_of=as_of)
+    with session_scope(session_factory, write=True) as session:
         run = SweepRun(started_at=clock.now(), as_of=as_of, full=full, triggered_by=triggered_by[:200])
         session.add(run)
         session.flush()
@@ -137,7 +140,32 @@ def run_sweep(
         raise
     finally:
         _finish(session_factory, run, counts, clock=clock, started=started, error=error)
+        if settings.metrics_enabled:
+            from app.metrics import observe_sweep
+
+            outcome = "failed" if error is not None else "skipped" if run.skipped else "done"
+            observe_sweep(outcome, time.monotonic() - started)
     return run
+
+
+def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
+    """A sweep writes statuses, flags and notifications: never as of a day that has not come for every board.
+
+    What-if evaluations live in the read-only compliance and simulation endpoints.
+    """
+    from app.errors import Unprocessable
+    from app.rules import service as rules_service
+
+    codes = [code for group in rules_service.codes_by_state(session).values() for code in group]
+    zones = {versions[-1].rules.timezone for versions in rules_service.engine_versions_of(session, codes).values()}
+    zone, today = min(((z, clock.today(z)) for z in zones or {"America/New_York"}), key=lambda item: item[1])
+    if as_of > today:
+        raise Unprocessable(
+            f"as_of {as_of} is after today ({today} in {zone}): a sweep records statuses, flags and "
+            "notifications and never runs in the future. For what-if, read GET /v1/certifications/{id}/"
+            "compliance?as_of= or POST /v1/certifications/{id}/compliance/simulate.",
+            errors=[{"loc": ["body", "as_of"], "field": "body.as_of", "message": f"after today ({today})",
+                     "type": "value_error"}])
 
 
 @contextmanager
@@ -165,7 +193,7 @@ def _finish(session_factory: sessionmaker[Session], run: SweepRun, counts: Count
     run.finished_at = clock.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.error = error
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory, write=True) as session:
         session.execute(update(SweepRun).where(col(SweepRun.id) == run.id).values(
             skipped=run.skipped, evaluated=run.evaluated, flagged=run.flagged, renewed=run.renewed,
             notified=run.notified, finished_at=run.finished_at, duration_ms=run.duration_ms, error=error))
@@ -301,10 +329,7 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
     last_id: int = after
     while not (stop and stop.is_set()):
-        with session_scope(session_factory) as session:
-            if not is_postgres(session):
-                # Take SQLite's write lock first, so no writer commits between our reads and writes.
-                session.execute(text("UPDATE sweep_run SET evaluated = evaluated WHERE id = :id"), {"id": run_id})
+        with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
             rows = fetch_sync(session, _CLAIM[full], {"last_id": last_id, "upto": upto, "n": settings.sweep_batch,
                                                       "horizon": horizon})
             if not rows:

@@ -34,6 +34,7 @@ def test_the_credentials_board_approves_a_course_with_categories(client, tokens,
     assert entry["action"] == "approve" and entry["state"] == "VA"
     # the VA board sees its own audit trail
     assert [e["id"] for e in audit_entries(va, "approval", approval["id"])] == [entry["id"]]
+    assert approval.pop("impact") == {"changes": [], "counts": {"before": {}, "after": {}}}  # nobody completed it
     listed = client.get(f"/v1/courses/{course['id']}/approvals").json()["items"]
     assert listed == [approval]
 

@@ -145,7 +145,7 @@ def test_the_async_pool_answers_exactly_like_a_session(settings, tmp_path):
                 ids.append(cert["id"])
             urls = [f"/v1/certifications/{i}/compliance?as_of=2026-01-01" for i in [*ids, 999_999]]
             pooled = [(await client.get(url)) for url in urls]
-            app.state.reads = SessionReads(lambda: app.state.session_factory)
+            app.state.reads = SessionReads(app.state)
             sessions = [(await client.get(url)) for url in urls]
         return ([(r.status_code, r.json()) for r in pooled], [(r.status_code, r.json()) for r in sessions])
 

@@ -61,10 +61,16 @@ def test_people_scope(client, tokens):
     assert client.get(f"/v1/people/{person['id']}").status_code == 401
 
 
-def test_a_person_becomes_visible_to_a_board_that_certifies_them(client, tokens):
+def test_a_board_cannot_certify_another_states_person_but_sees_them_once_certified(client, tokens, admin):
     nc = client.as_(tokens.board("NC"))
     pa = client.as_(tokens.board("PA"))
     person = factories.person(nc)
     assert pa.get(f"/v1/people/{person['id']}").status_code == 404
-    factories.certification(pa, person_id=person["id"], credential_code="PA-CPS")
+    attach = pa.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "PA-CPS",
+                                                 "number": "PA-ATTACH-1", "issued_on": "2025-01-15"})
+    absent = pa.post("/v1/certifications", json={"person_id": 999_999, "credential_code": "PA-CPS",
+                                                 "number": "PA-ATTACH-1", "issued_on": "2025-01-15"})
+    assert attach.status_code == absent.status_code == 422  # another state's person reads as no one
+    assert attach.json()["detail"].replace(str(person["id"]), "N") == absent.json()["detail"].replace("999999", "N")
+    factories.certification(admin, person_id=person["id"], credential_code="PA-CPS")
     assert pa.get(f"/v1/people/{person['id']}").status_code == 200

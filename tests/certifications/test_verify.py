@@ -15,13 +15,3 @@ def test_anyone_can_verify_a_number_and_learns_nothing_else(client, admin):
 
 def test_unknown_number_is_404(client):
     assert client.get("/v1/verify/NC-CPSS/NOPE-1").status_code == 404
-
-
-def test_verification_is_rate_limited(app, client):
-    from app.ratelimit import RateLimiter
-
-    app.state.verify_limiter = RateLimiter(per_minute=3)
-    codes = [client.get("/v1/verify/NC-CPSS/NOPE-1").status_code for _ in range(4)]
-    assert codes == [404, 404, 404, 429]
-    limited = client.get("/v1/verify/NC-CPSS/NOPE-1")
-    assert limited.headers["retry-after"] and limited.headers["content-type"] == "application/problem+json"

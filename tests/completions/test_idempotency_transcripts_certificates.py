@@ -1,40 +1,14 @@
 import csv
 import io
 
-from app.completions.models import IdempotencyRecord
 from tests.catalog.helpers import problem
-
-
-def test_idempotency_key_replays_the_original_response(provider_client, course, peer):
-    body = {"person_id": peer["person"]["id"], "course_id": course["id"], "completed_on": "2025-06-10"}
-    headers = {"Idempotency-Key": "roster-line-42"}
-    first = provider_client.post("/v1/completions", json=body, headers=headers)
-    replay = provider_client.post("/v1/completions", json=body, headers=headers)
-    assert first.status_code == replay.status_code == 201
-    assert replay.json()["id"] == first.json()["id"] and replay.headers["idempotent-replayed"] == "true"
-    other = provider_client.post("/v1/completions", json={**body, "completed_on": "2025-06-11"}, headers=headers)
-    problem(other, 422)
-
-
-def test_idempotency_key_in_flight_is_409(provider_client, course, peer, db, tokens, provider):
-    body = {"person_id": peer["person"]["id"], "course_id": course["id"], "completed_on": "2025-06-10"}
-    import hashlib
-    import json
-
-    # The first request with this key is still running (its record is reserved, not finished).
-    raw = json.dumps(body).encode()
-    db.add(IdempotencyRecord(owner=f"provider:dev-provider-{provider['id']}", key="busy", method="POST",
-                             path="/v1/completions", fingerprint=hashlib.sha256(b"/v1/completions\n" + raw).hexdigest(),
-                             state="in_progress"))
-    db.commit()
-    response = provider_client.as_(tokens.provider(provider["id"], subject=f"dev-provider-{provider['id']}")).post(
-        "/v1/completions", content=raw, headers={"Idempotency-Key": "busy", "Content-Type": "application/json"})
-    problem(response, 409)
+from tests.factories import learner
 
 
 def test_transcript_per_cycle_in_json_and_csv(admin, client, tokens, provider_client, course, peer):
     pid = peer["person"]["id"]
-    provider_client.post("/v1/completions", json={"person_id": pid, "course_id": course["id"], "completed_on": "2025-06-10"})
+    provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"],
+                                                  "completed_on": "2025-06-10"})
     me = client.as_(tokens.peer(pid))
     transcript = me.get(f"/v1/people/{pid}/transcript").json()
     nc = next(c for c in transcript["certifications"] if c["credential_code"] == "NC-CPSS")
@@ -52,7 +26,8 @@ def test_transcript_per_cycle_in_json_and_csv(admin, client, tokens, provider_cl
 def test_certificate_is_a_signed_open_badge_that_verifies_until_voided(client, tokens, provider_client, course, peer):
     import jwt
 
-    cid = provider_client.post("/v1/completions", json={"person_id": peer["person"]["id"], "course_id": course["id"],
+    cid = provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]),
+                                                         "course_id": course["id"],
                                                          "completed_on": "2025-06-10"}).json()["id"]
     me = client.as_(tokens.peer(peer["person"]["id"]))
     cert = me.get(f"/v1/completions/{cid}/certificate").json()

@@ -19,11 +19,12 @@ def _count(db):
     return db.exec(select(func.count()).select_from(Completion)).one()
 
 
-def test_roster_by_person_id_and_certificate_number(admin, provider_client, course, peer, db):
-    other = factories.certification(admin, credential_code="PA-CPS")
-    csv = ("person_id,credential_code,certificate_number,course_id,completed_on,hours\r\n"
-           f"{peer['person']['id']},,,{course['id']},2025-06-10,\r\n"
-           f",PA-CPS,{other['number']},{course['id']},2025-06-10,1.5\r\n")
+def test_roster_by_certificate_then_by_person_id_of_a_known_learner(admin, provider_client, course, peer, db):
+    holder = factories.person(admin, family_name="Zoë Dubois")
+    other = factories.certification(admin, person_id=holder["id"], credential_code="PA-CPS")
+    csv = ("person_id,credential_code,certificate_number,family_name,course_id,completed_on,hours\r\n"
+           f",NC-CPSS,{peer['nc']['number']},{peer['person']['family_name']},{course['id']},2025-06-10,\r\n"
+           f",PA-CPS,{other['number']},ZOË  dubois,{course['id']},2025-06-10,1.5\r\n")
     dry = _roster(provider_client, csv, dry_run=True).json()
     assert (dry["created"], dry["duplicates"], dry["errors"]) == (2, 0, 0) and _count(db) == 0
     report = _roster(provider_client, csv).json()
@@ -32,30 +33,51 @@ def test_roster_by_person_id_and_certificate_number(admin, provider_client, cour
     assert (again["created"], again["duplicates"]) == (0, 2) and _count(db) == 2
     pa = admin.get(f"/v1/certifications/{other['id']}/compliance", params={"as_of": "2025-07-01"}).json()
     assert pa["earned_hours"] == 1.5
+    # learners this provider has reported may be named by person_id from now on
+    by_id = f"person_id,course_id,completed_on\r\n{peer['person']['id']},{course['id']},2025-06-12\r\n"
+    assert _roster(provider_client, by_id).json()["created"] == 1
+
+
+def test_a_provider_cannot_tell_an_unknown_learner_from_a_wrong_name(admin, provider_client, course, peer, db):
+    stranger = factories.certification(admin, credential_code="PA-CPS")  # never this provider's learner
+    header = "person_id,credential_code,certificate_number,family_name,course_id,completed_on\r\n"
+    rows = [f",NC-CPSS,{peer['nc']['number']},Somebody Else,{course['id']},2025-06-10\r\n",
+            f",NC-CPSS,NC-NO-SUCH,{peer['person']['family_name']},{course['id']},2025-06-10\r\n",
+            f"{stranger['person']['id']},,,,{course['id']},2025-06-10\r\n",
+            f"999999,,,,{course['id']},2025-06-10\r\n"]
+    reasons = []
+    for row in rows:
+        body = problem(_roster(provider_client, header + row), 422)
+        reasons.append(body["report"]["items"][0]["errors"])
+    assert all(r == reasons[0] for r in reasons) and "No learner matches" in reasons[0][0]
+    missing_name = f",NC-CPSS,{peer['nc']['number']},,{course['id']},2025-06-10\r\n"
+    assert "family_name is required" in problem(_roster(provider_client, header + missing_name), 422)[
+        "report"]["items"][0]["errors"][0]
+    assert _count(db) == 0
 
 
 def test_bad_rows_are_each_explained_and_nothing_is_written(admin, provider, provider_client, course, peer, db):
     foreign = new_course(admin, new_provider(admin)["id"])
-    pid = peer["person"]["id"]
-    csv = ("person_id,credential_code,certificate_number,course_id,completed_on\r\n"
-           f"{pid},,,{course['id']},2025-06-10\r\n"
-           f",NC-CPSS,NO-SUCH,{course['id']},2025-06-10\r\n"
-           f"{pid},,,{foreign['id']},2025-06-10\r\n"
-           f"{pid},,,{course['id']},not-a-date\r\n"
-           f"999999,,,{course['id']},2025-06-10\r\n")
+    name, number = peer["person"]["family_name"], peer["nc"]["number"]
+    csv = ("person_id,credential_code,certificate_number,family_name,course_id,completed_on\r\n"
+           f",NC-CPSS,{number},{name},{course['id']},2025-06-10\r\n"
+           f",NC-CPSS,NO-SUCH,{name},{course['id']},2025-06-10\r\n"
+           f",NC-CPSS,{number},{name},{foreign['id']},2025-06-10\r\n"
+           f",NC-CPSS,{number},{name},{course['id']},not-a-date\r\n"
+           f"999999,,,,{course['id']},2025-06-10\r\n")
     body = problem(_roster(provider_client, csv), 422)
     reasons = {r["row"]: " ".join(r["errors"]) for r in body["report"]["items"]}
-    assert "unknown certificate number NO-SUCH" in reasons[2]
+    assert "No learner matches" in reasons[2]
     assert "not this provider's" in reasons[3]
     assert "completed_on" in reasons[4]
-    assert "unknown person 999999" in reasons[5]
+    assert "No learner matches" in reasons[5]
     assert 1 not in reasons and body["report"]["errors"] == 4
     assert _count(db) == 0
 
 
 def test_duplicates_inside_one_roster_are_reported_once_created(provider_client, course, peer):
-    line = f"{peer['person']['id']},{course['id']},2025-06-10\r\n"
-    text = "person_id,course_id,completed_on\r\n" + line + line
+    line = f"NC-CPSS,{peer['nc']['number']},{peer['person']['family_name']},{course['id']},2025-06-10\r\n"
+    text = "credential_code,certificate_number,family_name,course_id,completed_on\r\n" + line + line
     dry = _roster(provider_client, text, dry_run=True).json()
     assert [r["outcome"] for r in dry["items"]] == ["created", "duplicate"]
     report = _roster(provider_client, text).json()
@@ -64,7 +86,7 @@ def test_duplicates_inside_one_roster_are_reported_once_created(provider_client,
 
 
 def test_json_roster(provider_client, course, peer):
-    rows = [{"person_id": peer["person"]["id"], "course_id": course["id"], "completed_on": "2025-06-11"}]
+    rows = [{**factories.learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-11"}]
     report = _roster(provider_client, json.dumps(rows), content_type="application/json")
     assert report.status_code == 200 and report.json()["created"] == 1
 
@@ -81,20 +103,25 @@ def test_peers_cannot_post_rosters(client, tokens, peer, course):
 
 
 def test_large_roster_is_written_set_based(admin, provider, provider_client, db):
-    """5,000 peers x 4 sessions = 20,000 rows in one request (the 100,000-row figure is in bench/)."""
-    from datetime import UTC, datetime
+    """5,000 certified peers x 4 sessions = 20,000 rows in one request (the 100,000-row figure is in bench/)."""
+    from datetime import UTC, date, datetime
 
     from sqlalchemy import insert
 
+    from app.certifications.models import Certification
     from app.people.models import Person
 
     now = datetime.now(UTC)
     db.execute(insert(Person), [{"given_name": "P", "family_name": f"R{i}", "email": f"bulk{i}@example.org",
                                  "created_at": now, "updated_at": now} for i in range(5000)])
+    ids = db.exec(select(Person.id).where(Person.email.like("bulk%@example.org")).order_by(Person.id)).all()
+    db.execute(insert(Certification), [
+        {"person_id": p, "credential_code": "NC-CPSS", "state": "NC", "number": f"NC-BULK-{i}",
+         "issued_on": date(2025, 1, 15), "created_at": now, "updated_at": now} for i, p in enumerate(ids)])
     db.commit()
-    ids = db.exec(select(Person.id).where(Person.email.like("bulk%@example.org"))).all()
     courses = [new_course(provider_client, provider["id"], available_from="2024-01-01")["id"] for _ in range(4)]
-    lines = ["person_id,course_id,completed_on"] + [f"{p},{c},2025-06-10" for p in ids for c in courses]
+    lines = ["credential_code,certificate_number,family_name,course_id,completed_on"] + [
+        f"NC-CPSS,NC-BULK-{i},R{i},{c},2025-06-10" for i in range(5000) for c in courses]
     report = _roster(provider_client, "\r\n".join(lines) + "\r\n")
     assert report.status_code == 200, report.text[:500]
     assert report.json()["created"] == 20_000 and _count(db) == 20_000

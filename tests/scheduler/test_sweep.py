@@ -11,7 +11,7 @@ from app.certifications.models import Certification
 from app.certifications.service import mark_dirty
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun
 from tests import factories
-from tests.catalog.helpers import new_course, new_provider
+from tests.catalog.helpers import new_course, new_provider, problem
 from tests.scheduler.helpers import days, evaluate, set_today, sweep
 
 YEAR_START, YEAR_END = date(2026, 1, 1), date(2026, 12, 31)
@@ -193,6 +193,7 @@ def test_full_sweep_reevaluates_everything_and_as_of_applies_to_all(app, admin, 
     sweep(app)
     total = db.exec(select(Certification)).all()
     assert sweep(app, full=True).evaluated == len(total)
+    set_today(app, date(2026, 2, 3))
     run = sweep(app, as_of=date(2026, 2, 2))
     assert run.as_of == date(2026, 2, 2)
     db.expire_all()
@@ -200,6 +201,19 @@ def test_full_sweep_reevaluates_everything_and_as_of_applies_to_all(app, admin, 
     assert ky.evaluated_on == date(2026, 2, 2) and ky.status == "lapsed" and not ky.dirty
     flags = {f.status for f in db.exec(select(Flag).where(Flag.certification_id == ky.id))}
     assert flags == {"due_soon", "lapsed"}
+
+
+def test_a_sweep_never_runs_in_the_future(app, admin, db):
+    """Time travel would store statuses, raise flags and queue notifications for days that have not come."""
+    set_today(app, date(2026, 1, 5))
+    factories.certification(admin, credential_code="NC-CPSS", issued_on="2024-01-01")
+    counts = [len(db.exec(select(model)).all()) for model in (SweepRun, Flag, Outbox)]
+    for as_of, why in (("2026-01-06", "never runs in the future"), ("9999-12-31", "from 1950-01-01 to 2100-12-31")):
+        body = problem(admin.post("/v1/sweeps", json={"as_of": as_of}), 422)
+        assert body["errors"][0]["field"] == "body.as_of" and why in body["detail"] + body["errors"][0]["message"]
+    db.expire_all()
+    assert [len(db.exec(select(model)).all()) for model in (SweepRun, Flag, Outbox)] == counts
+    assert admin.post("/v1/sweeps", json={"as_of": "2026-01-05"}).status_code == 201
 
 
 def test_each_certification_is_evaluated_as_of_its_boards_today(app, admin, db):

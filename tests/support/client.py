@@ -9,10 +9,11 @@ import httpx
 
 
 class ApiClient:
-    def __init__(self, app: Any, token: str | None = None) -> None:
+    def __init__(self, app: Any, token: str | None = None, *, client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
+        """`client`: the socket peer the app sees (address, port)."""
         self._loop = asyncio.new_event_loop()
         self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False, client=client),
             base_url="http://testserver",
         )
         self.token = token

@@ -133,3 +133,36 @@ def test_verify_page_confirms_a_number_and_explains_a_404(browser, live_demo: Li
     alert.wait_for()
     assert "Not found" in alert.inner_text() and "PA-CPS-NOPE" in alert.inner_text()
     page.close()
+
+
+@pytest.mark.parametrize(("path", "title"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
+def test_api_docs_render_offline_from_this_origin_alone(browser, live_demo: LiveDemo, path, title):
+    """Swagger UI and ReDoc come from the service itself: every request to another origin is cut, and they
+    still render the document. The pages' Content-Security-Policy refuses anything from elsewhere before it
+    is asked for; the only thing it has to refuse is ReDoc's decorative "API docs by Redocly" logo image."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+    refused: list[str] = []
+
+    def only_this_origin(route):
+        url = route.request.url
+        if url.startswith((live_demo.base_url + "/", "data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    page.route("**/*", only_this_origin)
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text and "cdn.redoc.ly/redoc/logo" not in message.text
+            else None)
+    page.goto(f"{live_demo.base_url}{path}")
+    expect(page.locator(title).first).to_contain_text("peer-ce", timeout=30_000)
+    if path == "/docs":
+        expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    else:
+        expect(page.get_by_text("Verify Certification").first).to_be_attached()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"api{path.replace('/', '-')}.png"))
+    assert elsewhere == [] and refused == []
+    page.close()

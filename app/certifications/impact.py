@@ -1,0 +1,136 @@
+"""Impact before change: which certifications a change moves, and how, before anything is written.
+
+Every change that can move statuses (publishing a rule version, an approval and its withdrawal, a
+void, a board action) runs through `measure`: the certifications it can reach are evaluated as of
+their boards' today, the change is made in a savepoint of the request's transaction, they are
+evaluated again, and the savepoint is rolled back on a dry run (nothing written, the audit entry
+included) or kept. Either way the answer lists the certifications whose status, cycle or earned hours
+differ, and the counts by status before and after across every certification it reached.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Integer
+from sqlmodel import Session, col, select
+
+from app.auth.principal import Principal
+from app.certifications import evaluation
+from app.certifications.models import Certification
+from app.clock import Clock
+from app.db import in_values
+from app.reads import run
+from app.rules import engine
+from app.types import HoursOut
+
+T = TypeVar("T")
+_BATCH = 1000  # certifications read and evaluated at a time
+
+
+class Standing(BaseModel):
+    status: str
+    cycle_start: date | None
+    cycle_end: date | None
+    earned_hours: HoursOut | None
+
+
+class ImpactChange(BaseModel):
+    certification_id: int
+    credential_code: str
+    number: str
+    before: Standing
+    after: Standing
+
+
+class ImpactCounts(BaseModel):
+    before: dict[str, int] = Field(description="Certifications reached, by status before the change")
+    after: dict[str, int] = Field(description="The same certifications by status after it")
+
+
+class Impact(BaseModel):
+    """What a change does to the certifications it can reach, each as of its board's today."""
+
+    model_config = {"json_schema_extra": {"examples": [{
+        "changes": [{"certification_id": 12, "credential_code": "NC-CPSS", "number": "NC-2024-00117",
+                     "before": {"status": "compliant", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
+                                "earned_hours": 20},
+                     "after": {"status": "due_soon", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
+                               "earned_hours": 18.5}}],
+        "counts": {"before": {"compliant": 1, "in_progress": 3}, "after": {"due_soon": 1, "in_progress": 3}}}]}}
+
+    changes: list[ImpactChange]
+    counts: ImpactCounts
+
+
+def measure(session: Session, *, principal: Principal, reach: Any, clock: Clock, change: Callable[[], T],
+            dry_run: bool) -> tuple[T, Impact]:
+    """Make `change` and report its impact on the certifications `reach` selects (a WHERE clause on
+    certification, or a list of ids) that the caller may see; on a dry run nothing of it is kept."""
+    ids = _ids(session, reach, principal)
+    before = standings(session, ids, clock=clock)
+    savepoint = session.begin_nested()
+    try:
+        result = change()
+        session.flush()
+        after = standings(session, ids, clock=clock)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return result, _impact(session, ids, before, after)
+
+
+def standings(session: Session, ids: Sequence[int], *, clock: Clock) -> dict[int, Standing]:
+    """Each certification's status, cycle and earned hours as of its board's today."""
+    out: dict[int, Standing] = {}
+    for start in range(0, len(ids), _BATCH):
+        inputs = run(evaluation.gather_plan(ids[start:start + _BATCH]), session)
+        for cert_id, item in inputs.items():
+            day = evaluation.today_for(clock, item)
+            try:
+                result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
+                                         activities=item.activities, as_of=day, explain=False,
+                                         requirements=False)
+            except engine.RuleError:  # a fact the rules need is missing (a WA birthday): nothing to compare
+                out[cert_id] = Standing(status="unknown", cycle_start=None, cycle_end=None, earned_hours=None)
+                continue
+            out[cert_id] = Standing(status=result.status, cycle_start=result.cycle_start,
+                                    cycle_end=result.cycle_end, earned_hours=result.earned_hours)
+    return out
+
+
+def _ids(session: Session, reach: Any, principal: Principal) -> list[int]:
+    from app.certifications.service import visible_to
+
+    if isinstance(reach, (list, tuple, set)):
+        reach = in_values(session, col(Certification.id), sorted(set(reach)), Integer)
+    query = select(Certification.id).where(reach)
+    scope = visible_to(principal)
+    if scope is not None:
+        query = query.where(scope)
+    return list(session.exec(query.order_by(col(Certification.id))))
+
+
+def _impact(session: Session, ids: list[int], before: dict[int, Standing], after: dict[int, Standing]) -> Impact:
+    moved = [i for i in ids if before.get(i) != after.get(i)]
+    labels: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(moved), 5000):
+        chunk = moved[start:start + 5000]
+        labels.update((cid, (code, number)) for cid, code, number in session.exec(
+            select(Certification.id, Certification.credential_code, Certification.number)
+            .where(in_values(session, col(Certification.id), chunk, Integer))))
+    unknown = Standing(status="unknown", cycle_start=None, cycle_end=None, earned_hours=None)
+    return Impact(
+        changes=[ImpactChange(certification_id=i, credential_code=labels[i][0], number=labels[i][1],
+                              before=before.get(i, unknown), after=after.get(i, unknown)) for i in moved],
+        counts=ImpactCounts(before=dict(sorted(Counter(s.status for s in before.values()).items())),
+                            after=dict(sorted(Counter(s.status for s in after.values()).items()))),
+    )
