@@ -72,3 +72,16 @@ def test_every_turn_at_the_database_is_given_back(app, admin, method):
         statuses.append(call().status_code)
         assert app.state.db_gate.limiter.borrowed_tokens == 0, statuses
     assert statuses == ([404, 200, 200] if method == "read" else [201, 422, 409, 409, 422])
+
+
+def test_an_unreachable_database_is_answered_503_not_500(app, admin, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connect", {}, Exception("FATAL: sorry, too many clients already"))
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    monkeypatch.setattr(OrmSession, "_connection_for_bind", refuse)  # every statement needs a connection
+    for response in (admin.get("/v1/audit"), admin.post("/v1/people", json={
+            "given_name": "Ora", "family_name": "Offline", "email": "ora.offline@example.org"})):
+        body = problem(response, 503)
+        assert "nothing was changed" in body["detail"] and response.headers["retry-after"] == "5"
