@@ -258,11 +258,23 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database could not be reached or did not answer in time (connection refused, the server's
+    connection limit, the pool's wait): the request wrote nothing, and a retry may succeed."""
+    log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+    return problem_response(request, status=503, title="Service unavailable", slug="unavailable",
+                            detail="The database is not available right now; nothing was changed. Retry shortly.",
+                            headers={"Retry-After": "5"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    from sqlalchemy.exc import DataError
+    from sqlalchemy.exc import DataError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     app.add_exception_handler(OverflowError, _out_of_range)  # SQLite: int beyond 64 bits
     app.add_exception_handler(DataError, _out_of_range)  # PostgreSQL: numeric value out of range
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
     app.add_exception_handler(BodyRejected, _body_rejected)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -41,6 +41,9 @@ from app.errors import AppError, send_problem
 log = logging.getLogger("peer_ce.uow")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Operations that POST only to ask (a body too rich for a query string): their units read, so on SQLite
+# they run beside the writer instead of queueing for its lock.
+READ_ONLY_OPERATIONS = frozenset({"verifyCertificate", "simulateCompliance"})
 _current: ContextVar[Unit | None] = ContextVar("peer_ce_unit", default=None)
 
 
@@ -152,7 +155,7 @@ class UnitOfWorkMiddleware:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        unit = Unit(scope["app"].state, write=True)
+        unit = Unit(scope["app"].state, write=not _read_only(scope))
         token = _current.set(unit)
         try:
             await self._run(unit, scope, receive, send)
@@ -201,6 +204,18 @@ class UnitOfWorkMiddleware:
                                    instance=scope["path"], headers={"Retry-After": "1"})
                 return
         await response.replay(send)
+
+
+def _read_only(scope: Scope) -> bool:
+    state = scope["app"].state
+    patterns = getattr(state, "read_only_paths", None)
+    if patterns is None:
+        from fastapi.routing import iter_route_contexts
+
+        patterns = state.read_only_paths = [
+            (route.path_regex, route.methods) for route in iter_route_contexts(scope["app"].routes)
+            if getattr(route, "operation_id", None) in READ_ONLY_OPERATIONS]
+    return any(scope["method"] in methods and regex.match(scope["path"]) for regex, methods in patterns)
 
 
 class _BufferedResponse:

@@ -8,12 +8,9 @@ is bounded in size and time; the server is stopped at the end.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,14 +21,9 @@ import httpx
 import pytest
 
 from app.auth.deps import MAX_TOKEN_CHARS
+from tests.support.live import live_server
 
 LIMIT = 32 * 1024  # the default PEER_CE_MAX_HEADER_BYTES
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -47,36 +39,10 @@ class Live:
 @pytest.fixture(scope="module")
 def live(engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """`python -m app serve` on the suite's (migrated) database, verification limited to 3 a minute."""
-    data = tmp_path_factory.mktemp("live-server")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_")}
-    env.update(PEER_CE_DATA_DIR=str(data), PEER_CE_DATABASE_URL=database_url, PEER_CE_HOST="127.0.0.1",
-               PEER_CE_PORT=str(port), PEER_CE_MIGRATE_ON_START="false", PEER_CE_LOAD_CONTENT_ON_START="false",
-               PEER_CE_SCHEDULER_ENABLED="false", PEER_CE_VERIFY_RATE_PER_MINUTE="3", PEER_CE_LOG_LEVEL="WARNING")
-    log_path = data / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=data, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    live = Live(port=port, log=log_path)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{live.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the live server did not start: {log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield live
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    env = {"PEER_CE_MIGRATE_ON_START": "false", "PEER_CE_LOAD_CONTENT_ON_START": "false",
+           "PEER_CE_SCHEDULER_ENABLED": "false", "PEER_CE_VERIFY_RATE_PER_MINUTE": "3"}
+    with live_server(None, tmp_path_factory.mktemp("live-server"), env=env, database_url=database_url) as server:
+        yield Live(port=int(server.url.rsplit(":", 1)[1]), log=server.log)
 
 
 def _raw_request(port: int, head: bytes, padding: int = 0, *, timeout: float = 20.0) -> bytes:

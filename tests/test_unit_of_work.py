@@ -72,3 +72,29 @@ def test_every_turn_at_the_database_is_given_back(app, admin, method):
         statuses.append(call().status_code)
         assert app.state.db_gate.limiter.borrowed_tokens == 0, statuses
     assert statuses == ([404, 200, 200] if method == "read" else [201, 422, 409, 409, 422])
+
+
+def test_an_unreachable_database_is_answered_503_not_500(app, admin, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connect", {}, Exception("FATAL: sorry, too many clients already"))
+
+    from sqlalchemy.orm import Session as OrmSession
+
+    monkeypatch.setattr(OrmSession, "_connection_for_bind", refuse)  # every statement needs a connection
+    for response in (admin.get("/v1/audit"), admin.post("/v1/people", json={
+            "given_name": "Ora", "family_name": "Offline", "email": "ora.offline@example.org"})):
+        body = problem(response, 503)
+        assert "nothing was changed" in body["detail"] and response.headers["retry-after"] == "5"
+
+
+def test_posts_that_only_ask_run_in_read_units_and_name_real_operations(app):
+    from fastapi.routing import iter_route_contexts
+
+    from app.uow import READ_ONLY_OPERATIONS, _read_only
+
+    operations = {r.operation_id: r for r in iter_route_contexts(app.routes) if getattr(r, "operation_id", None)}
+    assert READ_ONLY_OPERATIONS <= set(operations)  # a renamed operation would quietly take the write lock again
+    assert _read_only({"app": app, "method": "POST", "path": "/v1/certificates/verify"})
+    assert _read_only({"app": app, "method": "POST", "path": "/v1/certifications/7/compliance/simulate"})
+    assert not _read_only({"app": app, "method": "POST", "path": "/v1/certifications/7/actions"})
+    assert not _read_only({"app": app, "method": "POST", "path": "/v1/people"})

@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.certifications.impact import Impact
+from app.certifications.impact import Impact, with_impact
 from app.types import Day, HoursIn, HoursOut, RequestModel
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
@@ -237,6 +237,8 @@ class ApprovalPublic(BaseModel):
 
 
 class ApprovalChange(ApprovalPublic):
+    model_config = with_impact(ApprovalPublic)
+
     impact: Impact = Field(description="What the approval or its withdrawal changed, before and after")
 
 class ApprovalList(BaseModel):

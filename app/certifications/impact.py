@@ -52,16 +52,25 @@ class ImpactCounts(BaseModel):
     after: dict[str, int] = Field(description="The same certifications by status after it")
 
 
+EXAMPLE: dict[str, Any] = {
+    "changes": [{"certification_id": 12, "credential_code": "NC-CPSS", "number": "NC-2024-00117",
+                 "before": {"status": "compliant", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
+                            "earned_hours": 20},
+                 "after": {"status": "due_soon", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
+                           "earned_hours": 18.5}}],
+    "counts": {"before": {"compliant": 1, "in_progress": 3}, "after": {"due_soon": 1, "in_progress": 3}}}
+
+
+def with_impact(model: type[BaseModel]) -> dict[str, Any]:
+    """The model config of a response that adds `impact` to `model`: its examples, each with an impact."""
+    examples = (model.model_config.get("json_schema_extra") or {}).get("examples", [])  # type: ignore[union-attr]
+    return {"json_schema_extra": {"examples": [{**e, "impact": EXAMPLE} for e in examples]}}
+
+
 class Impact(BaseModel):
     """What a change does to the certifications it can reach, each as of its board's today."""
 
-    model_config = {"json_schema_extra": {"examples": [{
-        "changes": [{"certification_id": 12, "credential_code": "NC-CPSS", "number": "NC-2024-00117",
-                     "before": {"status": "compliant", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
-                                "earned_hours": 20},
-                     "after": {"status": "due_soon", "cycle_start": "2025-02-01", "cycle_end": "2027-01-31",
-                               "earned_hours": 18.5}}],
-        "counts": {"before": {"compliant": 1, "in_progress": 3}, "after": {"due_soon": 1, "in_progress": 3}}}]}}
+    model_config = {"json_schema_extra": {"examples": [EXAMPLE]}}
 
     changes: list[ImpactChange]
     counts: ImpactCounts

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.certifications.impact import Impact
+from app.certifications.impact import Impact, with_impact
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
@@ -97,6 +97,8 @@ class BoardActionPublic(BaseModel):
 
 
 class BoardActionTaken(BoardActionPublic):
+    model_config = with_impact(BoardActionPublic)
+
     impact: Impact = Field(description="What the action changed: the certification before and after")
 
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from app.certifications.impact import Impact
+from app.certifications.impact import Impact, with_impact
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
@@ -118,6 +118,8 @@ class CompletionPublic(BaseModel):
 
 
 class CompletionVoided(CompletionPublic):
+    model_config = with_impact(CompletionPublic)
+
     impact: Impact = Field(description="What the void did to the person's certifications, before and after")
 
 

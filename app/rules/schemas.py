@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.certifications.impact import Impact
+from app.certifications.impact import Impact, with_impact
 from app.rules.schema import RuleSet
 
 
@@ -35,6 +35,8 @@ class CredentialPublic(BaseModel):
 
 
 class CredentialPublished(CredentialPublic):
+    model_config = with_impact(CredentialPublic)
+
     impact: Impact = Field(description="What publishing the version changed, before and after")
 
 

@@ -18,8 +18,6 @@ from app.auth.tokens import mint_dev_token
 from app.config import Settings
 from tests.support.databases import throwaway_database
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @dataclass
 class LiveServer:
@@ -35,6 +33,15 @@ class LiveServer:
         return self.log.read_text(errors="replace").splitlines()
 
 
+@contextmanager
+def _database(base_database_url: str | None, directory: Path, given: str | None) -> Iterator[str]:
+    if given is not None:
+        yield given
+        return
+    with throwaway_database(base_database_url, directory) as url:
+        yield url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -43,9 +50,10 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(base_database_url: str | None, directory: Path, *, env: dict[str, str] | None = None,
-                start_seconds: float = 60) -> Iterator[LiveServer]:
-    """Serve peer-ce from a new process on a throwaway database; stopped and dropped afterwards."""
-    with throwaway_database(base_database_url, directory) as url:
+                database_url: str | None = None, start_seconds: float = 60) -> Iterator[LiveServer]:
+    """Serve peer-ce from a new process on a throwaway database (or on `database_url`, already migrated);
+    stopped (and the throwaway database dropped) afterwards."""
+    with _database(base_database_url, directory, database_url) as url:
         port = free_port()
         data_dir = directory / "live-data"
         data_dir.mkdir(exist_ok=True)
@@ -57,7 +65,7 @@ def live_server(base_database_url: str | None, directory: Path, *, env: dict[str
         }
         log = directory / "live-server.log"
         with log.open("wb") as sink:
-            process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=server_env,
+            process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=data_dir, env=server_env,
                                        stdout=sink, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
