@@ -182,6 +182,17 @@ def doc(**over: Any) -> dict[str, Any]:
     return out
 
 
+def _with_sources(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: v for k, v in doc().items() if k != "source"}
+    out["sources"] = sources
+    return out
+
+
+def test_a_legacy_source_text_reads_as_one_unverified_source():
+    rs = RuleSet.model_validate(doc(source="WVCBAPP 2025 form"))
+    assert [(s.id, s.title, s.url, s.verified) for s in rs.sources] == [("source", "WVCBAPP 2025 form", None, False)]
+
+
 @pytest.mark.parametrize(
     ("document", "loc", "message"),
     [
@@ -352,10 +363,13 @@ def doc(**over: Any) -> dict[str, Any]:
         pytest.param(
             doc(timezone="Mars/Olympus_Mons"), ("timezone",), "unknown IANA time zone", id="unknown-time-zone"
         ),
-        pytest.param(doc(source="   "), ("source",), "must name where the rules come from", id="blank-source"),
+        pytest.param(doc(source="   "), ("sources",), "name where the rules come from", id="blank-legacy-source"),
         pytest.param(
-            {k: v for k, v in VALID.items() if k != "source"}, ("source",), "Field required", id="missing-source"
+            {k: v for k, v in VALID.items() if k != "source"}, ("sources",), "Field required", id="missing-sources"
         ),
+        pytest.param(_with_sources([]), ("sources",), "at least 1 item", id="no-sources"),
+        pytest.param(_with_sources([{"id": "a", "title": "A", "url": "pacertboard.org"}]),
+                     ("sources", 0, "url"), "pattern", id="source-url-not-an-address"),
         pytest.param(doc(due_soon_days=731), ("due_soon_days",), "less than or equal to 730", id="due-soon-too-long"),
         pytest.param(doc(grace_days=-1), ("grace_days",), "greater than or equal to 0", id="negative-grace"),
     ],
