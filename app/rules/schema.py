@@ -22,7 +22,7 @@ Hours = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2), _AS_NUMB
 PositiveHours = Annotated[Decimal, Field(gt=0, max_digits=7, decimal_places=2), _AS_NUMBER]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
-Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "issue_month_first", "fixed", "birthday"]
+Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
 OtherKind = Literal["service_hours", "supervision_hours", "attestation"]
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
@@ -48,9 +48,7 @@ class Cycle(BaseModel):
             "cycle lasts `months` (end = start + months - 1 day). `issue_month_end`: cycles end "
             "on the last day of the month `months` months after the issue month, then every "
             "`months` months. `issue_month_start`: cycles are counted from the 1st of the issue "
-            "month (cycle 1 still starts on the issue date). `issue_month_first`: cycles end ON the 1st "
-            "of the month `months` months after the issue month (\"expires on November 1\"), the next "
-            "starts on the 2nd. `fixed`: cycles end on `month`/`day` every `months` months (in the years "
+            "month (cycle 1 still starts on the issue date). `fixed`: cycles end on `month`/`day` every `months` months (in the years "
             "`year` names, when given). `birthday`: like `fixed`, on the holder's birthday. A board "
             "reinstatement restarts the cycles as if it were the issue date."
         )
@@ -85,6 +83,13 @@ class Cycle(BaseModel):
         "it). Must be 0 for other anchors.",
     )
 
+    ends_on_anniversary: bool = Field(
+        default=False,
+        description="For `issue_date` and `issue_month_start` anchors: a cycle ends ON the anniversary "
+        "(the date `months` after the issue date, or after the 1st of the issue month) instead of the day "
+        "before, and the next starts the day after it (MI: certified November 14, 2009, \"will "
+        "renew/expire on November 1, 2025\"; SC: certified 01/01/2024, annual date 01/01/2025).",
+    )
     year: int | None = Field(
         default=None,
         ge=1900,
@@ -135,6 +140,14 @@ class Cycle(BaseModel):
         anchor = info.data.get("anchor")
         if v and anchor is not None and anchor not in ("fixed", "birthday"):
             raise ValueError(f"only used with a 'fixed' or 'birthday' anchor (it is {anchor!r})")
+        return v
+
+    @field_validator("ends_on_anniversary")
+    @classmethod
+    def _anniversary_anchors(cls, v: bool, info: ValidationInfo) -> bool:
+        anchor = info.data.get("anchor")
+        if v and anchor is not None and anchor not in ("issue_date", "issue_month_start"):
+            raise ValueError(f"only used with an 'issue_date' or 'issue_month_start' anchor (it is {anchor!r})")
         return v
 
     @field_validator("year")
@@ -465,7 +478,8 @@ class RuleSet(BaseModel):
     grace_counts_ce: bool = Field(
         default=True,
         description="Whether CE completed during the grace period counts toward the late cycle "
-        "(false: grace only allows a late renewal of CE earned by the cycle end).",
+        "(false: grace only allows a late renewal of CE earned by the cycle end, or by the filing "
+        "deadline when `filing_days_before_end` sets one).",
     )
     approved_only: bool = Field(
         default=False,
@@ -478,7 +492,8 @@ class RuleSet(BaseModel):
         description="The renewal is due this many days before the cycle end, which is when the "
         "certification expires (WV: filed by August 30, expires September 30: 31). From the day after "
         "this filing deadline an unmet cycle is `overdue`, and `due_soon_days` count back from it. "
-        "CE dated up to the cycle end still counts. 0 = due on the cycle end.",
+        "CE dated up to the cycle end still counts, unless `grace_counts_ce` is false: then CE counts "
+        "only up to the filing deadline (WV: no education hours once late). 0 = due on the cycle end.",
     )
     course_counts_once: bool = Field(
         default=False,

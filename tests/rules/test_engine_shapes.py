@@ -20,6 +20,8 @@ from tests.rules.builders import act, approval, board, comp, d, ev, outcome, rul
 
 FOUR_YEARS = {"anchor": "fixed", "months": 48, "month": 9, "day": 30, "year": 2015}
 ODD_YEARS = {"anchor": "fixed", "months": 24, "month": 9, "day": 1, "year": 2025}
+MONTH_FIRST = {"anchor": "issue_month_start", "months": 24, "ends_on_anniversary": True}
+ANNIVERSARY = {"anchor": "issue_date", "months": 12, "ends_on_anniversary": True}
 
 
 @pytest.mark.parametrize(
@@ -37,18 +39,37 @@ ODD_YEARS = {"anchor": "fixed", "months": 24, "month": 9, "day": 1, "year": 2025
                      id="odd-years"),
         pytest.param(ODD_YEARS, "2025-09-02", [("2025-09-02", "2027-09-01"), ("2027-09-02", "2029-09-01")],
                      id="odd-years-day-after"),
-        pytest.param({"anchor": "issue_month_first", "months": 24}, "2023-11-15",
-                     [("2023-11-15", "2025-11-01"), ("2025-11-02", "2027-11-01")], id="ends-on-the-1st"),
-        pytest.param({"anchor": "issue_month_first", "months": 24}, "2023-11-01",
-                     [("2023-11-01", "2025-11-01"), ("2025-11-02", "2027-11-01")], id="issued-on-the-1st"),
-        pytest.param({"anchor": "issue_month_first", "months": 12}, "2024-01-31",
+        pytest.param(MONTH_FIRST, "2023-11-15", [("2023-11-15", "2025-11-01"), ("2025-11-02", "2027-11-01")],
+                     id="ends-on-the-1st"),
+        pytest.param(MONTH_FIRST, "2023-11-01", [("2023-11-01", "2025-11-01"), ("2025-11-02", "2027-11-01")],
+                     id="issued-on-the-1st"),
+        pytest.param({**MONTH_FIRST, "months": 12}, "2024-01-31",
                      [("2024-01-31", "2025-01-01"), ("2025-01-02", "2026-01-01")], id="from-the-31st"),
+        pytest.param(ANNIVERSARY, "2024-01-01", [("2024-01-01", "2025-01-01"), ("2025-01-02", "2026-01-01")],
+                     id="ends-on-the-anniversary"),
+        pytest.param({**ANNIVERSARY, "months": 1}, "2024-01-31",
+                     [("2024-01-31", "2024-02-29"), ("2024-03-01", "2024-03-31"), ("2024-04-01", "2024-04-30")],
+                     id="anniversary-keeps-the-31st"),
     ],
 )
 def test_cycle_bounds_of_new_anchor_shapes(cycle: dict[str, Any], issued: str, bounds: list[tuple[str, str]]):
     rs = rules(cycle=cycle)
     got = iter_cycle_bounds(rs, d(issued))
     assert [next(got) for _ in bounds] == [(d(a), d(b)) for a, b in bounds]
+
+
+@settings(max_examples=150, deadline=None)
+@given(issued=st.dates(min_value=d("2000-01-01"), max_value=d("2060-12-31")), months=st.sampled_from([1, 12, 24, 36]),
+       anchor=st.sampled_from(["issue_date", "issue_month_start"]))
+def test_a_cycle_that_ends_on_the_anniversary_is_the_plain_one_a_day_longer(issued, months, anchor):
+    plain = iter_cycle_bounds(rules(cycle={"anchor": anchor, "months": months}), issued)
+    later = iter_cycle_bounds(rules(cycle={"anchor": anchor, "months": months, "ends_on_anniversary": True}), issued)
+    previous_end = None
+    for k in range(5):
+        (_, e), (s2, e2) = next(plain), next(later)
+        assert e2 == e + timedelta(days=1)  # the anniversary itself, never drifting
+        assert s2 == (issued if k == 0 else previous_end + timedelta(days=1))
+        previous_end = e2
 
 
 @settings(max_examples=150, deadline=None)
@@ -209,13 +230,19 @@ def test_filing_deadline_distinct_from_the_cycle_end(as_of, status, next_change)
     assert (e.status, e.next_change_on) == (status, d(next_change) if next_change else None)
 
 
-def test_ce_between_the_filing_deadline_and_the_cycle_end_still_counts():
-    e = ev(WV_LIKE, "2025-10-15", [comp(1, "2025-11-01", 5), comp(2, "2026-09-15", 15)], "2026-09-20")
+def test_ce_between_the_filing_deadline_and_the_cycle_end_counts_only_with_late_ce():
+    comps = [comp(1, "2025-11-01", 5), comp(2, "2026-09-15", 15)]
+    late_ce = rules(cycle={"anchor": "fixed", "months": 24, "month": 9, "day": 30}, filing_days_before_end=31,
+                    grace_days=59)
+    e = ev(late_ce, "2025-10-15", comps, "2026-09-20")
     assert (e.status, e.met_on) == ("compliant", d("2026-09-15"))
-    late = ev(WV_LIKE, "2025-10-15", [comp(1, "2025-11-01", 5)], "2026-09-01")
-    assert late.reasons[0] == ("Overdue: the renewal of the cycle 2025-10-15 to 2026-09-30 was due by 2026-08-30 "
-                               "with requirements unmet; the certification expires on 2026-09-30; late renewal is "
-                               "possible until 2026-12-29")
+    wv = ev(WV_LIKE, "2025-10-15", comps, "2026-09-20")
+    assert (wv.status, str(wv.earned_hours)) == ("overdue", "5.00")
+    assert outcome(wv, 2) == ("not_counted", "0.00", "dated 2026-09-15, after the renewal was due on 2026-08-30; "
+                                                    "CE completed after the filing deadline does not count for XX-TEST")
+    assert wv.reasons[0] == ("Overdue: the renewal of the cycle 2025-10-15 to 2026-09-30 was due by 2026-08-30 "
+                             "with requirements unmet; the certification expires on 2026-09-30; late renewal is "
+                             "possible until 2026-12-29")
 
 
 # --- a cycle length the holder chooses ---------------------------------------------------------------
@@ -370,6 +397,8 @@ def test_counting_a_course_once_never_counts_more(days, items):
     ("over", "message"),
     [
         ({"cycle": {"year": 2015}}, "only used with a 'fixed' anchor"),
+        ({"cycle": {"anchor": "issue_month_end", "ends_on_anniversary": True}},
+         "only used with an 'issue_date' or 'issue_month_start' anchor"),
         ({"requirements": {"total_hours": 1, "categories": [{"category": "a", "min_hours": 1, "once": True,
                                                              "every_years": 2}]}}, "either once or every N years"),
         ({"cycle": {"anchor": "fixed", "months": 24, "month": 9, "day": 30},

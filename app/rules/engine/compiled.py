@@ -40,6 +40,7 @@ class _Compiled:
         "lookback",
         "tag_cache",
         "year",
+        "on_anniversary",
         "no_ce_under",
         "filing",
         "once_ever",
@@ -58,6 +59,7 @@ class _Compiled:
         self.fixed = (cy.month, cy.day) if cy.anchor == "fixed" else None
         self.min_first = cy.min_first_cycle_months
         self.year = cy.year if cy.anchor == "fixed" else None
+        self.on_anniversary = cy.ends_on_anniversary
         self.no_ce_under = cy.no_ce_first_cycle_under_months
         self.total = _h(req.total_hours)
         # (slug, min, every_years, label, once)
@@ -175,13 +177,15 @@ class _Compiled:
         """End of the cycle that starts on `start` (the chain's first cycle when `first`)."""
         a = self.anchor
         if a == "issue_date":
+            if self.on_anniversary:  # ends ON the anniversary; the next cycle starts the day after it
+                return add_months(anchor if first else start - _ONE, self.months, anchor.day)
             return add_months(start, self.months, anchor.day) - _ONE
         if a == "issue_month_end":
             return _month_end(start, self.months if first else self.months - 1)
         if a == "issue_month_start":
+            if self.on_anniversary:  # ends ON the 1st; the next cycle starts on the 2nd
+                return add_months(start.replace(day=1) if first else start - _ONE, self.months)
             return add_months(start.replace(day=1) if first else start, self.months) - _ONE
-        if a == "issue_month_first":  # ends ON the 1st; later cycles start on the 2nd
-            return add_months(start.replace(day=1), self.months)
         assert md is not None
         if first:
             after = add_months(start, self.min_first) if self.min_first else start

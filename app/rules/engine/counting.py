@@ -210,7 +210,9 @@ def _run_cycle(
     other_res, others_on = _others(r.others, start, min(end, as_of), acts) if r.others else ([], start)
 
     lo = bisect_left(dates, count_from)
-    hi_main = bisect_right(dates, end if end < as_of else as_of)
+    # without late CE, a filing deadline before the end is the last day CE counts (WV: none once late)
+    last = end - r.filing if r.filing and not r.grace_ce else end
+    hi_main = bisect_right(dates, last if last < as_of else as_of)
     if no_ce:  # its completions count toward nothing (every_years windows of later cycles aside)
         lo = hi_main
     hi = hi_main

@@ -234,6 +234,11 @@ class _Explainer:
                 f"dated {day}, counted toward the late cycle {prev.start.isoformat()} to "
                 f"{prev.end.isoformat()}, which it completed on {prev.met_on}"
             )
+        elif not r.grace_ce and run.due_on < on <= run.end:
+            why = (
+                f"dated {day}, after the renewal was due on {run.due_on.isoformat()}; CE completed after the "
+                f"filing deadline does not count for {r.code}"
+            )
         elif on > run.end and not r.grace_ce:
             why = (
                 f"dated {day}, after the cycle ended on {self._iso['end']}; CE completed "
