@@ -475,6 +475,13 @@ class RuleSet(BaseModel):
         le=730,
         description="Days after the cycle end before an unmet cycle lapses (status `overdue`).",
     )
+    grace_months: int = Field(
+        default=0,
+        ge=0,
+        le=24,
+        description="A grace period in whole months instead of days: it ends on the cycle end plus this "
+        "many months (PA: six months from the expiration date). Not together with `grace_days`.",
+    )
     grace_counts_ce: bool = Field(
         default=True,
         description="Whether CE completed during the grace period counts toward the late cycle "
@@ -533,7 +540,7 @@ class RuleSet(BaseModel):
         description="Which sources (by id) each figure comes from. Keys name figures: `cycle`, "
         "`effective_from`, `requirements.total_hours`, `requirements.categories.<slug>`, "
         "`requirements.modality_minimums.<index>`, `requirements.other.<id>`, `caps.<modality or "
-        "category>`, `carryover`, `due_soon_days`, `grace_days`, `grace_counts_ce`, `approved_only`, "
+        "category>`, `carryover`, `due_soon_days`, `grace_days`, `grace_months`, `grace_counts_ce`, `approved_only`, "
         "`filing_days_before_end`, `course_counts_once`, `initial_period`, `cycle_options.<id>`, "
         "`variants.<id>`, `superseded_by`.",
     )
@@ -560,6 +567,13 @@ class RuleSet(BaseModel):
             title = text.strip()[:500] if isinstance(text, str) else text
             data["sources"] = [{"id": "source", "title": title or " ", "verified": False}]
         return data
+
+    @field_validator("grace_months")
+    @classmethod
+    def _grace_in_days_or_months(cls, v: int, info: ValidationInfo) -> int:
+        if v and info.data.get("grace_days"):
+            raise ValueError("give the grace period in days or in months, not both")
+        return v
 
     @field_validator("sources")
     @classmethod
@@ -611,7 +625,7 @@ class RuleSet(BaseModel):
         """The figures `figure_sources` may cite, as their keys."""
         req = self.requirements
         paths = {"effective_from", "cycle", "requirements.total_hours", "carryover", "due_soon_days",
-                 "grace_days", "grace_counts_ce", "approved_only", "filing_days_before_end",
+                 "grace_days", "grace_months", "grace_counts_ce", "approved_only", "filing_days_before_end",
                  "course_counts_once"}
         paths.update(f"requirements.categories.{c.category}" for c in req.categories)
         paths.update(f"requirements.modality_minimums.{i}" for i in range(len(req.modality_minimums)))

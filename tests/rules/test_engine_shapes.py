@@ -245,6 +245,18 @@ def test_ce_between_the_filing_deadline_and_the_cycle_end_counts_only_with_late_
                              "possible until 2026-12-29")
 
 
+@pytest.mark.parametrize(
+    ("as_of", "status"),
+    [("2026-02-28", "overdue"), ("2026-07-31", "overdue"), ("2026-08-01", "lapsed")],
+)
+def test_a_grace_period_in_months_ends_on_the_same_day_months_later(as_of, status):
+    rs = rules(cycle={"months": 12}, grace_months=6)
+    e = ev(rs, "2025-02-01", [comp(1, "2025-03-01", 5)], as_of)
+    assert (e.cycle_end, e.grace_ends_on, e.status) == (d("2026-01-31"), d("2026-07-31"), status)
+    late = ev(rs, "2025-02-01", [comp(1, "2025-03-01", 5), comp(2, "2026-05-01", 15)], "2026-06-01")
+    assert (late.cycle_start, late.previous_cycle.met_on) == (d("2026-02-01"), d("2026-05-01"))
+
+
 # --- a cycle length the holder chooses ---------------------------------------------------------------
 
 NYCPS_LIKE = rules(cycle_options=[{"id": "one-year", "months": 12, "total_hours": 10},
@@ -407,6 +419,7 @@ def test_counting_a_course_once_never_counts_more(days, items):
           "requirements": {"total_hours": 1, "categories": [{"category": "ethics", "min_hours": 1}]}},
          "category already required elsewhere: ethics"),
         ({"figure_sources": {"grace_days": ["nowhere"]}}, "names unknown sources: nowhere"),
+        ({"grace_days": 30, "grace_months": 1}, "in days or in months, not both"),
         ({"figure_sources": {"requirements.categories.ethics": ["source"]}}, "names no figure of this rule set"),
         ({"superseded_by": ["XX-TEST"]}, "is not another credential code"),
         ({"sources": [{"id": "a", "title": "A"}], "source": "text"}, "give `sources`, not the legacy"),

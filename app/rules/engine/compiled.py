@@ -34,6 +34,7 @@ class _Compiled:
         "carry_max",
         "due_soon",
         "grace_days",
+        "grace_months",
         "grace",
         "grace_ce",
         "approved_only",
@@ -93,7 +94,8 @@ class _Compiled:
         self.others = tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in req.other)
         self.carry_max = _h(rs.carryover.max_hours)
         self.due_soon = timedelta(days=rs.due_soon_days)
-        self.grace_days = rs.grace_days
+        self.grace_months = rs.grace_months
+        self.grace_days = rs.grace_days or rs.grace_months  # truthy when there is a grace period
         self.grace = timedelta(days=rs.grace_days)
         self.grace_ce = rs.grace_counts_ce
         self.approved_only = rs.approved_only
@@ -129,6 +131,10 @@ class _Compiled:
         for slug in set(tags or ()) | {self.cats[i][0] for i in found}:
             caps.update(self.cap_by_cat.get(slug, ()))
         return tuple(sorted(found)), tuple(sorted(caps))
+
+    def grace_end(self, end: date) -> date:
+        """The last day of the grace period after a cycle that ends on `end`."""
+        return add_months(end, self.grace_months) if self.grace_months else end + self.grace
 
     def choose(self, option: str | None, variants: tuple[str, ...]) -> _Compiled:
         """The rules for a certification's cycle option and variants (compiled once per combination).

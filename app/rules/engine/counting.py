@@ -217,7 +217,7 @@ def _run_cycle(
         lo = hi_main
     hi = hi_main
     if as_of > end and r.grace_ce and r.grace_days and not no_ce:
-        g_end = end + r.grace
+        g_end = r.grace_end(end)
         hi = bisect_right(dates, g_end if g_end < as_of else as_of)
     late_met: date | None = None
     seen: dict[str, int] = {}
@@ -301,7 +301,7 @@ def _run_cycle(
 
     run = _Run()
     run.version, run.rules, run.kind, run.need = v, r, NO_CE if no_ce else CYCLE, need_total
-    run.due_on, run.grace_end, run.seen = end - r.filing, end + r.grace, seen
+    run.due_on, run.grace_end, run.seen = end - r.filing, r.grace_end(end), seen
     run.start, run.end, run.count_from, run.carry_in = start, end, count_from, carry_in
     run.total, run.cat_sum, run.mod_sum = total, cat_sum, mod_sum
     run.cap_used, run.cap_discarded, run.discarded = cap_used, cap_discarded, discarded
