@@ -185,8 +185,9 @@ class CategoryRequirement(BaseModel):
     once: bool = Field(
         default=False,
         description="A one-time requirement (NY-CRPA: medication-supported recovery): met by hours "
-        "completed at any time from the start of the certification's chain of cycles to the cycle "
-        "end, including earlier cycles; once met, it stays met. Not with `every_years`.",
+        "completed at any time up to the cycle end, in earlier cycles or before the certification "
+        "was issued (training submitted with the original application); once met, it stays met. "
+        "Those hours count toward the total only in their own cycle. Not with `every_years`.",
     )
     label: str | None = Field(
         default=None,

@@ -363,8 +363,14 @@ def test_a_one_time_requirement_met_in_an_earlier_cycle_stays_met():
     assert later.cycle_start == d("2028-03-15") and later.status == "compliant"
     (msr,) = later.categories
     assert (str(msr.earned_hours), msr.once) == ("4.00", True)
-    assert any("due once: hours completed from 2025-03-15 to 2031-03-14 count" in r for r in later.reasons)
+    assert any("due once: hours completed at any time up to 2031-03-14 count" in r for r in later.reasons)
     assert "it still counts toward medication-supported recovery (due once)" in outcome(later, 1)[2]
+
+
+def test_a_one_time_requirement_met_before_the_certification_counts():
+    comps = [comp(1, "2024-11-01", 4, approvals=[approval("msr")]), comp(2, "2025-06-01", 28)]
+    e = ev(ONCE, "2025-03-15", comps, "2025-07-01")
+    assert (e.status, str(e.earned_hours), str(e.categories[0].earned_hours)) == ("compliant", "28.00", "4.00")
 
 
 def test_a_one_time_requirement_not_yet_met_is_still_due():

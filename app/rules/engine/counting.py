@@ -176,14 +176,14 @@ def _run_cycle(
 
     if r.lookback and not no_ce:  # every_years and once categories: completions of earlier cycles too
         for i, (_, _, every, _, once) in enumerate(cats):
-            if once:  # (chain start - 1 day, E]: ever, in this chain
-                w = chain_start - _ONE
+            if once:  # ever: any completion up to E, also before the certification was issued
+                w = date.min
             elif every is None:
                 continue
             else:  # (E - N years, E]
                 w = date(end.year - every, end.month, min(end.day, _month_days(end.year - every, end.month)))
             windows[i] = w
-            lo_d = max(w + _ONE, chain_start)
+            lo_d = w if w == date.min else max(w + _ONE, chain_start)
             hi_d = min(count_from - _ONE, as_of)
             keys: dict[str, int] = {}
             lookback_keys[i] = keys

@@ -14,6 +14,7 @@ from app.rules.engine.counting import (
     _REPEATED,
     CYCLE,
     INITIAL,
+    NO_CE,
     _Prep,
     _prepare,
     _Run,
@@ -101,7 +102,7 @@ class _Explainer:
             name = label or slug
             line = f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}"
             if once:
-                line += f" (due once: hours completed from {self.chain_start.isoformat()} to {e} count)"
+                line += f" (due once: hours completed at any time up to {e} count)"
             elif every is not None and w is not None:
                 line += (
                     f" (due once every {every} years: hours completed from "
@@ -244,6 +245,8 @@ class _Explainer:
                 f"dated {day}, after the cycle ended on {self._iso['end']}; CE completed "
                 f"after the cycle end does not count for {r.code}"
             )
+        elif first := self._in_first_cycle_without_ce(on):
+            why = f"dated {day}, in the first cycle {first}, which required no CE; it counts toward no cycle's hours"
         elif on > self.grace_end:
             why = (
                 f"dated {day}, after the grace period ended on {self._iso['grace_end']}"
@@ -260,6 +263,12 @@ class _Explainer:
                 for i in hits)
             why += f"; it still counts toward {names}"
         return CompletionOutcome(c.id, _ZERO, "not_counted", why)
+
+    def _in_first_cycle_without_ce(self, on: date) -> str | None:
+        first = self.runs[0]
+        if first is not self.run and first.kind == NO_CE and first.start <= on <= first.end:
+            return f"{first.start.isoformat()} to {first.end.isoformat()}"
+        return None
 
     @cached_property
     def _iso(self) -> dict[str, str]:
