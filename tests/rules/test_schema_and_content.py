@@ -480,3 +480,25 @@ def test_content_files_must_be_named_after_their_code(tmp_path: Path):
     )
     with pytest.raises(RuleFileError, match="nc-cpss.yaml"):
         iter_content_rule_sets(tmp_path)
+
+
+def test_the_coverage_table_accounts_for_every_state_and_dc_and_every_shipped_credential():
+    import re
+
+    doc = (CONTENT_RULES_DIR.parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## Coverage of the 50 states and DC"):]
+    table = table[:table.index("\n## ")]
+    rows = {m[0]: (m[1], m[2]) for m in re.findall(r"^\| ([A-Z]{2}) \| ([a-z ]+) \| (.+) \|$", table, re.M)}
+    states = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+              "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()
+    assert sorted(rows) == sorted(states) and len(rows) == 51
+    shipped: dict[str, set[str]] = {}
+    for rs in iter_content_rule_sets(CONTENT_RULES_DIR):
+        if rs.state != "US":
+            shipped.setdefault(rs.state, set()).add(rs.code)
+    for state, (coverage, text) in rows.items():
+        assert coverage in ("shipped", "not found", "not certifying"), state
+        assert (coverage == "shipped") == (state in shipped), state
+        for code in shipped.get(state, ()):
+            assert code in text, (state, code)
+        assert text.strip(), state
