@@ -25,7 +25,8 @@ from app.rules import service as rules_service
 REQUIRED = ("given_name", "family_name", "email", "credential_code", "number", "issued_on")
 OPTIONAL = ("external_ref", "cycle_option", "variants")
 EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "credential_code", "state",
-                  "number", "issued_on", "cycle_option", "variants", "status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
+                  "number", "issued_on", "cycle_option", "variants", "status", "cycle_start", "cycle_end",
+                  "grace_ends_on", "evaluated_on")
 
 
 class ImportRow(BaseModel):
@@ -220,6 +221,7 @@ def export_rows(session_factory: sessionmaker[Session], *, principal: Principal,
         for c in page:
             p = people[c.person_id]
             yield [c.id, p.given_name, p.family_name, p.email, p.external_ref, c.credential_code, c.state,
-                   c.number, c.issued_on, c.cycle_option, ";".join(evaluation.split_variants(c.variants)), c.status, c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
+                   c.number, c.issued_on, c.cycle_option, ";".join(evaluation.split_variants(c.variants)), c.status,
+                   c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
         if cursor is None:
             return

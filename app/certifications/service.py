@@ -184,7 +184,8 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
         if changes["variants"] == cert.variants:
             del changes["variants"]
     if {"cycle_option", "variants", "credential_code"} & set(changes):
-        _require_choices(_current_rules(session, code, clock), cycle_option=changes.get("cycle_option", cert.cycle_option),
+        _require_choices(_current_rules(session, code, clock),
+                         cycle_option=changes.get("cycle_option", cert.cycle_option),
                          variants=evaluation.split_variants(changes.get("variants", cert.variants)))
     before = cert.model_dump()
     for field, value in changes.items():

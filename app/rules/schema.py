@@ -48,9 +48,9 @@ class Cycle(BaseModel):
             "cycle lasts `months` (end = start + months - 1 day). `issue_month_end`: cycles end "
             "on the last day of the month `months` months after the issue month, then every "
             "`months` months. `issue_month_start`: cycles are counted from the 1st of the issue "
-            "month (cycle 1 still starts on the issue date). `fixed`: cycles end on `month`/`day` every `months` months (in the years "
-            "`year` names, when given). `birthday`: like `fixed`, on the holder's birthday. A board "
-            "reinstatement restarts the cycles as if it were the issue date."
+            "month (cycle 1 still starts on the issue date). `fixed`: cycles end on `month`/`day` every "
+            "`months` months (in the years `year` names, when given). `birthday`: like `fixed`, on the "
+            "holder's birthday. A board reinstatement restarts the cycles as if it were the issue date."
         )
     )
     months: int = Field(

@@ -78,8 +78,9 @@ def test_a_new_rule_version_is_seen_by_the_next_read(admin, approved_completion)
     url = f"/v1/certifications/{cert['id']}/compliance?as_of=2026-06-01"
     before = admin.get(url).json()
     rules = admin.get("/v1/credentials/VA-RPRS").json()["current"]["rules"]
-    published = admin.put("/v1/credentials/VA-RPRS", json={**rules, "effective_from": "2025-01-01",
-                                                            "requirements": {**rules["requirements"], "total_hours": 4}})
+    requirements = {**rules["requirements"], "total_hours": 4}
+    published = admin.put("/v1/credentials/VA-RPRS",
+                          json={**rules, "effective_from": "2025-01-01", "requirements": requirements})
     assert published.status_code in (200, 201), published.text
     after = admin.get(url).json()
     assert (before["required_hours"], after["required_hours"]) == (8, 4)

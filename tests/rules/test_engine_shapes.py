@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.rules.engine import InvalidFact, MissingFact, iter_cycle_bounds
-from app.rules.engine import add_months
+from app.rules.engine import InvalidFact, MissingFact, add_months, iter_cycle_bounds
 from tests.rules.builders import act, approval, board, comp, d, ev, outcome, rules
 
 # --- multi-year fixed cycles (cycle.year) and cycles that end on the 1st ---------------------------

@@ -184,7 +184,8 @@ CASES = [
          completions=(C("2024-11-01", "4", ("medication-supported-recovery",)), C("2025-06-01", "24"),
                       C("2025-07-01", "4", ("ethics",)))),
     Case("NY-CRPA", "asapnys.org: 'List of Professional Development (4 hours maximum)'", "2025-03-15", "2026-01-01",
-         {"earned_hours": 4, "discarded_hours": 6}, completions=(C("2025-06-01", "10", ("professional-development",)),)),
+         {"earned_hours": 4, "discarded_hours": 6},
+         completions=(C("2025-06-01", "10", ("professional-development",)),)),
     Case("NY-CRPA", "asapnys.org: 'CRPA Family- 6 hours approved renewal training in family-oriented education ... "
          "including a minimum of 1 hour in cultural competence'", "2025-03-15", "2026-01-01",
          {"required_hours": 34, "categories": {"ethics": 4, "medication-supported-recovery": 4, "family-oriented": 6,

@@ -202,10 +202,8 @@ def _run_cycle(
 
     total = carry_in
     need_total = 0 if no_ce else r.total
-    if no_ce:
-        unmet = 0
-    else:
-        unmet = (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods)
+    unmet = 0 if no_ce else (
+        (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods))
     met_at = start if unmet == 0 else None
     other_res, others_on = _others(r.others, start, min(end, as_of), acts) if r.others else ([], start)
 
