@@ -48,7 +48,6 @@ class _Compiled:
         "initial",
         "choices",
         "options",
-        "variant_ids",
         "rules",
     )
 
@@ -109,7 +108,6 @@ class _Compiled:
             tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in ip.requirements))
         self.rules = rs
         self.options = {o.id: o for o in rs.cycle_options}
-        self.variant_ids = frozenset(x.id for x in rs.variants)
         # (cycle option, variants) -> the rules a certification with those choices is evaluated with
         self.choices: dict[tuple[str | None, tuple[str, ...]], _Compiled] | None = (
             {} if rs.cycle_options or rs.variants else None)

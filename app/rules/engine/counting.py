@@ -214,8 +214,8 @@ def _run_cycle(
     if no_ce:  # its completions count toward nothing (every_years windows of later cycles aside)
         lo = hi_main
     hi = hi_main
+    g_end = end + r.grace if not r.grace_months else r.grace_end(end)
     if as_of > end and r.grace_ce and r.grace_days and not no_ce:
-        g_end = r.grace_end(end)
         hi = bisect_right(dates, g_end if g_end < as_of else as_of)
     late_met: date | None = None
     seen: dict[str, int] = {}
@@ -299,7 +299,7 @@ def _run_cycle(
 
     run = _Run()
     run.version, run.rules, run.kind, run.need = v, r, NO_CE if no_ce else CYCLE, need_total
-    run.due_on, run.grace_end, run.seen = end - r.filing, r.grace_end(end), seen
+    run.due_on, run.grace_end, run.seen = end - r.filing, g_end, seen
     run.start, run.end, run.count_from, run.carry_in = start, end, count_from, carry_in
     run.total, run.cat_sum, run.mod_sum = total, cat_sum, mod_sum
     run.cap_used, run.cap_discarded, run.discarded = cap_used, cap_discarded, discarded

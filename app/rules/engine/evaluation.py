@@ -96,7 +96,9 @@ def evaluate(
     runs: list[_Run] = []
     while True:
         v = pinned or (versions[0] if len(versions) == 1 else select_version(versions, start))
-        r = _chosen(v.compiled, facts, v.version)
+        r = v.compiled
+        if r.choices is not None or facts.cycle_option is not None or facts.variants:
+            r = _chosen(r, facts, v.version)
         if initial_pending and r.initial is not None:
             initial_pending = False
             run = _initial_run(v, r, start, as_of, acts)
@@ -154,8 +156,6 @@ def evaluate(
 
 def _chosen(r: _Compiled, facts: CertificationFacts, version: int) -> _Compiled:
     """The rules of one version for this certification's cycle option and variants."""
-    if r.choices is None and facts.cycle_option is None and not facts.variants:
-        return r
     try:
         return r.choose(facts.cycle_option, facts.variants)
     except LookupError as exc:
