@@ -435,3 +435,40 @@ def test_invalid_shapes_are_refused(over: dict[str, Any], message: str):
 
     with pytest.raises(ValidationError, match=message):
         rules(**over)
+
+
+# --- invariants of the initial phase and of filing deadlines ---------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(met_after=st.integers(0, 360), days=st.integers(0, 1500), hours=st.lists(st.integers(0, 8), max_size=8))
+def test_after_the_initial_phase_the_cycles_are_those_of_a_certification_issued_on_the_day_it_ended(
+        met_after, days, hours):
+    issued = d("2025-01-10")
+    met = issued + timedelta(days=met_after)
+    comps = [comp(i + 1, (issued + timedelta(days=47 * i)).isoformat(), h) for i, h in enumerate(hours)]
+    as_of = issued + timedelta(days=days)
+    phased = ev(TX_LIKE, issued.isoformat(), comps, as_of.isoformat(),
+                activities=[act("service_hours", met.isoformat(), "250", "supervised-work")])
+    if met > as_of or met > add_months(issued, 12) - timedelta(days=1):
+        assert phased.period == "initial"
+        return
+    plain = ev(rules(requirements={"total_hours": 20}), met.isoformat(), comps, as_of.isoformat())
+    assert (phased.status, phased.cycle_start, phased.cycle_end, phased.earned_hours, phased.next_change_on) == (
+        plain.status, plain.cycle_start, plain.cycle_end, plain.earned_hours, plain.next_change_on)
+
+
+@settings(max_examples=80, deadline=None)
+@given(filing=st.integers(1, 120), days=st.integers(0, 1200), hours=st.lists(st.integers(0, 8), max_size=8))
+def test_with_late_ce_a_filing_deadline_moves_only_the_status_thresholds(filing, days, hours):
+    base = {"cycle": {"months": 24}, "grace_days": 30}
+    plain, filed = rules(**base), rules(**base, filing_days_before_end=filing)
+    comps = [comp(i + 1, (d("2025-01-01") + timedelta(days=83 * i)).isoformat(), h) for i, h in enumerate(hours)]
+    as_of = (d("2025-01-01") + timedelta(days=days)).isoformat()
+    a, b = ev(plain, "2025-01-01", comps, as_of), ev(filed, "2025-01-01", comps, as_of)
+    assert (a.cycle_start, a.cycle_end, a.earned_hours, a.met_on, a.grace_ends_on) == (
+        b.cycle_start, b.cycle_end, b.earned_hours, b.met_on, b.grace_ends_on)
+    assert b.filing_due_on == b.cycle_end - timedelta(days=filing)
+    order = ["in_progress", "due_soon", "overdue", "lapsed"]
+    if a.status in order and b.status in order:  # the deadline can only make a status come earlier
+        assert order.index(b.status) >= order.index(a.status)
