@@ -40,7 +40,7 @@ from app.rules import service as rules_service
 DOMAIN = "demo.example.org"
 FEATURED_EMAIL = f"jordan.rivera@{DOMAIN}"
 COURSES_FROM = date(2018, 1, 1)
-CREDENTIALS = {"NC-CPSS": 4, "PA-CPS": 4, "VA-RPRS": 3, "WV-PRSS": 3, "OH-PEER": 3, "GA-CPS-MH": 3, "NY-CRPA": 2}
+CREDENTIALS = {"NC-CPSS": 4, "PA-CPS": 4, "VA-RPRS": 3, "WV-PRSS-MH": 3, "OH-PEER": 3, "GA-CPS-MH": 3, "NY-CRPA": 2}
 TARGETS = {"compliant": 34, "in_progress": 30, "due_soon": 15, "overdue": 8, "lapsed": 11, "suspended": 2}
 GIVEN = [
     "Alex", "Ana", "Andre", "Bianca", "Carlos", "Casey", "Dana", "Darnell", "Elena", "Eli", "Fatima", "Gabriel",
@@ -59,23 +59,23 @@ FAMILY = [
 PROVIDERS: dict[tuple[str, str, str], list[tuple]] = {
     ("Demo Appalachian Regional Training Center (demo data)", "attc_region", "Demo HHS Region 3 (demo data)"): [
         ("APP-ETH-1", "Peer recovery code of ethics, part 1", 3, "live_virtual", ["ethics-and-boundaries"],
-         {"WV-PRSS": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "PA-CPS": ["ethics"], "NC-CPSS": []}),
+         {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "PA-CPS": ["ethics"], "NC-CPSS": []}),
         ("APP-ETH-2", "Peer recovery code of ethics, part 2", 3, "in_person", ["ethics-and-boundaries"],
-         {"WV-PRSS": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "GA-CPS-MH": ["peer-ethics"]}),
+         {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "GA-CPS-MH": ["peer-ethics"]}),
         ("APP-CORE-1", "Mutuality and active listening booster", 6, "in_person", ["peer-support-core"],
-         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS": [], "NC-CPSS": [], "VA-RPRS": []}),
+         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": [], "VA-RPRS": []}),
         ("APP-CORE-2", "Person-centered recovery planning booster", 6, "live_virtual",
-         ["recovery-oriented-practice"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS": [], "NC-CPSS": []}),
+         ["recovery-oriented-practice"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": []}),
         ("APP-CORE-3", "Recovery capital and multiple pathways", 6, "self_paced", ["recovery-oriented-practice"],
-         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS": []}),
+         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []}),
         ("APP-CORE-4", "Wellness and recovery action planning", 6, "in_person",
-         ["peer-support-core", "whole-health-wellness"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS": []}),
+         ["peer-support-core", "whole-health-wellness"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []}),
         ("APP-MOUD", "Supporting people on medications for opioid use disorder", 2, "self_paced",
-         ["medication-supported-recovery"], {"WV-PRSS": [], "VA-RPRS": [], "NC-CPSS": []}),
+         ["medication-supported-recovery"], {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": []}),
         ("APP-SP", "Suicide safety for peer specialists", 3, "live_virtual", ["suicide-prevention"],
-         {"WV-PRSS": [], "VA-RPRS": [], "NC-CPSS": [], "NY-CRPA": []}),
+         {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "NY-CRPA": []}),
         ("APP-TIC", "Trauma-informed peer support booster", 2, "live_virtual", ["trauma-informed-practice"],
-         {"WV-PRSS": [], "VA-RPRS": [], "NC-CPSS": [], "OH-PEER": ["trauma-informed-care"]}),
+         {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "OH-PEER": ["trauma-informed-care"]}),
     ],
     ("Demo Great Lakes Regional Training Center (demo data)", "attc_region", "Demo HHS Region 5 (demo data)"): [
         ("GL-HT", "Recognising human trafficking", 1, "self_paced", ["human-trafficking"],

@@ -134,6 +134,8 @@ class Credential:
     category_courses: dict[str, list[int]] = field(default_factory=dict)
     old_courses: list[int] = field(default_factory=list)  # approved, available since 2012
     other: list[tuple[str, str, int | None]] = field(default_factory=list)  # (requirement id, kind, hundredths)
+    option: str | None = None  # the cycle option every holder chooses, when the rules offer some
+    initial: list[tuple[str, str, int | None]] = field(default_factory=list)  # an initial phase's requirements
 
     def cycles(self, issued: date, birth_md: tuple[int, int]) -> Any:
         from app.rules.engine import iter_cycle_bounds
@@ -161,7 +163,9 @@ def publish_synthetic_credentials(session: Session, content_dir: Path) -> list[s
 
     shipped = sorted(iter_content_rule_sets(content_dir / "rules"), key=lambda rs: rs.code)
     covered = {rs.state for rs in shipped}
-    templates = [rs for rs in shipped if rs.state != "US"]
+    # plain templates: no per-certification choices, initial phase or successors
+    templates = [rs for rs in shipped if rs.state != "US" and not (rs.cycle_options or rs.initial_period
+                                                                     or rs.superseded_by)]
     created = []
     for i, (state, (_pop, tz)) in enumerate(sorted(STATES.items())):
         if state in covered:
@@ -171,7 +175,9 @@ def publish_synthetic_credentials(session: Session, content_dir: Path) -> list[s
         doc.update(code=f"{state}-CPS", state=state, timezone=tz,
                    name="Certified Peer Specialist (bench synthetic)",
                    body=f"Bench synthetic board for {state}: rules cloned from {template.code}, not real rules",
-                   source=f"bench/generate.py (clone of {template.code})", notes="Synthetic, for benchmarks only.")
+                   sources=[{"id": "bench", "title": f"bench/generate.py (clone of {template.code})",
+                             "note": "Synthetic, for benchmarks only."}],
+                   figure_sources={}, notes="Synthetic, for benchmarks only.")
         rule_set = type(template).model_validate(doc)
         rules_service.publish(session, rule_set=rule_set, actor=BENCH_ACTOR, origin="api")
         created.append(rule_set.code)
@@ -184,6 +190,11 @@ def load_credentials(session: Session) -> dict[str, Credential]:
     out = {}
     for code, versions in rules_service.all_versions(session).items():
         rules = rules_service.engine_versions(versions)[-1].rules
+        option = rules.cycle_options[0] if rules.cycle_options else None
+        if option is not None:  # every holder chooses the first option: the rules as it shapes them
+            rules = rules.model_copy(update={
+                "cycle": rules.cycle.model_copy(update={"months": option.months}),
+                "requirements": rules.requirements.model_copy(update={"total_hours": option.total_hours})})
         years = rules.cycle.months / 12
         categories = [(c.category, frozenset(c.topics)) for c in rules.requirements.categories]
         categories += [(c.category, frozenset()) for c in rules.caps if c.category]
@@ -193,13 +204,18 @@ def load_credentials(session: Session) -> dict[str, Credential]:
                                total_hours=int(rules.requirements.total_hours * 100),
                                minimums=[(c.category, int(c.min_hours * 100)) for c in rules.requirements.categories],
                                other=[(o.id, o.kind, None if o.hours is None else int(o.hours * 100))
-                                      for o in rules.requirements.other])
+                                      for o in rules.requirements.other],
+                               option=option.id if option else None,
+                               initial=[(o.id, o.kind, None if o.hours is None else int(o.hours * 100))
+                                        for o in (rules.initial_period.requirements if rules.initial_period else ())])
     return out
 
 
 def credentials_by_state(credentials: dict[str, Credential]) -> dict[str, list[tuple[str, float]]]:
     grouped: dict[str, list[str]] = {}
     for cred in credentials.values():
+        if cred.rules is not None and cred.rules.superseded_by:
+            continue  # no new certification is registered on a superseded credential
         grouped.setdefault(cred.state, []).append(cred.code)
     out = {}
     for state, codes in grouped.items():
@@ -430,15 +446,20 @@ class Generator:
                     cred = credentials[code]
                     cert_id += 1
                     issued = self._issue_date()
-                    certs.append((cert_id, pid, code, cred.state, f"{code}-{cert_id:07d}", issued, "in_progress",
-                                  True, 1, self.now, self.now))
+                    certs.append((cert_id, pid, code, cred.state, f"{code}-{cert_id:07d}", issued, cred.option,
+                                  "in_progress", True, 1, self.now, self.now))
+                    for requirement_id, kind, hundredths in cred.initial:  # registered at the end of the phase
+                        activities.append((cert_id, requirement_id, kind, issued, hundredths,
+                                           "Initial certification requirement met (synthetic)",
+                                           f"board:{cred.state.lower()}-bench", _evening(issued)))
                     action_id = self._actions(actions, action_id, cert_id, issued)
                     self._completions(completions, pid, cred, issued, birth_md, rate, seen, course_by_id, any_course,
                                       all_ids, activities=activities, cert_id=cert_id)
             writer.write("person", ("id", "given_name", "family_name", "email", "external_ref", "birth_month",
                                     "birth_day", "registered_by_state", "created_at", "updated_at"), people)
             writer.write("certification", ("id", "person_id", "credential_code", "state", "number", "issued_on",
-                                           "status", "dirty", "row_version", "created_at", "updated_at"), certs)
+                                           "cycle_option", "status", "dirty", "row_version", "created_at",
+                                           "updated_at"), certs)
             writer.write("board_action", ("id", "certification_id", "kind", "effective_on", "reason", "actor",
                                           "created_at"), actions)
             writer.write("completion", COMPLETION_COLUMNS, completions)

@@ -42,7 +42,7 @@ def test_generator_loads_a_population_every_status_comes_out_of(tmp_path: Path) 
             with_other = {code for code, cred in credentials.items() if cred.other}
             assert activities and with_other
             for code, issued_on, requirement_id, kind, on, hours in activities:
-                required = {rid: (k, h) for rid, k, h in credentials[code].other}
+                required = {rid: (k, h) for rid, k, h in (*credentials[code].other, *credentials[code].initial)}
                 assert required[requirement_id][0] == kind  # only what the holder's rules ask for
                 assert (hours is None) == (kind == "attestation")
                 assert _as_date(issued_on) <= _as_date(on) <= yesterday

@@ -35,7 +35,7 @@ def test_malformed_json_is_400(admin):
 def test_validation_errors_name_each_field(admin):
     body = _is_problem(admin.put("/v1/credentials/NC-CPSS", json={"code": "NC-CPSS"}), 422)
     fields = {e["field"] for e in body["errors"]}
-    assert {"body.state", "body.cycle", "body.requirements", "body.source"} <= fields
+    assert {"body.state", "body.cycle", "body.requirements", "body.sources"} <= fields
     assert all(e["message"] and e["type"] for e in body["errors"])
 
 

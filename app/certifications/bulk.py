@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
@@ -13,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.certifications import service
+from app.certifications import evaluation, service
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.csvio import read_rows
@@ -25,9 +26,10 @@ from app.rules import service as rules_service
 from app.types import Day, RequestModel
 
 REQUIRED = ("given_name", "family_name", "email", "credential_code", "number", "issued_on")
-OPTIONAL = ("external_ref",)
+OPTIONAL = ("external_ref", "cycle_option", "variants")
 EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "credential_code", "state",
-                  "number", "issued_on", "status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
+                  "number", "issued_on", "cycle_option", "variants", "status", "cycle_start", "cycle_end",
+                  "grace_ends_on", "evaluated_on")
 
 
 class ImportRow(RequestModel):
@@ -38,6 +40,12 @@ class ImportRow(RequestModel):
     credential_code: str = Field(min_length=2, max_length=32)
     number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./ -]*$")
     issued_on: Day
+    cycle_option: str | None = Field(default=None, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")
+    variants: str | None = Field(default=None, max_length=200, pattern=r"^[a-z][a-z0-9_-]*( *; *[a-z][a-z0-9_-]*)*$",
+                                 description="variant ids separated by semicolons")
+
+    def variant_ids(self) -> list[str]:
+        return sorted({v.strip() for v in (self.variants or "").split(";") if v.strip()})
 
 
 class RowError(BaseModel):
@@ -84,6 +92,7 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         for c in session.exec(select(Certification).where(
             tuple_(col(Certification.credential_code), col(Certification.number)).in_(list(keys))))
     } if keys else {}
+    rules_of = _rules_in_effect(session, {r.credential_code for r in rows if r.credential_code in states}, clock)
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
     held = people_service.held_states(session, [p.id for p in people.values()])  # type: ignore[misc]
@@ -117,6 +126,13 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         if first[1] != name:
             errors.append(RowError(field="email", message=f"same email as row {first[0]} with another name"))
         cert = existing.get(key)
+        rules = rules_of.get(row.credential_code)
+        if rules is not None:
+            if cert is None and rules.superseded_by:
+                errors.append(RowError(field="credential_code", message=f"{row.credential_code} is superseded by "
+                                       f"{', '.join(rules.superseded_by)}"))
+            for e in service.check_choices(rules, cycle_option=row.cycle_option, variants=row.variant_ids()):
+                errors.append(RowError(field=e["loc"][-1], message=e["message"]))
         person = people.get(row.email)
         if cert is not None and (person is None or person.id != cert.person_id):
             errors.append(RowError(field="email",
@@ -134,7 +150,7 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                     else "this email belongs to a person of another state's records; only an admin may add to "
                          "or change them")))
                 continue
-        changed = cert is None or cert.issued_on != row.issued_on or person is None or bool(person_changes)
+        changed = cert is None or bool(_cert_changes(cert, row)) or person is None or bool(person_changes)
         outcome.outcome = "created" if cert is None else ("updated" if changed else "unchanged")
         outcome.certification_id = cert.id if cert else None
         plan.append((outcome, row, cert))
@@ -206,14 +222,18 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
         person = people[row.email]
         if cert is None:
             cert = Certification(person_id=person.id, credential_code=row.credential_code,  # type: ignore[arg-type]
-                                 state=states[row.credential_code], number=row.number, issued_on=row.issued_on)
+                                 state=states[row.credential_code], number=row.number, issued_on=row.issued_on,
+                                 cycle_option=row.cycle_option, variants=evaluation.join_variants(row.variant_ids()))
             changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],
-                       "number": [None, row.number], "issued_on": [None, str(row.issued_on)]}
+                       "number": [None, row.number], "issued_on": [None, str(row.issued_on)],
+                       "cycle_option": [None, cert.cycle_option], "variants": [None, cert.variants]}
         else:
-            changes = ({"issued_on": [str(cert.issued_on), str(row.issued_on)]}
-                       if cert.issued_on != row.issued_on else {})
-            if changes:
-                cert.issued_on = row.issued_on
+            changed_fields = _cert_changes(cert, row)
+            changes = {name: [_jsonable(getattr(cert, name)), _jsonable(value)]
+                       for name, value in changed_fields.items()}
+            if changed_fields:
+                for name, value in changed_fields.items():
+                    setattr(cert, name, value)
                 cert.row_version += 1
                 cert.updated_at = utcnow()
         session.add(cert)
@@ -225,6 +245,28 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
         if changes:
             audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
                          entity_id=cert.id, state=cert.state, changes=changes)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _cert_changes(cert: Certification, row: ImportRow) -> dict[str, Any]:
+    """What a row changes on an existing certification (issue date, cycle option, variants)."""
+    wanted = {"issued_on": row.issued_on, "cycle_option": row.cycle_option,
+              "variants": evaluation.join_variants(row.variant_ids())}
+    return {k: v for k, v in wanted.items() if getattr(cert, k) != v}
+
+
+def _rules_in_effect(session: Session, codes: set[str], clock: Clock) -> dict[str, Any]:
+    """Each credential's rule set in effect today (for its cycle options, variants and successors)."""
+    from app.rules import engine
+
+    out = {}
+    for code in sorted(codes):
+        parsed = rules_service.engine_versions(rules_service.versions_of(session, code))
+        out[code] = engine.select_version(parsed, clock.today(parsed[-1].rules.timezone)).rules
+    return out
 
 
 async def export_rows(state: Any, *, principal: Principal, filters: dict[str, Any],
@@ -239,7 +281,8 @@ async def export_rows(state: Any, *, principal: Principal, filters: dict[str, An
         for c in page:
             p = people[c.person_id]
             yield [c.id, p.given_name, p.family_name, p.email, p.external_ref, c.credential_code, c.state,
-                   c.number, c.issued_on, c.status, c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
+                   c.number, c.issued_on, c.cycle_option, ";".join(evaluation.split_variants(c.variants)), c.status,
+                   c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
         if cursor is None:
             return
 

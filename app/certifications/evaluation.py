@@ -48,6 +48,8 @@ class CertRow(NamedTuple):
     issued_on: date
     birth_month: int | None
     birth_day: int | None
+    cycle_option: str | None
+    variants: str
     rules_key: str | None
     has_actions: bool
     has_activities: bool
@@ -67,7 +69,7 @@ def cert_columns(dialect: str, *, stored: bool = True) -> list[Any]:
     c = Certification
     columns = [
         c.id, c.person_id, c.credential_code, c.state, c.issued_on, Person.birth_month, Person.birth_day,
-        rules_service.versions_key(dialect, c.credential_code),
+        c.cycle_option, c.variants, rules_service.versions_key(dialect, c.credential_code),
         exists().where(col(BoardAction.certification_id) == col(c.id)),
         exists().where(col(CertificationActivity.certification_id) == col(c.id)),
     ]
@@ -186,11 +188,22 @@ def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[Sequence[Any
             cert=c,
             versions=versions.get(c.credential_code, []),
             facts=engine.CertificationFacts(issued_on=c.issued_on, credential_code=c.credential_code,
-                                            birth_month_day=birthday, board_actions=tuple(actions.get(c.id, ()))),
+                                            birth_month_day=birthday, board_actions=tuple(actions.get(c.id, ())),
+                                            cycle_option=c.cycle_option, variants=split_variants(c.variants)),
             completions=completions.get(c.person_id, no_completions),
             activities=activities.get(c.id, []),
         )
     return out
+
+
+def split_variants(stored: str | None) -> tuple[str, ...]:
+    """A certification's stored `variants` column as the engine takes it (sorted ids)."""
+    return tuple(stored.split(",")) if stored else ()
+
+
+def join_variants(variants: Collection[str]) -> str:
+    """Variant ids as the `variants` column stores them."""
+    return ",".join(sorted(set(variants)))
 
 
 def gather(session: Session, certifications: Collection[Certification | CertRow]) -> dict[int, Inputs]:

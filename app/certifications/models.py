@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import HoursType, UTCDateTime, utcnow
@@ -33,6 +33,10 @@ class Certification(SQLModel, table=True):
     state: str = Field(max_length=2)
     number: str = Field(max_length=64)
     issued_on: date
+    cycle_option: str | None = Field(default=None, max_length=64,
+                                     description="The holder's choice among the rule set's cycle_options")
+    variants: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""),
+                          description="The credential's variants this certification holds: sorted ids, comma-separated")
     status: str = Field(default="in_progress", max_length=16)
     cycle_start: date | None = None
     cycle_end: date | None = None

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from app.certifications.evaluation import CertRow
+from app.certifications.evaluation import CertRow, split_variants
 from app.certifications.models import Certification
 from app.certifications.schemas import CertificationPublic, CompliancePublic, PersonSummary
 from app.people.models import Person
@@ -18,7 +18,8 @@ from app.rules import engine
 
 def certification(cert: Certification, person: Person) -> CertificationPublic:
     return CertificationPublic(
-        **cert.model_dump(exclude={"person_id", "dirty", "row_version"}),
+        **cert.model_dump(exclude={"person_id", "dirty", "row_version", "variants"}),
+        variants=list(split_variants(cert.variants)),
         person=PersonSummary(id=person.id, given_name=person.given_name, family_name=person.family_name),  # type: ignore[arg-type]
     )
 
@@ -45,11 +46,12 @@ def compliance_document(cert: Certification | CertRow, r: engine.Evaluation, as_
     h = hours
     return {
         "certification_id": cert.id, "credential_code": cert.credential_code, "as_of": as_of,
-        "status": r.status, "cycle_start": r.cycle_start, "cycle_end": r.cycle_end,
+        "status": r.status, "period": r.period, "cycle_option": r.cycle_option, "variants": list(r.variants),
+        "cycle_start": r.cycle_start, "cycle_end": r.cycle_end, "filing_due_on": r.filing_due_on,
         "grace_ends_on": r.grace_ends_on, "required_hours": h(r.required_hours),
         "earned_hours": h(r.earned_hours), "remaining_hours": h(r.remaining_hours),
         "categories": [
-            {"category": c.category, "label": c.label, "every_years": c.every_years,
+            {"category": c.category, "label": c.label, "every_years": c.every_years, "once": c.once,
              "required_hours": h(c.required_hours), "earned_hours": h(c.earned_hours),
              "remaining_hours": h(c.remaining_hours)}
             for c in r.categories
@@ -84,5 +86,5 @@ def compliance_document(cert: Certification | CertRow, r: engine.Evaluation, as_
 
 
 def _cycle(c: engine.CycleSummary, h: Callable[[Decimal], Any]) -> dict[str, Any]:
-    return {"start": c.start, "end": c.end, "met": c.met, "met_on": c.met_on,
+    return {"kind": c.kind, "start": c.start, "end": c.end, "met": c.met, "met_on": c.met_on,
             "earned_hours": h(c.earned_hours), "excess_hours": h(c.excess_hours)}

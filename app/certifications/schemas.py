@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,9 @@ from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
 ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate"]
+_SLUG = r"^[a-z][a-z0-9_-]*$"
+CycleOptionId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["two-year"])]
+VariantId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["military"])]
 _NUMBER = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
            "examples": ["NC-2024-00117"]}
 
@@ -27,6 +30,11 @@ class CertificationCreate(RequestModel):
     credential_code: str = Field(min_length=2, max_length=32, examples=["NC-CPSS"])
     number: str = Field(**_NUMBER)
     issued_on: Day
+    cycle_option: CycleOptionId | None = Field(
+        default=None, description="Required when the credential's rules offer `cycle_options`: the holder's choice")
+    variants: list[VariantId] = Field(
+        default=[], max_length=8, description="Variants of the credential this certification holds (the rules' "
+        "`variants`, e.g. NC-CPSS `military`)")
 
 
 class CertificationUpdate(RequestModel):
@@ -36,6 +44,13 @@ class CertificationUpdate(RequestModel):
 
     number: str | None = Field(default=None, **_NUMBER)
     issued_on: Day | None = None
+    cycle_option: CycleOptionId | None = Field(default=None, description="The holder's new cycle option")
+    variants: list[VariantId] | None = Field(default=None, max_length=8,
+                                             description="The variants held, replacing the recorded ones")
+    credential_code: str | None = Field(
+        default=None, min_length=2, max_length=32, examples=["WV-PRSS-MH"],
+        description="Move the certification to a credential that replaces its own (the rules' `superseded_by`); "
+        "the number and issue date stay")
 
 
 class PersonSummary(BaseModel):
@@ -58,6 +73,8 @@ class CertificationPublic(BaseModel):
     state: str
     number: str
     issued_on: date
+    cycle_option: str | None = None
+    variants: list[str] = []
     status: Status = Field(description="Status as of `evaluated_on` (kept current by writes and the sweep)")
     cycle_start: date | None
     cycle_end: date | None
@@ -106,6 +123,7 @@ class RequirementResult(BaseModel):
     category: str
     label: str | None = None
     every_years: int | None = None
+    once: bool = False
     required_hours: HoursOut
     earned_hours: HoursOut
     remaining_hours: HoursOut
@@ -137,6 +155,9 @@ class CapResult(BaseModel):
 
 
 class CycleSummary(BaseModel):
+    kind: Literal["cycle", "initial", "no_ce_first_cycle"] = Field(
+        default="cycle", description="A renewal cycle, the initial certification phase before the cycles, or a "
+        "first cycle that requires no CE")
     start: date
     end: date
     met: bool
@@ -155,17 +176,19 @@ class CompletionOutcome(BaseModel):
 class CompliancePublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "certification_id": 1, "credential_code": "PA-CPS", "as_of": "2026-11-22", "status": "due_soon",
-        "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "grace_ends_on": "2027-01-06",
+        "period": "cycle", "cycle_option": None, "variants": [],
+        "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "filing_due_on": "2027-01-06",
+        "grace_ends_on": "2027-01-06",
         "required_hours": 36, "earned_hours": 18, "remaining_hours": 18,
         "categories": [
             {"category": "peer-support-recovery", "label": "peer support and recovery", "every_years": None,
-             "required_hours": 24, "earned_hours": 12, "remaining_hours": 12},
-            {"category": "ethics", "label": None, "every_years": None, "required_hours": 3, "earned_hours": 0,
-             "remaining_hours": 3}],
+             "once": False, "required_hours": 24, "earned_hours": 12, "remaining_hours": 12},
+            {"category": "ethics", "label": None, "every_years": None, "once": False, "required_hours": 3,
+             "earned_hours": 0, "remaining_hours": 3}],
         "modality_minimums": [], "other_requirements": [], "caps": [], "discarded_hours": 0, "carryover_hours": 0,
         "rule_version": 1, "next_change_on": "2027-01-07", "previous_cycle": None,
-        "cycles": [{"start": "2025-01-07", "end": "2027-01-06", "met": False, "met_on": None, "earned_hours": 18,
-                    "excess_hours": 0}],
+        "cycles": [{"kind": "cycle", "start": "2025-01-07", "end": "2027-01-06", "met": False, "met_on": None,
+                    "earned_hours": 18, "excess_hours": 0}],
         "completions": [{"completion_id": 31, "counted_hours": 6, "outcome": "counted",
                          "reason": "counted 6.00 hours (toward peer support and recovery)"}],
         "reasons": ["Due soon: the cycle 2025-01-07 to 2027-01-06 ends in 45 days with requirements unmet",
@@ -177,8 +200,15 @@ class CompliancePublic(BaseModel):
     credential_code: str
     as_of: date
     status: Status
+    period: Literal["cycle", "initial", "no_ce_first_cycle"] = Field(
+        description="What the current period is: a renewal cycle, the initial certification phase (no CE), or a "
+        "first cycle that requires no CE")
+    cycle_option: str | None = Field(description="The holder's cycle option the rules applied")
+    variants: list[str] = Field(description="The credential's variants the rules applied")
     cycle_start: date
     cycle_end: date
+    filing_due_on: date = Field(description="The renewal's filing deadline: the cycle end unless the rules set "
+                                "`filing_days_before_end`")
     grace_ends_on: date
     required_hours: HoursOut
     earned_hours: HoursOut

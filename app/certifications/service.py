@@ -25,6 +25,7 @@ from app.people.models import Person
 from app.reads import Reads
 from app.rules import engine
 from app.rules import service as rules_service
+from app.rules.schema import RuleSet
 
 
 class CertificationNotFound(NotFound):
@@ -89,12 +90,51 @@ def _credential_state(session: Session, code: str, field: str = "credential_code
     return versions[0].state
 
 
+def _current_rules(session: Session, code: str, clock: Clock) -> RuleSet:
+    """The credential's rule set in effect today in its board's time zone."""
+    versions = rules_service.engine_versions(rules_service.versions_of(session, code))
+    today = clock.today(versions[-1].rules.timezone)
+    return engine.select_version(versions, today).rules
+
+
+def check_choices(rules: RuleSet, *, cycle_option: str | None, variants: Sequence[str],
+                  prefix: str = "body") -> list[dict]:
+    """Field errors for a certification's cycle option and variants under these rules (none: valid)."""
+    errors = []
+    options = [o.id for o in rules.cycle_options]
+    if options and cycle_option not in options:
+        errors.append({"loc": [prefix, "cycle_option"], "field": f"{prefix}.cycle_option",
+                       "message": f"{rules.code} holders choose a cycle option: one of {', '.join(options)}",
+                       "type": "value_error"})
+    elif not options and cycle_option is not None:
+        errors.append({"loc": [prefix, "cycle_option"], "field": f"{prefix}.cycle_option",
+                       "message": f"{rules.code} offers no cycle options", "type": "value_error"})
+    known = {x.id for x in rules.variants}
+    if unknown := sorted(set(variants) - known):
+        errors.append({"loc": [prefix, "variants"], "field": f"{prefix}.variants",
+                       "message": f"{rules.code} has no variant {', '.join(unknown)}"
+                       + (f" (variants: {', '.join(sorted(known))})" if known else ""), "type": "value_error"})
+    return errors
+
+
+def _require_choices(rules: RuleSet, *, cycle_option: str | None, variants: Sequence[str]) -> None:
+    if errors := check_choices(rules, cycle_option=cycle_option, variants=variants):
+        raise Unprocessable(errors[0]["message"] + ".", errors=errors)
+
+
 def create(session: Session, *, principal: Principal, data: CertificationCreate, clock: Clock) -> Certification:
     """Register a certification (admin, or the board of the credential's state)."""
     code = data.credential_code.upper()
     state = _credential_state(session, code)
     if not principal.sees_state(state):
         raise Forbidden(f"Only an admin or the {state} board may register {code} certifications.")
+    rules = _current_rules(session, code, clock)
+    if rules.superseded_by:
+        raise Unprocessable(
+            f"{code} is superseded by {' and '.join(rules.superseded_by)}; register the certification under one "
+            "of them.", errors=[{"loc": ["body", "credential_code"], "field": "body.credential_code",
+                                 "message": f"superseded by {', '.join(rules.superseded_by)}", "type": "value_error"}])
+    _require_choices(rules, cycle_option=data.cycle_option, variants=data.variants)
     person = session.exec(_people_query(principal).where(Person.id == data.person_id)).first()
     if person is None:  # absent, or another state's: the same answer
         raise Unprocessable(
@@ -105,7 +145,8 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
     people_service.require_change(session, principal, person)  # a certification changes the person
     _ensure_number_free(session, code, data.number)
     cert = Certification(person_id=data.person_id, credential_code=code, state=state,
-                         number=data.number, issued_on=data.issued_on)
+                         number=data.number, issued_on=data.issued_on, cycle_option=data.cycle_option,
+                         variants=evaluation.join_variants(data.variants))
     try:
         with session.begin_nested():
             session.add(cert)
@@ -115,7 +156,9 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
     audit.record(session, actor=principal.actor, action="create", entity="certification",
                  entity_id=cert.id, state=state,
                  changes={"person_id": [None, cert.person_id], "credential_code": [None, code],
-                          "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)]})
+                          "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)],
+                          **({"cycle_option": [None, cert.cycle_option]} if cert.cycle_option else {}),
+                          **({"variants": [None, cert.variants]} if cert.variants else {})})
     return cert
 
 
@@ -140,8 +183,23 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
     _require_board_write(principal, cert)
     check_if_match(cert, if_match)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "number" in changes:
-        _ensure_number_free(session, cert.credential_code, changes["number"], except_id=cert.id)
+    code = cert.credential_code
+    if "credential_code" in changes:
+        code = changes["credential_code"] = changes["credential_code"].upper()
+        if code == cert.credential_code:
+            del changes["credential_code"]
+        else:
+            _move_to_successor(session, principal=principal, cert=cert, code=code, clock=clock)
+    if "number" in changes or "credential_code" in changes:
+        _ensure_number_free(session, code, changes.get("number", cert.number), except_id=cert.id)
+    if "variants" in changes:
+        changes["variants"] = evaluation.join_variants(changes["variants"])
+        if changes["variants"] == cert.variants:
+            del changes["variants"]
+    if {"cycle_option", "variants", "credential_code"} & set(changes):
+        _require_choices(_current_rules(session, code, clock),
+                         cycle_option=changes.get("cycle_option", cert.cycle_option),
+                         variants=evaluation.split_variants(changes.get("variants", cert.variants)))
     before = cert.model_dump()
     for field, value in changes.items():
         setattr(cert, field, value)
@@ -153,6 +211,20 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
         audit.record(session, actor=principal.actor, action="update", entity="certification",
                      entity_id=cert.id, state=cert.state, changes=audit.diff(before, cert.model_dump()))
     return cert
+
+
+def _move_to_successor(session: Session, *, principal: Principal, cert: Certification, code: str,
+                       clock: Clock) -> None:
+    """A certification may move only to a credential its own credential's rules name in `superseded_by`."""
+    successors = _current_rules(session, cert.credential_code, clock).superseded_by
+    if code not in successors:
+        raise Unprocessable(
+            f"{cert.credential_code} certifications move only to a credential that supersedes it"
+            + (f" ({', '.join(successors)})." if successors else "; none does."),
+            errors=[{"loc": ["body", "credential_code"], "field": "body.credential_code",
+                     "message": f"one of: {', '.join(successors) or 'none'}", "type": "value_error"}])
+    if _credential_state(session, code) != cert.state or not principal.sees_state(cert.state):
+        raise Forbidden(f"{code} is not a {cert.state} credential of yours.")
 
 
 def _require_board_write(principal: Principal, cert: Certification) -> None:
@@ -253,10 +325,15 @@ def _evaluate(inputs: evaluation.Inputs, *, clock: Clock, as_of: date | None,
     try:
         return evaluation.evaluate(inputs, as_of=day, extra=extra, versions=versions), day
     except engine.MissingFact as exc:
+        if exc.fact == "cycle_option":
+            raise Conflict(f"{inputs.cert.credential_code} holders choose a cycle length; record the "
+                           "certification's cycle_option first.") from exc
         raise Conflict(
             f"{inputs.cert.credential_code} cycles end on the holder's birthday; record the person's "
             "birth_month and birth_day first."
         ) from exc
+    except engine.InvalidFact as exc:
+        raise Conflict(f"Certification {inputs.cert.id} cannot be evaluated: {exc}.") from exc
 
 
 def evaluate_today(session: Session, certs: Sequence[Certification], *,
@@ -270,7 +347,7 @@ def evaluate_today(session: Session, certs: Sequence[Certification], *,
         today = evaluation.today_for(clock, item)
         try:
             out[cert_id] = (evaluation.evaluate(item, as_of=today), today)
-        except engine.MissingFact:
+        except (engine.MissingFact, engine.InvalidFact):
             continue
     return out
 
@@ -367,7 +444,8 @@ def record_activity(session: Session, *, principal: Principal, cert: Certificati
                     clock: Clock) -> CertificationActivity:
     """Record service or supervision hours (admin, the board) or an attestation (also the holder themself)."""
     versions = rules_service.engine_versions(rules_service.get_versions(session, cert.credential_code))
-    declared = {o.id: o for v in versions for o in v.rules.requirements.other}
+    declared = {o.id: o for v in versions for o in (
+        *v.rules.requirements.other, *(v.rules.initial_period.requirements if v.rules.initial_period else ()))}
     requirement = declared.get(data.requirement_id)
     if requirement is None:
         known = ", ".join(sorted(declared)) or "none"

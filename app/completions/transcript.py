@@ -76,7 +76,7 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
         today = evaluation.today_for(clock, item)
         try:
             current = evaluation.evaluate(item, as_of=today)
-        except engine.MissingFact:
+        except (engine.MissingFact, engine.InvalidFact):
             continue
         cycles = []
         for summary in current.cycles:

@@ -12,10 +12,10 @@ def test_compliance_carries_every_contract_field_with_numeric_hours(admin):
     body = admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2025-06-01"}).json()
     assert CONTRACT_FIELDS <= set(body)
     assert body["status"] == "in_progress"
-    assert body["cycle_start"] == "2025-01-10" and body["cycle_end"] == "2027-01-09"
+    assert body["cycle_start"] == "2025-01-10" and body["cycle_end"] == "2027-01-10"  # PA: expires on the anniversary
     assert body["required_hours"] == 36 and body["earned_hours"] == 0 and body["remaining_hours"] == 36
     assert {c["category"]: c["required_hours"] for c in body["categories"]}["ethics"] == 3
-    assert body["next_change_on"] == "2026-10-11"  # 90 days before the cycle end
+    assert body["next_change_on"] == "2026-10-12"  # 90 days before the cycle end
     assert any("36.00" in r for r in body["reasons"])
 
 

@@ -29,11 +29,11 @@ def _queries(db, certification_id: int) -> int:
 
 @pytest.fixture
 def approved_completion(admin):
-    """A TX-PS holder (approved courses only) with a 5-hour completion of a course approved for TX-PS."""
+    """A VA-RPRS holder (approved courses only) with a 5-hour completion of a course approved for VA-RPRS."""
     course = new_course(admin, new_provider(admin)["id"], hours=5, available_from="2026-01-01")
-    approval = admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "TX-PS"})
+    approval = admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "VA-RPRS"})
     assert approval.status_code == 201, approval.text
-    cert = factories.certification(admin, credential_code="TX-PS", issued_on="2026-01-15")
+    cert = factories.certification(admin, credential_code="VA-RPRS", issued_on="2026-01-15")
     done = admin.post("/v1/completions", json={"person_id": cert["person"]["id"], "course_id": course["id"],
                                                "completed_on": "2026-03-01"})
     assert done.status_code == 201, done.text
@@ -55,7 +55,7 @@ def test_a_withdrawn_approval_is_seen_by_the_next_read(admin, db, approved_compl
     assert withdrawn.status_code == 200, withdrawn.text
     body = admin.get(url).json()
     assert body["earned_hours"] == 0
-    assert "not approved for TX-PS on 2026-03-01" in {o["reason"] for o in body["completions"]}
+    assert "not approved for VA-RPRS on 2026-03-01" in {o["reason"] for o in body["completions"]}
     assert _queries(db, cert["id"]) == 1  # the course's new facts are cached again
 
 
@@ -77,12 +77,13 @@ def test_a_new_rule_version_is_seen_by_the_next_read(admin, approved_completion)
     cert, _, _ = approved_completion
     url = f"/v1/certifications/{cert['id']}/compliance?as_of=2026-06-01"
     before = admin.get(url).json()
-    rules = admin.get("/v1/credentials/TX-PS").json()["current"]["rules"]
-    published = admin.put("/v1/credentials/TX-PS", json={**rules, "effective_from": "2025-01-01",
-                                                          "requirements": {**rules["requirements"], "total_hours": 4}})
+    rules = admin.get("/v1/credentials/VA-RPRS").json()["current"]["rules"]
+    requirements = {**rules["requirements"], "total_hours": 4}
+    published = admin.put("/v1/credentials/VA-RPRS",
+                          json={**rules, "effective_from": "2025-01-01", "requirements": requirements})
     assert published.status_code in (200, 201), published.text
     after = admin.get(url).json()
-    assert (before["required_hours"], after["required_hours"]) == (20, 4)
+    assert (before["required_hours"], after["required_hours"]) == (8, 4)
     assert after["rule_version"] == before["rule_version"] + 1
 
 
@@ -92,7 +93,7 @@ def test_the_read_refuses_what_the_caller_may_not_see_like_what_does_not_exist(c
         response = client.as_(token).get(f"/v1/certifications/{cert['id']}/compliance")
         assert response.status_code == 404
         assert response.json()["detail"] == f"Certification {cert['id']} was not found."
-    for token in (tokens.board("TX"), tokens.peer(cert["person"]["id"])):
+    for token in (tokens.board("VA"), tokens.peer(cert["person"]["id"])):
         assert client.as_(token).get(f"/v1/certifications/{cert['id']}/compliance").status_code == 200
 
 
@@ -106,7 +107,7 @@ def test_may_see_agrees_with_the_listing_scope(admin, db, role, approved_complet
 
     cert, _, _ = approved_completion
     other = factories.certification(admin, credential_code="NC-CPSS")
-    scope = {"admin": {}, "board": {"states": frozenset({"TX"})}, "peer": {"person_id": cert["person"]["id"]},
+    scope = {"admin": {}, "board": {"states": frozenset({"VA"})}, "peer": {"person_id": cert["person"]["id"]},
              "provider": {"provider_id": 1}}[role]
     principal = Principal(subject="t", role=role, **scope)
     query = select(Certification.id).where(Certification.id.in_([cert["id"], other["id"]]))  # type: ignore[attr-defined]

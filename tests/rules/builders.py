@@ -115,6 +115,8 @@ def ev(
     birthday: tuple[int, int] | None = None,
     pinned: int | None = None,
     explain: bool = True,
+    option: str | None = None,
+    variants: Sequence[str] = (),
 ) -> Evaluation:
     if isinstance(rs, RuleSet):
         versions: Sequence[RuleVersion] = [version(rs)]
@@ -128,6 +130,8 @@ def ev(
         birth_month_day=birthday,
         board_actions=tuple(actions),
         pinned_version=pinned,
+        cycle_option=option,
+        variants=tuple(sorted(variants)),
     )
     return evaluate(
         versions=versions,

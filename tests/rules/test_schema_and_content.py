@@ -43,8 +43,20 @@ EXPECTED_CODES = {
     "IL-CPRS",
     "WV-PRSS",
     "ICRC-PR",
+    # the second pass (December 2026)
+    "MS-CPSSP",
+    "NE-CPSS",
+    "OR-PSS",
+    "SC-CPSS",
+    "WI-CPS",
+    "NY-NYCPS",
+    "KY-YPSS",
+    "PA-CFRS",
+    "NY-CARC",
+    "WV-PRSS-MH",
+    "WV-PRSS-SUD",
 }
-NOT_SHIPPED = {"NY-NYCPS", "VA-CPRS", "KY-YPSS", "TN-CPRS", "FL-CRPS"}
+NOT_SHIPPED = {"VA-CPRS", "TN-CPRS", "FL-CRPS", "IL-CRSS", "NM-CPSW", "MN-CPS", "MT-CBHPSS", "NV-PRSS", "DC-CPS"}
 # the topic taxonomy the catalog ships (content/topics.yaml)
 TOPICS = {
     "mental-health-substance-use",
@@ -78,9 +90,24 @@ TOPICS = {
 def test_shipped_rule_file_loads_and_is_named_after_its_code(path: Path):
     rs = load_rule_file(path)
     assert path.stem == rs.code.lower()
-    assert rs.source.strip() and rs.notes.strip()
-    for category in rs.requirements.categories:
+    assert rs.notes.strip()
+    for category in [*rs.requirements.categories, *(c for v in rs.variants for c in v.categories)]:
         assert set(category.topics) <= TOPICS, category.category
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_rule_sets_name_their_sources_and_where_each_figure_comes_from(path: Path):
+    rs = load_rule_file(path)
+    for source in rs.sources:  # every source is an address, read on a date, and says what it says
+        assert source.url and source.read_on and source.note.strip(), source.id
+    assert any(s.verified for s in rs.sources)
+    assert "requirements.total_hours" in rs.figure_sources and "cycle" in rs.figure_sources
+    cited = {k for k, ids in rs.figure_sources.items() if any(s.verified for s in rs.sources if s.id in ids)}
+    for key in rs.figure_paths() - {"effective_from", "carryover", "course_counts_once"}:
+        if key.startswith(("requirements.categories.", "requirements.other.", "caps.", "cycle_options.",
+                           "variants.", "initial_period", "superseded_by")):
+            assert key in cited, f"{rs.code}: {key} names no verified source"
+    assert "Read on 2026-12-05" in rs.notes  # the notes say what was read where
 
 
 def test_the_expected_credentials_ship_and_unverified_ones_do_not():
@@ -92,10 +119,15 @@ def test_the_expected_credentials_ship_and_unverified_ones_do_not():
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_shipped_rules_evaluate(path: Path):
     rs = load_rule_file(path)
-    facts = CertificationFacts(date(2025, 3, 15), rs.code, birth_month_day=(7, 4))
+    option = rs.cycle_options[0] if rs.cycle_options else None
+    facts = CertificationFacts(date(2025, 3, 15), rs.code, birth_month_day=(7, 4),
+                               cycle_option=option.id if option else None)
     e = evaluate(versions=[RuleVersion(1, rs.effective_from, rs)], facts=facts, completions=(), as_of=date(2026, 1, 1))
-    assert e.status in ("in_progress", "due_soon", "overdue", "lapsed")
-    assert e.required_hours == rs.requirements.total_hours
+    if e.period == "cycle":
+        assert e.status in ("in_progress", "due_soon", "overdue", "lapsed")
+        assert e.required_hours == (option.total_hours if option else rs.requirements.total_hours)
+    else:  # an initial certification phase, or a first cycle without CE
+        assert e.required_hours == 0 and (e.status == "compliant") == (e.period == "no_ce_first_cycle")
 
 
 def _get(rs: RuleSet, dotted: str) -> Any:
@@ -112,22 +144,41 @@ def _get(rs: RuleSet, dotted: str) -> Any:
         ("NC-CPSS", "grace_days", 30),
         ("NC-CPSS", "due_soon_days", 90),
         ("VA-RPRS", "requirements.categories.0.min_hours", Decimal(2)),
-        ("GA-CPS-MH", "cycle.min_first_cycle_months", 12),
+        ("GA-CPS-MH", "cycle.min_first_cycle_months", 0),
         ("GA-CPS-MH", "carryover.max_hours", Decimal(0)),
         ("GA-CPS-AD", "grace_days", 59),
-        ("WV-PRSS", "grace_days", 90),
+        ("WV-PRSS", "grace_days", 59),
         ("WV-PRSS", "grace_counts_ce", False),
-        ("WV-PRSS", "cycle.month", 8),
+        ("WV-PRSS", "cycle.month", 9),
         ("WV-PRSS", "cycle.day", 30),
+        ("WV-PRSS", "filing_days_before_end", 31),
+        ("WV-PRSS", "superseded_by", ["WV-PRSS-MH", "WV-PRSS-SUD"]),
+        ("WV-PRSS-MH", "requirements.other.1.id", "personal-recovery-statement"),
         ("WA-CPSS", "cycle.anchor", "birthday"),
+        ("WA-CPSS", "cycle.no_ce_first_cycle_under_months", 24),
         ("WA-CPSS", "effective_from", date(2025, 7, 1)),
         ("WA-CPSS", "requirements.categories.2.every_years", 6),
         ("WA-CPSS", "requirements.categories.3.every_years", 4),
         ("MI-CPSS", "cycle.anchor", "issue_month_start"),
+        ("MI-CPSS", "cycle.ends_on_anniversary", True),
         ("MI-CPSS", "requirements.total_hours", Decimal(32)),
         ("NY-CRPA", "caps.0.category", "professional-development"),
         ("NY-CRPA", "cycle.months", 36),
+        ("NY-CRPA", "filing_days_before_end", 45),
+        ("NY-CRPA", "requirements.categories.1.once", True),
+        ("NY-CRPA", "variants.0.extra_hours", Decimal(6)),
+        ("NY-NYCPS", "cycle_options.1.total_hours", Decimal(20)),
         ("TX-PS", "effective_from", date(2019, 1, 1)),
+        ("TX-PS", "initial_period.months", 6),
+        ("TX-PS", "initial_period.extension_months", 6),
+        ("IL-CPRS", "course_counts_once", True),
+        ("GA-CPS-MH", "cycle.no_ce_first_cycle_under_months", 12),
+        ("MS-CPSSP", "cycle.year", 2015),
+        ("MS-CPSSP", "cycle.months", 48),
+        ("NE-CPSS", "cycle.year", 2025),
+        ("NC-CPSS", "variants.0.categories.0.min_hours", Decimal(8)),
+        ("KY-YPSS", "variants.0.extra_hours", Decimal(4)),
+        ("PA-CRS", "grace_months", 6),
         ("OH-PEER", "requirements.other.0.kind", "attestation"),
         ("CA-CMPSS", "requirements.other.0.id", "code-of-ethics"),
         ("PA-CPS", "requirements.total_hours", Decimal(36)),
@@ -139,7 +190,8 @@ def test_shipped_rules_encode_the_researched_figures(code, field, expected):
 
 def test_approved_only_exactly_where_the_research_says_approved_only():
     approved = {rs.code for rs in iter_content_rule_sets(CONTENT_RULES_DIR) if rs.approved_only}
-    assert approved == {"VA-RPRS", "GA-CPS-AD", "TX-PS", "NY-CRPA", "MI-CPSS", "IL-CPRS", "WV-PRSS"}
+    assert approved == {"VA-RPRS", "GA-CPS-AD", "GA-CPS-MH", "NY-CRPA", "NY-CARC", "NY-NYCPS", "MI-CPSS", "IL-CPRS",
+                        "WV-PRSS", "WV-PRSS-MH", "WV-PRSS-SUD", "OR-PSS", "SC-CPSS"}
 
 
 def test_schema_json_is_the_exported_schema():
@@ -180,6 +232,17 @@ def doc(**over: Any) -> dict[str, Any]:
     out = json.loads(json.dumps(VALID))
     out.update(over)
     return out
+
+
+def _with_sources(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: v for k, v in doc().items() if k != "source"}
+    out["sources"] = sources
+    return out
+
+
+def test_a_legacy_source_text_reads_as_one_unverified_source():
+    rs = RuleSet.model_validate(doc(source="WVCBAPP 2025 form"))
+    assert [(s.id, s.title, s.url, s.verified) for s in rs.sources] == [("source", "WVCBAPP 2025 form", None, False)]
 
 
 @pytest.mark.parametrize(
@@ -352,10 +415,13 @@ def doc(**over: Any) -> dict[str, Any]:
         pytest.param(
             doc(timezone="Mars/Olympus_Mons"), ("timezone",), "unknown IANA time zone", id="unknown-time-zone"
         ),
-        pytest.param(doc(source="   "), ("source",), "must name where the rules come from", id="blank-source"),
+        pytest.param(doc(source="   "), ("sources",), "name where the rules come from", id="blank-legacy-source"),
         pytest.param(
-            {k: v for k, v in VALID.items() if k != "source"}, ("source",), "Field required", id="missing-source"
+            {k: v for k, v in VALID.items() if k != "source"}, ("sources",), "Field required", id="missing-sources"
         ),
+        pytest.param(_with_sources([]), ("sources",), "at least 1 item", id="no-sources"),
+        pytest.param(_with_sources([{"id": "a", "title": "A", "url": "pacertboard.org"}]),
+                     ("sources", 0, "url"), "pattern", id="source-url-not-an-address"),
         pytest.param(doc(due_soon_days=731), ("due_soon_days",), "less than or equal to 730", id="due-soon-too-long"),
         pytest.param(doc(grace_days=-1), ("grace_days",), "greater than or equal to 0", id="negative-grace"),
     ],
@@ -414,3 +480,26 @@ def test_content_files_must_be_named_after_their_code(tmp_path: Path):
     )
     with pytest.raises(RuleFileError, match="nc-cpss.yaml"):
         iter_content_rule_sets(tmp_path)
+
+
+def test_the_coverage_table_accounts_for_every_state_and_dc_and_every_shipped_credential():
+    import re
+
+    doc = (CONTENT_RULES_DIR.parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## Coverage of the 50 states and DC"):]
+    table = table[:table.index("\n## ")]
+    rows = {m[0]: (m[1], m[2]) for m in re.findall(r"^\| ([A-Z]{2}) \| ([a-z ]+) \| (.+) \|$", table, re.M)}
+    states = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+              "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+              "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
+    assert sorted(rows) == sorted(states) and len(rows) == 51
+    shipped: dict[str, set[str]] = {}
+    for rs in iter_content_rule_sets(CONTENT_RULES_DIR):
+        if rs.state != "US":
+            shipped.setdefault(rs.state, set()).add(rs.code)
+    for state, (coverage, text) in rows.items():
+        assert coverage in ("shipped", "not found", "not certifying"), state
+        assert (coverage == "shipped") == (state in shipped), state
+        for code in shipped.get(state, ()):
+            assert code in text, (state, code)
+        assert text.strip(), state

@@ -32,7 +32,7 @@ def _population(admin):
         "va_suspended": factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-05-01"),
         "nc_quiet": factories.certification(admin, person_id=p_b["id"], credential_code="NC-CPSS",
                                             issued_on="2025-11-20"),
-        "wv": factories.certification(admin, credential_code="WV-PRSS", issued_on="2024-09-15"),
+        "wv": factories.certification(admin, credential_code="WV-PRSS-MH", issued_on="2024-09-15"),
         "ky_fpss": factories.certification(admin, credential_code="KY-FPSS", issued_on="2025-02-10"),
     }
     provider = new_provider(admin)

@@ -34,11 +34,21 @@ class _Compiled:
         "carry_max",
         "due_soon",
         "grace_days",
+        "grace_months",
         "grace",
         "grace_ce",
         "approved_only",
         "lookback",
         "tag_cache",
+        "year",
+        "on_anniversary",
+        "no_ce_under",
+        "filing",
+        "once_ever",
+        "initial",
+        "choices",
+        "options",
+        "rules",
     )
 
     def __init__(self, rs: RuleSet) -> None:
@@ -48,9 +58,12 @@ class _Compiled:
         self.months = cy.months
         self.fixed = (cy.month, cy.day) if cy.anchor == "fixed" else None
         self.min_first = cy.min_first_cycle_months
+        self.year = cy.year if cy.anchor == "fixed" else None
+        self.on_anniversary = cy.ends_on_anniversary
+        self.no_ce_under = cy.no_ce_first_cycle_under_months
         self.total = _h(req.total_hours)
-        # (slug, min, every_years, label)
-        self.cats = tuple((c.category, _h(c.min_hours), c.every_years, c.label) for c in req.categories)
+        # (slug, min, every_years, label, once)
+        self.cats = tuple((c.category, _h(c.min_hours), c.every_years, c.label, c.once) for c in req.categories)
         self.cat_index = {c.category: i for i, c in enumerate(req.categories)}
         topic_cats: dict[str, list[int]] = {}
         for i, c in enumerate(req.categories):
@@ -80,11 +93,24 @@ class _Compiled:
         self.others = tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in req.other)
         self.carry_max = _h(rs.carryover.max_hours)
         self.due_soon = timedelta(days=rs.due_soon_days)
-        self.grace_days = rs.grace_days
+        self.grace_months = rs.grace_months
+        self.grace_days = rs.grace_days or rs.grace_months  # truthy when there is a grace period
         self.grace = timedelta(days=rs.grace_days)
         self.grace_ce = rs.grace_counts_ce
         self.approved_only = rs.approved_only
-        self.lookback = any(c[2] is not None for c in self.cats)
+        self.lookback = any(c[2] is not None or c[4] for c in self.cats)
+        self.filing = timedelta(days=rs.filing_days_before_end)
+        self.once_ever = rs.course_counts_once
+        ip = rs.initial_period
+        # (label, months, extension months, other requirements as in `others`)
+        self.initial = None if ip is None else (
+            ip.label, ip.months, ip.extension_months,
+            tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in ip.requirements))
+        self.rules = rs
+        self.options = {o.id: o for o in rs.cycle_options}
+        # (cycle option, variants) -> the rules a certification with those choices is evaluated with
+        self.choices: dict[tuple[str | None, tuple[str, ...]], _Compiled] | None = (
+            {} if rs.cycle_options or rs.variants else None)
         # (approval tags, topics, modality) -> (category indices, cap indices); memoized
         self.tag_cache: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
@@ -104,18 +130,75 @@ class _Compiled:
             caps.update(self.cap_by_cat.get(slug, ()))
         return tuple(sorted(found)), tuple(sorted(caps))
 
+    def grace_end(self, end: date) -> date:
+        """The last day of the grace period after a cycle that ends on `end`."""
+        return add_months(end, self.grace_months) if self.grace_months else end + self.grace
+
+    def choose(self, option: str | None, variants: tuple[str, ...]) -> _Compiled:
+        """The rules for a certification's cycle option and variants (compiled once per combination).
+
+        Raises KeyError naming what this rule set does not define, LookupError when an option is needed.
+        """
+        if self.choices is None:
+            if option is not None:
+                raise KeyError(f"cycle option {option!r}")
+            if variants:
+                raise KeyError(f"variant {variants[0]!r}")
+            return self
+        key = (option, variants)
+        hit = self.choices.get(key)
+        if hit is not None:
+            return hit
+        rs = self.rules
+        cycle, req = rs.cycle, rs.requirements
+        if self.options:
+            if option is None:
+                raise LookupError("cycle_option")
+            chosen = self.options.get(option)
+            if chosen is None:
+                raise KeyError(f"cycle option {option!r}")
+            cycle = cycle.model_copy(update={"months": chosen.months})
+            req = req.model_copy(update={"total_hours": chosen.total_hours})
+        elif option is not None:
+            raise KeyError(f"cycle option {option!r}")
+        if variants:
+            by_id = {x.id: x for x in rs.variants}
+            total, cats = req.total_hours, list(req.categories)
+            for vid in variants:
+                x = by_id.get(vid)
+                if x is None:
+                    raise KeyError(f"variant {vid!r}")
+                total += x.extra_hours
+                cats += x.categories
+            req = req.model_copy(update={"total_hours": total, "categories": cats})
+        hit = _Compiled(rs.model_copy(update={"cycle": cycle, "requirements": req}))
+        hit.choices = None  # already chosen
+        if len(self.choices) < 256:
+            self.choices[key] = hit
+        return hit
+
     def end(self, start: date, anchor: date, first: bool, md: tuple[int, int] | None) -> date:
         """End of the cycle that starts on `start` (the chain's first cycle when `first`)."""
         a = self.anchor
         if a == "issue_date":
+            if self.on_anniversary:  # ends ON the anniversary; the next cycle starts the day after it
+                return add_months(anchor if first else start - _ONE, self.months, anchor.day)
             return add_months(start, self.months, anchor.day) - _ONE
         if a == "issue_month_end":
             return _month_end(start, self.months if first else self.months - 1)
         if a == "issue_month_start":
+            if self.on_anniversary:  # ends ON the 1st; the next cycle starts on the 2nd
+                return add_months(start.replace(day=1) if first else start - _ONE, self.months)
             return add_months(start.replace(day=1) if first else start, self.months) - _ONE
         assert md is not None
         if first:
             after = add_months(start, self.min_first) if self.min_first else start
-            return _fixed_on_or_after(after, md)
+            end = _fixed_on_or_after(after, md)
+            if self.year is not None:  # only in the years `year` + k * months/12
+                step = self.months // 12
+                off = (end.year - self.year) % step
+                if off:
+                    end = _on(end.year + step - off, md)
+            return end
         # the next fixed date on or after the start, then whole years up to `months`
         return _on(_fixed_on_or_after(start, md).year + self.months // 12 - 1, md)

@@ -8,14 +8,17 @@ from collections.abc import Sequence
 from datetime import date
 
 from app.rules.engine.compiled import _Compiled
-from app.rules.engine.dates import _ONE, _month_days
+from app.rules.engine.dates import _ONE, _month_days, add_months
 from app.rules.engine.hours import _h
 from app.rules.engine.types import Activity, Completion, RuleVersion
 
 # --- one cycle ----------------------------------------------------------------------------
 
 # completion outcome codes inside a cycle run
-_COUNTED, _CAPPED, _NOT_ACCEPTED, _NOT_APPROVED, _DUPLICATE, _NO_HOURS = range(6)
+_COUNTED, _CAPPED, _NOT_ACCEPTED, _NOT_APPROVED, _DUPLICATE, _NO_HOURS, _REPEATED = range(7)
+
+# what a run is: a renewal cycle, the initial certification phase, or a first cycle without CE
+CYCLE, INITIAL, NO_CE = "cycle", "initial", "no_ce_first_cycle"
 
 # a completion prepared for one rule version:
 # (approved, credited hundredths, category indices, cap indices, modality-minimum indices, course h)
@@ -85,14 +88,19 @@ class _Run:
         "outcomes",
         "lookback_hits",
         "windows",
+        "kind",
+        "need",
+        "due_on",
+        "grace_end",
+        "seen",
     )
 
 
-def _others(r: _Compiled, start: date, last: date, acts: Sequence[Activity]) -> tuple[list, date | None]:
+def _others(others: tuple, start: date, last: date, acts: Sequence[Activity]) -> tuple[list, date | None]:
     """Per other requirement (hundredths recorded, met date); and the date all were met."""
     results = []
     all_on: date | None = start
-    for oid, kind, need, _ in r.others:
+    for oid, kind, need, _ in others:
         got, met_on = 0, None
         if kind != "attestation" and not need:
             met_on = start
@@ -116,8 +124,30 @@ def _others(r: _Compiled, start: date, last: date, acts: Sequence[Activity]) -> 
     return results, all_on
 
 
+def _initial_run(v: RuleVersion, r: _Compiled, start: date, as_of: date, acts: Sequence[Activity]) -> _Run:
+    """The initial certification phase: no CE; its requirements, recorded within it (extension
+    included) and on or before `as_of`, end it on the date they are all met."""
+    assert r.initial is not None
+    _, months, extension, others = r.initial
+    end = add_months(start, months) - _ONE
+    last = add_months(start, months + extension) - _ONE
+    other_res, met_on = _others(others, start, min(last, as_of), acts)
+    if not others:  # nothing to meet: the phase simply runs its course
+        met_on = end + _ONE if as_of > end else None
+    run = _Run()
+    run.version, run.rules, run.kind = v, r, INITIAL
+    run.start, run.end, run.count_from, run.carry_in = start, end, start, 0
+    run.total, run.need, run.discarded = 0, 0, 0
+    run.cat_sum, run.mod_sum = [0] * len(r.cats), [0] * len(r.mods)
+    run.cap_used, run.cap_discarded = [0] * len(r.caps), [0] * len(r.caps)
+    run.others, run.outcomes, run.lookback_hits, run.windows = other_res, {}, {}, [None] * len(r.cats)
+    run.met_on, run.due_on, run.grace_end, run.seen = met_on, end, last, None
+    return run
+
+
 def _run_cycle(
     v: RuleVersion,
+    r: _Compiled,
     start: date,
     end: date,
     count_from: date,
@@ -129,8 +159,11 @@ def _run_cycle(
     preps: list[_Prep | None],
     acts: Sequence[Activity],
     explain: bool,
+    no_ce: bool = False,
+    counted_before: dict[str, int] | None = None,
 ) -> _Run:
-    r = v.compiled
+    """One cycle of rules `r` (version `v`, with the certification's choices); `no_ce`: a first cycle
+    that requires no CE; `counted_before`: courses counted in earlier cycles when a course counts once."""
     cats, mods, caps = r.cats, r.mods, r.caps
     cat_sum = [0] * len(cats)
     mod_sum = [0] * len(mods)
@@ -141,13 +174,16 @@ def _run_cycle(
     windows: list[date | None] = [None] * len(cats)
     lookback_keys: list[dict[str, int] | None] = [None] * len(cats)
 
-    if r.lookback:  # every_years categories: completions in (E - N years, E] from earlier cycles
-        for i, (_, _, every, _) in enumerate(cats):
-            if every is None:
+    if r.lookback and not no_ce:  # every_years and once categories: completions of earlier cycles too
+        for i, (_, _, every, _, once) in enumerate(cats):
+            if once:  # ever: any completion up to E, also before the certification was issued
+                w = date.min
+            elif every is None:
                 continue
-            w = date(end.year - every, end.month, min(end.day, _month_days(end.year - every, end.month)))
+            else:  # (E - N years, E]
+                w = date(end.year - every, end.month, min(end.day, _month_days(end.year - every, end.month)))
             windows[i] = w
-            lo_d = max(w + _ONE, chain_start)
+            lo_d = w if w == date.min else max(w + _ONE, chain_start)
             hi_d = min(count_from - _ONE, as_of)
             keys: dict[str, int] = {}
             lookback_keys[i] = keys
@@ -165,16 +201,21 @@ def _run_cycle(
                 lookback_hits.setdefault(j, []).append(i)
 
     total = carry_in
-    need_total = r.total
-    unmet = (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods)
+    need_total = 0 if no_ce else r.total
+    unmet = 0 if no_ce else (
+        (total < need_total) + sum(cat_sum[i] < cats[i][1] for i in range(len(cats))) + len(mods))
     met_at = start if unmet == 0 else None
-    other_res, others_on = _others(r, start, min(end, as_of), acts) if r.others else ([], start)
+    other_res, others_on = _others(r.others, start, min(end, as_of), acts) if r.others else ([], start)
 
     lo = bisect_left(dates, count_from)
-    hi_main = bisect_right(dates, end if end < as_of else as_of)
+    # without late CE, a filing deadline before the end is the last day CE counts (WV: none once late)
+    last = end - r.filing if r.filing and not r.grace_ce else end
+    hi_main = bisect_right(dates, last if last < as_of else as_of)
+    if no_ce:  # its completions count toward nothing (every_years windows of later cycles aside)
+        lo = hi_main
     hi = hi_main
-    if as_of > end and r.grace_ce and r.grace_days:
-        g_end = end + r.grace
+    g_end = end + r.grace if not r.grace_months else r.grace_end(end)
+    if as_of > end and r.grace_ce and r.grace_days and not no_ce:
         hi = bisect_right(dates, g_end if g_end < as_of else as_of)
     late_met: date | None = None
     seen: dict[str, int] = {}
@@ -205,6 +246,12 @@ def _run_cycle(
             if outcomes is not None:
                 outcomes[j - 1] = (0, _DUPLICATE, comps[first].id)
             continue
+        if counted_before is not None:
+            earlier = counted_before.get(key)
+            if earlier is not None:
+                if outcomes is not None:
+                    outcomes[j - 1] = (0, _REPEATED, comps[earlier].id)
+                continue
         seen[key] = j - 1
         h = p[1]
         counted = h
@@ -251,7 +298,8 @@ def _run_cycle(
                 outcomes[j - 1] = (counted, _COUNTED if h else _NO_HOURS, None)
 
     run = _Run()
-    run.version, run.rules = v, r
+    run.version, run.rules, run.kind, run.need = v, r, NO_CE if no_ce else CYCLE, need_total
+    run.due_on, run.grace_end, run.seen = end - r.filing, g_end, seen
     run.start, run.end, run.count_from, run.carry_in = start, end, count_from, carry_in
     run.total, run.cat_sum, run.mod_sum = total, cat_sum, mod_sum
     run.cap_used, run.cap_discarded, run.discarded = cap_used, cap_discarded, discarded

@@ -11,12 +11,16 @@ from app.rules.engine.counting import (
     _NO_HOURS,
     _NOT_ACCEPTED,
     _NOT_APPROVED,
+    _REPEATED,
+    CYCLE,
+    INITIAL,
+    NO_CE,
     _Prep,
     _prepare,
     _Run,
 )
 from app.rules.engine.dates import _ONE
-from app.rules.engine.hours import _dec, _fmt
+from app.rules.engine.hours import _dec, _fmt, _h
 from app.rules.engine.types import BoardAction, Completion, CompletionOutcome, Status
 
 # --- explanations -------------------------------------------------------------------------
@@ -38,6 +42,7 @@ class _Explainer:
         hold: BoardAction | None,
         comps: list[Completion],
         preps: list[_Prep | None],
+        choices: tuple[str | None, tuple[str, ...]] = (None, ()),
     ) -> None:
         self.run, self.runs, self.as_of = run, runs, as_of
         self.chain_start, self.reinstated = chain_start, reinstated
@@ -46,10 +51,12 @@ class _Explainer:
         self.days = [c.completed_on.isoformat() for c in comps]
         r = run.rules
         self.r = r
-        self.grace_end = run.end + r.grace
+        self.choices = choices
+        self.grace_end = run.grace_end
+        self.noun = r.initial[0] if run.kind == INITIAL and r.initial else "cycle"
         if as_of <= run.end:
             self.deadline: date | None = run.end
-        elif r.grace_ce and as_of <= self.grace_end:
+        elif (r.grace_ce or run.kind == INITIAL) and as_of <= self.grace_end:
             self.deadline = self.grace_end
         else:
             self.deadline = None
@@ -68,17 +75,35 @@ class _Explainer:
         out = [self._status_line(s, e)]
         if self.reinstated:
             out.append(f"Cycles restarted with the board reinstatement on {self.chain_start.isoformat()}")
-        out.append(f"{_fmt(run.total)} of {_fmt(r.total)} hours earned; {self._still(r.total, run.total)}")
+        out.extend(self._choices())
+        if run.kind == INITIAL:
+            assert r.initial is not None
+            label, _, extension, declared = r.initial
+            longer = f", extendable once until {self.grace_end.isoformat()}" if extension else ""
+            out.append(f"No CE is required in the {label} ({s} to {e}{longer}); the renewal cycles begin on "
+                       "the date its requirements are met")
+            out.extend(self._other_lines(declared, s, e))
+            return self._with_completions(out, outcomes)
+        if run.kind != CYCLE:
+            out.append(f"No CE is required in this cycle: it is the certification's first cycle and shorter "
+                       f"than {r.no_ce_under} months; CE completed in it counts toward no cycle's hours")
+            out.extend(self._other_lines(r.others, s, e))
+            return self._with_completions(out, outcomes)
+        if r.filing:
+            out.append(f"The renewal is due by {run.due_on.isoformat()}; the certification expires on {e}")
+        out.append(f"{_fmt(run.total)} of {_fmt(run.need)} hours earned; {self._still(run.need, run.total)}")
         if run.carry_in:
             prev = self.runs[-2]
             out.append(
                 f"Includes {_fmt(run.carry_in)} hours carried over from the cycle "
                 f"{prev.start.isoformat()} to {prev.end.isoformat()}"
             )
-        for (slug, need, every, label), got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
+        for (slug, need, every, label, once), got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
             name = label or slug
             line = f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}"
-            if every is not None and w is not None:
+            if once:
+                line += f" (due once: hours completed at any time up to {e} count)"
+            elif every is not None and w is not None:
                 line += (
                     f" (due once every {every} years: hours completed from "
                     f"{max(w + _ONE, self.chain_start).isoformat()} to {e} count)"
@@ -87,7 +112,25 @@ class _Explainer:
         for (modalities, need, label), got in zip(r.mods, run.mod_sum, strict=True):
             name = label or " or ".join(modalities)
             out.append(f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}")
-        for (oid, kind, need, desc), (got, met_on) in zip(r.others, run.others, strict=True):
+        out.extend(self._other_lines(r.others, s, e))
+        for (mod, cat, cap_max), used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
+            if used or lost:
+                line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
+                out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
+        return self._with_completions(out, outcomes)
+
+    def _with_completions(self, out: list[str], outcomes: tuple[CompletionOutcome, ...]) -> tuple[str, ...]:
+        for o, c, day in zip(outcomes, self.comps, self.days, strict=True):
+            head = f"Completion #{c.id} ({c.title}, {day})" if c.title else f"Completion #{c.id} ({day})"
+            if o.outcome == "not_counted":
+                out.append(f"{head} was not counted: {o.reason}")
+            else:
+                out.append(f"{head} {o.reason}")
+        return tuple(out)
+
+    def _other_lines(self, declared: tuple, s: str, e: str) -> list[str]:
+        out = []
+        for (oid, kind, need, desc), (got, met_on) in zip(declared, self.run.others, strict=True):
             if kind == "attestation":
                 done = f"recorded on {met_on.isoformat()}" if met_on else f"not recorded between {s} and {e}"
                 out.append(f"Attestation {oid} ({desc}): {done}")
@@ -97,17 +140,22 @@ class _Explainer:
                     f"{_fmt(got)} of {_fmt(need or 0)} {words} recorded for {oid} ({desc}); "
                     f"{self._still(need or 0, got)}"
                 )
-        for (mod, cat, cap_max), used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
-            if used or lost:
-                line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
-                out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
-        for o, c, day in zip(outcomes, self.comps, self.days, strict=True):
-            head = f"Completion #{c.id} ({c.title}, {day})" if c.title else f"Completion #{c.id} ({day})"
-            if o.outcome == "not_counted":
-                out.append(f"{head} was not counted: {o.reason}")
-            else:
-                out.append(f"{head} {o.reason}")
-        return tuple(out)
+        return out
+
+    def _choices(self) -> list[str]:
+        """The certification's cycle option and variants, as its rules apply them."""
+        option, variants = self.choices
+        rs, out = self.r.rules, []
+        if option is not None:
+            o = next(x for x in rs.cycle_options if x.id == option)
+            out.append(f"Cycle option {o.label or o.id}: {o.months}-month cycles with "
+                       f"{_fmt(self.r.total)} hours each, as chosen for this certification")
+        for vid in variants:
+            x = next(x for x in rs.variants if x.id == vid)
+            added = [f"{_fmt(_h(x.extra_hours))} more hours"] if x.extra_hours else []
+            added += [f"{_fmt(_h(c.min_hours))} {c.label or c.category} hours" for c in x.categories]
+            out.append(f"Variant {x.label}: " + (", ".join(added) if added else "no added hours"))
+        return out
 
     def _status_line(self, s: str, e: str) -> str:
         st = self.status
@@ -119,13 +167,29 @@ class _Explainer:
         if st == "compliant":
             assert self.run.met_on is not None
             return f"Compliant: every requirement of the cycle {s} to {e} was met on {self.run.met_on.isoformat()}"
+        run, noun = self.run, self.noun
+        filing = run.due_on != run.end
         if st == "in_progress":
-            return f"In progress: cycle {s} to {e}; due soon from {(self.run.end - self.r.due_soon).isoformat()}"
+            return f"In progress: {noun} {s} to {e}; due soon from {(run.due_on - self.r.due_soon).isoformat()}"
         if st == "due_soon":
-            days = (self.run.end - self.as_of).days
+            days = (run.due_on - self.as_of).days
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-            return f"Due soon: the cycle {s} to {e} ends {when} with requirements unmet"
+            if filing:
+                return (f"Due soon: the renewal of the cycle {s} to {e} is due by {run.due_on.isoformat()} "
+                        f"({when}) with requirements unmet")
+            return f"Due soon: the {noun} {s} to {e} ends {when} with requirements unmet"
         g = self.grace_end.isoformat()
+        if run.kind == INITIAL:
+            if st == "overdue":
+                return (f"Overdue: the {noun} {s} to {e} ended with its requirements unmet; the board may "
+                        f"extend it once, until {g}")
+            return (f"Lapsed: the {noun} {s} to {e} ended with its requirements unmet"
+                    + (f" and its extension ended on {g}" if g != e else "")
+                    + "; only a board reinstatement starts a new chain of cycles")
+        if st == "overdue" and self.as_of <= run.end:
+            late = f"; late renewal is possible until {g}" if self.r.grace_days else ""
+            return (f"Overdue: the renewal of the cycle {s} to {e} was due by {run.due_on.isoformat()} with "
+                    f"requirements unmet; the certification expires on {e}{late}")
         if st == "overdue":
             if self.r.grace_ce:
                 return (
@@ -155,6 +219,11 @@ class _Explainer:
         run, r, on = self.run, self.r, c.completed_on
         if on > self.as_of:
             why = f"dated {day}, after the evaluation date {self._iso['as_of']}"
+        elif run.kind == INITIAL and on >= run.start:
+            why = f"dated {day}, in the {self.noun} that began on {self._iso['start']}, which requires no CE"
+        elif run.kind != CYCLE and run.start <= on <= run.end:
+            why = (f"dated {day}, in the first cycle {self._iso['start']} to {self._iso['end']}, which requires "
+                   f"no CE (it is shorter than {r.no_ce_under} months)")
         elif on < self.chain_start and self.reinstated:
             why = (
                 f"dated {day}, before the current cycle: cycles restarted with the board "
@@ -166,11 +235,18 @@ class _Explainer:
                 f"dated {day}, counted toward the late cycle {prev.start.isoformat()} to "
                 f"{prev.end.isoformat()}, which it completed on {prev.met_on}"
             )
+        elif not r.grace_ce and run.due_on < on <= run.end:
+            why = (
+                f"dated {day}, after the renewal was due on {run.due_on.isoformat()}; CE completed after the "
+                f"filing deadline does not count for {r.code}"
+            )
         elif on > run.end and not r.grace_ce:
             why = (
                 f"dated {day}, after the cycle ended on {self._iso['end']}; CE completed "
                 f"after the cycle end does not count for {r.code}"
             )
+        elif first := self._in_first_cycle_without_ce(on):
+            why = f"dated {day}, in the first cycle {first}, which required no CE; it counts toward no cycle's hours"
         elif on > self.grace_end:
             why = (
                 f"dated {day}, after the grace period ended on {self._iso['grace_end']}"
@@ -181,9 +257,18 @@ class _Explainer:
             why = f"dated {day}, outside the cycle {self._iso['start']} to {self._iso['end']}"
         hits = run.lookback_hits.get(j)
         if hits:
-            names = " and ".join(f"{r.cats[i][3] or r.cats[i][0]} (due once every {r.cats[i][2]} years)" for i in hits)
+            names = " and ".join(
+                f"{r.cats[i][3] or r.cats[i][0]} "
+                + ("(due once)" if r.cats[i][4] else f"(due once every {r.cats[i][2]} years)")
+                for i in hits)
             why += f"; it still counts toward {names}"
         return CompletionOutcome(c.id, _ZERO, "not_counted", why)
+
+    def _in_first_cycle_without_ce(self, on: date) -> str | None:
+        first = self.runs[0]
+        if first is not self.run and first.kind == NO_CE and first.start <= on <= first.end:
+            return f"{first.start.isoformat()} to {first.end.isoformat()}"
+        return None
 
     @cached_property
     def _iso(self) -> dict[str, str]:
@@ -203,6 +288,10 @@ class _Explainer:
             return CompletionOutcome(c.id, _ZERO, "not_counted", f"duplicate of completion #{arg}")
         if code == _NO_HOURS:
             return CompletionOutcome(c.id, _ZERO, "not_counted", "carries no hours")
+        if code == _REPEATED:
+            return CompletionOutcome(c.id, _ZERO, "not_counted",
+                                     f"the course was counted in an earlier cycle (completion #{arg}); "
+                                     f"a course counts once for {r.code}")
         p = self.preps[j] or _prepare(r, c)
         credit, cats, course = p[1], p[2], p[5]
         notes = []

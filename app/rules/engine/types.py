@@ -111,6 +111,8 @@ class CertificationFacts:
     birth_month_day: tuple[int, int] | None = None
     board_actions: tuple[BoardAction, ...] = ()
     pinned_version: int | None = None
+    cycle_option: str | None = None  # the holder's choice among the rule set's cycle_options
+    variants: tuple[str, ...] = ()  # the credential's variants this certification holds (sorted)
 
 
 # --- outputs ------------------------------------------------------------------------------
@@ -124,6 +126,7 @@ class CategoryResult:
     remaining_hours: Decimal
     label: str | None
     every_years: int | None
+    once: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ class CycleSummary:
     earned_hours: Decimal
     required_hours: Decimal
     rule_version: int
+    kind: str = "cycle"  # "cycle", "initial" (a certification phase) or "no_ce_first_cycle"
 
 
 @dataclass(slots=True)  # not frozen: built by the ten thousand per sweep batch; never mutated
@@ -197,3 +201,7 @@ class Evaluation:
     reasons: tuple[str, ...]
     chain_start: date
     met_on: date | None
+    filing_due_on: date  # the renewal's filing deadline (the cycle end when the rules set none)
+    period: str  # "cycle", "initial" (the certification phase before the cycles) or "no_ce_first_cycle"
+    cycle_option: str | None
+    variants: tuple[str, ...]
