@@ -77,7 +77,7 @@ def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
                 errors.append(_line_error(
                     line, f"{len(cells)} cell(s) where the header has {len(header)}", "csv_cell_count"))
             else:
-                rows.append(list(map(str.strip, cells)))
+                rows.append([unescape_cell(c.strip()) for c in cells])
             line = reader.line_num + 1
     except csv.Error as exc:  # the reader cannot resynchronise after one
         if "field larger than field limit" in str(exc):
@@ -125,9 +125,14 @@ def cell_decimal(text: str) -> Decimal | str:
 
 
 def safe_cell(value: Any) -> str:
-    """A cell that spreadsheets will not run as a formula."""
+    """A cell that spreadsheets will not run as a formula (an apostrophe before =, +, -, @ ...)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def unescape_cell(text: str) -> str:
+    """`safe_cell` undone: what an export escaped reads back as it was stored, so a file round-trips."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_PREFIXES) else text
 
 
 class _Lines:
@@ -152,10 +157,15 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[
         yield lines.line(row)
 
 
-async def csv_lines_async(header: Sequence[str], rows: AsyncIterable[Sequence[Any]]) -> AsyncIterator[str]:
-    """`csv_lines` for rows that come from an async source (batches read in turn at the database gate)."""
+BOM = "\ufeff"
+
+
+async def csv_lines_async(header: Sequence[str], rows: AsyncIterable[Sequence[Any]], *,
+                          bom: bool = False) -> AsyncIterator[str]:
+    """`csv_lines` for rows that come from an async source (batches read in turn at the database gate);
+    `bom`: starting with a byte-order mark, so spreadsheet programs read the file as UTF-8."""
     lines = _Lines()
-    yield lines.line(header, escape=False)
+    yield (BOM if bom else "") + lines.line(header, escape=False)
     async for row in rows:
         yield lines.line(row)
 

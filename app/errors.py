@@ -254,7 +254,8 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
         status=422,
         title="Validation failed",
         slug="validation",
-        detail="A number in the request is out of range.",
+        detail="A value in the request does not fit what the database holds (a number out of range, or text "
+               "too long); nothing was changed.",
     )
 
 

@@ -30,6 +30,11 @@ OPTIONAL = ("external_ref", "cycle_option", "variants")
 EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "credential_code", "state",
                   "number", "issued_on", "cycle_option", "variants", "status", "cycle_start", "cycle_end",
                   "grace_ends_on", "evaluated_on")
+# The export's columns that the import reads but never writes: `id` and `state` are checked against the
+# certification they name (a file edited into another record is refused); the status columns are what
+# the service computed as of `evaluated_on`, and are ignored. So an export re-imports as it is.
+CHECKED = ("id", "state")
+COMPUTED = ("status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
 
 
 class ImportRow(RequestModel):
@@ -73,11 +78,15 @@ class ImportReport(BaseModel):
 
 def import_roster(session: Session, *, principal: Principal, body: bytes, dry_run: bool, clock: Clock) -> ImportReport:
     """Create or update people and certifications by (credential_code, number): all rows or none."""
-    raw_rows = read_rows(body, required=REQUIRED, optional=OPTIONAL)
+    raw_rows = read_rows(body, required=REQUIRED, optional=(*OPTIONAL, *CHECKED, *COMPUTED))
     parsed: list[tuple[int, ImportRow | None, list[RowError]]] = []
+    checked: dict[int, dict[str, str]] = {}
+    named: dict[int, tuple[str | None, str | None]] = {}  # what each row says it is, even when it is invalid
     for i, raw in enumerate(raw_rows, start=1):
+        named[i] = ((raw.get("credential_code") or "").upper() or None, raw.get("number") or None)
+        checked[i] = {k: raw[k] for k in CHECKED if raw.get(k)}
         try:
-            row = ImportRow.model_validate({k: (v or None) for k, v in raw.items()})
+            row = ImportRow.model_validate({k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)})
             row.credential_code = row.credential_code.upper()
             row.email = row.email.lower()
             parsed.append((i, row, []))
@@ -104,7 +113,7 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
     plan: list[tuple[RowOutcome, ImportRow, Certification | None]] = []
     forbidden = False
     for i, row, errors in parsed:
-        outcome = RowOutcome(row=i, outcome="error", errors=errors)
+        outcome = RowOutcome(row=i, credential_code=named[i][0], number=named[i][1], outcome="error", errors=errors)
         outcomes.append(outcome)
         errors = outcome.errors  # pydantic copied the list: collect into the outcome's own
         if row is None:
@@ -126,6 +135,7 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         if first[1] != name:
             errors.append(RowError(field="email", message=f"same email as row {first[0]} with another name"))
         cert = existing.get(key)
+        errors.extend(_disagreements(checked[i], cert, state))
         rules = rules_of.get(row.credential_code)
         if rules is not None:
             if cert is None and rules.superseded_by:
@@ -174,6 +184,19 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
     if not dry_run:
         _apply(session, principal=principal, plan=plan, people=people, states=states, held=held, clock=clock)
     return report
+
+
+def _disagreements(given: dict[str, str], cert: Certification | None, state: str | None) -> list[RowError]:
+    """The export's `id` and `state` of a row, checked against the certification the row names."""
+    out = []
+    if "state" in given and state is not None and given["state"].upper() != state:
+        out.append(RowError(field="state", message=f"the credential is {state}'s, not {given['state']}"))
+    if "id" in given and given["id"] != (str(cert.id) if cert is not None else given["id"]):
+        out.append(RowError(field="id", message=f"this credential and number are certification {cert.id}, "  # type: ignore[union-attr]
+                                                f"not {given['id']}"))
+    if "id" in given and cert is None:
+        out.append(RowError(field="id", message=f"no certification {given['id']} has this credential and number"))
+    return out
 
 
 def _person_changes(person: Person, row: ImportRow) -> dict[str, Any]:

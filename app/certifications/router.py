@@ -139,11 +139,15 @@ def export_certifications(
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Status | None = None,
     due_before: Day | None = None,
+    excel: Annotated[bool, Query(description="Start the file with a UTF-8 byte-order mark, so that Excel reads "
+                                             "accented names right")] = False,
 ) -> StreamingResponse:
-    """Stream the certifications the caller may see as CSV (cells escaped against formula injection)."""
+    """Stream the certifications the caller may see as CSV (cells escaped against formula injection). The file
+    imports back as it is (POST /v1/certifications/import): export, import, export gives the same bytes."""
     filters = {"credential_code": credential_code, "state": state, "status": status, "due_before": due_before}
     rows = bulk.export_rows(request.app.state, principal=principal, filters=filters)
-    return StreamingResponse(csv_lines_async(bulk.EXPORT_COLUMNS, rows), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(csv_lines_async(bulk.EXPORT_COLUMNS, rows, bom=excel),
+                             media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="certifications.csv"'})
 
 
