@@ -15,8 +15,12 @@ run: install ## set up, migrate, load shipped content and serve on PEER_CE_HOST:
 demo: install ## fill the embedded database with synthetic demo data and print URLs and tokens to try
 	$(BIN)/peer-ce demo $(DEMO_ARGS)
 
+# One worker per core (pytest-xdist), each on a migrated database of its own; a module's tests stay on one
+# worker (their module-scoped fixtures are built once). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+
 test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for PostgreSQL)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 CONTRACT_EXAMPLES ?= 20
 
