@@ -119,6 +119,10 @@ class TooManyRequests(AppError):
     status, title, slug = 429, "Too many requests", "rate-limited"
 
 
+class ServiceUnavailable(AppError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
 def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic-style error dicts -> our FieldError shape (no input values echoed back)."""
     out = []

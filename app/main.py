@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, api, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
+from app.certificates.keys import Issuer
 from app.clock import Clock
-from app.completions.certificates import IssuerKey
 from app.config import Settings, get_settings
 from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
@@ -34,7 +34,10 @@ OPENAPI_TAGS = [
     {"name": "certifications", "description": "Certification records, board actions and compliance."},
     {"name": "me", "description": "The calling peer's own view."},
     {"name": "verify", "description": "Public verification of a certification number."},
-    {"name": "completions", "description": "Completions, rosters, reviews, transcripts and certificates."},
+    {"name": "completions", "description": "Completions, rosters, reviews, corrections, transcripts and each "
+     "completion's certificate."},
+    {"name": "certificates", "description": "Verifiable certificates (Open Badges 3.0, VC-JWT): the issuer's DID "
+     "document and keys, revocation status lists, verification. Public."},
     {"name": "topics", "description": "The booster topic taxonomy courses are tagged with."},
     {"name": "providers", "description": "Course providers and their catalogs: upserts and bulk upload."},
     {"name": "catalog", "description": "Booster courses: public search, retirement and board approvals."},
@@ -126,7 +129,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
     app.state.verify_limiter = RateLimiter(settings.verify_rate_per_minute)
-    app.state.issuer_key = IssuerKey(settings)
+    app.state.issuer = Issuer(settings)
+    if settings.environment == "production":
+        app.state.issuer.load()  # a key file that cannot sign stops the start, not a request
     install_error_handlers(app)
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
