@@ -136,3 +136,11 @@ def test_the_jwks_and_the_did_document_publish_the_same_keys(client):
         assert method["type"] == "JsonWebKey2020" and method["publicKeyJwk"]["n"] == key["n"]
         assert key["kty"] == "RSA" and key["alg"] == "RS256" and "d" not in key and "d" not in method["publicKeyJwk"]
     assert client.get("/v1/certificates/keys").json() == jwks.json()
+
+
+def test_the_documented_example_is_a_valid_credential():
+    from app.openapi import build_spec
+
+    schemas = build_spec()["components"]["schemas"]
+    [example] = schemas["AchievementCredential"]["examples"]
+    assert schema_errors(example) == []
