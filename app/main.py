@@ -75,6 +75,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = max(limiter.total_tokens, settings.request_connections + 8)
     await run_in_threadpool(startup_tasks, settings, app.state.engine)
+    await run_in_threadpool(app.state.issuer.load)  # the certificate keys (in development: created once)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
         app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
                                     max_size=settings.db_read_pool_size)
