@@ -98,12 +98,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await run_in_threadpool(runner.shutdown)
         await app.state.reads.close()
         app.state.reads = SessionReads(app.state)
-        app.state.engine.dispose()
+        if app.state.owns_engine:  # an engine handed in (tests) belongs to its caller, connections in use too
+            app.state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the peer-ce ASGI app. Tests pass their own settings and engine."""
     settings = settings or get_settings()
+    owns_engine = engine is None
     engine = engine or make_engine(settings)
     app = FastAPI(
         title="peer-ce",
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.owns_engine = owns_engine
     app.state.session_factory = make_session_factory(engine)
     # Sessions in a worker thread until the lifespan opens a pool (PostgreSQL); tests keep these, so the
     # reads share their transaction.
