@@ -5,10 +5,12 @@ from fastapi import Depends, FastAPI
 from app.audit.router import router as audit_router
 from app.auth.deps import authenticated
 from app.catalog import router as catalog
+from app.certificates.router import router as certificates_router
+from app.certificates.router import well_known_router
 from app.certifications.router import me_router, status_router, verify_router
 from app.certifications.router import router as certifications_router
-from app.completions.router import certificates_router, transcripts_router
 from app.completions.router import router as completions_router
+from app.completions.router import transcripts_router
 from app.people.router import router as people_router
 from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
@@ -33,6 +35,7 @@ def mount(app: FastAPI) -> None:
     the public ones authenticates).
     """
     app.include_router(status_router, prefix="/v1")
+    app.include_router(well_known_router)  # the certificate issuer's DID document and keys, at the origin
     for router in PUBLIC:
         app.include_router(router, prefix="/v1")
     for router in AUTHENTICATED:

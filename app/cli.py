@@ -18,6 +18,23 @@ app = typer.Typer(
 )
 
 
+def _settings() -> Settings:
+    """The configuration, or a clear refusal (exit 2) naming what is wrong: no traceback."""
+    from pydantic import ValidationError
+
+    from app.config import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        typer.echo("peer-ce: the configuration is refused:", err=True)
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"])) if error["loc"] else ""
+            typer.echo(f"  - {(where.upper() + ': ') if where else ''}{error['msg'].removeprefix('Value error, ')}",
+                       err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: PEER_CE_HOST or 127.0.0.1")] = None,
@@ -27,12 +44,12 @@ def serve(
     """Migrate, load shipped content and serve the API."""
     import uvicorn
 
-    from app.config import get_settings
     from app.logs import configure_logging
     from app.server import uvicorn_options
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_level)
+    _check_issuer(settings)
     if workers > 1:
         _prepare_workers(settings)
     uvicorn.run(
@@ -44,6 +61,19 @@ def serve(
         log_config=None,
         **uvicorn_options(settings),
     )
+
+
+def _check_issuer(settings: Settings) -> None:
+    """In production the certificate issuer's key must load before anything is served."""
+    from app.certificates.keys import Issuer, IssuerKeyError
+
+    if settings.environment != "production":
+        return
+    try:
+        Issuer(settings).load()
+    except IssuerKeyError as exc:
+        typer.echo(f"peer-ce: the configuration is refused:\n  - {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _prepare_workers(settings: Settings) -> None:
@@ -83,12 +113,11 @@ def _prepare_workers(settings: Settings) -> None:
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the latest migration."""
-    from app.config import get_settings
     from app.db import make_engine
     from app.logs import configure_logging
     from app.migrate import upgrade_to_head
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     upgrade_to_head(make_engine(settings))
     typer.echo(f"migrated {_redacted(settings.resolved_database_url)} to head")
@@ -97,12 +126,11 @@ def migrate() -> None:
 @app.command("load-content")
 def load_content() -> None:
     """Load shipped rule sets (and catalog content) idempotently; changes become new versions."""
-    from app.config import get_settings
     from app.content import load_shipped_content
     from app.db import make_engine, make_session_factory
     from app.migrate import upgrade_to_head
 
-    settings = get_settings()
+    settings = _settings()
     engine = make_engine(settings)
     upgrade_to_head(engine)
     summary = load_shipped_content(make_session_factory(engine), settings.content_dir)
@@ -124,9 +152,8 @@ def token(
 
     from app.auth.principal import Principal
     from app.auth.tokens import mint_dev_token
-    from app.config import get_settings
 
-    settings = get_settings()
+    settings = _settings()
     try:
         Principal(subject=subject or "dev", role=role, states=frozenset(state or ()),
                   provider_id=provider_id, person_id=person_id)
@@ -153,7 +180,6 @@ def sweep(
     from datetime import date
 
     from app.clock import Clock
-    from app.config import get_settings
     from app.db import make_engine, make_session_factory
     from app.logs import configure_logging
     from app.scheduler import notify
@@ -164,7 +190,7 @@ def sweep(
     except ValueError as exc:
         typer.echo(f"error: --as-of must be YYYY-MM-DD, not {as_of!r}", err=True)
         raise typer.Exit(2) from exc
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_level)
     engine = make_engine(settings)
     factory = make_session_factory(engine)
@@ -203,11 +229,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data on the same day")] = 7,
 ) -> None:
     """Fill the configured database with a synthetic population and print URLs and tokens to try."""
-    from app.config import get_settings
     from app.demo import DemoError, instructions, run_demo
     from app.logs import configure_logging
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging("WARNING")
     try:
         report = run_demo(settings, peers=peers, seed=seed)

@@ -43,8 +43,20 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_leeway_seconds: int = 30
     issuer_key_file: Path | None = Field(
-        default=None, description="ES256 private key (PEM) that signs completion certificates; "
-        "default: created once in DATA_DIR",
+        default=None, description="Private key (PEM) that signs completion certificates: RSA of 2048 bits or more "
+        "(RS256, what Open Badges 3.0 requires every verifier to support), or P-256 (ES256). Required in production; "
+        "elsewhere an RSA key is created once in DATA_DIR",
+    )
+    issuer_retired_keys_dir: Path | None = Field(
+        default=None, description="Directory of PEM public keys (*.pem) that signed earlier certificates: still "
+        "published in the issuer's DID document and JWKS so those certificates keep verifying, never used to sign",
+    )
+    issuer_name: str = Field(default="peer-ce", min_length=1, max_length=200,
+                             description="The issuer's name in certificates (what wallets show)")
+    status_list_max_age_seconds: int = Field(
+        default=300, ge=0, le=86400,
+        description="How long verifiers may cache a certificate status list (Cache-Control max-age): the longest "
+        "a void takes to reach a verifier that caches",
     )
 
     scheduler_enabled: bool = True
@@ -141,6 +153,8 @@ class Settings(BaseSettings):
                 "PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE is required in production; "
                 "the development signing key is never used there"
             )
+        if self.environment == "production":
+            self._production_issuer()
         if self.jwt_jwks_url and self.jwt_public_key_file:
             raise ValueError("set either PEER_CE_JWT_JWKS_URL or PEER_CE_JWT_PUBLIC_KEY_FILE, not both")
         if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.jwt_algorithms):
@@ -153,6 +167,26 @@ class Settings(BaseSettings):
             raise ValueError("PEER_CE_METRICS_TOKEN is required in production when PEER_CE_METRICS_ENABLED is on; "
                              "/metrics is never open there")
         return self
+
+    def _production_issuer(self) -> None:
+        """Certificates name their issuer by the public URL and are signed by one key shared by every replica."""
+        from urllib.parse import urlsplit
+
+        url = urlsplit(self.public_base_url or "")
+        if url.scheme != "https" or not url.hostname or url.query or url.fragment:
+            raise ValueError(
+                "PEER_CE_PUBLIC_BASE_URL must be the service's public https URL in production (e.g. "
+                "https://ce.example.org): certificates name their issuer by it (did:web) and verifiers fetch its "
+                f"keys there; it is {self.public_base_url!r}")
+        if self.issuer_key_file is None:
+            raise ValueError(
+                "PEER_CE_ISSUER_KEY_FILE is required in production: the private key (PEM, RSA 2048+ for RS256) that "
+                "signs completion certificates, the same file for every replica; a key created per container "
+                "would sign certificates no one can verify after a restart")
+        if not self.issuer_key_file.is_file():
+            raise ValueError(f"PEER_CE_ISSUER_KEY_FILE {self.issuer_key_file} is not a readable file")
+        if self.issuer_retired_keys_dir is not None and not self.issuer_retired_keys_dir.is_dir():
+            raise ValueError(f"PEER_CE_ISSUER_RETIRED_KEYS_DIR {self.issuer_retired_keys_dir} is not a directory")
 
     @property
     def request_connections(self) -> int:
@@ -175,7 +209,7 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        return self.public_base_url or f"http://{self.host}:{self.port}"
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

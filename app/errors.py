@@ -128,6 +128,10 @@ class BodyRejected(StarletteHTTPException):
         self.error = error
 
 
+class ServiceUnavailable(AppError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
 def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic-style error dicts -> our FieldError shape (no input values echoed back)."""
     out = []

@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import __version__, api, docs, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
+from app.certificates.keys import Issuer
 from app.clock import Clock
-from app.completions.certificates import IssuerKey
 from app.config import Settings, get_settings
 from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
@@ -35,7 +35,10 @@ OPENAPI_TAGS = [
     {"name": "certifications", "description": "Certification records, board actions and compliance."},
     {"name": "me", "description": "The calling peer's own view."},
     {"name": "verify", "description": "Public verification of a certification number."},
-    {"name": "completions", "description": "Completions, rosters, reviews, transcripts and certificates."},
+    {"name": "completions", "description": "Completions, rosters, reviews, corrections, transcripts and each "
+     "completion's certificate."},
+    {"name": "certificates", "description": "Verifiable certificates (Open Badges 3.0, VC-JWT): the issuer's DID "
+     "document and keys, revocation status lists, verification. Public."},
     {"name": "topics", "description": "The booster topic taxonomy courses are tagged with."},
     {"name": "providers", "description": "Course providers and their catalogs: upserts and bulk upload."},
     {"name": "catalog", "description": "Booster courses: public search, retirement and board approvals."},
@@ -73,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter = anyio.to_thread.current_default_thread_limiter()
     limiter.total_tokens = max(limiter.total_tokens, settings.request_connections + 8)
     await run_in_threadpool(startup_tasks, settings, app.state.engine)
+    await run_in_threadpool(app.state.issuer.load)  # the certificate keys (in development: created once)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
         app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
                                     max_size=settings.db_read_pool_size)
@@ -95,12 +99,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await run_in_threadpool(runner.shutdown)
         await app.state.reads.close()
         app.state.reads = SessionReads(app.state)
-        app.state.engine.dispose()
+        if app.state.owns_engine:  # an engine handed in (tests) belongs to its caller, connections in use too
+            app.state.engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     """Build the peer-ce ASGI app. Tests pass their own settings and engine."""
     settings = settings or get_settings()
+    owns_engine = engine is None
     engine = engine or make_engine(settings)
     app = FastAPI(
         title="peer-ce",
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.owns_engine = owns_engine
     app.state.session_factory = make_session_factory(engine)
     # Sessions in a worker thread until the lifespan opens a pool (PostgreSQL); tests keep these, so the
     # reads share their transaction.
@@ -130,7 +137,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.clock = Clock()
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.verify_limiter = RateLimiter(counter_for(engine), settings.verify_rate_per_minute)
-    app.state.issuer_key = IssuerKey(settings)
+    app.state.issuer = Issuer(settings)
+    if settings.environment == "production":
+        app.state.issuer.load()  # a key file that cannot sign stops the start, not a request
     install_error_handlers(app)
     app.add_middleware(UnitOfWorkMiddleware)
     observe = None

@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEntry, AuditEntryState
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
+from app.certificates.models import Certificate, CredentialSubject
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
@@ -10,7 +11,8 @@ from app.rules.models import RuleSetVersion
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
-    "AuditEntry", "AuditEntryState", "BoardAction", "Certification", "CertificationActivity", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
-    "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
+    "AuditEntry", "AuditEntryState", "BoardAction", "Certificate", "Certification", "CertificationActivity",
+    "Completion", "Course", "CourseApproval", "CourseApprovalCategory", "CourseTopic", "CredentialSubject",
+    "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
     "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
 ]

@@ -25,7 +25,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from fastapi import Request
@@ -36,9 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import idempotency
 from app.db import WRITE
-from app.errors import AppError, send_problem
+from app.errors import AppError, ServiceUnavailable, send_problem
 
 log = logging.getLogger("peer_ce.uow")
+T = TypeVar("T")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Operations that POST only to ask (a body too rich for a query string): their units read, so on SQLite
@@ -143,6 +144,29 @@ async def request_session(request: Request) -> AsyncIterator[Session]:
         await unit.end(commit=False)
         raise
     await unit.end(commit=True)
+
+
+async def run_unit(state: Any, work: Callable[[Session], T], *, write: bool) -> T:
+    """Run `work` in a unit of its own, outside the request's: committed when it returns, rolled back if it raises.
+
+    For a read that finds it has to write (a certificate issued on its first fetch): its read unit ends before
+    the writing one is admitted, so the request never holds two connections, and on SQLite the write begins
+    with `BEGIN IMMEDIATE` instead of upgrading a read transaction (which fails at once under contention).
+    """
+    unit = Unit(state, write=write)
+    try:
+        session = await unit.session()
+        result = await run_in_threadpool(work, session)
+    except BaseException:
+        await unit.end(commit=False)
+        raise
+    try:
+        await unit.end(commit=True)
+    except SQLAlchemyError as exc:
+        log.exception("a unit of work could not be committed")
+        raise ServiceUnavailable("The change could not be saved, and nothing of it was; retry the request.",
+                                 headers={"Retry-After": "1"}) from exc
+    return result
 
 
 class UnitOfWorkMiddleware:

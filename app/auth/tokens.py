@@ -20,7 +20,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import ValidationError
 
@@ -174,13 +174,22 @@ def _id_claim(value: Any) -> bool:
     return value is None or (type(value) is int and 1 <= value <= MAX_ID)
 
 
-def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def _load_key(path: Path) -> Any:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    assert isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey))
     return key
 
 
-def _load_written_key(path: Path, *, seconds: float = 5.0) -> ec.EllipticCurvePrivateKey:
+def _new_key(kind: str) -> PrivateKey:
+    if kind == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _load_written_key(path: Path, *, seconds: float = 5.0) -> Any:
     """A key another process is writing in place: read it once it is complete."""
     deadline = time.monotonic() + seconds
     while True:
@@ -192,8 +201,9 @@ def _load_written_key(path: Path, *, seconds: float = 5.0) -> ec.EllipticCurvePr
             time.sleep(0.05)
 
 
-def load_or_create_dev_key(path: Path, *, purpose: str = "development token") -> ec.EllipticCurvePrivateKey:
-    """A local ES256 signing key, created once (mode 0600) in DATA_DIR.
+def load_or_create_dev_key(path: Path, *, purpose: str = "development token", kind: str = "ec") -> Any:
+    """A local signing key, created once (mode 0600) in DATA_DIR: P-256 for ES256, or RSA-2048 for RS256
+    (`kind="rsa"`).
 
     Safe when several processes start at once (`peer-ce serve --workers N`): each writes a complete
     key to a file of its own and links it into place; the first link wins and the others load that key.
@@ -201,7 +211,7 @@ def load_or_create_dev_key(path: Path, *, purpose: str = "development token") ->
     if path.exists():
         return _load_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = _new_key(kind)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -8,15 +8,18 @@ from sqlmodel import Session
 
 from app.auth import PrincipalDep, require_roles
 from app.auth.principal import Principal, Role
+from app.certificates import service as certificates
+from app.certificates.schemas import CertificatePublic
 from app.certifications.impact import Impact
 from app.clock import Clock
-from app.completions import certificates, importer, service, transcript
+from app.completions import importer, service, transcript
 from app.completions.models import Completion
 from app.completions.schemas import (
     CompletionCreate,
     CompletionPage,
     CompletionPublic,
     CompletionVoided,
+    CorrectionCreate,
     ReviewCreate,
     VoidCreate,
 )
@@ -27,8 +30,8 @@ from app.inputs import GuardedRoute
 from app.pagination import Cursor
 from app.params import DryRun
 from app.people import service as people_service
-from app.ratelimit import rate_limit
 from app.types import DbId
+from app.uow import run_unit
 
 router = APIRouter(prefix="/completions", tags=["completions"], route_class=GuardedRoute)
 
@@ -55,7 +58,8 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
                       principal: PrincipalDep) -> CompletionPublic:
     """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key."""
     clock = request.app.state.clock
-    completion = service.record(session, principal=principal, data=data, clock=clock)
+    completion = service.record(session, principal=principal, data=data, clock=clock,
+                                issuer=request.app.state.issuer)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{completion.id}"
     return _public(session, principal, completion, clock, evaluations)
@@ -104,7 +108,8 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
                       principal: Reviewer) -> CompletionPublic:
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
     clock = request.app.state.clock
-    service.review(session, principal=principal, completion=completion, data=data, clock=clock)
+    service.review(session, principal=principal, completion=completion, data=data, clock=clock,
+                   issuer=request.app.state.issuer)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     return _public(session, principal, completion, clock, evaluations)
 
@@ -124,32 +129,41 @@ def void_completion(completion: CompletionInScope, data: VoidCreate, request: Re
     return CompletionVoided(**_public(session, principal, completion, clock, evaluations).model_dump(), impact=impact)
 
 
-@router.get("/{completion_id}/certificate", response_model=certificates.CertificateOut,
-            operation_id="getCompletionCertificate", responses=problem_responses(401, 404, 409, 422))
-def get_certificate(completion: CompletionInScope, request: Request, session: SessionDep) -> certificates.CertificateOut:
-    """A verifiable Open Badges 3.0 AchievementCredential for an accepted completion (signed JWT VC, ES256)."""
-    return certificates.issue(session, completion=completion, key=request.app.state.issuer_key)
+@router.post("/{completion_id}/correct", response_model=CompletionPublic, status_code=201,
+             operation_id="correctCompletion", responses=problem_responses(400, 401, 403, 404, 409, 422))
+def correct_completion(completion: CompletionInScope, data: CorrectionCreate, request: Request, response: Response,
+                       session: SessionDep, principal: PrincipalDep) -> CompletionPublic:
+    """Correct a completion: it is voided and the corrected record created in one step (answered with the new
+    record); its certificate is revoked, superseded by the new record's."""
+    clock = request.app.state.clock
+    corrected = service.correct(session, principal=principal, completion=completion, data=data, clock=clock,
+                                issuer=request.app.state.issuer)
+    evaluations = service.refresh_person(session, person_id=corrected.person_id, clock=clock)
+    response.headers["Location"] = f"/v1/completions/{corrected.id}"
+    return _public(session, principal, corrected, clock, evaluations)
 
 
-certificates_router = APIRouter(prefix="/certificates", tags=["completions"], route_class=GuardedRoute)
+@router.get("/{completion_id}/certificate", response_model=CertificatePublic,
+            operation_id="getCompletionCertificate", responses=problem_responses(401, 404, 409, 422, 503))
+async def get_certificate(completion_id: DbId, request: Request, principal: PrincipalDep) -> CertificatePublic:
+    """The completion's verifiable certificate: an Open Badges 3.0 AchievementCredential signed as a VC-JWT (RS256),
+    issued once and the same on every fetch (`status` says if it was since revoked)."""
+    state = request.app.state
 
+    def read(session: Session) -> CertificatePublic | None:
+        completion = service.get_in_scope(session, principal=principal, completion_id=completion_id)
+        cert = certificates.stored(session, completion.id)  # type: ignore[arg-type]
+        if cert is None and completion.status != "accepted":
+            raise certificates.CertificateUnavailable(
+                f"Completion {completion.id} is {completion.status}; only accepted completions get a certificate.")
+        return certificates.public(session, cert, issuer=state.issuer) if cert is not None else None
 
-@certificates_router.post("/verify", response_model=certificates.VerifyResult, operation_id="verifyCertificate",
-                          responses=problem_responses(400, 422, 429),
-                          dependencies=[Depends(rate_limit("certificates-verify"))])
-def verify_certificate(body: certificates.VerifyRequest, request: Request,
-                       session: SessionDep) -> certificates.VerifyResult:
-    """Check a presented certificate: our signature, and whether the completion was since voided.
+    def issue(session: Session) -> CertificatePublic:  # accepted before certificates were issued with it
+        completion = service.get_in_scope(session, principal=principal, completion_id=completion_id)
+        cert = certificates.issue_on_fetch(session, completion=completion, issuer=state.issuer, actor=principal.actor)
+        return certificates.public(session, cert, issuer=state.issuer)
 
-    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
-    """
-    return certificates.verify(session, token=body.certificate, key=request.app.state.issuer_key)
-
-
-@certificates_router.get("/keys", operation_id="getCertificateKeys", responses=problem_responses(404))
-def certificate_keys(request: Request) -> dict:
-    """The public keys (JWKS) that verify peer-ce certificates offline."""
-    return request.app.state.issuer_key.jwks()
+    return await run_unit(state, read, write=False) or await run_unit(state, issue, write=True)
 
 
 transcripts_router = APIRouter(prefix="/people", tags=["completions"], route_class=GuardedRoute)

@@ -81,6 +81,24 @@ class VoidCreate(RequestModel):
     reason: str = Field(min_length=3, max_length=1000)
 
 
+class CorrectionCreate(RequestModel):
+    """Correct a completion: it is voided and a corrected record takes its place, in one step. What is not
+    given is kept; its certificate is revoked and superseded by the new record's."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "Attended 2 of the 3 hours", "hours": 2},
+        {"reason": "Wrong session date on the roster", "completed_on": "2026-10-09"}]})
+
+    reason: str = Field(min_length=3, max_length=1000)
+    completed_on: Day | None = None
+    hours: HoursIn | None = None
+    course_id: DbId | None = Field(default=None, description="Another catalog course (catalog completions only)")
+    title: str | None = Field(default=None, min_length=3, max_length=300, description="Outside CE only")
+    provider_name: str | None = Field(default=None, min_length=2, max_length=200, description="Outside CE only")
+    modality: Modality | None = Field(default=None, description="Outside CE only")
+    evidence_url: AnyHttpUrl | None = None
+
+
 class Credit(BaseModel):
     certification_id: int
     credential_code: str

@@ -15,6 +15,8 @@ from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
 from app.catalog.models import Course
+from app.certificates import service as certificates
+from app.certificates.keys import Issuer
 from app.certifications import impact
 from app.certifications import service as certifications
 from app.certifications.impact import Impact
@@ -22,7 +24,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions import learners
 from app.completions.models import Completion
-from app.completions.schemas import CompletionCreate, Credit, ReviewCreate, VoidCreate
+from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import keyset_page
@@ -145,8 +147,10 @@ def check_course(course: catalog.CourseFacts | None, completed_on: date, *, toda
     return None
 
 
-def record(session: Session, *, principal: Principal, data: CompletionCreate, clock: Clock) -> Completion:
-    """Record one completion: accepted when reported by admin, board or provider; pending for a peer."""
+def record(session: Session, *, principal: Principal, data: CompletionCreate, clock: Clock,
+           issuer: Issuer) -> Completion:
+    """Record one completion: accepted (with its certificate) when reported by admin, board or provider; pending
+    for a peer."""
     if principal.role not in (Role.admin, Role.board, Role.provider, Role.peer):
         raise Forbidden("This role cannot report completions.")
     person_id = _resolve_person(session, principal, data)
@@ -189,12 +193,15 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
     _audit(session, principal, "create", completion, states, {"status": completion.status,
                                                               "hours": str(completion.hours),
                                                               "completed_on": str(completion.completed_on)})
+    if completion.status == "accepted":
+        certificates.issue(session, completion=completion, issuer=issuer, actor=principal.actor)
     return completion
 
 
 def review(session: Session, *, principal: Principal, completion: Completion, data: ReviewCreate,
-           clock: Clock) -> Completion:
-    """A board of one of the peer's states approves or rejects a self-reported completion."""
+           clock: Clock, issuer: Issuer) -> Completion:
+    """A board of one of the peer's states approves (issuing its certificate) or rejects a self-reported
+    completion."""
     if principal.role not in (Role.admin, Role.board):
         raise Forbidden("Only an admin or a board reviews self-reported completions.")
     if completion.status != "pending":
@@ -215,13 +222,15 @@ def review(session: Session, *, principal: Principal, completion: Completion, da
     touched = _within_callers_credit(session, principal, completion, clock, decide, verb="review")
     _audit(session, principal, f"review:{data.decision}", completion, touched,
            {"reason": data.reason, "categories": completion.review_categories, "state": completion.review_state})
+    if completion.status == "accepted":
+        certificates.issue(session, completion=completion, issuer=issuer, actor=principal.actor)
     return completion
 
 
 def void(session: Session, *, principal: Principal, completion: Completion, data: VoidCreate,
          clock: Clock, dry_run: bool = False) -> tuple[Completion, Impact]:
     """Void a completion with a reason (or, on a dry run, only say what it would change); it stays on
-    record and stops counting."""
+    record and stops counting, and its certificate is revoked."""
     if principal.role is Role.peer and completion.status != "pending":
         raise Forbidden("A peer may withdraw only their own pending reports.")
     if completion.status == "voided":
@@ -237,10 +246,45 @@ def void(session: Session, *, principal: Principal, completion: Completion, data
         touched = _within_callers_credit(session, principal, completion, clock, cancel, verb="void")
         _audit(session, principal, "void", completion, touched,
                {"status": [before, "voided"], "reason": data.reason})
+        certificates.revoke(session, completion=completion, actor=principal.actor, states=touched)
         return completion
 
     reach = [c.id for c in _certifications_of(session, completion.person_id)]
     return impact.measure(session, principal=principal, reach=reach, clock=clock, change=void_it, dry_run=dry_run)
+
+
+def correct(session: Session, *, principal: Principal, completion: Completion, data: CorrectionCreate,
+            clock: Clock, issuer: Issuer) -> Completion:
+    """Void a completion and record its corrected version in one step (each under the caller's usual rules);
+    the old certificate is superseded by the new one's."""
+    if completion.status not in ("accepted", "pending"):
+        raise Conflict(f"Completion {completion.id} is {completion.status}; only accepted or pending completions "
+                       "are corrected.")
+    if completion.course_id is None and data.course_id is not None:
+        raise _field_error("course_id", "outside CE stays outside CE: void it and report the catalog course")
+    if completion.course_id is not None and (data.title or data.provider_name or data.modality):
+        raise _field_error("title", "title, provider_name and modality come from the course")
+    evidence = str(data.evidence_url) if data.evidence_url else completion.evidence_url
+    fixed: dict = {"person_id": completion.person_id, "completed_on": data.completed_on or completion.completed_on,
+                   "evidence_url": evidence}
+    if completion.course_id is not None:
+        same_course = data.course_id in (None, completion.course_id)
+        fixed |= {"course_id": data.course_id or completion.course_id,
+                  "hours": data.hours if data.hours is not None else (completion.hours if same_course else None)}
+    else:
+        fixed |= {"title": data.title or completion.title,
+                  "provider_name": data.provider_name or completion.provider_name,
+                  "hours": data.hours if data.hours is not None else completion.hours,
+                  "modality": data.modality or completion.modality}
+    corrected = CompletionCreate.model_validate(fixed)
+    void(session, principal=principal, completion=completion, clock=clock,
+         data=VoidCreate(reason=f"Corrected: {data.reason}"[:1000]))
+    session.flush()
+    replacement = record(session, principal=principal, data=corrected, clock=clock, issuer=issuer)
+    states = set(session.exec(select(Certification.state).where(Certification.person_id == completion.person_id)))
+    certificates.supersede(session, old=completion, new=replacement, actor=principal.actor, states=states)
+    _audit(session, principal, "correct", completion, states, {"corrected_by": replacement.id, "reason": data.reason})
+    return replacement
 
 
 def _within_callers_credit(session: Session, principal: Principal, completion: Completion, clock: Clock,

@@ -9,6 +9,7 @@ exponential backoff and marked `failed` after `webhook_max_attempts`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -40,8 +41,9 @@ from app.scheduler.webhooks import Resolver, UnsafeUrl, check_url, system_resolv
 
 log = logging.getLogger("peer_ce.scheduler.notify")
 
-SIGNATURE_HEADER = "X-PeerCE-Signature"
-TIMESTAMP_HEADER = "X-PeerCE-Timestamp"
+SIGNATURE_HEADER = "X-PeerCE-Signature"  # deprecated: Standard Webhooks' headers replace it (docs/scheduler.md)
+TIMESTAMP_HEADER = "X-PeerCE-Timestamp"  # deprecated, with it
+SECRET_PREFIX = "whsec_"
 LEASE = timedelta(minutes=5)
 _STATUS_WORDS = {"due_soon": "is due soon", "overdue": "is overdue", "lapsed": "has lapsed",
                  "compliant": "is back in compliance"}
@@ -177,9 +179,28 @@ class Outcome:
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The X-PeerCE-Signature value: HMAC-SHA256 over "{timestamp}.{body}"."""
+    """The deprecated X-PeerCE-Signature value: HMAC-SHA256, keyed with the secret's text, over "{timestamp}.{body}"."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def signing_key(secret: str) -> bytes:
+    """The Standard Webhooks HMAC key of a subscription's secret: the bytes after `whsec_`, base64-decoded; a
+    secret of the older kind (any text, from before Standard Webhooks) keys with its UTF-8 bytes."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    return secret.encode()
+
+
+def standard_signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
+    """The `webhook-signature` value (Standard Webhooks, v1): base64 HMAC-SHA256 over "{id}.{timestamp}.{body}"."""
+    mac = hmac.new(signing_key(secret), f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1," + base64.b64encode(mac.digest()).decode()
+
+
+def message_id(row: Outbox) -> str:
+    """The `webhook-id`: one per notification, the same on every retry and replay (receivers drop repeats)."""
+    return f"msg_peerce_{row.id}"
 
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
@@ -304,10 +325,15 @@ def send_webhook(http: httpx.Client, *, sub: WebhookSubscription, row: Outbox, s
     host_in_url = f"[{address}]" if ipaddress.ip_address(address).version == 6 else address
     default_port = 443 if target.scheme == "https" else 80
     host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    msg_id = message_id(row)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "peer-ce-webhooks/1",
         "Host": host_header,
+        # Standard Webhooks (standardwebhooks.com): verifiable with its libraries in many languages
+        "webhook-id": msg_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": standard_signature(sub.secret, msg_id, timestamp, body),
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: sign(sub.secret, timestamp, body),
         "X-PeerCE-Event": str(row.payload.get("type", "flag.raised")),

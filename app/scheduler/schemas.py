@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from app.types import Day, RequestModel
 
@@ -82,6 +84,19 @@ class RenewalPublic(BaseModel):
     recorded_at: datetime
 
 
+def check_secret(secret: str) -> str:
+    """A secret a subscriber chose: `whsec_` + base64 of 24 to 64 bytes (Standard Webhooks), or, as before, any
+    text of 16 characters or more (its UTF-8 bytes are then the HMAC key)."""
+    if secret.startswith("whsec_"):
+        try:
+            key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if not 24 <= len(key) <= 64:
+            raise ValueError("a whsec_ secret is base64 (standard alphabet, padded) of 24 to 64 random bytes")
+    return secret
+
+
 class WebhookCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -90,8 +105,10 @@ class WebhookCreate(RequestModel):
 
     state: str = Field(pattern=r"^[A-Za-z]{2}$")
     url: str = Field(min_length=8, max_length=2000)
-    secret: str | None = Field(default=None, min_length=16, max_length=200,
-                               description="HMAC key (default: a random one, returned once)")
+    secret: Annotated[str, AfterValidator(check_secret)] | None = Field(
+        default=None, min_length=16, max_length=200,
+        description="The signing secret (default: a random one, returned once): a Standard Webhooks `whsec_` secret "
+        "(base64 of 24 to 64 bytes), or any text of 16 characters or more")
 
 
 class WebhookPublic(BaseModel):
@@ -107,7 +124,8 @@ class WebhookPublic(BaseModel):
 
 
 class WebhookCreated(WebhookPublic):
-    secret: str = Field(description="Shown this once: verify X-PeerCE-Signature with it")
+    secret: str = Field(description="Shown this once: verify the `webhook-signature` of each delivery with it "
+                        "(Standard Webhooks; `whsec_` + base64 of the HMAC key)")
 
 
 class WebhookPage(BaseModel):

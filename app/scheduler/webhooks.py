@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import secrets
 import socket
@@ -143,13 +144,18 @@ def create(session: Session, *, principal: Principal, data: WebhookCreate, allow
             f"The webhook URL is not accepted: {exc}.",
             errors=[{"loc": ["body", "url"], "field": "body.url", "message": str(exc), "type": "value_error"}],
         ) from exc
-    secret = data.secret or secrets.token_urlsafe(32)
+    secret = data.secret or new_secret()
     sub = WebhookSubscription(state=state, url=data.url.strip(), secret=secret, created_by=principal.actor)
     session.add(sub)
     session.flush()
     audit.record(session, actor=principal.actor, action="create", entity="webhook_subscription",
                  entity_id=sub.id, state=state, changes={"url": [None, sub.url], "state": [None, state]})
     return sub, secret
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def _scope(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool] | None:

@@ -50,6 +50,9 @@ PUBLIC = {
     "getHealth": "liveness probe: no data",
     "getReadiness": "readiness probe: no data",
     "getCertificateKeys": "the public keys that verify certificates offline",
+    "getIssuerDidDocument": "the certificate issuer's DID document: its public keys, nothing of anyone's records",
+    "getIssuerJwks": "the certificate issuer's public keys, as a JWKS",
+    "getCertificateStatusList": "revocation bits of certificates (a status list): no ids, nothing personal",
     "verifyCertificate": "checks a certificate its holder presents: answers about that document only",
     "searchCourses": "the public catalog of published courses",
     "listCredentials": "state CE rules are public data",
@@ -98,6 +101,7 @@ OPS: dict[str, Op] = {
     "getCompletionCertificate": _protected(404, 404, 404),
     "reviewCompletion": _protected(404, FN, FN),
     "voidCompletion": _protected(404, 404, 404),
+    "correctCompletion": _protected(404, 404, 404),
     # catalog: course reads are public but drafts are seen by admins and their provider only
     "getCourse": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
     "listCourseApprovals": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
@@ -151,6 +155,7 @@ _VA = {
     "credential_code": [Lit("VA-RPRS")],
     "number": [Lit(M["va_number"])],
     "state": [Lit("VA")],
+    "list_id": [Lit(1)],  # status lists are public: the walk's lists hold every scope's certificates
 }
 FOREIGN: dict[str, dict[str, list]] = {
     ANON: _VA,
@@ -167,6 +172,7 @@ _NC = {
     "course_id": "course_A", "approval_id": "approval_A_NC", "provider_id": "provider_A",
     "webhook_id": "hook_NC", "delivery_id": "delivery_NC", "sweep_id": "sweep", "code": Lit("NC-CPSS"),
     "version": Lit(1), "credential_code": Lit("NC-CPSS"), "number": Lit(M["nc_number"]), "state": Lit("NC"),
+    "list_id": Lit(1),
 }
 OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
                                           PROVIDER: {**_NC, "course_id": "draft_A"}}
@@ -218,6 +224,7 @@ BODIES: dict[str, Callable[[World, dict], dict]] = {
                                            f"{t['person_id']},{w['course_A']},2025-11-04"),
     "reviewCompletion": lambda w, t: {"json": {"decision": "approve", "reason": "Reviewed in the scope walk"}},
     "voidCompletion": lambda w, t: {"json": {"reason": "Voided by the scope walk"}},
+    "correctCompletion": lambda w, t: {"json": {"reason": "Corrected by the scope walk", "completed_on": "2025-06-09"}},
     "createCourseApproval": lambda w, t: {"json": {"credential_code": "NC-CPSS", "categories": [],
                                                    "valid_from": "2028-01-01"}},
     "withdrawCourseApproval": lambda w, t: {"json": {"withdrawn_on": "2026-01-01",
@@ -299,6 +306,8 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "getCompletionCertificate": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "reviewCompletion": {BOARD: Positive(200, targets={"completion_id": "pending_nc"})},
     "voidCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: Positive(200, targets={"completion_id": "pending_nc"})},
+    "correctCompletion": {BOARD: Positive(201), PROVIDER: Positive(201),
+                          PEER: Positive(201, targets={"completion_id": "pending_nc"})},
     "getCourse": {ANON: Positive(200), BOARD: _READ, PROVIDER: Positive(200, evidence=("a_draft",)), PEER: _READ},
     "listCourseApprovals": {ANON: _READ, BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "listProviderCourses": {ANON: Positive(200, evidence=("course_A",)), BOARD: Positive(200, evidence=("course_A",)),
