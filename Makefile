@@ -24,9 +24,17 @@ test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for 
 
 CONTRACT_EXAMPLES ?= 20
 
-contract: install ## schemathesis against the app, then TypeScript types from openapi/openapi.json through tsc
-	PEER_CE_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -q tests/test_contract.py
+CLIENT := frontend-contract/python
+
+contract: install ## schemathesis against the app, then a TypeScript and a Python client from openapi/openapi.json
+	PEER_CE_CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(BIN)/python -m pytest -q -p no:xdist tests/test_contract.py
 	cd frontend-contract && npm ci --no-audit --no-fund && npm run contract
+	test -x $(CLIENT)/.venv/bin/python || $(PYTHON) -m venv $(CLIENT)/.venv
+	$(CLIENT)/.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(CLIENT)/requirements.lock
+	rm -rf $(CLIENT)/generated
+	$(CLIENT)/.venv/bin/openapi-python-client generate --path openapi/openapi.json --meta none --fail-on-warning \
+		--config $(CLIENT)/config.yaml --output-path $(CLIENT)/generated/peer_ce_client
+	$(CLIENT)/.venv/bin/python $(CLIENT)/check.py
 
 # Benchmarks (bench/README.md): each scenario against the baseline that marks its limit, in the same
 # run, as ratios. They create and drop their own database (peer_ce_bench) on BENCH_SERVER_URL

@@ -64,10 +64,14 @@ def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:
 
 
 def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
-    """Give clashing models (FastAPI names them `app__catalog__schemas__ImportReport`) stable, clean names.
+    """Give every model a stable, clean name that is also its title, unique in the document.
 
-    The name becomes the domain package plus the class name (`CatalogImportReport`), so generated
-    TypeScript types read well and do not change when a module moves inside its package.
+    - Clashing models (FastAPI names them `app__catalog__schemas__ImportReport`) become the domain package
+      plus the class name (`CatalogImportReport`), so they do not change when a module moves in its package.
+    - A model whose request and response shapes differ (FastAPI's `RuleSet-Input` / `RuleSet-Output`) keeps
+      its name for what clients send (`RuleSet`) and gets `Output` for what they receive (`RuleSetOutput`).
+    - Each schema's `title` is its name: client generators name their types by title, and two schemas
+      titled alike (`RowError` of two domains) would collide.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     renames = {}
@@ -75,18 +79,26 @@ def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
         if "__" in name:
             parts = name.split("__")
             clean = parts[1].title().replace("_", "") + parts[-1]
-            if clean in schemas or clean in renames.values():
-                raise RuntimeError(f"cannot rename OpenAPI schema {name} to {clean}: the name is taken")
-            renames[name] = clean
-    if not renames:
-        return spec
-    text = json.dumps(spec)
-    for old, new in renames.items():
-        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
-    spec = json.loads(text)
-    schemas = spec["components"]["schemas"]
-    for old, new in renames.items():
-        schemas[new] = schemas.pop(old)
+        elif name.endswith("-Input"):
+            clean = name.removesuffix("-Input")
+        elif name.endswith("-Output"):
+            clean = name.removesuffix("-Output") + "Output"
+        else:
+            continue
+        if clean in schemas or clean in renames.values():
+            raise RuntimeError(f"cannot rename OpenAPI schema {name} to {clean}: the name is taken")
+        renames[name] = clean
+    if renames:
+        text = json.dumps(spec)
+        for old, new in renames.items():
+            text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+        spec = json.loads(text)
+        schemas = spec["components"]["schemas"]
+        for old, new in renames.items():
+            schemas[new] = schemas.pop(old)
+    for name, schema in schemas.items():
+        if "title" in schema or "properties" in schema:
+            schema["title"] = name
     return spec
 
 

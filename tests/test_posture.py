@@ -101,10 +101,17 @@ def test_with_docs_off_the_api_still_answers(docs_off):
     assert docs_off.get("/v1/credentials").status_code == 200
 
 
-def test_docs_are_off_by_default_in_production_only(tmp_path):
-    key = tmp_path / "idp.pem"
+def _production(tmp_path) -> dict:
+    """Settings a production start accepts, apart from what a test changes (no file is read here)."""
+    key, issuer = tmp_path / "idp.pem", tmp_path / "issuer.pem"
     key.write_text("not read here")
-    production = dict(_env_file=None, environment="production", jwt_public_key_file=key)
+    issuer.write_text("not read here")
+    return dict(_env_file=None, environment="production", jwt_public_key_file=key,
+                public_base_url="https://ce.example.org", issuer_key_file=issuer)
+
+
+def test_docs_are_off_by_default_in_production_only(tmp_path):
+    production = _production(tmp_path)
     assert Settings(**production).api_docs is False
     assert Settings(**production, api_docs=True).api_docs is True
     assert Settings(_env_file=None, environment="development").api_docs is True
@@ -112,9 +119,7 @@ def test_docs_are_off_by_default_in_production_only(tmp_path):
 
 
 def test_production_refuses_open_metrics(tmp_path):
-    key = tmp_path / "idp.pem"
-    key.write_text("not read here")
-    production = dict(_env_file=None, environment="production", jwt_public_key_file=key)
+    production = _production(tmp_path)
     with pytest.raises(ValidationError, match="METRICS_TOKEN is required in production"):
         Settings(**production, metrics_enabled=True)
     with pytest.raises(ValidationError, match="at least 16 characters"):
