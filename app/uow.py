@@ -29,7 +29,8 @@ from typing import Any, TypeVar
 
 import anyio
 from fastapi import Request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -206,6 +207,13 @@ class UnitOfWorkMiddleware:
             await unit.end(commit=False)
             await send_problem(send, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail,
                                instance=scope["path"], headers=exc.headers)
+            return
+        except (OperationalError, PoolTimeout):  # no connection to claim the key on: as the app would answer
+            log.error("database unavailable while claiming an Idempotency-Key", exc_info=True)
+            await unit.end(commit=False)
+            await send_problem(send, status=503, title="Service unavailable", slug="unavailable",
+                               detail="The database is not available right now; nothing was changed. Retry shortly.",
+                               instance=scope["path"], headers={"Retry-After": "5"})
             return
 
         response = _BufferedResponse()

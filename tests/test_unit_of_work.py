@@ -81,8 +81,9 @@ def test_an_unreachable_database_is_answered_503_not_500(app, admin, monkeypatch
     from sqlalchemy.orm import Session as OrmSession
 
     monkeypatch.setattr(OrmSession, "_connection_for_bind", refuse)  # every statement needs a connection
-    for response in (admin.get("/v1/audit"), admin.post("/v1/people", json={
-            "given_name": "Ora", "family_name": "Offline", "email": "ora.offline@example.org"})):
+    person = {"given_name": "Ora", "family_name": "Offline", "email": "ora.offline@example.org"}
+    for response in (admin.get("/v1/audit"), admin.post("/v1/people", json=person),
+                     admin.post("/v1/people", json=person, headers={"Idempotency-Key": "offline-1"})):
         body = problem(response, 503)
         assert "nothing was changed" in body["detail"] and response.headers["retry-after"] == "5"
 
