@@ -6,11 +6,13 @@ from app.certifications.models import BoardAction, Certification, CertificationA
 from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
 from app.ratelimit.models import RateLimitHit
+from app.reports.models import ComplianceSnapshot
 from app.rules.models import RuleSetVersion
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
-    "AuditEntry", "AuditEntryState", "BoardAction", "Certification", "CertificationActivity", "Completion", "Course", "CourseApproval", "CourseApprovalCategory",
+    "AuditEntry", "AuditEntryState", "BoardAction", "Certification", "CertificationActivity", "Completion",
+    "ComplianceSnapshot", "Course", "CourseApproval", "CourseApprovalCategory",
     "CourseTopic", "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
     "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
 ]

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
-from app.certifications import evaluation
+from app.certifications import evaluation, gaps
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
@@ -286,6 +286,7 @@ def refresh_status(session: Session, certs: Sequence[Certification], *,
             cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
             cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
             cert.evaluated_on = today
+            cert.unmet_categories = gaps.unmet_categories(result)
         session.add(cert)
     session.flush()
     return results
