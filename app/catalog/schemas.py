@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.pagination import Total
 from app.types import HoursIn, HoursOut
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
@@ -87,6 +88,7 @@ class ProviderPublic(BaseModel):
 class ProviderPage(BaseModel):
     items: list[ProviderPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- courses ------------------------------------------------------------------------------
@@ -165,6 +167,7 @@ class CoursePublic(BaseModel):
 class CoursePage(BaseModel):
     items: list[CoursePublic]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- approvals ----------------------------------------------------------------------------
@@ -271,6 +274,7 @@ class CatalogEntry(CoursePublic):
 class CatalogPage(BaseModel):
     items: list[CatalogEntry]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- bulk upload --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.pagination import Total
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import DbId, HoursIn, HoursOut
 
@@ -70,6 +71,7 @@ class CertificationPublic(BaseModel):
 class CertificationPage(BaseModel):
     items: list[CertificationPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class BoardActionCreate(BaseModel):

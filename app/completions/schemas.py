@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
+from app.pagination import Total
 from app.types import DbId, HoursIn, HoursOut
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
@@ -118,3 +119,4 @@ class CompletionPublic(BaseModel):
 class CompletionPage(BaseModel):
     items: list[CompletionPublic]
     next_cursor: str | None
+    total: Total = None

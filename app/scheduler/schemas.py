@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from app.pagination import Total
+
 FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant"]
 DeliveryStatus = Literal["pending", "delivered", "failed", "not_configured", "cancelled"]
 
@@ -47,6 +49,7 @@ class SweepRunPublic(BaseModel):
 class SweepRunPage(BaseModel):
     items: list[SweepRunPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class FlagPublic(BaseModel):
@@ -69,6 +72,7 @@ class FlagPublic(BaseModel):
 class FlagPage(BaseModel):
     items: list[FlagPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class RenewalPublic(BaseModel):
@@ -111,6 +115,7 @@ class WebhookCreated(WebhookPublic):
 class WebhookPage(BaseModel):
     items: list[WebhookPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class DeliveryAttemptPublic(BaseModel):
@@ -148,3 +153,4 @@ class DeliveryDetail(DeliveryPublic):
 class DeliveryPage(BaseModel):
     items: list[DeliveryPublic]
     next_cursor: str | None
+    total: Total = None

@@ -53,7 +53,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db import is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import KeysetPage, keyset_page
 from app.people.models import Person
 from app.reads import Query, fetch_sync, run
 from app.reports import snapshots
@@ -442,12 +442,8 @@ def get_run(session: Session, run_id: int) -> SweepRun:
     return run
 
 
-def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50) -> tuple[list[SweepRun], str | None]:
+def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50,
+              count: bool = False) -> KeysetPage[SweepRun]:
     """Sweep runs, newest first, keyset-paged."""
-    query = sm_select(SweepRun).order_by(col(SweepRun.id).desc()).limit(limit + 1)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(SweepRun.id) < int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, sm_select(SweepRun), SweepRun.id, cursor=cursor, limit=limit, newest_first=True,
+                       count=count)
