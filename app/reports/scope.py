@@ -7,6 +7,7 @@ that scope and never widens it: a state outside it gives empty (zero) results, a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -76,14 +77,31 @@ def resolve(session: Session, principal: Principal, *, state: str | None = None,
     return Scope(states=states, credential_code=code)
 
 
+_CREDENTIALS: dict[str, tuple[float, dict[str, tuple[str, str]]]] = {}
+CREDENTIALS_SECONDS = 60.0
+
+
+def credentials(session: Session) -> dict[str, tuple[str, str]]:
+    """Every credential's state and board time zone, read at most once a minute per database (a rule version
+    that moves a board to another time zone is seen within the minute)."""
+    bind = session.get_bind()
+    key = str(getattr(bind, "engine", bind).url)
+    hit = _CREDENTIALS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CREDENTIALS_SECONDS:
+        return hit[1]
+    states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
+    zones = zones_of(session, states)
+    value = {code: (state, zones.get(code, DEFAULT_ZONE)) for code, state in states.items()}
+    _CREDENTIALS[key] = (time.monotonic(), value)
+    return value
+
+
 def today(session: Session, clock: Clock, scope: Scope) -> date:
     """The calendar date the report stands on: today in the scope's boards' time zones (the earliest of them
     when they differ, so no board's day is reported before it has come)."""
-    by_state = rules_service.codes_by_state(session)
-    codes = [c for s, group in by_state.items() if scope.states is None or s in scope.states for c in group]
-    if scope.credential_code is not None:
-        codes = [c for c in codes if c == scope.credential_code]
-    zones = set(zones_of(session, codes).values()) or {DEFAULT_ZONE}
+    zones = {zone for code, (state, zone) in credentials(session).items()
+             if (scope.states is None or state in scope.states)
+             and (scope.credential_code is None or code == scope.credential_code)} or {DEFAULT_ZONE}
     return min(clock.today(zone) for zone in zones)
 
 
