@@ -495,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
         floor.wait_ready("/healthz")
 
         status = status_scenario(app, baseline, floor, profile, ids_file, token, sample_id=1)
-        floor.stop()  # only the status scenario needs it
+        floor.stop()  # only the status scenario needs them: their connections go back to the server
+        baseline.stop()
 
         # A sweep never runs as of a day that has not come for every board (check_as_of), so the steady sweep
         # is as of the latest day every US board has reached (Hawaii's today) and the first one the day before:
