@@ -15,13 +15,15 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from app.certifications import evaluation
 from app.certifications.models import Certification
 from app.clock import Clock
-from app.db import bulk_insert, session_scope, utcnow
+from app.db import bulk_insert, is_postgres, session_scope, utcnow
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
@@ -57,7 +59,12 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
         now = utcnow()
         rows = [{"credential_code": code, "day": day_of[code], "status": status, "state": state, "count": n,
                  "sweep_run_id": run_id, "recorded_at": now} for code, state, status, n in counts]
-        bulk_insert(session, table, rows)
+        if rows:  # an upsert: a sweep run beside this one (tests run them without the run lock) only overwrites
+            insert = pg_insert if is_postgres(session) else sqlite_insert
+            statement = insert(table)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["credential_code", "day", "status"],
+                set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")}), rows)
     log.info("compliance snapshot of sweep %s: %s rows", run_id, len(rows))
     return len(rows)
 
