@@ -23,6 +23,7 @@ from app.clock import Clock
 from app.errors import BadRequest
 from app.pagination import count_rows, decode_cursor, encode_cursor
 from app.people.models import Person
+from app.reads import Plan, run
 from app.reports.schemas import DueItem, RequirementGap
 from app.reports.scope import Scope
 from app.rules import engine
@@ -56,11 +57,19 @@ def page(session: Session, *, scope: Scope, clock: Clock, as_of: date, within_da
     rows = session.execute(query.order_by(_DEADLINE, col(Certification.id)).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    inputs = evaluation.gather(session, [r[0] for r in rows])
+    inputs = run(_facts([r[0].id for r in rows]), session)
     items = [_item(cert, given, family, deadline, inputs.get(cert.id), clock=clock, as_of=as_of)
              for cert, given, family, deadline in rows]
     next_cursor = encode_cursor(rows[-1][3].isoformat(), rows[-1][0].id) if more else None
     return items, next_cursor, total
+
+
+def _facts(ids: list[int]) -> Plan[dict[int, evaluation.Inputs]]:
+    """The engine's inputs of the page: accepted completions only, untitled (nothing here explains them)."""
+    if not ids:
+        return {}
+    rows = yield evaluation.CERTIFICATIONS, {"ids": ids}
+    return (yield from evaluation.inputs_plan([evaluation.CertRow._make(r) for r in rows], accepted_only=True))
 
 
 def _item(cert: Certification, given: str, family: str, deadline: date, inputs: evaluation.Inputs | None, *,
