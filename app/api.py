@@ -12,6 +12,7 @@ from app.certifications.router import router as certifications_router
 from app.completions.router import router as completions_router
 from app.completions.router import transcripts_router
 from app.people.router import router as people_router
+from app.reports.router import router as reports_router
 from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
 from app.scheduler.router import flags_router, sweeps_router, webhooks_router
@@ -23,6 +24,7 @@ PUBLIC = [
 AUTHENTICATED = [
     credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
     catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
+    reports_router,
 ]
 
 

@@ -34,6 +34,7 @@ from app.completions import importer
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.people.models import Person
+from app.reports import snapshots
 from app.rules import engine
 from app.rules import service as rules_service
 
@@ -274,10 +275,22 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
                 _populate(session, peers=peers, seed=seed, clock=clock)
         if created:
             run_sweep(factory, db_engine, settings=settings, clock=clock, full=True, triggered_by="demo")
+            with session_scope(factory, write=True) as session:  # a year of trend for the board dashboard
+                snapshots.backfill(session, days=history_days(clock.today("America/New_York")))
         with session_scope(factory, write=True) as session:
             return _report(session, created=created, today=clock.today("America/New_York"))
     finally:
         db_engine.dispose()
+
+
+def history_days(today: date) -> list[date]:
+    """The past days the demo's trend shows: the last day of each of the 12 months before this one, and the
+    same weekday of each of the 12 weeks before this one (as daily sweeps would have recorded them)."""
+    month_ends, first = [], today.replace(day=1)
+    for _ in range(12):
+        first = (first - timedelta(days=1)).replace(day=1)
+        month_ends.append(engine.add_months(first, 1) - timedelta(days=1))
+    return sorted(set(month_ends) | {today - timedelta(weeks=k) for k in range(1, 13)})
 
 
 def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
@@ -401,6 +414,8 @@ def instructions(report: DemoReport, settings: Settings, *, ttl_seconds: int = 7
         f"  Peer Jordan Rivera ({featured}):",
         f"    {base}/status#token={peer}",
         f"  Employer verification (try PA-CPS number PA-CPS-D00001):  {base}/verify",
+        f"  Board of {report.board_state} dashboard (counts, trend, due list, topic demand, providers):",
+        f"    {base}/board#token={board}",
         f"  API docs:  {base}/docs",
         "",
         f"Board of {report.board_state}: who is due, overdue or lapsed",

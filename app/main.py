@@ -46,6 +46,8 @@ OPENAPI_TAGS = [
     {"name": "scheduler", "description": "Compliance sweeps and the flags they raise (due soon, overdue, "
      "lapsed, back to compliant)."},
     {"name": "webhooks", "description": "Boards' signed webhook subscriptions and their delivery log."},
+    {"name": "reports", "description": "Compliance counts and trend, the due list, CE demand by topic and provider "
+     "activity, as JSON or CSV."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

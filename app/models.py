@@ -7,12 +7,13 @@ from app.certifications.models import BoardAction, Certification, CertificationA
 from app.completions.models import Completion, IdempotencyRecord
 from app.people.models import Person
 from app.ratelimit.models import RateLimitHit
+from app.reports.models import ComplianceSnapshot
 from app.rules.models import RuleSetVersion
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun, WebhookDeliveryAttempt, WebhookSubscription
 
 __all__ = [
     "AuditEntry", "AuditEntryState", "BoardAction", "Certificate", "Certification", "CertificationActivity",
-    "Completion", "Course", "CourseApproval", "CourseApprovalCategory", "CourseTopic", "CredentialSubject",
-    "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
+    "Completion", "ComplianceSnapshot", "Course", "CourseApproval", "CourseApprovalCategory", "CourseTopic",
+    "CredentialSubject", "IdempotencyRecord", "Person", "Provider", "RateLimitHit", "RuleSetVersion", "Topic",
     "Flag", "Outbox", "Renewal", "SweepRun", "WebhookDeliveryAttempt", "WebhookSubscription",
 ]

@@ -1,21 +1,58 @@
-"""Opaque keyset cursors: lists are {items, next_cursor}."""
+"""Opaque keyset cursors: lists are {items, next_cursor}, and `?count=true` adds their exact `total`."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Annotated, Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import Field
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
 from app.errors import BadRequest
 
+T = TypeVar("T")
+
 Cursor = Annotated[
     str | None,
     Query(max_length=512, description="Opaque cursor from a previous page's next_cursor"),
 ]
+CountTotal = Annotated[
+    bool,
+    Query(description="Add `total`: how many items match the filters within your scope, over all pages "
+                      "(exact; costs one more query)"),
+]
+
+
+# A page model's `total` field (`total: Total = None`): left out of the document unless it was asked for.
+Total = Annotated[
+    int | None,
+    Field(ge=0, exclude_if=lambda value: value is None,
+          description="Items matching the filters within your scope, over all pages: present with `count=true`"),
+]
+
+
+@dataclass
+class KeysetPage(Generic[T]):
+    """One page, its next cursor and (when counted) the total; unpacks as `(items, next_cursor)`."""
+
+    items: list[T]
+    next_cursor: str | None
+    total: int | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.items, self.next_cursor))
+
+
+def count_rows(session: Session, query: Select[Any]) -> int:
+    """How many rows `query` selects (its order, limit and offset aside)."""
+    inner = query.order_by(None).limit(None).offset(None).subquery()
+    return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
 
 
 def encode_cursor(*values: Any) -> str:
@@ -42,9 +79,12 @@ def keyset_page(
     cursor: str | None,
     limit: int,
     newest_first: bool = False,
-) -> tuple[list[Any], str | None]:
-    """One page of `query` in `key` order (an integer id column), and the cursor of the next page."""
+    count: bool = False,
+) -> KeysetPage[Any]:
+    """One page of `query` in `key` order (an integer id column), the cursor of the next page, and with
+    `count` the number of rows `query` selects in all."""
     column = col(key)
+    total = count_rows(session, query) if count else None
     query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
     if cursor:
         (last,) = decode_cursor(cursor, 1)
@@ -53,4 +93,4 @@ def keyset_page(
         query = query.where(column < last if newest_first else column > last)
     rows = list(session.exec(query))
     page = rows[:limit]
-    return page, (encode_cursor(getattr(page[-1], column.key)) if len(rows) > limit else None)
+    return KeysetPage(page, encode_cursor(getattr(page[-1], column.key)) if len(rows) > limit else None, total)

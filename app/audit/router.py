@@ -10,7 +10,7 @@ from app.auth import AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import Cursor
+from app.pagination import CountTotal, Cursor
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=GuardedRoute)
 
@@ -26,6 +26,8 @@ def list_audit_entries(
     id: Annotated[str | None, Query(max_length=64, description="The entity's id")] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    count: CountTotal = False,
 ) -> AuditPage:
     """The audit log, newest first. A board sees every entry that touched one of its states."""
-    return service.list_page(session, principal=principal, entity=entity, entity_id=id, cursor=cursor, limit=limit)
+    return service.list_page(session, principal=principal, entity=entity, entity_id=id, cursor=cursor, limit=limit,
+                             count=count)

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.pagination import Total
+
 
 class AuditEntryPublic(BaseModel):
     id: int
@@ -22,3 +24,4 @@ class AuditEntryPublic(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntryPublic]
     next_cursor: str | None
+    total: Total = None

@@ -90,7 +90,7 @@ def entries_for(session: Session, *, entity: str, entity_id: Any) -> list[AuditE
 
 
 def list_page(session: Session, *, principal: Principal, entity: str | None, entity_id: str | None,
-              cursor: str | None, limit: int) -> AuditPage:
+              cursor: str | None, limit: int, count: bool = False) -> AuditPage:
     """One page of the audit log the caller may read, newest first."""
     from sqlmodel import select
 
@@ -102,10 +102,11 @@ def list_page(session: Session, *, principal: Principal, entity: str | None, ent
     if not principal.is_admin:
         query = query.where(col(AuditEntry.id).in_(
             select(AuditEntryState.audit_entry_id).where(col(AuditEntryState.state).in_(sorted(principal.states)))))
-    page, next_cursor = keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit, newest_first=True)
+    result = keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit, newest_first=True, count=count)
+    page, next_cursor = result
     states = _states_of(session, [e.id for e in page])  # type: ignore[misc]
     return AuditPage(items=[AuditEntryPublic(**e.model_dump(), states=states.get(e.id, [])) for e in page],
-                     next_cursor=next_cursor)
+                     next_cursor=next_cursor, total=result.total)
 
 
 def _states_of(session: Session, entry_ids: list[int]) -> dict[int, list[str]]:

@@ -34,7 +34,7 @@ from app.certifications.impact import Impact
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import Cursor
+from app.pagination import CountTotal, Cursor
 from app.params import DryRun
 from app.types import Day, DbId
 
@@ -91,11 +91,12 @@ def list_topics(session: SessionDep) -> TopicList:
 def list_providers(
     session: SessionDep, kind: ProviderKind | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
-    cursor: Cursor = None, limit: Limit = 50,
+    cursor: Cursor = None, limit: Limit = 50, count: CountTotal = False,
 ) -> ProviderPage:
     """Course providers, oldest first, with a keyset cursor."""
-    page, next_cursor = service.list_providers(session, kind=kind, q=q, cursor=cursor, limit=limit)
-    return ProviderPage(items=[ProviderPublic.model_validate(p) for p in page], next_cursor=next_cursor)
+    found = service.list_providers(session, kind=kind, q=q, cursor=cursor, limit=limit, count=count)
+    return ProviderPage(items=[ProviderPublic.model_validate(p) for p in found.items], next_cursor=found.next_cursor,
+                        total=found.total)
 
 
 @public_providers.get("/{provider_id}", response_model=ProviderPublic, operation_id="getProvider",
@@ -109,12 +110,12 @@ def get_provider(provider: ProviderDep) -> Provider:
                       responses=problem_responses(400, 401, 404, 422))
 def list_provider_courses(
     provider: ProviderDep, session: SessionDep, principal: MaybePrincipal, status: CourseStatus | None = None,
-    cursor: Cursor = None, limit: Limit = 50,
+    cursor: Cursor = None, limit: Limit = 50, count: CountTotal = False,
 ) -> CoursePage:
     """A provider's courses by id: drafts and retired ones too for an admin and the provider, published for others."""
-    page, next_cursor = service.list_provider_courses(session, principal=principal, provider=provider,
-                                                      status=status, cursor=cursor, limit=limit)
-    return CoursePage(items=service.present(session, page), next_cursor=next_cursor)
+    found = service.list_provider_courses(session, principal=principal, provider=provider, status=status,
+                                          cursor=cursor, limit=limit, count=count)
+    return CoursePage(items=service.present(session, found.items), next_cursor=found.next_cursor, total=found.total)
 
 
 @providers_router.post("", response_model=ProviderPublic, status_code=201, operation_id="createProvider",
@@ -189,13 +190,13 @@ def search_courses(
     modality: Modality | None = None,
     provider_id: DbId | None = None,
     as_of: Annotated[Day | None, Query(description="Approvals valid on this date (default: today)")] = None,
-    cursor: Cursor = None, limit: Limit = 50,
+    cursor: Cursor = None, limit: Limit = 50, count: CountTotal = False,
 ) -> CatalogPage:
     """Search published courses; each result says for which credentials and categories it counts."""
-    items, next_cursor = search.search(
+    found = search.search(
         session, on=as_of or today, q=q, topics=topic or (), credential_code=credential_code, category=category,
-        modality=modality, provider_id=provider_id, cursor=cursor, limit=limit)
-    return CatalogPage(items=items, next_cursor=next_cursor)
+        modality=modality, provider_id=provider_id, cursor=cursor, limit=limit, count=count)
+    return CatalogPage(items=found.items, next_cursor=found.next_cursor, total=found.total)
 
 
 @public_courses.get("/{course_id}", response_model=CoursePublic, operation_id="getCourse",

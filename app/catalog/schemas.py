@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.certifications.impact import Impact, with_impact
+from app.pagination import Total
 from app.types import Day, HoursIn, HoursOut, RequestModel
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
@@ -88,6 +89,7 @@ class ProviderPublic(BaseModel):
 class ProviderPage(BaseModel):
     items: list[ProviderPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- courses ------------------------------------------------------------------------------
@@ -166,6 +168,7 @@ class CoursePublic(BaseModel):
 class CoursePage(BaseModel):
     items: list[CoursePublic]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- approvals ----------------------------------------------------------------------------
@@ -279,6 +282,7 @@ class CatalogEntry(CoursePublic):
 class CatalogPage(BaseModel):
     items: list[CatalogEntry]
     next_cursor: str | None
+    total: Total = None
 
 
 # --- bulk upload --------------------------------------------------------------------------

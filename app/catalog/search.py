@@ -13,7 +13,7 @@ from app.catalog import service
 from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
 from app.db import contains, is_postgres
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 
 
 def valid_on(day: date) -> ColumnElement[bool]:
@@ -38,8 +38,8 @@ def _matches(session: Session, q: str) -> ColumnElement[bool]:
 def search(
     session: Session, *, on: date, q: str | None = None, topics: Collection[str] = (),
     credential_code: str | None = None, category: str | None = None, modality: str | None = None,
-    provider_id: int | None = None, cursor: str | None = None, limit: int = 50,
-) -> tuple[list[CatalogEntry], str | None]:
+    provider_id: int | None = None, cursor: str | None = None, limit: int = 50, count: bool = False,
+) -> KeysetPage[CatalogEntry]:
     """One keyset page (by id) of published courses matching every filter given."""
     query = select(Course).where(Course.status == "published")
     if q and q.strip():
@@ -59,7 +59,8 @@ def search(
             approved = approved.where(exists().where(CourseApprovalCategory.approval_id == CourseApproval.id,
                                                      CourseApprovalCategory.category == category))
         query = query.where(approved)
-    page, next_cursor = keyset_page(session, query, Course.id, cursor=cursor, limit=limit)
+    found = keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
+    page = found.items
     ids = [c.id for c in page]
     topics_by_course = service.topics_of(session, ids)  # type: ignore[arg-type]
     counts = counts_for(session, ids, on=on)  # type: ignore[arg-type]
@@ -71,7 +72,7 @@ def search(
                      approvals=counts.get(c.id, []))  # type: ignore[arg-type]
         for c in page
     ]
-    return items, next_cursor
+    return KeysetPage(items, found.next_cursor, found.total)
 
 
 def counts_for(session: Session, course_ids: Collection[int], *, on: date) -> dict[int, list[CountsFor]]:

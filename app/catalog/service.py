@@ -26,7 +26,7 @@ from app.catalog.models import (
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
 from app.db import contains, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 from app.rules import engine
 
 # "Today" for the catalog (default availability dates, approvals valid today): the rules' default zone.
@@ -110,14 +110,15 @@ def get_provider(session: Session, provider_id: int) -> Provider:
 
 def list_providers(
     session: Session, *, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
-) -> tuple[list[Provider], str | None]:
+    count: bool = False,
+) -> KeysetPage[Provider]:
     """One keyset page of providers, by id."""
     query = select(Provider)
     if kind:
         query = query.where(Provider.kind == kind)
     if q:
         query = query.where(contains(col(Provider.name), q.strip()))
-    return keyset_page(session, query, Provider.id, cursor=cursor, limit=limit)
+    return keyset_page(session, query, Provider.id, cursor=cursor, limit=limit, count=count)
 
 
 # --- courses ------------------------------------------------------------------------------
@@ -133,15 +134,15 @@ def get_course(session: Session, *, principal: Principal | None, course_id: int)
 
 def list_provider_courses(
     session: Session, *, principal: Principal | None, provider: Provider, status: str | None = None,
-    cursor: str | None = None, limit: int = 50,
-) -> tuple[list[Course], str | None]:
+    cursor: str | None = None, limit: int = 50, count: bool = False,
+) -> KeysetPage[Course]:
     """A provider's courses by id: every status for an admin and the provider, published ones for others."""
     query = select(Course).where(Course.provider_id == provider.id)
     if not manages(principal, provider.id):  # type: ignore[arg-type]
         query = query.where(Course.status == "published")
     if status:
         query = query.where(Course.status == status)
-    return keyset_page(session, query, Course.id, cursor=cursor, limit=limit)
+    return keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
 
 
 def topics_of(session: Session, course_ids: Collection[int]) -> dict[int, list[str]]:

@@ -3,10 +3,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from app.db import HoursType, UTCDateTime, utcnow
+
+# {category slug: hundredths of an hour still needed}, or SQL NULL (not JSON null) when nothing is.
+UnmetCategories = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Certification(SQLModel, table=True):
@@ -44,6 +48,10 @@ class Certification(SQLModel, table=True):
     next_change_on: date | None = None
     evaluated_on: date | None = None
     dirty: bool = Field(default=True)
+    unmet_categories: dict[str, int] | None = Field(
+        default=None, sa_column=Column(UnmetCategories, nullable=True),
+        description="The hours (in hundredths) still needed per required category of the open cycle, as of "
+        "evaluated_on; null when none, or when the cycle is not open (met, lapsed, on hold): for reports")
     row_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -36,7 +36,7 @@ from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import Cursor
+from app.pagination import CountTotal, Cursor
 from app.params import DryRun
 from app.ratelimit import rate_limit
 from app.rules import service as rules_service
@@ -103,14 +103,15 @@ def list_certifications(
     q: Annotated[str | None, Query(max_length=100, description="Number, name or email contains")] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    count: CountTotal = False,
 ) -> CertificationPage:
     """Certifications the caller may see, filtered, oldest first, with a keyset cursor."""
-    page, next_cursor = service.list_page(
+    found = service.list_page(
         session, principal=principal, credential_code=credential_code, state=state, status=status,
-        due_before=due_before, person_id=person_id, q=q, cursor=cursor, limit=limit)
-    people = service.people_of(session, page)
-    return CertificationPage(items=[presenters.certification(c, people[c.person_id]) for c in page],
-                             next_cursor=next_cursor)
+        due_before=due_before, person_id=person_id, q=q, cursor=cursor, limit=limit, count=count)
+    people = service.people_of(session, found.items)
+    return CertificationPage(items=[presenters.certification(c, people[c.person_id]) for c in found.items],
+                             next_cursor=found.next_cursor, total=found.total)
 
 
 @router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",

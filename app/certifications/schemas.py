@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.certifications.impact import Impact, with_impact
+from app.pagination import Total
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
@@ -88,6 +89,7 @@ class CertificationPublic(BaseModel):
 class CertificationPage(BaseModel):
     items: list[CertificationPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class BoardActionCreate(RequestModel):

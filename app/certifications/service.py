@@ -12,14 +12,14 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
-from app.certifications import evaluation, impact
+from app.certifications import evaluation, gaps, impact
 from app.certifications.impact import Impact
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
 from app.db import contains, get_scoped, in_values, is_postgres, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 from app.people import service as people_service
 from app.people.models import Person
 from app.reads import Reads
@@ -266,7 +266,8 @@ def list_page(
     session: Session, *, principal: Principal, credential_code: str | None = None,
     state: str | None = None, status: str | None = None, due_before: date | None = None,
     person_id: int | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
-) -> tuple[list[Certification], str | None]:
+    count: bool = False,
+) -> KeysetPage[Certification]:
     """One keyset page of the certifications the caller may see, oldest id first."""
     query = select(Certification)
     clause = visible_to(principal)
@@ -287,7 +288,7 @@ def list_page(
             contains(col(Certification.number), q.strip()), contains(col(Person.family_name), q.strip()),
             contains(col(Person.given_name), q.strip()), contains(col(Person.email), q.strip()),
         ))
-    return keyset_page(session, query, Certification.id, cursor=cursor, limit=limit)
+    return keyset_page(session, query, Certification.id, cursor=cursor, limit=limit, count=count)
 
 
 def people_of(session: Session, certs: Sequence[Certification]) -> dict[int, Person]:
@@ -369,6 +370,7 @@ def refresh_status(session: Session, certs: Sequence[Certification], *,
             cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
             cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
             cert.evaluated_on = today
+            cert.unmet_categories = gaps.unmet_categories(result)
         session.add(cert)
     session.flush()
     return results

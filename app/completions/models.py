@@ -28,6 +28,9 @@ class Completion(SQLModel, table=True):
         CheckConstraint("hours > 0", name="hours_positive"),
         UniqueConstraint("dedupe_key"),
         Index("ix_completion_person_id_completed_on", "person_id", "completed_on"),
+        # Reports read a period's completions (app.reports): on PostgreSQL from the index alone.
+        Index("ix_completion_completed_on", "completed_on",
+              postgresql_include=["person_id", "course_id", "hours", "status"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)

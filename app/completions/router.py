@@ -27,7 +27,7 @@ from app.csvio import RawBody, csv_lines, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import Cursor
+from app.pagination import CountTotal, Cursor
 from app.params import DryRun
 from app.people import service as people_service
 from app.types import DbId
@@ -70,12 +70,13 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
 def list_completions(
     session: SessionDep, principal: PrincipalDep, person_id: DbId | None = None,
     status: Literal["accepted", "pending", "rejected", "voided"] | None = None,
-    cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 100, count: CountTotal = False,
 ) -> CompletionPage:
     """Completions the caller may see (a board's review queue: `status=pending`)."""
-    page, next_cursor = service.list_page(session, principal=principal, person_id=person_id, status=status,
-                                          cursor=cursor, limit=limit)
-    return CompletionPage(items=[CompletionPublic.model_validate(c) for c in page], next_cursor=next_cursor)
+    found = service.list_page(session, principal=principal, person_id=person_id, status=status,
+                              cursor=cursor, limit=limit, count=count)
+    return CompletionPage(items=[CompletionPublic.model_validate(c) for c in found.items],
+                          next_cursor=found.next_cursor, total=found.total)
 
 
 @router.post("/import", response_model=importer.RosterReport, operation_id="importCompletions",

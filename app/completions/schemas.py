@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
 from app.certifications.impact import Impact, with_impact
+from app.pagination import Total
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
@@ -144,3 +145,4 @@ class CompletionVoided(CompletionPublic):
 class CompletionPage(BaseModel):
     items: list[CompletionPublic]
     next_cursor: str | None
+    total: Total = None

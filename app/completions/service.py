@@ -27,7 +27,7 @@ from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 from app.people import service as people
 from app.people.models import Person
 from app.rules import engine
@@ -359,7 +359,7 @@ def credit(session: Session, *, principal: Principal, completion: Completion, cl
 
 
 def list_page(session: Session, *, principal: Principal, person_id: int | None, status: str | None,
-              cursor: str | None, limit: int) -> tuple[list[Completion], str | None]:
+              cursor: str | None, limit: int, count: bool = False) -> KeysetPage[Completion]:
     query = select(Completion)
     clause = visible_to(principal)
     if clause is not None:
@@ -368,7 +368,7 @@ def list_page(session: Session, *, principal: Principal, person_id: int | None, 
         query = query.where(Completion.person_id == person_id)
     if status:
         query = query.where(Completion.status == status)
-    return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit)
+    return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit, count=count)
 
 
 def _certifications_of(session: Session, person_id: int) -> list[Certification]:

@@ -30,7 +30,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.certifications.evaluation import Inputs
 from app.certifications.models import Certification
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 from app.reads import Query, fetch_sync, in_
 from app.rules import engine
 from app.scheduler.models import Flag, Renewal
@@ -194,7 +194,7 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
 def list_page(session: Session, *, principal: Principal, credential_code: str | None = None,
               status: str | None = None, state: str | None = None, since: date | None = None,
               certification_id: int | None = None, cursor: str | None = None,
-              limit: int = 50) -> tuple[list[Flag], str | None]:
+              limit: int = 50, count: bool = False) -> KeysetPage[Flag]:
     """Flags the caller may see (admins all, boards their states), newest first, keyset-paged."""
     query = select(Flag)
     if not principal.is_admin:
@@ -209,7 +209,7 @@ def list_page(session: Session, *, principal: Principal, credential_code: str | 
         query = query.where(col(Flag.raised_on) >= since)
     if certification_id is not None:
         query = query.where(Flag.certification_id == certification_id)
-    return keyset_page(session, query, Flag.id, cursor=cursor, limit=limit, newest_first=True)
+    return keyset_page(session, query, Flag.id, cursor=cursor, limit=limit, newest_first=True, count=count)
 
 
 def flags_of(session: Session, certification_ids: Iterable[int]) -> list[Flag]:

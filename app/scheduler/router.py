@@ -8,7 +8,7 @@ from app.auth import AdminDep, AdminOrBoardDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import Cursor
+from app.pagination import CountTotal, Cursor
 from app.scheduler import flags as flag_service
 from app.scheduler import sweep, webhooks
 from app.scheduler.models import Outbox, WebhookSubscription
@@ -50,10 +50,11 @@ def run_sweep(body: SweepRequest, request: Request, response: Response, principa
 @sweeps_router.get("", response_model=SweepRunPage, operation_id="listSweeps",
                    responses=problem_responses(400, 401, 403, 422))
 def list_sweeps(session: SessionDep, principal: AdminDep, cursor: Cursor = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> SweepRunPage:
+                limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False) -> SweepRunPage:
     """Sweep runs, newest first."""
-    page, next_cursor = sweep.list_runs(session, cursor=cursor, limit=limit)
-    return SweepRunPage(items=[SweepRunPublic.model_validate(r) for r in page], next_cursor=next_cursor)
+    found = sweep.list_runs(session, cursor=cursor, limit=limit, count=count)
+    return SweepRunPage(items=[SweepRunPublic.model_validate(r) for r in found.items],
+                        next_cursor=found.next_cursor, total=found.total)
 
 
 @sweeps_router.get("/{sweep_id}", response_model=SweepRunPublic, operation_id="getSweep",
@@ -74,12 +75,14 @@ def list_flags(
     certification_id: DbId | None = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    count: CountTotal = False,
 ) -> FlagPage:
     """Flags raised by the sweep, newest first. Boards see their states' flags only."""
-    page, next_cursor = flag_service.list_page(
+    found = flag_service.list_page(
         session, principal=principal, credential_code=credential_code, status=status, state=state,
-        since=since, certification_id=certification_id, cursor=cursor, limit=limit)
-    return FlagPage(items=[FlagPublic.model_validate(f) for f in page], next_cursor=next_cursor)
+        since=since, certification_id=certification_id, cursor=cursor, limit=limit, count=count)
+    return FlagPage(items=[FlagPublic.model_validate(f) for f in found.items], next_cursor=found.next_cursor,
+                    total=found.total)
 
 
 # --- webhooks -----------------------------------------------------------------------------
@@ -113,22 +116,24 @@ def create_webhook(data: WebhookCreate, request: Request, response: Response, se
 def list_webhooks(session: SessionDep, principal: AdminOrBoardDep,
                   state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
                   include_inactive: bool = False, cursor: Cursor = None,
-                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> WebhookPage:
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False) -> WebhookPage:
     """Webhook subscriptions of the caller's states (admins: all), oldest first."""
-    page, next_cursor = webhooks.list_page(session, principal=principal, state=state,
-                                           include_inactive=include_inactive, cursor=cursor, limit=limit)
-    return WebhookPage(items=[WebhookPublic.model_validate(s) for s in page], next_cursor=next_cursor)
+    found = webhooks.list_page(session, principal=principal, state=state, include_inactive=include_inactive,
+                               cursor=cursor, limit=limit, count=count)
+    return WebhookPage(items=[WebhookPublic.model_validate(s) for s in found.items], next_cursor=found.next_cursor,
+                       total=found.total)
 
 
 @webhooks_router.get("/deliveries", response_model=DeliveryPage, operation_id="listWebhookDeliveries",
                      responses=problem_responses(400, 401, 403, 422))
 def list_deliveries(session: SessionDep, principal: AdminOrBoardDep, subscription_id: DbId | None = None,
                     status: DeliveryStatus | None = None, cursor: Cursor = None,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> DeliveryPage:
+                    limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False) -> DeliveryPage:
     """Webhook deliveries of the caller's states, newest first."""
-    page, next_cursor = webhooks.list_deliveries(session, principal=principal, subscription_id=subscription_id,
-                                                 status=status, cursor=cursor, limit=limit)
-    return DeliveryPage(items=[DeliveryPublic.model_validate(d) for d in page], next_cursor=next_cursor)
+    found = webhooks.list_deliveries(session, principal=principal, subscription_id=subscription_id, status=status,
+                                     cursor=cursor, limit=limit, count=count)
+    return DeliveryPage(items=[DeliveryPublic.model_validate(d) for d in found.items],
+                        next_cursor=found.next_cursor, total=found.total)
 
 
 @webhooks_router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail, operation_id="getWebhookDelivery",

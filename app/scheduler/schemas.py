@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
+from app.pagination import Total
 from app.types import Day, RequestModel
 
 FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant"]
@@ -51,6 +52,7 @@ class SweepRunPublic(BaseModel):
 class SweepRunPage(BaseModel):
     items: list[SweepRunPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class FlagPublic(BaseModel):
@@ -73,6 +75,7 @@ class FlagPublic(BaseModel):
 class FlagPage(BaseModel):
     items: list[FlagPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class RenewalPublic(BaseModel):
@@ -131,6 +134,7 @@ class WebhookCreated(WebhookPublic):
 class WebhookPage(BaseModel):
     items: list[WebhookPublic]
     next_cursor: str | None
+    total: Total = None
 
 
 class DeliveryAttemptPublic(BaseModel):
@@ -168,3 +172,4 @@ class DeliveryDetail(DeliveryPublic):
 class DeliveryPage(BaseModel):
     items: list[DeliveryPublic]
     next_cursor: str | None
+    total: Total = None

@@ -29,6 +29,7 @@ each batch begins with SQLite's write lock (`BEGIN IMMEDIATE`) before it reads.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -46,15 +47,16 @@ from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from app.audit import service as audit
-from app.certifications import evaluation
+from app.certifications import evaluation, gaps
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.config import Settings
 from app.db import is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import KeysetPage, keyset_page
 from app.people.models import Person
 from app.reads import Query, fetch_sync, run
+from app.reports import snapshots
 from app.rules import engine
 from app.scheduler import flags as flag_service
 from app.scheduler import notify
@@ -131,6 +133,10 @@ def run_sweep(
             if acquired:
                 _dispatch(session_factory, lock_engine, run_id=run.id, settings=settings,  # type: ignore[arg-type]
                           clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
+                # One aggregate per run, under the run's lock: the day's counts by credential and status.
+                # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
+                if not (stop and stop.is_set()) and (full or as_of is None):
+                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)  # type: ignore[arg-type]
             else:
                 run.skipped = True
                 log.info("sweep %s skipped: another sweep holds the lock", run.id)
@@ -346,15 +352,19 @@ def _process_batch(session: Session, certs: list[evaluation.CertRow], *, setting
                    as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
     inputs = run(evaluation.inputs_plan(certs, accepted_only=True), session)
     items: list[flag_service.Evaluated] = []
+    with_categories: dict[str, bool] = {}  # per credential: cache the category gaps (gaps.py) for reports
     for cert in certs:
         item = inputs[cert.id]
+        categories = with_categories.get(cert.credential_code)
+        if categories is None:
+            categories = with_categories[cert.credential_code] = gaps.has_categories(item.versions)
         day = as_of or evaluation.today_for(clock, item)
         if not (full or cert.dirty or (cert.next_change_on is not None and cert.next_change_on <= day)):
             continue  # selected by the widest "today"; its own board's day has not come yet
         try:
             result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
                                      activities=item.activities, as_of=day, explain=False,
-                                     requirements=False)
+                                     requirements=categories)
             renewals = flag_service.derive_renewals(item, result, day)
         except engine.RuleError as exc:  # e.g. a birthday rule without the birthday: stays dirty
             counts.errors += 1
@@ -381,6 +391,7 @@ def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None
     changed = [i for i in items if _changed(i)]
     if not changed:
         return
+    unmet = [gaps.unmet_categories(i.result) for i in changed]  # None unless the rules have categories
     if is_postgres(session):
         session.execute(_STORE_FROM_ARRAYS, {
             "ids": [i.cert.id for i in changed], "statuses": [i.result.status for i in changed],
@@ -389,6 +400,7 @@ def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None
             "grace_ends": [i.result.grace_ends_on for i in changed],
             "next_changes": [i.result.next_change_on for i in changed],
             "days": [i.day for i in changed],
+            "unmet": [None if u is None else json.dumps(u, separators=(",", ":")) for u in unmet],
         })
         return
     table = Certification.__table__
@@ -396,22 +408,23 @@ def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None
             .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
                     cycle_end=bindparam("b_cycle_end"), grace_ends_on=bindparam("b_grace_ends_on"),
                     next_change_on=bindparam("b_next_change_on"), evaluated_on=bindparam("b_evaluated_on"),
-                    dirty=False))
+                    unmet_categories=bindparam("b_unmet"), dirty=False))
     session.execute(stmt, [
         {"b_id": i.cert.id, "b_status": i.result.status, "b_cycle_start": i.result.cycle_start,
          "b_cycle_end": i.result.cycle_end, "b_grace_ends_on": i.result.grace_ends_on,
-         "b_next_change_on": i.result.next_change_on, "b_evaluated_on": i.day}
-        for i in changed
+         "b_next_change_on": i.result.next_change_on, "b_evaluated_on": i.day, "b_unmet": u}
+        for i, u in zip(changed, unmet, strict=True)
     ])
 
 
 _STORE_FROM_ARRAYS = text(
     "UPDATE certification AS c SET status = v.status, cycle_start = v.cycle_start, cycle_end = v.cycle_end, "
     "grace_ends_on = v.grace_ends_on, next_change_on = v.next_change_on, evaluated_on = v.evaluated_on, "
-    "dirty = false "
+    "unmet_categories = CAST(v.unmet AS jsonb), dirty = false "
     "FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS varchar[]), CAST(:cycle_starts AS date[]), "
     "CAST(:cycle_ends AS date[]), CAST(:grace_ends AS date[]), CAST(:next_changes AS date[]), "
-    "CAST(:days AS date[])) AS v(id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on) "
+    "CAST(:days AS date[]), CAST(:unmet AS text[])) "
+    "AS v(id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on, unmet) "
     "WHERE c.id = v.id"
 )
 
@@ -434,12 +447,8 @@ def get_run(session: Session, run_id: int) -> SweepRun:
     return run
 
 
-def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50) -> tuple[list[SweepRun], str | None]:
+def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50,
+              count: bool = False) -> KeysetPage[SweepRun]:
     """Sweep runs, newest first, keyset-paged."""
-    query = sm_select(SweepRun).order_by(col(SweepRun.id).desc()).limit(limit + 1)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(col(SweepRun.id) < int(last_id))
-    rows = list(session.exec(query))
-    page = rows[:limit]
-    return page, (encode_cursor(page[-1].id) if len(rows) > limit else None)
+    return keyset_page(session, sm_select(SweepRun), SweepRun.id, cursor=cursor, limit=limit, newest_first=True,
+                       count=count)

@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.db import get_scoped
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.pagination import keyset_page
+from app.pagination import KeysetPage, keyset_page
 from app.scheduler.models import Outbox, WebhookDeliveryAttempt, WebhookSubscription
 from app.scheduler.schemas import WebhookCreate
 
@@ -170,7 +170,7 @@ def get_in_scope(session: Session, *, principal: Principal, subscription_id: int
 
 def list_page(session: Session, *, principal: Principal, state: str | None = None,
               include_inactive: bool = False, cursor: str | None = None,
-              limit: int = 50) -> tuple[list[WebhookSubscription], str | None]:
+              limit: int = 50, count: bool = False) -> KeysetPage[WebhookSubscription]:
     """The caller's subscriptions, oldest first, with a keyset cursor."""
     query = select(WebhookSubscription)
     clause = _scope(principal, col(WebhookSubscription.state))
@@ -180,7 +180,7 @@ def list_page(session: Session, *, principal: Principal, state: str | None = Non
         query = query.where(WebhookSubscription.state == state.upper())
     if not include_inactive:
         query = query.where(col(WebhookSubscription.active).is_(True))
-    return keyset_page(session, query, WebhookSubscription.id, cursor=cursor, limit=limit)
+    return keyset_page(session, query, WebhookSubscription.id, cursor=cursor, limit=limit, count=count)
 
 
 def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscription, now: datetime) -> None:
@@ -208,7 +208,7 @@ def delivery_in_scope(session: Session, *, principal: Principal, delivery_id: in
 
 def list_deliveries(session: Session, *, principal: Principal, subscription_id: int | None = None,
                     status: str | None = None, cursor: str | None = None,
-                    limit: int = 50) -> tuple[list[Outbox], str | None]:
+                    limit: int = 50, count: bool = False) -> KeysetPage[Outbox]:
     """Webhook deliveries the caller may see, newest first."""
     query = select(Outbox).where(Outbox.channel == "webhook")
     clause = _scope(principal, col(Outbox.state))
@@ -218,7 +218,7 @@ def list_deliveries(session: Session, *, principal: Principal, subscription_id: 
         query = query.where(Outbox.subscription_id == subscription_id)
     if status:
         query = query.where(Outbox.status == status)
-    return keyset_page(session, query, Outbox.id, cursor=cursor, limit=limit, newest_first=True)
+    return keyset_page(session, query, Outbox.id, cursor=cursor, limit=limit, newest_first=True, count=count)
 
 
 def attempts_of(session: Session, delivery: Outbox) -> list[WebhookDeliveryAttempt]:

@@ -1,4 +1,4 @@
-"""Serving the thin client: /status, /verify and their assets, outside the API and its schema."""
+"""Serving the thin client: /status, /verify, /board and their assets, outside the API and its schema."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from app.errors import NotFound
 from app.inputs import GuardedRoute
 
 WEB_DIR = Path(__file__).resolve().parent
-PAGES = {"status": "status.html", "verify": "verify.html"}
+PAGES = {"status": "status.html", "verify": "verify.html", "board": "board.html"}
 ASSETS = {
     "app.css": "text/css; charset=utf-8",
+    "board.css": "text/css; charset=utf-8",
+    "board.js": "text/javascript; charset=utf-8",
+    "charts.js": "text/javascript; charset=utf-8",
     "dom.js": "text/javascript; charset=utf-8",
     "status.js": "text/javascript; charset=utf-8",
     "verify.js": "text/javascript; charset=utf-8",
@@ -47,6 +50,12 @@ def status_page() -> FileResponse:
 def verify_page() -> FileResponse:
     """Public verification of a certification number, for employers."""
     return _page("verify")
+
+
+@router.api_route("/board", methods=["GET", "HEAD"])
+def board_page() -> FileResponse:
+    """The board dashboard: counts, trend, the due list, CE demand and provider activity, with CSV downloads."""
+    return _page("board")
 
 
 @router.api_route("/static/{name}", methods=["GET", "HEAD"])

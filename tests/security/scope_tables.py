@@ -70,7 +70,7 @@ OPS: dict[str, Op] = {
     # certifications
     "listCertifications": _protected(LIST, 403, LIST, variants=(
         _q(), _q(state="VA"), _q(credential_code="VA-RPRS"), _q(person_id=lambda t: t["person_id"]),
-        _q(q=lambda t: t["family_name"]), _q(q=lambda t: t["email"]), _q(limit=200))),
+        _q(q=lambda t: t["family_name"]), _q(q=lambda t: t["email"]), _q(limit=200), _q(count="true"))),
     "createCertification": _protected(422, 403, FN, why="a person outside the board's scope is answered "
                                       "exactly like a person that does not exist"),
     "exportCertifications": _protected(LIST, 403, LIST, variants=(
@@ -93,7 +93,8 @@ OPS: dict[str, Op] = {
     "getTranscript": _protected(404, 404, 404, variants=(_q(), _q(format="csv"))),
     # completions
     "listCompletions": _protected(LIST, LIST, LIST, variants=(
-        _q(), _q(person_id=lambda t: t["person_id"]), _q(status="pending"), _q(status="accepted"))),
+        _q(), _q(person_id=lambda t: t["person_id"]), _q(status="pending"), _q(status="accepted"),
+        _q(count="true"))),
     "createCompletion": _protected(frozenset({404, 422}), 422, FN,
                                    why="providers: a learner they never reported is a uniform 422"),
     "importCompletions": _protected(422, 422, 403),
@@ -123,7 +124,7 @@ OPS: dict[str, Op] = {
     # scheduler
     "listFlags": _protected(LIST, 403, 403, variants=(
         _q(limit=500), _q(state="VA"), _q(credential_code="VA-RPRS"),
-        _q(certification_id=lambda t: t["certification_id"]))),
+        _q(certification_id=lambda t: t["certification_id"]), _q(count="true"))),
     "listSweeps": _protected(403, 403, 403),
     "runSweep": _protected(403, 403, 403),
     "getSweep": _protected(403, 403, 403),
@@ -136,6 +137,19 @@ OPS: dict[str, Op] = {
     "replayWebhookDelivery": _protected(404, 403, 403),
     "getWebhook": _protected(404, 403, 403),
     "deleteWebhook": _protected(404, 403, 403),
+    # reports: aggregates of the caller's scope (a board's states; a training center's approval states for demand,
+    # its own courses for activity); the due list names certifications and their holders
+    "getComplianceReport": _protected(LIST, 403, 403, variants=(
+        _q(), _q(state="VA"), _q(credential_code="VA-RPRS"), _q(format="csv"))),
+    "getComplianceTrend": _protected(LIST, 403, 403, variants=(
+        _q(), _q(state="VA"), _q(credential_code="VA-RPRS"), _q(interval="month", format="csv"))),
+    "listDueCertifications": _protected(LIST, 403, 403, variants=(
+        _q(within_days=366), _q(within_days=366, state="VA"), _q(within_days=366, credential_code="VA-RPRS"),
+        _q(within_days=366, format="csv"), _q(within_days=366, count="true", limit=1))),
+    "getTopicsReport": _protected(LIST, LIST, 403, variants=(
+        _q(), _q(state="VA"), _q(credential_code="VA-RPRS"), _q(format="csv"))),
+    "getProvidersReport": _protected(LIST, LIST, 403, variants=(
+        _q(), _q(state="VA"), _q(format="csv"), _q(**{"from": "2025-01-01", "to": "2025-12-31"}))),
 }
 
 # Out-of-scope objects per role: each path parameter (and the ids bodies use) -> world keys or literals.
@@ -328,6 +342,12 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "replayWebhookDelivery": {BOARD: Positive(202)},
     "getWebhook": {BOARD: _READ},
     "deleteWebhook": {BOARD: Positive(204)},
+    "getComplianceReport": {BOARD: _READ},
+    "getComplianceTrend": {BOARD: _READ},
+    "listDueCertifications": {BOARD: Positive(200, query={"within_days": 366},
+                                              evidence=("cert_nc", "cert_sh_nc", "nc_number", "sh_nc_number"))},
+    "getTopicsReport": {BOARD: _READ, PROVIDER: _READ},
+    "getProvidersReport": {BOARD: _READ, PROVIDER: _READ},
 }
 
 # Operations whose walked request an admin cannot make either, and why that is no gap.

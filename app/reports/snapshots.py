@@ -1,0 +1,112 @@
+"""The daily compliance snapshot: what the trend report reads, so it never recounts the past.
+
+`record` runs once at the end of each sweep run (under the run's lock): one GROUP BY over the
+certifications' stored statuses, written as the counts of each credential on its board's day (or on
+the sweep's explicit as-of date). A later run of the same day replaces that day's rows, so a day keeps
+the counts of its last sweep. `backfill` is for the demo: it evaluates every certification as of past
+days with the engine (nothing else recomputes the past).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col
+
+from app.certifications import evaluation
+from app.certifications.models import Certification
+from app.clock import Clock
+from app.db import bulk_insert, is_postgres, session_scope, utcnow
+from app.reports.models import ComplianceSnapshot
+from app.rules import engine
+from app.rules import service as rules_service
+
+log = logging.getLogger("peer_ce.reports.snapshots")
+DEFAULT_ZONE = "America/New_York"
+
+
+def zones_of(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Each credential's board time zone (that of its latest rule version)."""
+    versions = rules_service.engine_versions_of(session, sorted(set(codes)))
+    return {code: (v[-1].rules.timezone if v else DEFAULT_ZONE) for code, v in versions.items()}
+
+
+def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
+    """Store today's counts by credential and status (the day: `as_of`, or each board's today); rows written."""
+    c = Certification
+    with session_scope(session_factory, write=True) as session:
+        counts = session.execute(
+            select(c.credential_code, c.state, c.status, func.count())
+            .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
+        known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
+        zones = zones_of(session, known)
+        day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_ZONE)) for code in known}
+        for code, _state, _status, _n in counts:
+            day_of.setdefault(code, as_of or clock.today(DEFAULT_ZONE))
+        by_day: dict[date, list[str]] = defaultdict(list)
+        for code, day in day_of.items():
+            by_day[day].append(code)
+        table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+        for day, codes in by_day.items():
+            session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
+        now = utcnow()
+        rows = [{"credential_code": code, "day": day_of[code], "status": status, "state": state, "count": n,
+                 "sweep_run_id": run_id, "recorded_at": now} for code, state, status, n in counts]
+        if rows:  # an upsert: a sweep run beside this one (tests run them without the run lock) only overwrites
+            insert = pg_insert if is_postgres(session) else sqlite_insert
+            statement = insert(table)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=["credential_code", "day", "status"],
+                set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")}), rows)
+    log.info("compliance snapshot of sweep %s: %s rows", run_id, len(rows))
+    return len(rows)
+
+
+def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> int:
+    """Counts as of past days, for days that have none yet, from the engine (the demo's history).
+
+    Each certification issued by a day is evaluated as of that day with today's data; a certification
+    whose rules need a missing fact is left out, as the sweep leaves it. Returns the rows written.
+    """
+    wanted = sorted(set(days))
+    if not wanted:
+        return 0
+    table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+    taken = {(code, day) for code, day in session.execute(
+        select(table.c.credential_code, table.c.day).where(table.c.day.in_(wanted)).distinct())}
+    counts: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
+    states: dict[str, str] = {}
+    last = 0
+    while True:
+        certs = list(session.execute(select(Certification).where(col(Certification.id) > last)
+                                     .order_by(col(Certification.id)).limit(batch)).scalars())
+        if not certs:
+            break
+        last = certs[-1].id
+        inputs = evaluation.gather(session, certs)
+        for cert in certs:
+            item = inputs.get(cert.id)  # type: ignore[arg-type]
+            if item is None or not item.versions:
+                continue
+            states[cert.credential_code] = cert.state
+            for day in wanted:
+                if day < cert.issued_on or (cert.credential_code, day) in taken:
+                    continue
+                try:
+                    result = evaluation.evaluate(item, as_of=day, explain=False)
+                except engine.RuleError:
+                    continue
+                counts[(cert.credential_code, day)][result.status] += 1
+    now = utcnow()
+    rows = [{"credential_code": code, "day": day, "status": status, "state": states[code], "count": n,
+             "sweep_run_id": None, "recorded_at": now}
+            for (code, day), by_status in sorted(counts.items()) for status, n in sorted(by_status.items())]
+    bulk_insert(session, table, rows)
+    return len(rows)
