@@ -368,8 +368,10 @@ def sql_aggregate(engine: Any, repeats: int) -> dict[str, Any]:
             "rows": rows}
 
 
-def sweep(env: dict[str, str], *, full: bool, timeout: int, as_of: date | None = None) -> dict[str, Any]:
-    args = ["-m", "bench.sweep_job", *(["--full"] if full else []), *(["--as-of", as_of.isoformat()] if as_of else [])]
+def sweep(env: dict[str, str], *, full: bool, timeout: int, as_of: date | None = None,
+          today: date | None = None) -> dict[str, Any]:
+    args = ["-m", "bench.sweep_job", *(["--full"] if full else []), *(["--as-of", as_of.isoformat()] if as_of else []),
+            *(["--today", today.isoformat()] if today else [])]
     return run_json_subprocess(args, env, timeout)
 
 
@@ -496,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         # The next day's full re-evaluation (as after a rule change): every row gets a new evaluated_on,
         # so every row is written, while renewals and flags mostly exist already.
         log("full sweep (steady: every certification re-evaluated as of tomorrow, every row rewritten)")
-        full = sweep(env, full=True, timeout=profile.sweep_timeout, as_of=datetime.now(UTC).date() + timedelta(days=1))
+        full = sweep(env, full=True, timeout=profile.sweep_timeout, today=datetime.now(UTC).date() + timedelta(days=1))
         log(f"  {full['evaluated']} in {full['seconds']}s, peak RSS {full['peak_rss_mb']} MB")
         aggregate = sql_aggregate(engine, profile.aggregate_repeats)
         log(f"SQL aggregate: {aggregate['rows']} rows in {aggregate['seconds']}s "
