@@ -39,11 +39,12 @@ from app.compliance.queries import (
 from app.compliance.rows import (
     ActionRow,
     ActivityRow,
-    CertCompletionRow,
     CertRow,
     CompletionRow,
+    CompletionTuple,
     RenewalRecord,
     VersionKeyRow,
+    split_cert_completions,
 )
 from app.reads import Plan, run
 from app.rules import engine
@@ -86,14 +87,13 @@ def one_plan(certification_id: int, admit: Callable[[CertRow], bool]) -> Plan[In
     rows = yield ONE_WITH_COMPLETIONS, {"id": certification_id}
     if not rows:
         return None
-    first = CertCompletionRow.split(rows[0])
-    if not admit(first.cert):
+    cert, completions = split_cert_completions(rows)
+    if not admit(cert):
         return None
-    completions = [c for c in (CertCompletionRow.split(r).completion for r in rows) if c is not None]
-    return (yield from inputs_plan([first.cert], completions))[first.cert.id]
+    return (yield from inputs_plan([cert], completions))[cert.id]
 
 
-def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionRow] | None = None, *,
+def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionTuple] | None = None, *,
                 accepted_only: bool = False) -> Plan[dict[int, Inputs]]:
     """The engine's inputs for certifications already read, keyed by id; their holders' completions are read
     unless given (`accepted_only`: only the accepted ones, untitled, for evaluations without explanations)."""
@@ -149,9 +149,7 @@ def certification_facts(c: CertRow, actions: Sequence[engine.BoardAction],
     return engine.CertificationFacts(
         issued_on=c.issued_on, credential_code=c.credential_code, birth_month_day=birthday,
         board_actions=tuple(actions), cycle_option=c.cycle_option, variants=split_variants(c.variants),
-        renewals=tuple(engine.RecordedRenewal(cycle_start=x.cycle_start, cycle_end=x.cycle_end,
-                                              recorded_on=x.recorded_on, by_board=x.by_board,
-                                              reopened_on=x.reopened_on) for x in renewals),
+        renewals=tuple(_new(engine.RecordedRenewal, x[:_RENEWAL_WIDTH]) for x in renewals) if renewals else (),
         stated_cycle=stated)
 
 
@@ -170,17 +168,17 @@ def completions_plan(credentials: dict[int, Collection[tuple[str, str]]], *, acc
     return (yield from engine_completions(rows, credentials))
 
 
-def engine_completions(rows: Sequence[CompletionRow], credentials: dict[int, Collection[tuple[str, str]]],
+def engine_completions(rows: Sequence[CompletionTuple], credentials: dict[int, Collection[tuple[str, str]]],
                        ) -> Plan[dict[int, list[engine.Completion]]]:
-    """Completion rows (by person, oldest first) as the engine's completions, by person."""
-    known = yield from courses.plan({r.course_id: r.facts_token for r in rows  # type: ignore[misc]
-                                     if r.course_id is not None})
+    """Completion rows (`CompletionRow`'s values, by person, oldest first) as the engine's completions, by
+    person."""
+    known = yield from courses.plan({r[_COURSE_ID]: r[_FACTS_TOKEN] for r in rows if r[_COURSE_ID] is not None})
     out: dict[int, list[engine.Completion]] = {}
     Completion_, hours_of = engine.Completion, _HOURS.get
     person_id = None
     items: list[engine.Completion] = []
-    # The hottest loop of a sweep (every completion of a batch): the typed rows are unpacked in their fields'
-    # order, which costs a third of reading each by name.
+    # The hottest loop of a sweep (every completion of a batch): plain tuples unpacked in CompletionRow's fields'
+    # order (tests/compliance/test_rows.py proves the names), a third of the cost of reading NamedTuples by name.
     for pid, cid, course_id, title, hundredths, modality, completed_on, status, review_state, cats, _ in rows:
         if pid != person_id:
             person_id, items = pid, out.setdefault(pid, [])
@@ -199,6 +197,11 @@ def engine_completions(rows: Sequence[CompletionRow], credentials: dict[int, Col
     return out
 
 
+# a RenewalRecord begins with the engine's RecordedRenewal, field for field
+_RENEWAL_WIDTH = len(engine.RecordedRenewal._fields)
+assert RenewalRecord._fields[:_RENEWAL_WIDTH] == engine.RecordedRenewal._fields
+_new = tuple.__new__
+_COURSE_ID, _FACTS_TOKEN = CompletionRow._fields.index("course_id"), CompletionRow._fields.index("facts_token")
 _NO_TOPICS: frozenset[str] = frozenset()
 _HOURS: dict[int, Any] = {}  # hundredths -> Decimal: a few dozen distinct course lengths in practice
 _REVIEWED: dict[tuple[str, str | None, frozenset[tuple[str, str]]], tuple[engine.Approval, ...]] = {}

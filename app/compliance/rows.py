@@ -62,19 +62,15 @@ class CompletionRow(NamedTuple):
     facts_token: str | None
 
 
-class CertCompletionRow(NamedTuple):
-    """A row of the one-query compliance read: the certification's facts, repeated, beside one completion
-    of its holder (all None when it has none)."""
+# A `CompletionRow`'s values as a plain tuple, in its fields' order (its queries do not materialize rows).
+CompletionTuple = tuple
 
-    cert: CertRow
-    completion: CompletionRow | None
 
-    @classmethod
-    def split(cls, row: tuple) -> CertCompletionRow:
-        """A joined row (`CertRow`'s facts, then a `CompletionRow`) as its two typed parts."""
-        completion = row[FACTS_WIDTH:]
-        return cls(CertRow(*row[:FACTS_WIDTH]),
-                   tuple.__new__(CompletionRow, completion) if completion[1] is not None else None)
+def split_cert_completions(rows: list[tuple]) -> tuple[CertRow, list[CompletionTuple]]:
+    """The rows of the one-query compliance read (the certification's facts, repeated, then a `CompletionRow`'s
+    values, all None when its holder has no completion) as the certification and its completions."""
+    completions = [r[FACTS_WIDTH:] for r in rows if r[FACTS_WIDTH + 1] is not None]
+    return CertRow(*rows[0][:FACTS_WIDTH]), completions
 
 
 class TopicRow(NamedTuple):
@@ -139,11 +135,12 @@ class RenewalRecord(NamedTuple):
         oldest cycle first."""
         if not packed:
             return []
-        day = date.fromisoformat
+        day, new = date.fromisoformat, tuple.__new__
         out = []
         for item in packed.split(","):
             start, end, recorded, source, reopened, generation = item.split("|")
-            out.append(RenewalRecord(day(start), day(end), day(recorded), source == "b",
-                                     day(reopened) if reopened else None, int(generation)))
-        out.sort()
+            out.append(new(RenewalRecord, (day(start), day(end), day(recorded), source == "b",
+                                           day(reopened) if reopened else None, int(generation))))
+        if len(out) > 1:
+            out.sort()
         return out

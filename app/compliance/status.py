@@ -36,8 +36,8 @@ class Status(NamedTuple):
 
     @classmethod
     def of(cls, certification_id: int, result: engine.Evaluation, day: date) -> Status:
-        return cls(certification_id, result.status, result.cycle_start, result.cycle_end, result.grace_ends_on,
-                   result.next_change_on, day)
+        return tuple.__new__(cls, (certification_id, result.status, result.cycle_start, result.cycle_end,
+                                   result.grace_ends_on, result.next_change_on, day))
 
 
 def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool = False) -> None:
@@ -45,7 +45,7 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
     alone clears it once it has recorded what the change caused); `locked`: the caller holds the row locks."""
     if not rows:
         return
-    rows = sorted(rows)
+    rows = sorted(rows, key=_by_id)
     if is_postgres(session):
         if not locked:
             session.execute(select(Certification.id).where(
@@ -64,6 +64,10 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
          "b_evaluated_on": r.evaluated_on, "b_dirty": dirty}
         for r in rows
     ])
+
+
+def _by_id(row: Status) -> int:
+    return row[0]
 
 
 _table = Certification.__table__  # type: ignore[attr-defined]

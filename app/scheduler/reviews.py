@@ -39,7 +39,7 @@ def reasons(session: Session, item: Evaluated, start: date, end: date, stranded:
     if inputs is None:
         return out
     facts = dataclasses.replace(inputs.facts, renewals=tuple(
-        dataclasses.replace(x, reopened_on=x.recorded_on) if x.cycle_start == start and x.stands_on(item.day) else x
+        x._replace(reopened_on=x.recorded_on) if x.cycle_start == start and x.stands_on(item.day) else x
         for x in inputs.facts.renewals))
     try:
         plain = compliance.evaluate(inputs, as_of=item.day, facts=facts)

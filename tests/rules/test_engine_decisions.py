@@ -103,7 +103,7 @@ def test_a_standing_renewal_of_a_cycle_the_derivation_no_longer_has_is_reported_
     e = ev(YEARLY, "2025-01-01", [], "2025-07-01", renewals=[lost])
     assert e.stranded_renewals == (lost,)
     assert any("is no longer a cycle of this certification" in r for r in e.reasons)
-    by_board = dataclasses.replace(lost, by_board=True)
+    by_board = lost._replace(by_board=True)
     assert ev(YEARLY, "2025-01-01", [], "2025-07-01", renewals=[by_board]).stranded_renewals == ()
     # a reinstatement's new chain leaves the renewals of the chain before it behind
     old = renewal("2025-01-01", "2025-12-31", "2026-01-02")

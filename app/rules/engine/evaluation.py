@@ -3,7 +3,7 @@ the current one, its status and next_change_on, and the Evaluation built from it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
 
@@ -70,16 +70,25 @@ def evaluate(
             raise UnknownVersion(f"{facts.credential_code} has no rule version {facts.pinned_version}")
 
     comps = sorted(completions, key=_by_day_then_id)
-    walk = _Walk(versions, pinned, facts, comps, activities)
-    chain = _chain(facts, as_of, walk)
-    runs, applied = walk(chain.start, chain.reinstated, as_of, explain)
+    dates = [c.completed_on for c in comps]
+    acts = sorted(activities, key=attrgetter("on")) if activities else ()
+    preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
+    if facts.board_actions:
+        def current_end(start: date, reinstated: bool, day: date) -> date:
+            return _walk(versions, pinned, facts, comps, dates, acts, preps, start, reinstated, day, False)[0][-1].end
+
+        chain = _chain(facts, as_of, current_end)
+    else:
+        chain = _Chain(facts.issued_on)
+    runs, applied = _walk(versions, pinned, facts, comps, dates, acts, preps, chain.start, chain.reinstated, as_of,
+                          explain)
     stranded: tuple[RecordedRenewal, ...] = ()
     if facts.renewals:
         # a reinstatement's new chain leaves the renewals of the chains before it behind, not stranded
         stranded = tuple(x for x in facts.renewals if not x.by_board and x.stands_on(as_of)
                          and x.cycle_start not in applied and (not chain.reinstated or x.cycle_start >= chain.start))
     return _result(runs, facts, as_of, chain, comps, explain, requirements,
-                   walk.preps.get(id(runs[-1].rules)) or [None] * len(comps), stranded)
+                   preps.get(id(runs[-1].rules)) or [None] * len(comps), stranded)
 
 
 class _Chain:
@@ -96,7 +105,7 @@ class _Chain:
         self.resumed: tuple[date, date] | None = None  # (hold began, reinstated): the chain went on beneath a hold
 
 
-def _chain(facts: CertificationFacts, as_of: date, walk: _Walk) -> _Chain:
+def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, bool, date], date]) -> _Chain:
     """The chain of cycles current on `as_of` (compliance.md, "Holds").
 
     A reinstatement after a suspension or inactivation resumes the chain that was current when the hold
@@ -126,7 +135,7 @@ def _chain(facts: CertificationFacts, as_of: date, walk: _Walk) -> _Chain:
                 chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
                     ba.cycle_start, True, ba.effective_on, None)
             elif (hold_began is not None and not revoked
-                  and walk(chain.start, chain.reinstated, hold_began, False)[0][-1].end >= ba.effective_on):
+                  and current_end(chain.start, chain.reinstated, hold_began) >= ba.effective_on):
                 chain.resumed = (hold_began, ba.effective_on)
             else:
                 chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
@@ -137,99 +146,87 @@ def _chain(facts: CertificationFacts, as_of: date, walk: _Walk) -> _Chain:
     return chain
 
 
-class _Walk:
-    """The walk over a chain's cycles to the one current on a date (compliance.md, "Which cycle is current"),
-    with recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided")."""
-
-    __slots__ = ("versions", "pinned", "facts", "comps", "dates", "acts", "preps")
-
-    def __init__(self, versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts,
-                 comps: list[Completion], activities: Sequence[Activity]) -> None:
-        self.versions, self.pinned, self.facts, self.comps = versions, pinned, facts, comps
-        self.dates = [c.completed_on for c in comps]
-        self.acts = sorted(activities, key=attrgetter("on")) if activities else ()
-        self.preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
-
-    def __call__(self, chain_start: date, reinstated: bool, as_of: date,
-                 explain: bool) -> tuple[list[_Run], set[date]]:
-        """The runs of the chain's cycles up to the one current on `as_of`, and the starts of the recorded
-        renewals that passed cycles over."""
-        facts, versions, pinned, comps, dates, acts = (
-            self.facts, self.versions, self.pinned, self.comps, self.dates, self.acts)
-        standing: dict[date, RecordedRenewal] | None = None
-        if facts.renewals:
-            standing = {x.cycle_start: x for x in facts.renewals if x.stands_on(as_of) and x.cycle_end >= x.cycle_start}
-        stated = facts.stated_cycle if facts.stated_cycle is not None and facts.stated_cycle.recorded_on <= as_of \
-            else None
-        applied: set[date] = set()
-        md: tuple[int, int] | None = None
-        start, count_from, first, excess = chain_start, chain_start, True, 0
-        anchor = chain_start  # what the cycles' arithmetic counts from: the chain start, or the end of an initial phase
-        initial_pending = not reinstated  # an initial phase belongs to the chain that starts on the issue date
-        counted_before: dict[str, int] | None = None
-        runs: list[_Run] = []
-        while True:
-            v = pinned or (versions[0] if len(versions) == 1 else select_version(versions, start))
-            r = v.compiled
-            if r.choices is not None or facts.cycle_option is not None or facts.variants:
-                r = _chosen(r, facts, v.version)
-            renewal = standing.get(start) if standing else None
-            if initial_pending and r.initial is not None:
-                initial_pending = False
-                run = _initial_run(v, r, start, as_of, acts)
-                if renewal is not None:  # the phase stands as renewed: the cycles begin the day after it
-                    run.end, run.renewed_on, run.by_board = renewal.cycle_end, renewal.recorded_on, renewal.by_board
-                    runs.append(run)
-                    applied.add(start)
-                    start = count_from = anchor = renewal.cycle_end + _ONE
-                    continue
-                if run.met_on is None:  # the phase is current
-                    runs.append(run)
-                    break
-                if run.met_on > start:  # it ran until the day before its requirements were met
-                    run.end = run.met_on - _ONE
-                    runs.append(run)
-                start = count_from = anchor = run.met_on
-                continue
+def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts,
+          comps: list[Completion], dates: list[date], acts: Sequence[Activity],
+          preps: dict[int, list[_Prep | None]], chain_start: date, reinstated: bool, as_of: date,
+          explain: bool) -> tuple[list[_Run], set[date]]:
+    """The walk over a chain's cycles to the one current on `as_of` (compliance.md, "Which cycle is current"),
+    with recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of
+    its cycles, and the starts of the recorded renewals that passed cycles over."""
+    standing: dict[date, RecordedRenewal] | None = None
+    if facts.renewals:
+        standing = {x.cycle_start: x for x in facts.renewals if x.stands_on(as_of) and x.cycle_end >= x.cycle_start}
+    stated = facts.stated_cycle if facts.stated_cycle is not None and facts.stated_cycle.recorded_on <= as_of \
+        else None
+    applied: set[date] = set()
+    md: tuple[int, int] | None = None
+    start, count_from, first, excess = chain_start, chain_start, True, 0
+    anchor = chain_start  # what the cycles' arithmetic counts from: the chain start, or the end of an initial phase
+    initial_pending = not reinstated  # an initial phase belongs to the chain that starts on the issue date
+    counted_before: dict[str, int] | None = None
+    runs: list[_Run] = []
+    while True:
+        v = pinned or (versions[0] if len(versions) == 1 else select_version(versions, start))
+        r = v.compiled
+        if r.choices is not None or facts.cycle_option is not None or facts.variants:
+            r = _chosen(r, facts, v.version)
+        renewal = standing.get(start) if standing else None
+        if initial_pending and r.initial is not None:
             initial_pending = False
-            if r.anchor == "birthday":
-                md = md or _birthday(facts)
-                cmd = md
-            else:
-                cmd = r.fixed
-            end = plain_end = r.end(start, anchor, first, cmd)
-            carry = excess if excess < r.carry_max else r.carry_max
-            if stated is not None and start == stated.start:  # the board's own dates and carry-over
-                carry = _h(stated.carryover_hours)
-                if stated.end is not None and stated.end >= start:
-                    end = stated.end
-            if renewal is not None:
-                end = renewal.cycle_end
-            no_ce = bool(first and not reinstated and r.no_ce_under and add_months(start, r.no_ce_under) > end)
-            slots = self.preps.get(id(r))
-            if slots is None:
-                slots = self.preps[id(r)] = [None] * len(comps)
-            run = _run_cycle(v, r, start, end, count_from, chain_start, as_of, carry, comps, dates, slots, acts,
-                             explain, no_ce, counted_before)
-            runs.append(run)
-            if renewal is not None or (as_of > end and run.met_on is not None):
-                # passed over: a recorded renewal stands, or it was met by E, or late on or before D
-                if renewal is not None:
-                    run.renewed_on, run.by_board = renewal.recorded_on, renewal.by_board
-                    applied.add(start)
-                if r.once_ever:
-                    counted_before = {**run.seen, **counted_before} if counted_before else dict(run.seen)
-                met_on = run.met_on
-                if met_on is not None and met_on <= end and not run.by_board:
-                    excess, count_from = run.total - run.need, end + _ONE
-                else:  # met late (its late CE stays with it), unmet but renewed, or renewed by a board: no excess
-                    excess, count_from = 0, (met_on + _ONE if met_on is not None and met_on > end else end + _ONE)
-                if end != plain_end:
-                    anchor = r.reanchor(end + _ONE)
-                start, first = end + _ONE, False
+            run = _initial_run(v, r, start, as_of, acts)
+            if renewal is not None:  # the phase stands as renewed: the cycles begin the day after it
+                run.end, run.renewed_on, run.by_board = renewal.cycle_end, renewal.recorded_on, renewal.by_board
+                runs.append(run)
+                applied.add(start)
+                start = count_from = anchor = renewal.cycle_end + _ONE
                 continue
-            break
-        return runs, applied
+            if run.met_on is None:  # the phase is current
+                runs.append(run)
+                break
+            if run.met_on > start:  # it ran until the day before its requirements were met
+                run.end = run.met_on - _ONE
+                runs.append(run)
+            start = count_from = anchor = run.met_on
+            continue
+        initial_pending = False
+        if r.anchor == "birthday":
+            md = md or _birthday(facts)
+            cmd = md
+        else:
+            cmd = r.fixed
+        end = plain_end = r.end(start, anchor, first, cmd)
+        carry = excess if excess < r.carry_max else r.carry_max
+        if stated is not None and start == stated.start:  # the board's own dates and carry-over
+            carry = _h(stated.carryover_hours)
+            if stated.end is not None and stated.end >= start:
+                end = stated.end
+        if renewal is not None:
+            end = renewal.cycle_end
+        no_ce = bool(first and not reinstated and r.no_ce_under and add_months(start, r.no_ce_under) > end)
+        slots = preps.get(id(r))
+        if slots is None:
+            slots = preps[id(r)] = [None] * len(comps)
+        run = _run_cycle(v, r, start, end, count_from, chain_start, as_of, carry, comps, dates, slots, acts,
+                         explain, no_ce, counted_before)
+        runs.append(run)
+        if renewal is not None or (as_of > end and run.met_on is not None):
+            # passed over: a recorded renewal stands, or it was met by E, or late on or before D
+            if renewal is not None:
+                run.renewed_on, run.by_board = renewal.recorded_on, renewal.by_board
+                applied.add(start)
+            if r.once_ever:
+                counted_before = {**run.seen, **counted_before} if counted_before else dict(run.seen)
+            met_on = run.met_on
+            if met_on is not None and met_on <= end and not run.by_board:
+                excess, count_from = run.total - run.need, end + _ONE
+            else:  # met late (its late CE stays with it), unmet but renewed, or renewed by a board: no excess
+                excess, count_from = 0, (met_on + _ONE if met_on is not None and met_on > end else end + _ONE)
+            if end != plain_end:
+                anchor = r.reanchor(end + _ONE)
+            start, first = end + _ONE, False
+            continue
+        break
+    return runs, applied
 
 
 def _chosen(r: _Compiled, facts: CertificationFacts, version: int) -> _Compiled:
@@ -385,7 +382,8 @@ def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[Modality
     return categories, modality_minimums, others, caps
 
 
-def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts, until: date) -> list[tuple[date, date]]:
+def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts,
+                  until: date) -> list[tuple[date, date]]:
     """The cycles of the chain that starts on the issue date and begin before `until`, by the rules'
     arithmetic alone (no completions, an initial phase its nominal length); the last one ends on the day
     before `until` at the latest. A migrated record's board renews these (compliance.md, "Migrated records")."""

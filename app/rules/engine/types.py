@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from app.rules.engine.compiled import _Compiled
 from app.rules.schema import RuleSet
@@ -108,8 +108,7 @@ class BoardAction:
     cycle_start: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedRenewal:
+class RecordedRenewal(NamedTuple):  # a NamedTuple: read for most certifications, on every compliance check
     """A renewal of the cycle [cycle_start, cycle_end], recorded on `recorded_on` by the sweep (the cycle was
     met and passed over) or by a board (`by_board`: the cycles before a migrated record's current one).
 
