@@ -30,15 +30,17 @@ async def _fetch(conn: Any, query: Any, params: dict[str, Any]) -> list[Any]:
     sql, defaults = query.postgres_sql()
     async with conn.cursor() as cursor:
         await cursor.execute(sql, {**defaults, **params}, binary=True)  # as app.reads.PoolReads does
-        return await cursor.fetchall()
+        return query.typed(await cursor.fetchall())
 
 
 async def measure(url: str, requests: int, seed: int) -> dict[str, float]:
     import psycopg
 
     from app.auth.principal import Principal, Role
-    from app.certifications import evaluation, presenters, service
+    from app.certifications import presenters, service
     from app.clock import Clock
+    from app.compliance import facts as evaluation
+    from app.compliance import queries
     from app.reads import PoolReads
     from app.rules import engine
     from bench.baseline_app import CERTIFICATION_SQL, COMPLETIONS_SQL, _payload
@@ -70,7 +72,7 @@ async def measure(url: str, requests: int, seed: int) -> dict[str, float]:
             return out
 
         async def app_query(certification_id: int) -> list[Any]:
-            return await _fetch(conn, evaluation.ONE_WITH_COMPLETIONS, {"id": certification_id})
+            return await _fetch(conn, queries.ONE_WITH_COMPLETIONS, {"id": certification_id})
 
         rows = await timed("app: the compliance statement (psycopg, one connection)", app_query)
 

@@ -3,6 +3,7 @@
     python -m bench.sweep_job --full        # every certification
     python -m bench.sweep_job               # incremental: dirty ones and those whose next change has come
     python -m bench.sweep_job --full --as-of 2026-11-23   # every one, as of that date for all
+    python -m bench.sweep_job --full --today 2026-11-24   # every one, run as if on that day (each board's today)
 
 Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaway database). Prints
 one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged,
@@ -16,7 +17,8 @@ import argparse
 import json
 import os
 import time
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 
 from bench.common import proc_status
 
@@ -25,10 +27,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--as-of", type=date.fromisoformat, help="evaluate every certification as of this date")
+    parser.add_argument("--today", type=date.fromisoformat,
+                        help="run as if on this day (17:00 UTC: the same date in every US board's time zone); unlike "
+                             "--as-of it may be a day that has not come (the sweep refuses an as_of in the future)")
     parser.add_argument("--profile", help="write a pyinstrument profile here (.html or text; needs pyinstrument)")
     args = parser.parse_args()
 
-    from app.clock import Clock
+    from app.clock import Clock, FixedClock
     from app.config import get_settings
     from app.db import make_engine, make_session_factory
     from app.scheduler.sweep import LAST_WORKERS, run_sweep
@@ -44,7 +49,8 @@ def main() -> None:
         profiler = Profiler(interval=0.002)
         profiler.start()
     cpu, wall = time.process_time(), time.perf_counter()
-    run = run_sweep(factory, engine, settings=settings, clock=Clock(), full=args.full, as_of=args.as_of,
+    clock = FixedClock(datetime.combine(args.today, time_of_day(17), tzinfo=UTC)) if args.today else Clock()
+    run = run_sweep(factory, engine, settings=settings, clock=clock, full=args.full, as_of=args.as_of,
                     triggered_by="bench")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if profiler is not None:
@@ -58,6 +64,7 @@ def main() -> None:
     coordinator = status["VmHWM"] / 1024
     print(json.dumps({
         "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
+        "today": args.today.isoformat() if args.today else None,
         "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in LAST_WORKERS), 3),
         "coordinator_cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
         "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,

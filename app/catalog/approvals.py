@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.catalog import facts as course_facts
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory
 from app.catalog.schemas import ApprovalCreate, ApprovalPublic, ApprovalWithdraw
 from app.certifications import impact
@@ -19,6 +18,7 @@ from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
+from app.compliance import dirty
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.rules import service as rules_service
 
@@ -99,7 +99,7 @@ def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate)
     for category in data.categories:
         session.add(CourseApprovalCategory(approval_id=approval.id, category=category))  # type: ignore[arg-type]
     session.flush()
-    course_facts.changed(session, [course.id], credential_code=code)  # type: ignore[list-item]
+    dirty.courses_changed(session, [course.id], credential_code=code)  # type: ignore[list-item]
     audit.record(session, actor=actor, action="approve", entity="approval", entity_id=approval.id,
                  state=state, changes={
                      "course_id": [None, course.id], "credential_code": [None, code],
@@ -135,7 +135,7 @@ def withdraw(session: Session, *, principal: Principal, course: Course, approval
         approval.withdrawn_by = principal.actor
         session.add(approval)
         session.flush()
-        course_facts.changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
+        dirty.courses_changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
         audit.record(session, actor=principal.actor, action="withdraw", entity="approval", entity_id=approval.id,
                      state=approval.state, changes={"withdrawn_on": [None, data.withdrawn_on.isoformat()],
                                                     "reason": [None, data.reason]})

@@ -86,7 +86,8 @@ class Course(SQLModel, table=True):
     modality: str = Field(max_length=16)
     url: str | None = Field(default=None, max_length=500)
     status: str = Field(default="published", max_length=16)
-    available_from: date = Field(description="The date the course exists from (default: its creation date)")
+    available_from: date | None = Field(default=None, description="The date the course exists from; none: no lower "
+                                        "bound on its completion dates (its approvals' own dates still decide credit)")
     facts_token: str = Field(
         default_factory=new_facts_token, max_length=32,
         description="A new random value whenever the course's topics or approvals change: caches of them compare it",

@@ -119,8 +119,9 @@ class CourseUpsert(RequestModel):
     status: CourseStatus | None = Field(
         default=None, description="Default: `published` for a new course, unchanged for an existing one")
     available_from: Day | None = Field(
-        default=None, description="The date the course exists from; default: its creation date (unchanged "
-        "for an existing course)")
+        default=None, description="The date the course exists from: completions before it are refused. Default: "
+        "none for a new course (no lower bound: a catalog entered today can take last month's completions; the "
+        "approvals' own dates still decide credit), unchanged for an existing one")
 
     @field_validator("description")
     @classmethod
@@ -160,7 +161,7 @@ class CoursePublic(BaseModel):
     topics: list[str]
     url: str | None
     status: CourseStatus
-    available_from: date
+    available_from: date | None = Field(description="Completions before it are refused; null: no lower bound")
     created_at: datetime
     updated_at: datetime
 

@@ -219,7 +219,7 @@ class CourseFacts:
     modality: str
     topics: frozenset[str]
     status: str
-    available_from: date
+    available_from: date | None
 
 
 def course_facts(session: Session, course_ids: Collection[int]) -> dict[int, CourseFacts]:

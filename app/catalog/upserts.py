@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.catalog import facts as course_facts
 from app.catalog.models import Course, CourseTopic, Topic
 from app.catalog.schemas import CourseUpsert
+from app.compliance import dirty
 from app.db import utcnow
 from app.errors import Conflict
 
@@ -125,7 +125,8 @@ def _plan_one(row: int, data: CourseUpsert, current: dict[str, Any] | None, know
         "title": data.title, "description": data.description, "hours": data.hours, "modality": data.modality,
         "topics": tuple(sorted(data.topics)), "url": str(data.url) if data.url is not None else None,
         "status": data.status or (current["status"] if current else "published"),
-        "available_from": data.available_from or (current["available_from"] if current else today),
+        # none for a new course: no lower bound on its completion dates (its approvals' own dates decide credit)
+        "available_from": data.available_from or (current["available_from"] if current else None),
     }
     if current and current["status"] != "draft" and values["status"] == "draft":
         errors.append({"field": "status", "type": "status_transition",
@@ -177,7 +178,7 @@ def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None
                 session.execute(delete(_course_topic).where(_course_topic.c.course_id == bindparam("b_id")),
                                 [{"b_id": r.course_id} for r in retopic])
                 # topics can map completions to required categories: new facts for every credential
-                course_facts.changed(session, [r.course_id for r in retopic])  # type: ignore[misc]
+                dirty.courses_changed(session, [r.course_id for r in retopic])  # type: ignore[misc]
             pairs = [{"course_id": r.course_id, "topic_id": t}
                      for r in (*created, *retopic) for t in r.values["topics"]]  # type: ignore[index]
             if pairs:

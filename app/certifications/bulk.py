@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
@@ -14,22 +15,23 @@ from starlette.concurrency import run_in_threadpool
 
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.certifications import evaluation, service
+from app.certifications import decisions, service
 from app.certifications.models import Certification
 from app.clock import Clock
-from app.csvio import read_rows
+from app.compliance import facts as compliance
+from app.csvio import cell_decimal, read_rows
 from app.db import utcnow
 from app.errors import Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
 from app.rules import service as rules_service
-from app.types import Day, RequestModel
+from app.types import Day, HoursIn, RequestModel
 
 REQUIRED = ("given_name", "family_name", "email", "credential_code", "number", "issued_on")
-OPTIONAL = ("external_ref", "cycle_option", "variants")
+OPTIONAL = ("external_ref", "cycle_option", "variants", "current_cycle_start", "current_cycle_end", "carryover_hours")
 EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "credential_code", "state",
-                  "number", "issued_on", "cycle_option", "variants", "status", "cycle_start", "cycle_end",
-                  "grace_ends_on", "evaluated_on")
+                  "number", "issued_on", "cycle_option", "variants", "current_cycle_start", "current_cycle_end",
+                  "carryover_hours", "status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
 # The export's columns that the import reads but never writes: `id` and `state` are checked against the
 # certification they name (a file edited into another record is refused); the status columns are what
 # the service computed as of `evaluated_on`, and are ignored. So an export re-imports as it is.
@@ -48,6 +50,9 @@ class ImportRow(RequestModel):
     cycle_option: str | None = Field(default=None, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")
     variants: str | None = Field(default=None, max_length=200, pattern=r"^[a-z][a-z0-9_-]*( *; *[a-z][a-z0-9_-]*)*$",
                                  description="variant ids separated by semicolons")
+    current_cycle_start: Day | None = None
+    current_cycle_end: Day | None = None
+    carryover_hours: HoursIn | None = None
 
     def variant_ids(self) -> list[str]:
         return sorted({v.strip() for v in (self.variants or "").split(";") if v.strip()})
@@ -86,7 +91,10 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         named[i] = ((raw.get("credential_code") or "").upper() or None, raw.get("number") or None)
         checked[i] = {k: raw[k] for k in CHECKED if raw.get(k)}
         try:
-            row = ImportRow.model_validate({k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)})
+            cells = {k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)}
+            if cells.get("carryover_hours") is not None:  # a number written as digits; other text stays text
+                cells["carryover_hours"] = cell_decimal(cells["carryover_hours"])
+            row = ImportRow.model_validate(cells)
             row.credential_code = row.credential_code.upper()
             row.email = row.email.lower()
             parsed.append((i, row, []))
@@ -101,7 +109,8 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         for c in session.exec(select(Certification).where(
             tuple_(col(Certification.credential_code), col(Certification.number)).in_(list(keys))))
     } if keys else {}
-    rules_of = _rules_in_effect(session, {r.credential_code for r in rows if r.credential_code in states}, clock)
+    rules_of, todays = _rules_in_effect(session, {r.credential_code for r in rows if r.credential_code in states},
+                                        clock)
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
     held = people_service.held_states(session, [p.id for p in people.values()])  # type: ignore[misc]
@@ -143,6 +152,11 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                                        f"{', '.join(rules.superseded_by)}"))
             for e in service.check_choices(rules, cycle_option=row.cycle_option, variants=row.variant_ids()):
                 errors.append(RowError(field=e["loc"][-1], message=e["message"]))
+            today = todays[row.credential_code]
+            for e in service.check_issued_on(row.issued_on, today) + decisions.check_stated_cycle(
+                    issued_on=row.issued_on, start=row.current_cycle_start, end=row.current_cycle_end,
+                    carryover=row.carryover_hours, today=today):
+                errors.append(RowError(field=e["loc"][-1], message=e["message"]))
         person = people.get(row.email)
         if cert is not None and (person is None or person.id != cert.person_id):
             errors.append(RowError(field="email",
@@ -160,7 +174,8 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                     else "this email belongs to a person of another state's records; only an admin may add to "
                          "or change them")))
                 continue
-        changed = cert is None or bool(_cert_changes(cert, row)) or person is None or bool(person_changes)
+        changed = (cert is None or bool(_cert_changes(cert, row)) or _states_another_cycle(cert, row)
+                   or person is None or bool(person_changes))
         outcome.outcome = "created" if cert is None else ("updated" if changed else "unchanged")
         outcome.certification_id = cert.id if cert else None
         plan.append((outcome, row, cert))
@@ -240,13 +255,13 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
             people[email] = person
             session.add(person)
     session.flush()
-    touched: list[tuple[RowOutcome, Certification, dict[str, Any]]] = []
+    touched: list[tuple[RowOutcome, Certification, dict[str, Any], ImportRow]] = []
     for outcome, row, cert in work:
         person = people[row.email]
         if cert is None:
             cert = Certification(person_id=person.id, credential_code=row.credential_code,  # type: ignore[arg-type]
                                  state=states[row.credential_code], number=row.number, issued_on=row.issued_on,
-                                 cycle_option=row.cycle_option, variants=evaluation.join_variants(row.variant_ids()))
+                                 cycle_option=row.cycle_option, variants=compliance.join_variants(row.variant_ids()))
             changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],
                        "number": [None, row.number], "issued_on": [None, str(row.issued_on)],
                        "cycle_option": [None, cert.cycle_option], "variants": [None, cert.variants]}
@@ -260,10 +275,12 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
                 cert.row_version += 1
                 cert.updated_at = utcnow()
         session.add(cert)
-        touched.append((outcome, cert, changes))
+        touched.append((outcome, cert, changes, row))
     session.flush()
-    service.refresh_status(session, [cert for _, cert, _ in touched], clock=clock)
-    for outcome, cert, changes in touched:
+    for _, cert, changes, row in touched:
+        _restate(session, cert, row, changes, clock)
+    service.refresh_status(session, [cert for _, cert, _, _ in touched], clock=clock)
+    for outcome, cert, changes, _ in touched:
         outcome.certification_id = cert.id
         if changes:
             audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
@@ -271,25 +288,68 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
 
 
 def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _cert_changes(cert: Certification, row: ImportRow) -> dict[str, Any]:
-    """What a row changes on an existing certification (issue date, cycle option, variants)."""
+    """What a row changes on an existing certification (issue date, cycle option, variants; a migrated record's
+    stated cycle: `_states_another_cycle`)."""
     wanted = {"issued_on": row.issued_on, "cycle_option": row.cycle_option,
-              "variants": evaluation.join_variants(row.variant_ids())}
+              "variants": compliance.join_variants(row.variant_ids())}
     return {k: v for k, v in wanted.items() if getattr(cert, k) != v}
 
 
-def _rules_in_effect(session: Session, codes: set[str], clock: Clock) -> dict[str, Any]:
-    """Each credential's rule set in effect today (for its cycle options, variants and successors)."""
+def _states_another_cycle(cert: Certification | None, row: ImportRow) -> bool:
+    """Whether a row states a current cycle other than the one recorded (an empty current_cycle_start keeps it)."""
+    if row.current_cycle_start is None:
+        return False
+    if cert is None or cert.registered_on is None:
+        return True
+    return (cert.registered_cycle_start, cert.registered_cycle_end, cert.registered_carryover_hours) != (
+        row.current_cycle_start, row.current_cycle_end, row.carryover_hours)
+
+
+_REGISTERED = ("registered_cycle_start", "registered_cycle_end", "registered_carryover_hours", "registered_on")
+
+
+def _restate(session: Session, cert: Certification, row: ImportRow, changes: dict[str, Any], clock: Clock) -> None:
+    """Record a row's stated current cycle (a migrated record), or record the recorded one again when the issue
+    date it counts from changed; the audit entry gets what changed of it and the cycles the board renews."""
+    stated = _states_another_cycle(cert, row)
+    moved = cert.registered_on is not None and "issued_on" in changes and row.current_cycle_start is None
+    if not (stated or moved):
+        return
+    if "person_id" not in changes and not changes:  # an existing record whose other fields stay
+        cert.row_version += 1
+        cert.updated_at = utcnow()
+        session.add(cert)
+    before = {k: _jsonable(getattr(cert, k)) for k in _REGISTERED}
+    if stated:
+        statement = {"start": row.current_cycle_start, "end": row.current_cycle_end, "carryover": row.carryover_hours}
+    else:
+        statement = {"start": cert.registered_cycle_start, "end": cert.registered_cycle_end,
+                     "carryover": cert.registered_carryover_hours}
+    zone = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))[-1].rules.timezone
+    renewed = decisions.record_stated_cycle(session, cert=cert, today=clock.today(zone), **statement)  # type: ignore[arg-type]
+    for k in _REGISTERED:
+        if before[k] != _jsonable(getattr(cert, k)):
+            changes[k] = [before[k], _jsonable(getattr(cert, k))]
+    changes["renewed_by_board"] = [f"{s} to {e}" for s, e in renewed]
+
+
+def _rules_in_effect(session: Session, codes: set[str], clock: Clock) -> tuple[dict[str, Any], dict[str, date]]:
+    """Each credential's rule set in effect today (for its cycle options, variants and successors), and its
+    board's today."""
     from app.rules import engine
 
-    out = {}
+    out, todays = {}, {}
     for code in sorted(codes):
         parsed = rules_service.engine_versions(rules_service.versions_of(session, code))
-        out[code] = engine.select_version(parsed, clock.today(parsed[-1].rules.timezone)).rules
-    return out
+        todays[code] = clock.today(parsed[-1].rules.timezone)
+        out[code] = engine.select_version(parsed, todays[code]).rules
+    return out, todays
 
 
 async def export_rows(state: Any, *, principal: Principal, filters: dict[str, Any],
@@ -304,7 +364,8 @@ async def export_rows(state: Any, *, principal: Principal, filters: dict[str, An
         for c in page:
             p = people[c.person_id]
             yield [c.id, p.given_name, p.family_name, p.email, p.external_ref, c.credential_code, c.state,
-                   c.number, c.issued_on, c.cycle_option, ";".join(evaluation.split_variants(c.variants)), c.status,
+                   c.number, c.issued_on, c.cycle_option, ";".join(compliance.split_variants(c.variants)),
+                   c.registered_cycle_start, c.registered_cycle_end, c.registered_carryover_hours, c.status,
                    c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
         if cursor is None:
             return

@@ -20,9 +20,9 @@ from sqlalchemy import Integer
 from sqlmodel import Session, col, select
 
 from app.auth.principal import Principal
-from app.certifications import evaluation
 from app.certifications.models import Certification
 from app.clock import Clock
+from app.compliance import facts as compliance
 from app.db import in_values
 from app.reads import run
 from app.rules import engine
@@ -101,9 +101,10 @@ def standings(session: Session, ids: Sequence[int], *, clock: Clock) -> dict[int
     """Each certification's status, cycle and earned hours as of its board's today."""
     out: dict[int, Standing] = {}
     for start in range(0, len(ids), _BATCH):
-        inputs = run(evaluation.gather_plan(ids[start:start + _BATCH]), session)
+        # evaluated without explanations: only accepted completions, untitled, are read (as the sweep does)
+        inputs = run(compliance.gather_plan(ids[start:start + _BATCH], accepted_only=True), session)
         for cert_id, item in inputs.items():
-            day = evaluation.today_for(clock, item)
+            day = compliance.today_for(clock, item)
             try:
                 result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
                                          activities=item.activities, as_of=day, explain=False,

@@ -41,6 +41,16 @@ class Certification(SQLModel, table=True):
                                      description="The holder's choice among the rule set's cycle_options")
     variants: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""),
                           description="The credential's variants this certification holds: sorted ids, comma-separated")
+    # A migrated record: the current cycle its board stated when it registered it (on `registered_on`); the
+    # cycles before it are recorded as renewed by the board on that day (scheduler `renewal`, source 'board').
+    registered_cycle_start: date | None = Field(default=None, description="The current cycle's start as the "
+                                                "board stated it when it registered a migrated record")
+    registered_cycle_end: date | None = Field(default=None, description="That cycle's end, when the board's date "
+                                              "differs from the rules' arithmetic")
+    registered_carryover_hours: Decimal | None = Field(
+        default=None, sa_column=Column(HoursType, nullable=True),
+        description="Hours carried into that cycle from the board's previous system")
+    registered_on: date | None = Field(default=None, description="The board's day the migrated cycle was recorded")
     status: str = Field(default="in_progress", max_length=16)
     cycle_start: date | None = None
     cycle_end: date | None = None
@@ -58,7 +68,8 @@ class Certification(SQLModel, table=True):
 
 
 class BoardAction(SQLModel, table=True):
-    """A dated board decision on a certification: suspend, revoke, inactivate or reinstate."""
+    """A dated board decision on a certification: suspend, revoke, inactivate, reinstate, or reopen a renewed
+    cycle (`cycle_start`: the cycle reopened, or the start of the chain a reinstatement begins)."""
 
     __tablename__ = "board_action"
 
@@ -68,6 +79,7 @@ class BoardAction(SQLModel, table=True):
     )
     kind: str = Field(max_length=16)
     effective_on: date
+    cycle_start: date | None = None
     reason: str = Field(max_length=1000)
     actor: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

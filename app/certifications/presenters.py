@@ -9,17 +9,24 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from app.certifications.evaluation import CertRow, split_variants
 from app.certifications.models import Certification
-from app.certifications.schemas import CertificationPublic, CompliancePublic, PersonSummary
+from app.certifications.schemas import CertificationPublic, CompliancePublic, PersonSummary, RegisteredCycle
+from app.compliance.facts import split_variants
+from app.compliance.rows import CertRow
 from app.people.models import Person
 from app.rules import engine
 
 
 def certification(cert: Certification, person: Person) -> CertificationPublic:
+    registered = None
+    if cert.registered_cycle_start is not None and cert.registered_on is not None:
+        registered = RegisteredCycle(cycle_start=cert.registered_cycle_start, cycle_end=cert.registered_cycle_end,
+                                     carryover_hours=cert.registered_carryover_hours, recorded_on=cert.registered_on)
     return CertificationPublic(
-        **cert.model_dump(exclude={"person_id", "dirty", "row_version", "variants"}),
+        **cert.model_dump(exclude={"person_id", "dirty", "row_version", "variants", "registered_cycle_start",
+                                   "registered_cycle_end", "registered_carryover_hours", "registered_on"}),
         variants=list(split_variants(cert.variants)),
+        registered_cycle=registered,
         person=PersonSummary(id=person.id, given_name=person.given_name, family_name=person.family_name),  # type: ignore[arg-type]
     )
 
@@ -87,4 +94,5 @@ def compliance_document(cert: Certification | CertRow, r: engine.Evaluation, as_
 
 def _cycle(c: engine.CycleSummary, h: Callable[[Decimal], Any]) -> dict[str, Any]:
     return {"kind": c.kind, "start": c.start, "end": c.end, "met": c.met, "met_on": c.met_on,
-            "earned_hours": h(c.earned_hours), "excess_hours": h(c.excess_hours)}
+            "earned_hours": h(c.earned_hours), "excess_hours": h(c.excess_hours), "renewed_on": c.renewed_on,
+            "renewed_by_board": c.renewed_by_board}

@@ -84,7 +84,12 @@ def _public(session: Session, cert: Certification) -> CertificationPublic:
              responses=problem_responses(400, 401, 403, 409, 422))
 def create_certification(data: CertificationCreate, request: Request, response: Response,
                          session: SessionDep, principal: Registrar) -> CertificationPublic:
-    """Register a certification (admin, or the board of the credential's state)."""
+    """Register a certification (admin, or the board of the credential's state).
+
+    A board moving from another system gives `current_cycle_start` (and, when its date differs from the rules'
+    arithmetic, `current_cycle_end`; `carryover_hours` when hours carry into it): the cycles before it count as
+    renewed by the board today, recorded in the history's renewals.
+    """
     cert = service.create(session, principal=principal, data=data, clock=request.app.state.clock)
     response.headers["Location"] = f"/v1/certifications/{cert.id}"
     response.headers["ETag"] = service.etag(cert)
@@ -117,7 +122,9 @@ def list_certifications(
 @router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",
              responses=problem_responses(400, 401, 403, 413, 415, 422),
              openapi_extra=upload_doc(
-                 "CSV: given_name, family_name, email, credential_code, number, issued_on, external_ref?",
+                 "CSV: given_name, family_name, email, credential_code, number, issued_on, external_ref?, "
+                 "cycle_option?, variants?, current_cycle_start?, current_cycle_end?, carryover_hours? (a migrated "
+                 "record's current cycle, as on POST /v1/certifications)",
                  "text/csv", example="given_name,family_name,email,credential_code,number,issued_on\r\n"
                  "Jordan,Rivera,jordan@example.org,NC-CPSS,NC-0001,2024-03-15\r\n"))
 def import_certifications(
@@ -167,7 +174,8 @@ def update_certification(
     session: SessionDep, principal: Registrar,
     if_match: Annotated[str | None, Header(description="The ETag you read; 412 if it changed")] = None,
 ) -> CertificationPublic:
-    """Correct a certification's number or issue date (admin, its board)."""
+    """Correct a certification's record (admin, its board): number, issue date, cycle option, variants, a
+    successor credential, or a migrated record's current cycle (`current_cycle_start`: a restatement)."""
     cert = service.update(session, principal=principal, cert=cert, data=data, if_match=if_match,
                           clock=request.app.state.clock)
     response.headers["ETag"] = service.etag(cert)
@@ -200,7 +208,13 @@ def list_activities(cert: CertificationInScope, session: SessionDep) -> list[Act
 def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request, response: Response,
                         session: SessionDep, principal: Registrar, dry_run: DryRun = False,
                         ) -> BoardActionTaken | Impact:
-    """Suspend, revoke, inactivate or reinstate from a date; a reinstatement starts a new cycle chain."""
+    """Suspend, revoke, inactivate or reinstate from a date, or reopen a renewed cycle.
+
+    A reinstatement after a suspension or inactivation resumes the cycle current when the hold began if that
+    cycle has not ended; otherwise, and always after a revocation or a lapse, it starts a new chain of cycles on
+    its date, or on the `cycle_start` the board states. `reopen` (with the renewed cycle's `cycle_start`) takes a
+    recorded renewal back to the plain derivation: with `revoke`, the only way a renewal is undone.
+    """
     action, impact = service.add_action(session, principal=principal, cert=cert, data=data,
                                         clock=request.app.state.clock, dry_run=dry_run)
     if dry_run:

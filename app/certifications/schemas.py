@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
@@ -12,7 +12,7 @@ from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
                  "suspended", "revoked", "inactive"]
-ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate"]
+ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate", "reopen"]
 _SLUG = r"^[a-z][a-z0-9_-]*$"
 CycleOptionId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["two-year"])]
 VariantId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["military"])]
@@ -20,17 +20,31 @@ _NUMBER = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-
            "examples": ["NC-2024-00117"]}
 
 
+_CURRENT_CYCLE_START = ("A migrated record: the start of its current cycle in the board's previous system (on or "
+                        "after `issued_on`, not after the board's today). The cycles before it count as renewed by "
+                        "the board on the day it is recorded (see the history's renewals), with no carry-over unless "
+                        "`carryover_hours` is given")
+_CURRENT_CYCLE_END = "That cycle's end, when the board's own date differs from the rules' arithmetic"
+_CARRYOVER = "Hours carried into that cycle from the board's previous system (none when absent)"
+_ISSUED_ON = "The issue date; not after the board's today"
+
+
 class CertificationCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"person_id": 1, "credential_code": "NC-CPSS",
-                                         "number": "NC-2024-00117", "issued_on": "2024-03-15"}]},
+        json_schema_extra={"examples": [
+            {"person_id": 1, "credential_code": "NC-CPSS", "number": "NC-2024-00117", "issued_on": "2024-03-15"},
+            {"person_id": 2, "credential_code": "NC-CPSS", "number": "NC-IMP-0002", "issued_on": "2023-02-01",
+             "current_cycle_start": "2025-02-01", "carryover_hours": 2}]},
     )
 
     person_id: DbId
     credential_code: str = Field(min_length=2, max_length=32, examples=["NC-CPSS"])
     number: str = Field(**_NUMBER)
-    issued_on: Day
+    issued_on: Day = Field(description=_ISSUED_ON)
+    current_cycle_start: Day | None = Field(default=None, description=_CURRENT_CYCLE_START)
+    current_cycle_end: Day | None = Field(default=None, description=_CURRENT_CYCLE_END)
+    carryover_hours: HoursIn | None = Field(default=None, description=_CARRYOVER)
     cycle_option: CycleOptionId | None = Field(
         default=None, description="Required when the credential's rules offer `cycle_options`: the holder's choice")
     variants: list[VariantId] = Field(
@@ -44,7 +58,13 @@ class CertificationUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"issued_on": "2024-03-18"}]})
 
     number: str | None = Field(default=None, **_NUMBER)
-    issued_on: Day | None = None
+    issued_on: Day | None = Field(default=None, description=_ISSUED_ON)
+    current_cycle_start: Day | None = Field(
+        default=None, description="Restate a migrated record's current cycle (its end and carry-over are those "
+        "given with it): the cycles before it count as renewed by the board today; board renewals the new "
+        "statement no longer makes are reopened")
+    current_cycle_end: Day | None = Field(default=None, description=_CURRENT_CYCLE_END)
+    carryover_hours: HoursIn | None = Field(default=None, description=_CARRYOVER)
     cycle_option: CycleOptionId | None = Field(default=None, description="The holder's new cycle option")
     variants: list[VariantId] | None = Field(default=None, max_length=8,
                                              description="The variants held, replacing the recorded ones")
@@ -58,6 +78,16 @@ class PersonSummary(BaseModel):
     id: int
     given_name: str
     family_name: str
+
+
+class RegisteredCycle(BaseModel):
+    """The current cycle a board stated when it registered (or restated) a migrated record."""
+
+    cycle_start: date
+    cycle_end: date | None = Field(description="The board's own end date; null: the rules' arithmetic")
+    carryover_hours: HoursOut | None
+    recorded_on: date = Field(description="The board's day it was recorded: the cycles before it count as renewed "
+                              "from that day")
 
 
 class CertificationPublic(BaseModel):
@@ -76,6 +106,8 @@ class CertificationPublic(BaseModel):
     issued_on: date
     cycle_option: str | None = None
     variants: list[str] = []
+    registered_cycle: RegisteredCycle | None = Field(
+        default=None, description="A migrated record: the current cycle its board stated (`current_cycle_start`)")
     status: Status = Field(description="Status as of `evaluated_on` (kept current by writes and the sweep)")
     cycle_start: date | None
     cycle_end: date | None
@@ -95,12 +127,22 @@ class CertificationPage(BaseModel):
 class BoardActionCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"kind": "suspend", "effective_on": "2026-12-01",
-                                         "reason": "Pending investigation of a complaint"}]},
+        json_schema_extra={"examples": [
+            {"kind": "suspend", "effective_on": "2026-12-01", "reason": "Pending investigation of a complaint"},
+            {"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Complaint dismissed"},
+            {"kind": "reopen", "cycle_start": "2024-03-01", "reason": "Renewal review: ethics hours short"}]},
     )
 
-    kind: ActionKind
-    effective_on: Day
+    kind: ActionKind = Field(
+        validation_alias=AliasChoices("kind", "action"),
+        description="`suspend`, `revoke` and `inactivate` hold the certification from `effective_on`; `reinstate` "
+        "ends a hold (after a suspension or inactivation it resumes the cycle current when the hold began if "
+        "that cycle has not ended, else it starts a new chain of cycles); `reopen` takes a renewed cycle back "
+        "to the plain derivation. Also accepted as `action`")
+    effective_on: Day | None = Field(default=None, description="Default: the board's today")
+    cycle_start: Day | None = Field(
+        default=None, description="`reopen`: the start of the renewed cycle to reopen (required). `reinstate`: the "
+        "start of the new chain of cycles, stated by the board (between the issue date and `effective_on`)")
     reason: str = Field(min_length=3, max_length=1000)
 
 
@@ -110,6 +152,7 @@ class BoardActionPublic(BaseModel):
     id: int
     kind: ActionKind
     effective_on: date
+    cycle_start: date | None = None
     reason: str
     actor: str
     created_at: datetime
@@ -162,10 +205,15 @@ class CycleSummary(BaseModel):
         "first cycle that requires no CE")
     start: date
     end: date
-    met: bool
+    met: bool = Field(description="Whether the data meets the cycle (the plain derivation)")
     met_on: date | None
     earned_hours: HoursOut
     excess_hours: HoursOut
+    renewed_on: date | None = Field(
+        default=None, description="Passed over because a recorded renewal stands: the day it was recorded (the "
+        "cycle stays renewed even when `met` is false, until a board reopens it)")
+    renewed_by_board: bool = Field(default=False, description="That renewal was recorded by a board (a migrated "
+                                   "record's earlier cycles)")
 
 
 class CompletionOutcome(BaseModel):
@@ -269,10 +317,12 @@ class HistoryPublic(BaseModel):
     board_actions: list[BoardActionPublic]
     events: list[AuditEvent] = Field(description="Every recorded write to this certification")
     renewals: list[RenewalPublic] = Field(
-        default_factory=list, description="Roll-overs the sweep recorded: every cycle met and passed over")
+        default_factory=list, description="Every recorded renewal, oldest cycle first: roll-overs the sweep "
+        "recorded, the cycles a board renewed when it registered a migrated record, and reopened ones (with "
+        "the day a board reopened them)")
     flags: list[FlagPublic] = Field(
-        default_factory=list, description="Status changes the sweep recorded (due_soon, overdue, lapsed, "
-        "back to compliant), oldest first")
+        default_factory=list, description="What the sweep recorded, oldest first: status changes (due_soon, "
+        "overdue, lapsed, back to compliant) and renewal reviews (renewal_review, with their reasons)")
 
 
 class MyCertification(BaseModel):

@@ -6,18 +6,23 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, false, or_
+from sqlalchemy import ColumnElement, false, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
-from app.certifications import evaluation, gaps, impact
+from app.certifications import decisions, impact
 from app.certifications.impact import Impact
 from app.certifications.models import BoardAction, Certification, CertificationActivity
 from app.certifications.schemas import ActivityCreate, BoardActionCreate, CertificationCreate, CertificationUpdate
 from app.clock import Clock
-from app.db import contains, get_scoped, in_values, is_postgres, utcnow
+from app.compliance import dirty
+from app.compliance import facts as read_model
+from app.compliance import status as cached_status
+from app.compliance.rows import CertRow
+from app.db import contains, get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.people import service as people_service
@@ -97,6 +102,25 @@ def _current_rules(session: Session, code: str, clock: Clock) -> RuleSet:
     return engine.select_version(versions, today).rules
 
 
+def board_today(session: Session, code: str, clock: Clock) -> date:
+    """Today in the time zone of the credential's board (its latest rules)."""
+    versions = rules_service.engine_versions(rules_service.versions_of(session, code))
+    return clock.today(versions[-1].rules.timezone if versions else "America/New_York")
+
+
+def check_issued_on(issued_on: date, today: date, *, prefix: str = "body") -> list[dict]:
+    """Field errors of an issue date: never after the board's today."""
+    if issued_on > today:
+        return [{"loc": [prefix, "issued_on"], "field": f"{prefix}.issued_on",
+                 "message": f"after the board's today ({today})", "type": "value_error"}]
+    return []
+
+
+def _require(errors: list[dict]) -> None:
+    if errors:
+        raise Unprocessable(f"{errors[0]['field'].removeprefix('body.')}: {errors[0]['message']}.", errors=errors)
+
+
 def check_choices(rules: RuleSet, *, cycle_option: str | None, variants: Sequence[str],
                   prefix: str = "body") -> list[dict]:
     """Field errors for a certification's cycle option and variants under these rules (none: valid)."""
@@ -135,6 +159,10 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
             "of them.", errors=[{"loc": ["body", "credential_code"], "field": "body.credential_code",
                                  "message": f"superseded by {', '.join(rules.superseded_by)}", "type": "value_error"}])
     _require_choices(rules, cycle_option=data.cycle_option, variants=data.variants)
+    today = board_today(session, code, clock)
+    _require(check_issued_on(data.issued_on, today) + decisions.check_stated_cycle(
+        issued_on=data.issued_on, start=data.current_cycle_start, end=data.current_cycle_end,
+        carryover=data.carryover_hours, today=today))
     person = session.exec(_people_query(principal).where(Person.id == data.person_id)).first()
     if person is None:  # absent, or another state's: the same answer
         raise Unprocessable(
@@ -146,20 +174,45 @@ def create(session: Session, *, principal: Principal, data: CertificationCreate,
     _ensure_number_free(session, code, data.number)
     cert = Certification(person_id=data.person_id, credential_code=code, state=state,
                          number=data.number, issued_on=data.issued_on, cycle_option=data.cycle_option,
-                         variants=evaluation.join_variants(data.variants))
+                         variants=read_model.join_variants(data.variants))
     try:
         with session.begin_nested():
             session.add(cert)
     except IntegrityError as exc:
         raise DuplicateCertificateNumber(f"{code} number {data.number} is already registered.") from exc
+    renewed: list[tuple[date, date]] = []
+    if data.current_cycle_start is not None:
+        renewed = decisions.record_stated_cycle(session, cert=cert, start=data.current_cycle_start,
+                                                end=data.current_cycle_end, carryover=data.carryover_hours,
+                                                today=today)
     refresh_status(session, [cert], clock=clock)
     audit.record(session, actor=principal.actor, action="create", entity="certification",
                  entity_id=cert.id, state=state,
                  changes={"person_id": [None, cert.person_id], "credential_code": [None, code],
                           "number": [None, cert.number], "issued_on": [None, str(cert.issued_on)],
                           **({"cycle_option": [None, cert.cycle_option]} if cert.cycle_option else {}),
-                          **({"variants": [None, cert.variants]} if cert.variants else {})})
+                          **({"variants": [None, cert.variants]} if cert.variants else {}),
+                          **_stated_changes(None, cert, renewed)})
     return cert
+
+
+def _stated(cert: Certification | None) -> dict[str, Any]:
+    if cert is None or cert.registered_cycle_start is None:
+        return {"current_cycle_start": None, "current_cycle_end": None, "carryover_hours": None}
+    return {"current_cycle_start": str(cert.registered_cycle_start),
+            "current_cycle_end": str(cert.registered_cycle_end) if cert.registered_cycle_end else None,
+            "carryover_hours": str(cert.registered_carryover_hours) if cert.registered_carryover_hours else None}
+
+
+def _stated_changes(before: dict[str, Any] | None, cert: Certification,
+                    renewed: list[tuple[date, date]]) -> dict[str, Any]:
+    """The audit entry's part for a migrated record's stated cycle, and the cycles renewed with it."""
+    before = before or _stated(None)
+    after = _stated(cert)
+    out: dict[str, Any] = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if out or renewed and before != after:
+        out["renewed_by_board"] = [f"{s} to {e}" for s, e in renewed]
+    return out
 
 
 def _people_query(principal: Principal) -> Any:
@@ -183,6 +236,7 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
     _require_board_write(principal, cert)
     check_if_match(cert, if_match)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    stated = {k: changes.pop(k) for k in _STATED if k in changes}
     code = cert.credential_code
     if "credential_code" in changes:
         code = changes["credential_code"] = changes["credential_code"].upper()
@@ -193,24 +247,56 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
     if "number" in changes or "credential_code" in changes:
         _ensure_number_free(session, code, changes.get("number", cert.number), except_id=cert.id)
     if "variants" in changes:
-        changes["variants"] = evaluation.join_variants(changes["variants"])
+        changes["variants"] = read_model.join_variants(changes["variants"])
         if changes["variants"] == cert.variants:
             del changes["variants"]
     if {"cycle_option", "variants", "credential_code"} & set(changes):
         _require_choices(_current_rules(session, code, clock),
                          cycle_option=changes.get("cycle_option", cert.cycle_option),
-                         variants=evaluation.split_variants(changes.get("variants", cert.variants)))
+                         variants=read_model.split_variants(changes.get("variants", cert.variants)))
+    today = board_today(session, code, clock)
+    issued_on = changes.get("issued_on", cert.issued_on)
+    statement = _restated(cert, stated) if stated or (
+        cert.registered_cycle_start is not None and {"issued_on", "cycle_option", "variants", "credential_code"}
+        & set(changes)) else None
+    errors = check_issued_on(issued_on, today) if "issued_on" in changes else []
+    if statement is not None:
+        errors += decisions.check_stated_cycle(issued_on=issued_on, today=today, **statement)
+    _require(errors)
     before = cert.model_dump()
     for field, value in changes.items():
         setattr(cert, field, value)
-    if changes:
+    renewed: list[tuple[date, date]] = []
+    if statement is not None:
+        session.add(cert)
+        session.flush()
+        renewed = decisions.record_stated_cycle(session, cert=cert, today=today, **statement)  # type: ignore[arg-type]
+    after = cert.model_dump()
+    if changes or before != after:
         cert.row_version += 1
         cert.updated_at = utcnow()
         session.add(cert)
         refresh_status(session, [cert], clock=clock)
+        diff = audit.diff(before, after)
+        if renewed and any(k.startswith("registered_") for k in diff) or "issued_on" in diff and renewed:
+            diff["renewed_by_board"] = [f"{s} to {e}" for s, e in renewed]
         audit.record(session, actor=principal.actor, action="update", entity="certification",
-                     entity_id=cert.id, state=cert.state, changes=audit.diff(before, cert.model_dump()))
+                     entity_id=cert.id, state=cert.state, changes=diff)
     return cert
+
+
+_STATED = ("current_cycle_start", "current_cycle_end", "carryover_hours")
+
+
+def _restated(cert: Certification, given: dict[str, Any]) -> dict[str, Any]:
+    """A migrated record's statement after a PATCH: a new `current_cycle_start` restates the cycle (its end and
+    carry-over are those given with it, none otherwise); an end or carry-over alone amends the recorded one."""
+    if "current_cycle_start" in given:
+        return {"start": given["current_cycle_start"], "end": given.get("current_cycle_end"),
+                "carryover": given.get("carryover_hours")}
+    return {"start": cert.registered_cycle_start,
+            "end": given.get("current_cycle_end", cert.registered_cycle_end),
+            "carryover": given.get("carryover_hours", cert.registered_carryover_hours)}
 
 
 def _move_to_successor(session: Session, *, principal: Principal, cert: Certification, code: str,
@@ -237,10 +323,25 @@ def add_action(session: Session, *, principal: Principal, cert: Certification, d
     """Record a dated board action (or, on a dry run, only say what it would change); compliance reports
     its effect from its date on."""
     _require_board_write(principal, cert)
+    effective_on = data.effective_on or board_today(session, cert.credential_code, clock)
+    if data.kind in ("reopen", "reinstate"):
+        if data.kind == "reopen" and data.cycle_start is None:
+            raise decisions.field_error("cycle_start", "required: the start of the renewed cycle to reopen")
+        if data.kind == "reinstate" and data.cycle_start is not None:
+            decisions.check_reinstatement_start(cert, cycle_start=data.cycle_start, effective_on=effective_on)
+    elif data.cycle_start is not None:
+        raise decisions.field_error("cycle_start", f"a {data.kind} names no cycle (only reopen and reinstate do)")
 
     def act() -> BoardAction:
-        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=data.effective_on,
-                             reason=data.reason, actor=principal.actor)
+        changes: dict[str, Any] = {"effective_on": str(effective_on), "reason": data.reason}
+        if data.kind == "reopen":
+            renewal = decisions.reopen(session, cert=cert, cycle_start=data.cycle_start, on=effective_on)  # type: ignore[arg-type]
+            changes |= {"cycle_start": str(renewal.cycle_start), "cycle_end": str(renewal.cycle_end),
+                        "renewal_recorded_on": str(renewal.recorded_on), "renewal_source": renewal.source}
+        elif data.cycle_start is not None:
+            changes["cycle_start"] = str(data.cycle_start)
+        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=effective_on,
+                             cycle_start=data.cycle_start, reason=data.reason, actor=principal.actor)
         session.add(action)
         cert.row_version += 1
         cert.updated_at = utcnow()
@@ -248,8 +349,7 @@ def add_action(session: Session, *, principal: Principal, cert: Certification, d
         session.flush()
         refresh_status(session, [cert], clock=clock)
         audit.record(session, actor=principal.actor, action=data.kind, entity="certification",
-                     entity_id=cert.id, state=cert.state,
-                     changes={"effective_on": str(data.effective_on), "reason": data.reason})
+                     entity_id=cert.id, state=cert.state, changes=changes)
         return action
 
     return impact.measure(session, principal=principal, reach=[cert.id], clock=clock, change=act, dry_run=dry_run)
@@ -300,31 +400,31 @@ def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date
              extra: Sequence[engine.Completion] = (),
              versions: Sequence[engine.RuleVersion] | None = None) -> tuple[engine.Evaluation, date]:
     """The engine's answer for one certification as of a date (default: the board's today)."""
-    inputs = evaluation.gather(session, [cert])[cert.id]  # type: ignore[index]
+    inputs = read_model.gather(session, [cert.id])[cert.id]  # type: ignore[list-item, index]
     return _evaluate(inputs, clock=clock, as_of=as_of, extra=extra, versions=versions)
 
 
 async def compliance(reads: Reads, *, principal: Principal, certification_id: int, clock: Clock,
-                     as_of: date | None = None) -> tuple[evaluation.CertRow, engine.Evaluation, date]:
+                     as_of: date | None = None) -> tuple[CertRow, engine.Evaluation, date]:
     """A certification the caller may see, evaluated as of a date (default: the board's today).
 
     The API's hot read: one query on the async reads when the caches are warm, no ORM, no session.
     """
-    def admit(cert: evaluation.CertRow) -> bool:
+    def admit(cert: CertRow) -> bool:
         return may_see(principal, state=cert.state, person_id=cert.person_id)
 
-    inputs = await reads.run(evaluation.one_plan(certification_id, admit))
+    inputs = await reads.run(read_model.one_plan(certification_id, admit))
     if inputs is None:
         raise CertificationNotFound(f"Certification {certification_id} was not found.")
     return (inputs.cert, *_evaluate(inputs, clock=clock, as_of=as_of))
 
 
-def _evaluate(inputs: evaluation.Inputs, *, clock: Clock, as_of: date | None,
+def _evaluate(inputs: read_model.Inputs, *, clock: Clock, as_of: date | None,
               extra: Sequence[engine.Completion] = (),
               versions: Sequence[engine.RuleVersion] | None = None) -> tuple[engine.Evaluation, date]:
-    day = as_of or evaluation.today_for(clock, inputs)
+    day = as_of or read_model.today_for(clock, inputs)
     try:
-        return evaluation.evaluate(inputs, as_of=day, extra=extra, versions=versions), day
+        return read_model.evaluate(inputs, as_of=day, extra=extra, versions=versions), day
     except engine.MissingFact as exc:
         if exc.fact == "cycle_option":
             raise Conflict(f"{inputs.cert.credential_code} holders choose a cycle length; record the "
@@ -344,10 +444,10 @@ def evaluate_today(session: Session, certs: Sequence[Certification], *,
     Certifications whose rules need a fact that is not recorded (a WA birthday) are left out.
     """
     out: dict[int, tuple[engine.Evaluation, date]] = {}
-    for cert_id, item in evaluation.gather(session, certs).items():
-        today = evaluation.today_for(clock, item)
+    for cert_id, item in read_model.gather(session, [c.id for c in certs]).items():  # type: ignore[misc]
+        today = read_model.today_for(clock, item)
         try:
-            out[cert_id] = (evaluation.evaluate(item, as_of=today), today)
+            out[cert_id] = (read_model.evaluate(item, as_of=today), today)
         except (engine.MissingFact, engine.InvalidFact):
             continue
     return out
@@ -362,17 +462,15 @@ def refresh_status(session: Session, certs: Sequence[Certification], *,
     """
     session.flush()
     results = evaluate_today(session, certs, clock=clock)
-    for cert in certs:
-        cert.dirty = True
-        if cert.id in results:
-            result, today = results[cert.id]  # type: ignore[index]
-            cert.status = result.status
-            cert.cycle_start, cert.cycle_end = result.cycle_start, result.cycle_end
-            cert.grace_ends_on, cert.next_change_on = result.grace_ends_on, result.next_change_on
-            cert.evaluated_on = today
-            cert.unmet_categories = gaps.unmet_categories(result)
-        session.add(cert)
-    session.flush()
+    rows = [cached_status.Status.of(cert_id, result, today) for cert_id, (result, today) in results.items()]
+    cached_status.store(session, rows, dirty=True)
+    dirty.mark(session, certification_ids=[c.id for c in certs if c.id not in results])  # type: ignore[misc]
+    stored = {r.id: r._asdict() for r in rows}
+    for cert in certs:  # the session's objects show what was stored, without being written again
+        for name, value in stored.get(cert.id, {}).items():  # type: ignore[arg-type]
+            if name != "id":
+                set_committed_value(cert, name, value)
+        set_committed_value(cert, "dirty", True)
     return results
 
 
@@ -382,64 +480,6 @@ def find_by_number(session: Session, *, credential_code: str, number: str) -> Ce
     if cert is None:
         raise CertificationNotFound(f"No {credential_code.upper()} certification has number {number}.")
     return cert
-
-
-def mark_dirty(session: Session, *, person_ids: Sequence[int] = (), certification_ids: Sequence[int] = (),
-               credential_codes: Sequence[str] = ()) -> None:
-    """Flag certifications whose evaluation a write may have changed; the next sweep re-evaluates them.
-
-    Called in the writer's own transaction, so a committed change is never missed. Rows already dirty
-    are rewritten too: skipping them (`AND NOT dirty`) would lose a change on PostgreSQL when a sweep
-    batch has claimed such a row and is about to clear it (the writer's snapshot still sees it dirty,
-    so its UPDATE would neither wait for the batch nor mark the row again after it).
-    """
-    keys = [(col(Certification.person_id), sorted(set(person_ids)), Integer),
-            (col(Certification.id), sorted(set(certification_ids)), Integer),
-            (col(Certification.credential_code), sorted(set(credential_codes)), String)]
-    if is_postgres(session):  # one statement: the rows are locked in one order (`_mark`)
-        conditions = [in_values(session, column, values, kind) for column, values, kind in keys if values]
-        if conditions:
-            _mark(session, or_(*conditions))
-        return
-    for column, values, kind in keys:  # SQLite: within its limit of bound values per statement
-        for start in range(0, len(values), _SQLITE_CHUNK):
-            _mark(session, in_values(session, column, values[start:start + _SQLITE_CHUNK], kind))
-
-
-_SQLITE_CHUNK = 5000
-
-
-def mark_dirty_for_courses(session: Session, *, course_ids: Sequence[int], credential_code: str | None = None) -> None:
-    """These courses' topics or approvals changed: their completers' certifications (of that credential, or
-    all of them) may evaluate anew."""
-    from sqlalchemy import select as sa_select
-
-    from app.completions.models import Completion
-
-    completers = sa_select(Completion.person_id).where(col(Completion.course_id).in_(sorted(set(course_ids))))
-    condition = col(Certification.person_id).in_(completers)
-    if credential_code is not None:
-        condition = condition & (col(Certification.credential_code) == credential_code)
-    _mark(session, condition)
-
-
-def _mark(session: Session, condition: ColumnElement[bool]) -> None:
-    """Set `dirty` on the certifications `condition` selects.
-
-    On PostgreSQL the rows are locked first in id order (every writer of certification rows takes its row
-    locks in that order), so writers that mark overlapping sets wait for each other instead of deadlocking.
-    """
-    from sqlalchemy import select as sa_select
-    from sqlalchemy import update
-
-    if is_postgres(session):
-        ids = list(session.execute(sa_select(Certification.id).where(condition)
-                                   .order_by(col(Certification.id)).with_for_update()).scalars())
-        if not ids:
-            return
-        condition = in_values(session, col(Certification.id), ids, Integer)
-    session.execute(update(Certification).where(condition).values(dirty=True)
-                    .execution_options(synchronize_session=False))
 
 
 def record_activity(session: Session, *, principal: Principal, cert: Certification, data: ActivityCreate,

@@ -19,11 +19,11 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
-from app.certifications import service as certifications
 from app.clock import Clock
 from app.completions import learners
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
+from app.compliance import dirty
 from app.csvio import cell_decimal, cell_int, read_rows
 from app.db import bulk_insert, in_values, utcnow
 from app.errors import Conflict, Forbidden, Unprocessable, UnsupportedMediaType
@@ -240,7 +240,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         to_insert = _insert_new(session, to_insert, report, rows_by_key={i["key"]: i["row"] for i in parsed
                                                                           if "key" in i})
         touched = sorted({r["person_id"] for r in to_insert})
-        certifications.mark_dirty(session, person_ids=touched)
+        dirty.mark(session, person_ids=touched)
         states = set().union(*people_service.held_states(session, touched).values())
         audit.record(session, actor=principal.actor, action="import", entity="roster",
                      entity_id=f"{principal.actor}@{now.isoformat()}", states=states,

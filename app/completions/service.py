@@ -25,6 +25,7 @@ from app.clock import Clock
 from app.completions import learners
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
+from app.compliance import dirty
 from app.db import get_scoped, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
@@ -142,7 +143,7 @@ def check_course(course: catalog.CourseFacts | None, completed_on: date, *, toda
         return "the course is retired"
     if course.status != "published":
         return "the course is not published"
-    if completed_on < course.available_from:
+    if course.available_from is not None and completed_on < course.available_from:
         return f"the course only exists from {course.available_from}"
     return None
 
@@ -188,7 +189,7 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
             session.add(completion)
     except IntegrityError as exc:
         raise Conflict("This completion is already recorded (same person, course and date).") from exc
-    certifications.mark_dirty(session, person_ids=[person_id])
+    dirty.mark(session, person_ids=[person_id])
     states = set(session.exec(select(Certification.state).where(Certification.person_id == person_id)))
     _audit(session, principal, "create", completion, states, {"status": completion.status,
                                                               "hours": str(completion.hours),
@@ -311,7 +312,7 @@ def _within_callers_credit(session: Session, principal: Principal, completion: C
                 f"This {verb} would change the CE credit of the peer's {', '.join(moved)} certification"
                 f"{'s' if len(moved) > 1 else ''}: only an admin, or a board of all of {', '.join(affected)}, "
                 f"may {verb} completion {completion.id}.")
-    certifications.mark_dirty(session, person_ids=[completion.person_id])
+    dirty.mark(session, person_ids=[completion.person_id])
     return {c.state for c in certs}
 
 

@@ -11,12 +11,12 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from app.auth.principal import Principal
-from app.certifications import evaluation
 from app.certifications import service as certifications
 from app.certifications.models import Certification
 from app.certifications.schemas import RequirementResult
 from app.clock import Clock
 from app.completions.models import Completion
+from app.compliance import facts as compliance
 from app.people.models import Person
 from app.rules import engine
 from app.types import HoursOut
@@ -67,15 +67,15 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
     if clause is not None:
         query = query.where(clause)
     certs = list(session.exec(query))
-    inputs = evaluation.gather(session, certs)
+    inputs = compliance.gather(session, [c.id for c in certs])  # type: ignore[misc]
     stored = {c.id: c for c in session.exec(select(Completion).where(Completion.person_id == person.id))}
     today = clock.today("America/New_York")
     out = []
     for cert in certs:
         item = inputs[cert.id]  # type: ignore[index]
-        today = evaluation.today_for(clock, item)
+        today = compliance.today_for(clock, item)
         try:
-            current = evaluation.evaluate(item, as_of=today)
+            current = compliance.evaluate(item, as_of=today)
         except (engine.MissingFact, engine.InvalidFact):
             continue
         cycles = []
@@ -84,7 +84,7 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
                 result, status = current, current.status
             else:  # a passed cycle: as it stood on the day it was met
                 decided = summary.met_on if summary.met_on and summary.met_on > summary.end else summary.end
-                result, status = evaluation.evaluate(item, as_of=decided), "compliant"
+                result, status = compliance.evaluate(item, as_of=decided), "compliant"
             cycles.append(_cycle(summary, result, status, stored))
         out.append(TranscriptCertification(certification_id=cert.id, credential_code=cert.credential_code,  # type: ignore[arg-type]
                                            state=cert.state, number=cert.number, cycles=cycles))

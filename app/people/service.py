@@ -138,9 +138,9 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
     session.add(person)
     session.flush()
     if {"birth_month", "birth_day"} & set(changes):  # birthday-anchored cycles may move
-        from app.certifications.service import mark_dirty
+        from app.compliance import dirty
 
-        mark_dirty(session, person_ids=[person.id])  # type: ignore[list-item]
+        dirty.mark(session, person_ids=[person.id])  # type: ignore[list-item]
     audit.record(session, actor=principal.actor, action="update", entity="person",
                  entity_id=person.id, state=person.registered_by_state, states=states,
                  changes=audit.diff(before, person.model_dump()))

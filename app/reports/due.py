@@ -16,10 +16,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
-from app.certifications import evaluation
 from app.certifications.models import Certification
 from app.certifications.schemas import PersonSummary
 from app.clock import Clock
+from app.compliance import facts as compliance
 from app.errors import BadRequest
 from app.pagination import count_rows, decode_cursor, encode_cursor
 from app.people.models import Person
@@ -64,21 +64,18 @@ def page(session: Session, *, scope: Scope, clock: Clock, as_of: date, within_da
     return items, next_cursor, total
 
 
-def _facts(ids: list[int]) -> Plan[dict[int, evaluation.Inputs]]:
+def _facts(ids: list[int]) -> Plan[dict[int, compliance.Inputs]]:
     """The engine's inputs of the page: accepted completions only, untitled (nothing here explains them)."""
-    if not ids:
-        return {}
-    rows = yield evaluation.CERTIFICATIONS, {"ids": ids}
-    return (yield from evaluation.inputs_plan([evaluation.CertRow._make(r) for r in rows], accepted_only=True))
+    return (yield from compliance.gather_plan(ids, accepted_only=True))
 
 
-def _item(cert: Certification, given: str, family: str, deadline: date, inputs: evaluation.Inputs | None, *,
+def _item(cert: Certification, given: str, family: str, deadline: date, inputs: compliance.Inputs | None, *,
           clock: Clock, as_of: date) -> DueItem:
     unmet: list[RequirementGap] = []
     remaining: Decimal | None = None
     if inputs is not None:
         try:
-            result = evaluation.evaluate(inputs, as_of=evaluation.today_for(clock, inputs), explain=False)
+            result = compliance.evaluate(inputs, as_of=compliance.today_for(clock, inputs), explain=False)
         except engine.RuleError:
             result = None
         if result is not None:

@@ -20,9 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
-from app.certifications import evaluation
 from app.certifications.models import Certification
 from app.clock import Clock
+from app.compliance import facts as compliance
 from app.db import bulk_insert, is_postgres, session_scope, utcnow
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
@@ -90,7 +90,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
         if not certs:
             break
         last = certs[-1].id
-        inputs = evaluation.gather(session, certs)
+        inputs = compliance.gather(session, [c.id for c in certs])
         for cert in certs:
             item = inputs.get(cert.id)  # type: ignore[arg-type]
             if item is None or not item.versions:
@@ -100,7 +100,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
                 if day < cert.issued_on or (cert.credential_code, day) in taken:
                     continue
                 try:
-                    result = evaluation.evaluate(item, as_of=day, explain=False)
+                    result = compliance.evaluate(item, as_of=day, explain=False)
                 except engine.RuleError:
                     continue
                 counts[(cert.credential_code, day)][result.status] += 1

@@ -8,14 +8,13 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import String, cast, func, literal_column
-from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.compliance import dirty
+from app.compliance.versions import parsed
 from app.errors import Conflict, NotFound
-from app.reads import Plan, Query, in_, run
 from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
@@ -114,9 +113,7 @@ def publish(
             f"Another version of {rule_set.code} was published at the same time; retry."
         ) from exc
     if existing:  # cycles already evaluated under older versions may now evaluate differently
-        from app.certifications.service import mark_dirty
-
-        mark_dirty(session, credential_codes=[rule_set.code])
+        dirty.mark(session, credential_codes=[rule_set.code])
     audit.record(
         session,
         actor=actor,
@@ -137,100 +134,14 @@ def get_versions(session: Session, code: str) -> list[RuleSetVersion]:
     return versions
 
 
-_parsed: dict[tuple[str, int, str], RuleVersion] = {}
-
-
 def engine_versions_of(session: Session, codes: Collection[str]) -> dict[str, list[RuleVersion]]:
-    """The engine's versions of these credentials, oldest first, keyed by code (codes without any are absent).
+    """The engine's versions of these credentials, oldest first, keyed by code (codes without any are absent):
+    the read model's cached versions, validated by one query of their keys."""
+    from app.compliance.facts import versions_of
 
-    One query of the versions' keys; documents are read only for credentials whose versions changed
-    (`versions_plan`).
-    """
-    if not codes:
-        return {}
-
-    def plan() -> Plan[dict[str, list[RuleVersion]]]:
-        keys = dict((yield _KEYS, {"codes": sorted(set(codes))}))
-        return (yield from versions_plan(keys))
-
-    return run(plan(), session)
+    return versions_of(session, codes)
 
 
 def engine_versions(versions: Sequence[RuleSetVersion]) -> list[RuleVersion]:
     """Rule versions as the engine takes them; parsed once per stored version (they never change)."""
-    out = []
-    for row in versions:
-        key = (row.code, row.version, row.content_hash)
-        parsed = _parsed.get(key)
-        if parsed is None:
-            parsed = RuleVersion(
-                version=row.version,
-                effective_from=row.effective_from,
-                rules=RuleSet.model_validate(row.document),
-            )
-            _parsed[key] = parsed
-        out.append(parsed)
-    return out
-
-
-# --- the rule versions of a batch, cached per process ---------------------------------------------
-
-
-def versions_key(dialect: str, code_column: object) -> object:
-    """A correlated subquery naming every stored version of the credential in `code_column`
-    ("version:content_hash,..."): equal keys mean the same versions, so it validates the cache below.
-    Versions are never changed or removed, and a hash covers a version's whole document."""
-    v = RuleSetVersion.__table__.c  # type: ignore[attr-defined]
-    item = cast(v.version, String) + ":" + v.content_hash
-    joined = (func.string_agg(item, literal_column("','")) if dialect == "postgresql"
-              else func.group_concat(item, literal_column("','")))
-    return sa_select(joined).where(v.code == code_column).scalar_subquery()
-
-
-_CREDENTIAL = RuleSetVersion.__table__.alias("credential")  # type: ignore[attr-defined]
-_KEYS = Query(lambda d: (
-    sa_select(_CREDENTIAL.c.code, versions_key(d, _CREDENTIAL.c.code)).distinct()
-    .where(in_(d, _CREDENTIAL.c.code, "codes", String))
-))
-_DOCUMENTS = Query(lambda d: (
-    select(RuleSetVersion.code, RuleSetVersion.version, RuleSetVersion.effective_from, RuleSetVersion.document,
-           RuleSetVersion.content_hash)
-    .where(in_(d, RuleSetVersion.code, "codes", String))
-    .order_by(col(RuleSetVersion.code), col(RuleSetVersion.version))
-))
-_by_key: dict[str, tuple[str, list[RuleVersion]]] = {}
-
-
-def versions_plan(keys: dict[str, str | None]) -> Plan[dict[str, list[RuleVersion]]]:
-    """The engine's versions of these credentials, oldest first, given each one's `versions_key`.
-
-    Documents are read only for credentials whose key differs from the cached one; codes without
-    any version are absent from the answer.
-    """
-    out: dict[str, list[RuleVersion]] = {}
-    stale: dict[str, set[str]] = {}
-    for code, key in keys.items():
-        if key is None:
-            continue
-        hit = _by_key.get(code)
-        if hit is not None and hit[0] == key:
-            out[code] = hit[1]
-        else:
-            stale[code] = set(key.split(","))
-    if not stale:
-        return out
-    loaded: dict[str, list[RuleVersion]] = {code: [] for code in stale}
-    for code, version, effective_from, document, digest in (yield _DOCUMENTS, {"codes": sorted(stale)}):
-        if f"{version}:{digest}" not in stale[code]:
-            continue  # published after the key was read: the next read picks it up with its new key
-        parsed = _parsed.get((code, version, digest))
-        if parsed is None:
-            parsed = _parsed[(code, version, digest)] = RuleVersion(
-                version=version, effective_from=effective_from, rules=RuleSet.model_validate(document))
-        loaded[code].append(parsed)
-    for code, versions in loaded.items():
-        key = keys[code]
-        if key is not None and len(versions) == len(stale[code]):
-            _by_key[code] = (key, versions)
-        out[code] = versions
-    return out
+    return [parsed(row.code, row.version, row.content_hash, row.effective_from, row.document) for row in versions]

@@ -8,28 +8,28 @@ A cycle met before anyone was warned raises nothing. The unique constraint (cert
 cycle_start, status) keeps one flag per certification, cycle and status, however often and on
 however many replicas the sweep runs; inserts are INSERT ... ON CONFLICT DO NOTHING.
 
-Renewals: every cycle the derivation passes over (met, and ended before D) is a renewal; the
-stored rows of an evaluated certification are reconciled with the derivation (missing ones
-inserted, changed ones corrected, ones the data no longer supports withdrawn, with an audit entry).
+Renewals (compliance.md, "Decisions that stay decided"): every cycle the derivation passes over (met,
+and ended before D) without a standing renewal is recorded as one, on D. A recorded renewal is never
+withdrawn nor corrected: it is an input of every later evaluation. When later facts mean a cycle renewed
+by the sweep would no longer be met, or that it is no longer a cycle of the derivation at all, the
+renewal stays and the cycle gets one `renewal_review` flag, with its reasons (`app.scheduler.reviews`).
+Only a board's `reopen` (or `revoke`) undoes a renewal.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import delete, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.audit import service as audit
 from app.auth.principal import Principal
-from app.certifications.evaluation import Inputs
-from app.certifications.models import Certification
+from app.compliance.facts import Inputs
+from app.compliance.rows import CertRow
 from app.pagination import KeysetPage, keyset_page
 from app.reads import Query, fetch_sync, in_
 from app.rules import engine
@@ -37,6 +37,7 @@ from app.scheduler.models import Flag, Renewal
 
 WARNINGS = frozenset({"due_soon", "overdue", "lapsed"})
 BACK_FROM = frozenset({"due_soon", "overdue"})
+REVIEW = "renewal_review"
 _CHUNK = 500
 
 
@@ -44,23 +45,17 @@ _CHUNK = 500
 class Evaluated:
     """One certification evaluated by the sweep, as of its board's today (or the explicit date)."""
 
-    cert: Certification
+    cert: CertRow
     day: date
     result: engine.Evaluation
-    renewals: dict[date, tuple[date, date]] = field(default_factory=dict)  # start -> (end, met_on)
-
-
-class _StoredRenewal(NamedTuple):
-    id: int
-    cycle_end: date
-    met_on: date
+    inputs: Inputs | None = None
+    # cycles the derivation passed over that no standing renewal records yet: start -> its summary
+    renewals: dict[date, engine.CycleSummary] = field(default_factory=dict)
+    # renewed cycles to review: (start, end, stranded) where stranded means no longer a cycle of the derivation
+    reviews: list[tuple[date, date, bool]] = field(default_factory=list)
 
 
 # What the sweep reads back per batch, as plain columns on the raw driver (app.reads).
-STORED_RENEWALS = Query(lambda d: (
-    sa_select(Renewal.id, Renewal.certification_id, Renewal.cycle_start, Renewal.cycle_end, Renewal.met_on)
-    .where(in_(d, Renewal.certification_id, "ids"))
-))
 EXISTING_FLAGS = Query(lambda d: (
     sa_select(Flag.certification_id, Flag.cycle_start, Flag.status).where(in_(d, Flag.certification_id, "ids"))
 ))
@@ -77,11 +72,13 @@ class NewFlag:
     cycle_end: date
     raised_on: date
     raised_at: datetime
+    reasons: list[str] | None = None
 
 
-def derive_renewals(inputs: Inputs, result: engine.Evaluation, day: date) -> dict[date, tuple[date, date]]:
-    """Every rolled-over cycle, of the current chain and of the chains before each reinstatement."""
-    out: dict[date, tuple[date, date]] = {}
+def derive_renewals(inputs: Inputs, result: engine.Evaluation, day: date) -> dict[date, engine.CycleSummary]:
+    """Every cycle the derivation passed over (met) that no standing renewal decided: of the current chain,
+    and of the chains before each reinstatement that began a new one."""
+    out: dict[date, engine.CycleSummary] = {}
     facts = inputs.facts
     for action in facts.board_actions:
         if action.kind == "reinstate" and facts.issued_on < action.effective_on <= day:
@@ -94,8 +91,17 @@ def derive_renewals(inputs: Inputs, result: engine.Evaluation, day: date) -> dic
     return out
 
 
-def _passed_over(result: engine.Evaluation) -> dict[date, tuple[date, date]]:
-    return {c.start: (c.end, c.met_on) for c in result.cycles[:-1] if c.met_on is not None}
+def _passed_over(result: engine.Evaluation) -> dict[date, engine.CycleSummary]:
+    return {c.start: c for c in result.cycles[:-1] if c.met_on is not None and c.renewed_on is None}
+
+
+def reviews_of(result: engine.Evaluation) -> list[tuple[date, date, bool]]:
+    """The sweep's renewals this evaluation calls into question: renewed cycles the data no longer meets, and
+    standing renewals of cycles that are no longer cycles of the derivation (a board's renewals aside)."""
+    out = [(c.start, c.end, False) for c in result.cycles[:-1]
+           if c.renewed_on is not None and not c.renewed_by_board and not c.met]
+    out += [(x.cycle_start, x.cycle_end, True) for x in result.stranded_renewals]
+    return out
 
 
 def insert_ignoring_conflicts(session: Session, table: Any, rows: Sequence[dict[str, Any]],
@@ -115,46 +121,37 @@ def insert_ignoring_conflicts(session: Session, table: Any, rows: Sequence[dict[
     return out
 
 
-def sync_renewals(session: Session, items: Sequence[Evaluated], *, now: datetime, actor: str) -> int:
-    """Make the stored renewals of these certifications equal their derivation; count the new ones."""
-    by_cert = {item.cert.id: item for item in items}
-    if not by_cert:
-        return 0
-    stored: dict[int, dict[date, _StoredRenewal]] = defaultdict(dict)
-    for row_id, cert_id, start, end, met_on in fetch_sync(session, STORED_RENEWALS, {"ids": sorted(by_cert)}):
-        stored[cert_id][start] = _StoredRenewal(row_id, end, met_on)
-    new_rows: list[dict[str, Any]] = []
-    withdrawn: list[int] = []
-    for cert_id, item in by_cert.items():
-        have = stored.get(cert_id, {})
-        for start, (end, met_on) in sorted(item.renewals.items()):
-            row = have.get(start)
-            if row is None:
-                new_rows.append({"certification_id": cert_id, "cycle_start": start, "cycle_end": end,
-                                 "met_on": met_on, "recorded_at": now})
-            elif (row.cycle_end, row.met_on) != (end, met_on):
-                session.execute(update(Renewal).where(col(Renewal.id) == row.id)
-                                .values(cycle_end=end, met_on=met_on))
-                audit.record(session, actor=actor, action="renewal_corrected", entity="certification",
-                             entity_id=cert_id, state=item.cert.state,
-                             changes={"cycle_start": str(start), "cycle_end": [str(row.cycle_end), str(end)],
-                                      "met_on": [str(row.met_on), str(met_on)]})
-        for start, row in have.items():
-            if start not in item.renewals:
-                withdrawn.append(row.id)  # type: ignore[arg-type]
-                audit.record(session, actor=actor, action="renewal_withdrawn", entity="certification",
-                             entity_id=cert_id, state=item.cert.state,
-                             changes={"cycle_start": str(start), "cycle_end": str(row.cycle_end),
-                                      "reason": "the data no longer shows this cycle as met and rolled over"})
-    if withdrawn:
-        session.execute(delete(Renewal).where(col(Renewal.id).in_(withdrawn)))
-    inserted = insert_ignoring_conflicts(session, Renewal.__table__, new_rows, ["certification_id", "cycle_start"],
-                                         returning=[Renewal.__table__.c.id])
+def record_renewals(session: Session, items: Sequence[Evaluated], *, now: datetime) -> int:
+    """Record the renewals these evaluations derived that no renewal of the same cycle records yet (a reopened
+    one aside: the cycle's next generation); count the new ones. Recorded renewals are never changed here."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        if not item.renewals:
+            continue
+        stored = item.inputs.renewals if item.inputs is not None else []
+        recorded = {r.cycle_start for r in stored if r.reopened_on is None}
+        generation: dict[date, int] = {}
+        for r in stored:
+            generation[r.cycle_start] = max(generation.get(r.cycle_start, -1), r.generation)
+        for start, c in sorted(item.renewals.items()):
+            if start in recorded:
+                continue
+            rows.append({"certification_id": item.cert.id, "cycle_start": start, "cycle_end": c.end,
+                         "met_on": c.met_on, "recorded_on": item.day, "source": "sweep",
+                         "generation": generation.get(start, -1) + 1, "earned_hours": c.earned_hours,
+                         "required_hours": c.required_hours, "rule_version": c.rule_version, "recorded_at": now})
+    table = Renewal.__table__  # type: ignore[attr-defined]
+    inserted = insert_ignoring_conflicts(session, table, rows, ["certification_id", "cycle_start", "generation"],
+                                         returning=[table.c.id])
     return len(inserted)
 
 
-def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) -> list[NewFlag]:
-    """Insert the flags these evaluations imply; returns only the ones this call created."""
+def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
+                review_reasons: Any = None) -> list[NewFlag]:
+    """Insert the flags these evaluations imply; returns only the ones this call created.
+
+    `review_reasons(item, start, end, stranded)` gives a renewal review's reasons; it is called only for
+    reviews not already flagged."""
     by_cert = {item.cert.id: item for item in items}
     if not by_cert:
         return []
@@ -165,16 +162,21 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
     for cert_id, item in by_cert.items():
         cert, result = item.cert, item.result
         base = {"certification_id": cert_id, "credential_code": cert.credential_code, "state": cert.state,
-                "raised_on": item.day, "raised_at": now}
+                "raised_on": item.day, "raised_at": now, "reasons": None}
         if result.status in WARNINGS:
             rows.append({**base, "status": result.status, "cycle_start": result.cycle_start,
                          "cycle_end": result.cycle_end})
         if result.status == "compliant" and (cert_id, result.cycle_start) in warned:
             rows.append({**base, "status": "compliant", "cycle_start": result.cycle_start,
                          "cycle_end": result.cycle_end})
-        for start, (end, _met_on) in item.renewals.items():
+        for start, c in item.renewals.items():
             if (cert_id, start) in warned:
-                rows.append({**base, "status": "compliant", "cycle_start": start, "cycle_end": end})
+                rows.append({**base, "status": "compliant", "cycle_start": start, "cycle_end": c.end})
+        for start, end, stranded in item.reviews:
+            if (cert_id, start, REVIEW) in existing:
+                continue
+            reasons = review_reasons(item, start, end, stranded) if review_reasons else []
+            rows.append({**base, "status": REVIEW, "cycle_start": start, "cycle_end": end, "reasons": reasons})
     # Skip what is already recorded; the unique constraint still guards against concurrent sweeps.
     rows = [r for r in rows if (r["certification_id"], r["cycle_start"], r["status"]) not in existing]
     if not rows:
@@ -183,7 +185,7 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime) 
     inserted = insert_ignoring_conflicts(
         session, Flag.__table__, rows, ["certification_id", "cycle_start", "status"],
         returning=[t.id, t.certification_id, t.credential_code, t.state, t.status, t.cycle_start, t.cycle_end,
-                   t.raised_on, t.raised_at],
+                   t.raised_on, t.raised_at, t.reasons],
     )
     return [NewFlag(*row) for row in inserted]
 
@@ -221,6 +223,6 @@ def flags_of(session: Session, certification_ids: Iterable[int]) -> list[Flag]:
 
 
 def renewals_of(session: Session, certification_id: int) -> list[Renewal]:
-    """A certification's stored renewals, oldest cycle first."""
+    """A certification's recorded renewals, reopened ones too, oldest cycle (then generation) first."""
     return list(session.exec(select(Renewal).where(Renewal.certification_id == certification_id)
-                             .order_by(col(Renewal.cycle_start))))
+                             .order_by(col(Renewal.cycle_start), col(Renewal.generation))))

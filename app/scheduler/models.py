@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONDocument, UTCDateTime, utcnow
+from app.db import HoursType, JSONDocument, UTCDateTime, utcnow
 
-FLAG_STATUSES = ("due_soon", "overdue", "lapsed", "compliant")
+FLAG_STATUSES = ("due_soon", "overdue", "lapsed", "compliant", "renewal_review")
+RENEWAL_SOURCES = ("sweep", "board")
 CHANNELS = ("webhook", "email")
 OUTBOX_STATUSES = ("pending", "delivered", "failed", "not_configured", "cancelled")
 
@@ -40,10 +42,19 @@ class SweepRun(SQLModel, table=True):
 
 
 class Renewal(SQLModel, table=True):
-    """A cycle that was met and rolled over: the certification's stored renewal history."""
+    """A recorded renewal of a cycle: a decision that stays decided (compliance.md), an input of every later
+    evaluation until a board reopens it.
+
+    Recorded by the sweep when the derivation passes a cycle over (met by its end, or late in grace), or by a
+    board when it registers a migrated record (the cycles before its current one). A reopened renewal is kept
+    (`reopened_on`); if the cycle is renewed again, that is a new row (`generation` + 1).
+    """
 
     __tablename__ = "renewal"
-    __table_args__ = (UniqueConstraint("certification_id", "cycle_start"),)
+    __table_args__ = (
+        UniqueConstraint("certification_id", "cycle_start", "generation"),
+        CheckConstraint(_one_of("source", RENEWAL_SOURCES), name="source"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     certification_id: int = Field(
@@ -51,7 +62,15 @@ class Renewal(SQLModel, table=True):
     )
     cycle_start: date
     cycle_end: date
-    met_on: date
+    met_on: date | None = Field(default=None, description="When the data met the cycle; null when a board renewed it")
+    recorded_on: date = Field(description="The board's day it was recorded: it stands from this day on")
+    source: str = Field(default="sweep", max_length=8)
+    generation: int = Field(default=0, description="0, or how many times the cycle was reopened before")
+    reopened_on: date | None = Field(default=None, description="From this day on a board's reopen set it aside")
+    earned_hours: Decimal | None = Field(default=None, sa_column=Column(HoursType, nullable=True),
+                                         description="The cycle's earned hours when it was recorded")
+    required_hours: Decimal | None = Field(default=None, sa_column=Column(HoursType, nullable=True))
+    rule_version: int | None = Field(default=None, description="The rule version that evaluated it then")
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -76,6 +95,8 @@ class Flag(SQLModel, table=True):
     cycle_end: date
     raised_on: date = Field(index=True)
     raised_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    reasons: list[str] | None = Field(default=None, sa_column=Column(JSONDocument, nullable=True),
+                                      description="A renewal_review's reasons: what changed, what is now short")
 
 
 class WebhookSubscription(SQLModel, table=True):

@@ -46,7 +46,7 @@ TIMESTAMP_HEADER = "X-PeerCE-Timestamp"  # deprecated, with it
 SECRET_PREFIX = "whsec_"
 LEASE = timedelta(minutes=5)
 _STATUS_WORDS = {"due_soon": "is due soon", "overdue": "is overdue", "lapsed": "has lapsed",
-                 "compliant": "is back in compliance"}
+                 "compliant": "is back in compliance", "renewal_review": "has a renewal for the board to review"}
 
 
 # --- writing the outbox -------------------------------------------------------------------
@@ -88,7 +88,8 @@ def unmet_requirements(result: engine.Evaluation) -> list[dict[str, Any]]:
 def build_payload(flag: NewFlag, item: Evaluated, person: Person | None, base_url: str) -> dict[str, Any]:
     """The notification body: what is unmet, by when, and where the peer sees it."""
     result, cert = item.result, item.cert
-    current = flag.cycle_start == result.cycle_start
+    review = flag.status == "renewal_review"
+    current = flag.cycle_start == result.cycle_start and not review
     unmet = unmet_requirements(result) if current and flag.status != "compliant" else []
     deadline = None
     if flag.status == "due_soon":
@@ -107,6 +108,9 @@ def build_payload(flag: NewFlag, item: Evaluated, person: Person | None, base_ur
         message += f" Complete by {deadline.isoformat()}."
     elif flag.status == "lapsed":
         message += " Only a board reinstatement starts a new cycle."
+    elif review:
+        message += (" The renewal stands; the board may reopen the cycle or leave it. "
+                    + ". ".join(flag.reasons or ()) + ".")
     return {
         "type": "flag.raised",
         "flag": {"id": flag.id, "certification_id": flag.certification_id, "credential_code": flag.credential_code,
@@ -118,6 +122,7 @@ def build_payload(flag: NewFlag, item: Evaluated, person: Person | None, base_ur
         "deadline": deadline.isoformat() if deadline else None,
         "grace_ends_on": result.grace_ends_on.isoformat() if current else None,
         "unmet": unmet,
+        "reasons": list(flag.reasons or ()),
         "message": message,
         "status_url": f"{base_url.rstrip('/')}/status",
     }

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from app.pagination import Total
-from app.types import Day, RequestModel
+from app.types import Day, HoursOut, RequestModel
 
-FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant"]
+FlagStatus = Literal["due_soon", "overdue", "lapsed", "compliant", "renewal_review"]
 DeliveryStatus = Literal["pending", "delivered", "failed", "not_configured", "cancelled"]
 
 
@@ -70,6 +70,9 @@ class FlagPublic(BaseModel):
     cycle_end: date
     raised_on: date = Field(description="The as-of date of the sweep that raised it (the board's today)")
     raised_at: datetime
+    reasons: list[str] | None = Field(
+        default=None, description="`renewal_review`: what changed since the cycle was renewed and which requirement "
+        "is now short; null for status changes")
 
 
 class FlagPage(BaseModel):
@@ -83,7 +86,14 @@ class RenewalPublic(BaseModel):
 
     cycle_start: date
     cycle_end: date
-    met_on: date
+    met_on: date | None = Field(description="When the data met the cycle; null when a board renewed it")
+    recorded_on: date = Field(description="The board's day it was recorded: it stands from that day")
+    source: Literal["sweep", "board"] = Field(description="`sweep`: the cycle was met and passed over; `board`: a "
+                                              "board renewed it when it registered a migrated record")
+    reopened_on: date | None = Field(description="The day a board reopened it (it no longer stands from then)")
+    earned_hours: HoursOut | None = Field(description="The cycle's earned hours when it was recorded")
+    required_hours: HoursOut | None
+    rule_version: int | None = Field(description="The rule version that evaluated the cycle when it was recorded")
     recorded_at: datetime
 
 

@@ -29,7 +29,6 @@ each batch begins with SQLite's write lock (`BEGIN IMMEDIATE`) before it reads.
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
@@ -41,25 +40,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 
-from sqlalchemy import Engine, Select, bindparam, func, or_, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from app.audit import service as audit
-from app.certifications import evaluation, gaps
+from app.certifications import gaps
 from app.certifications.models import Certification
 from app.clock import Clock
+from app.compliance import facts as compliance
+from app.compliance import queries
+from app.compliance import status as cached_status
+from app.compliance.rows import CertRow
 from app.config import Settings
 from app.db import is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
 from app.pagination import KeysetPage, keyset_page
-from app.people.models import Person
-from app.reads import Query, fetch_sync, run
+from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
 from app.scheduler import flags as flag_service
-from app.scheduler import notify
+from app.scheduler import notify, reviews
 from app.scheduler.models import SweepRun
 
 log = logging.getLogger("peer_ce.scheduler.sweep")
@@ -210,23 +212,7 @@ def _finish(session_factory: sessionmaker[Session], run: SweepRun, counts: Count
                               "notified": run.notified, "errors": counts.errors, "error": error})
 
 
-def _claim(*, full: bool) -> Query:
-    """The next batch of certifications after `last_id` (all, or the due ones), locked for this run."""
-
-    def build(dialect: str) -> Select:
-        query = (select(*evaluation.cert_columns(dialect))
-                 .join(Person, col(Person.id) == col(Certification.person_id))
-                 .where(col(Certification.id) > bindparam("last_id"), col(Certification.id) <= bindparam("upto"))
-                 .order_by(col(Certification.id)).limit(bindparam("n")))
-        if not full:
-            query = query.where(or_(col(Certification.dirty).is_(True),
-                                    col(Certification.next_change_on) <= bindparam("horizon")))
-        return query.with_for_update(skip_locked=True, of=Certification.__table__)
-
-    return Query(build)
-
-
-_CLAIM = {True: _claim(full=True), False: _claim(full=False)}
+_CLAIM = {True: queries.claim(full=True), False: queries.claim(full=False)}
 
 
 def workers_for(settings: Settings, lock_engine: Engine) -> int:
@@ -340,7 +326,7 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
                                                       "horizon": horizon})
             if not rows:
                 return
-            certs = [evaluation.CertRow._make(r) for r in rows]
+            certs: list[CertRow] = rows
             last_id = certs[-1].id
             _process_batch(session, certs, settings=settings, clock=clock, as_of=as_of, full=full,
                            counts=counts, actor=actor)
@@ -348,9 +334,9 @@ def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Set
             return  # a short batch was the last one: no need to scan the rest of the ids again
 
 
-def _process_batch(session: Session, certs: list[evaluation.CertRow], *, settings: Settings, clock: Clock,
+def _process_batch(session: Session, certs: list[CertRow], *, settings: Settings, clock: Clock,
                    as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
-    inputs = run(evaluation.inputs_plan(certs, accepted_only=True), session)
+    inputs = run(compliance.inputs_plan(certs, accepted_only=True), session)
     items: list[flag_service.Evaluated] = []
     with_categories: dict[str, bool] = {}  # per credential: cache the category gaps (gaps.py) for reports
     for cert in certs:
@@ -358,7 +344,7 @@ def _process_batch(session: Session, certs: list[evaluation.CertRow], *, setting
         categories = with_categories.get(cert.credential_code)
         if categories is None:
             categories = with_categories[cert.credential_code] = gaps.has_categories(item.versions)
-        day = as_of or evaluation.today_for(clock, item)
+        day = as_of or compliance.today_for(clock, item)
         if not (full or cert.dirty or (cert.next_change_on is not None and cert.next_change_on <= day)):
             continue  # selected by the widest "today"; its own board's day has not come yet
         try:
@@ -370,63 +356,27 @@ def _process_batch(session: Session, certs: list[evaluation.CertRow], *, setting
             counts.errors += 1
             log.warning("certification %s cannot be evaluated: %s", cert.id, exc)
             continue
-        items.append(flag_service.Evaluated(cert=cert, day=day, result=result, renewals=renewals))
+        items.append(flag_service.Evaluated(cert=cert, day=day, result=result, inputs=item, renewals=renewals,
+                                            reviews=flag_service.reviews_of(result)))
     if not items:
         return
     counts.evaluated += len(items)
     _store_status(session, items)
     now = clock.now()
-    counts.renewed += flag_service.sync_renewals(session, items, now=now, actor=actor)
-    new_flags = flag_service.raise_flags(session, items, now=now)
+    counts.renewed += flag_service.record_renewals(session, items, now=now)
+    new_flags = flag_service.raise_flags(
+        session, items, now=now,
+        review_reasons=lambda item, start, end, stranded: reviews.reasons(session, item, start, end, stranded))
     counts.flagged += len(new_flags)
     counts.notified += notify.queue(session, new_flags, {i.cert.id: i for i in items},
                                     base_url=settings.base_url, now=now)
 
 
 def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None:
-    """The new cached columns of a batch, `dirty` cleared; rows that would not change are not written.
-
-    One UPDATE for the whole batch: from arrays on PostgreSQL, an executemany elsewhere.
-    """
-    changed = [i for i in items if _changed(i)]
-    if not changed:
-        return
-    unmet = [gaps.unmet_categories(i.result) for i in changed]  # None unless the rules have categories
-    if is_postgres(session):
-        session.execute(_STORE_FROM_ARRAYS, {
-            "ids": [i.cert.id for i in changed], "statuses": [i.result.status for i in changed],
-            "cycle_starts": [i.result.cycle_start for i in changed],
-            "cycle_ends": [i.result.cycle_end for i in changed],
-            "grace_ends": [i.result.grace_ends_on for i in changed],
-            "next_changes": [i.result.next_change_on for i in changed],
-            "days": [i.day for i in changed],
-            "unmet": [None if u is None else json.dumps(u, separators=(",", ":")) for u in unmet],
-        })
-        return
-    table = Certification.__table__
-    stmt = (update(table).where(table.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
-                    cycle_end=bindparam("b_cycle_end"), grace_ends_on=bindparam("b_grace_ends_on"),
-                    next_change_on=bindparam("b_next_change_on"), evaluated_on=bindparam("b_evaluated_on"),
-                    unmet_categories=bindparam("b_unmet"), dirty=False))
-    session.execute(stmt, [
-        {"b_id": i.cert.id, "b_status": i.result.status, "b_cycle_start": i.result.cycle_start,
-         "b_cycle_end": i.result.cycle_end, "b_grace_ends_on": i.result.grace_ends_on,
-         "b_next_change_on": i.result.next_change_on, "b_evaluated_on": i.day, "b_unmet": u}
-        for i, u in zip(changed, unmet, strict=True)
-    ])
-
-
-_STORE_FROM_ARRAYS = text(
-    "UPDATE certification AS c SET status = v.status, cycle_start = v.cycle_start, cycle_end = v.cycle_end, "
-    "grace_ends_on = v.grace_ends_on, next_change_on = v.next_change_on, evaluated_on = v.evaluated_on, "
-    "unmet_categories = CAST(v.unmet AS jsonb), dirty = false "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS varchar[]), CAST(:cycle_starts AS date[]), "
-    "CAST(:cycle_ends AS date[]), CAST(:grace_ends AS date[]), CAST(:next_changes AS date[]), "
-    "CAST(:days AS date[]), CAST(:unmet AS text[])) "
-    "AS v(id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on, unmet) "
-    "WHERE c.id = v.id"
-)
+    """The new cached columns of a batch, `dirty` cleared; rows that would not change are not written. The
+    batch holds its rows' locks (its claim)."""
+    cached_status.store(session, [cached_status.Status.of(i.cert.id, i.result, i.day) for i in items if _changed(i)],
+                        dirty=False, locked=True)
 
 
 def _changed(item: flag_service.Evaluated) -> bool:

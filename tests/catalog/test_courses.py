@@ -51,10 +51,10 @@ def test_every_course_write_is_audited_and_unchanged_upserts_are_not(admin, own,
     assert entries[0]["changes"] == {"status": ["published", "retired"]}
 
 
-def test_available_from_defaults_to_the_creation_date_and_can_be_set(app, own, provider):
+def test_available_from_is_optional_and_can_be_set(app, own, provider):
     app.state.clock = FixedClock(datetime(2026, 3, 1, 15, 0, tzinfo=UTC))
     course = new_course(own, provider["id"])
-    assert course["available_from"] == "2026-03-01"
+    assert course["available_from"] is None  # no lower bound on its completion dates (backfill)
     older = new_course(own, provider["id"], available_from="2023-05-01")
     assert older["available_from"] == "2023-05-01"
 

@@ -101,7 +101,9 @@ def test_board_actions_change_status_from_their_date(admin):
     admin.post(f"/v1/certifications/{cert['id']}/actions",
                json={"kind": "reinstate", "effective_on": "2026-02-10", "reason": "Cleared"})
     reinstated = admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2026-02-10"}).json()
-    assert reinstated["status"] == "in_progress" and reinstated["cycle_start"] == "2026-02-10"
+    # the cycle current when the suspension began has not ended: the reinstatement resumes it
+    assert (reinstated["status"], reinstated["cycle_start"], reinstated["cycle_end"]) == (
+        "in_progress", "2025-03-15", "2027-03-31")
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert [a["kind"] for a in history["board_actions"]] == ["suspend", "reinstate"]
     assert [e["action"] for e in history["events"]] == ["create", "suspend", "reinstate"]

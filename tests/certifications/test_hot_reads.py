@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from app.certifications import evaluation, service
+from app.certifications import service
+from app.compliance import facts as compliance
 from app.reads import fetch_sync
 from tests import factories
 from tests.catalog.helpers import new_course, new_provider
@@ -16,7 +17,7 @@ from tests.conftest import TEST_DATABASE_URL
 
 def _queries(db, certification_id: int) -> int:
     """How many queries the compliance read of one certification sends (what the caches did not hold)."""
-    plan = evaluation.one_plan(certification_id, lambda cert: True)
+    plan = compliance.one_plan(certification_id, lambda cert: True)
     sent = 0
     try:
         query, params = next(plan)

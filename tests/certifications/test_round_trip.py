@@ -79,3 +79,23 @@ def test_rows_that_disagree_with_the_record_or_fail_keep_their_identifiers(admin
     assert (second["credential_code"], second["number"]) == ("NC-CPSS", "NC-NEW-77")
     messages = {e["field"]: e["message"] for e in second["errors"]}
     assert "YYYY-MM-DD" in messages["issued_on"] and "email" in messages
+
+
+def test_a_migrated_record_round_trips_with_its_current_cycle(app, admin, client, tokens):
+    from datetime import date
+
+    from tests.scheduler.helpers import set_today
+
+    set_today(app, date(2026, 1, 5))
+    nc = client.as_(tokens.board("NC"))
+    person = factories.person(admin)
+    created = admin.post("/v1/certifications", json={
+        "person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-MIG-1", "issued_on": "2021-02-01",
+        "current_cycle_start": "2025-02-01", "carryover_hours": 2.5})
+    assert created.status_code == 201, created.text
+    first = _export(nc)
+    row = next(r for r in csv.DictReader(io.StringIO(first)) if r["number"] == "NC-MIG-1")
+    assert (row["current_cycle_start"], row["carryover_hours"]) == ("2025-02-01", "2.50")
+    report = _import(nc, first)
+    assert (report.json()["created"], report.json()["updated"], report.json()["errors"]) == (0, 0, 0)
+    assert _export(nc) == first

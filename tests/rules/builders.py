@@ -14,7 +14,9 @@ from app.rules.engine import (
     CertificationFacts,
     Completion,
     Evaluation,
+    RecordedRenewal,
     RuleVersion,
+    StatedCycle,
     evaluate,
 )
 from app.rules.schema import RuleSet
@@ -100,8 +102,17 @@ def act(kind: str, on: str, hours: str | None = None, requirement_id: str | None
     return Activity(kind, requirement_id, d(on), None if hours is None else Decimal(hours))
 
 
-def board(kind: str, on: str) -> BoardAction:
-    return BoardAction(kind, d(on))  # type: ignore[arg-type]
+def board(kind: str, on: str, cycle_start: str | None = None) -> BoardAction:
+    return BoardAction(kind, d(on), d(cycle_start) if cycle_start else None)  # type: ignore[arg-type]
+
+
+def renewal(start: str, end: str, recorded: str, *, by_board: bool = False,
+            reopened: str | None = None) -> RecordedRenewal:
+    return RecordedRenewal(d(start), d(end), d(recorded), by_board, d(reopened) if reopened else None)
+
+
+def stated(start: str, recorded: str, end: str | None = None, carryover: str = "0") -> StatedCycle:
+    return StatedCycle(d(start), d(recorded), d(end) if end else None, Decimal(carryover))
 
 
 def ev(
@@ -117,6 +128,8 @@ def ev(
     explain: bool = True,
     option: str | None = None,
     variants: Sequence[str] = (),
+    renewals: Sequence[RecordedRenewal] = (),
+    stated_cycle: StatedCycle | None = None,
 ) -> Evaluation:
     if isinstance(rs, RuleSet):
         versions: Sequence[RuleVersion] = [version(rs)]
@@ -132,6 +145,8 @@ def ev(
         pinned_version=pinned,
         cycle_option=option,
         variants=tuple(sorted(variants)),
+        renewals=tuple(renewals),
+        stated_cycle=stated_cycle,
     )
     return evaluate(
         versions=versions,

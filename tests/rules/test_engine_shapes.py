@@ -125,7 +125,8 @@ def test_ce_in_a_first_cycle_without_ce_counts_toward_no_cycle():
 
 def test_a_reinstatement_chain_has_no_first_cycle_waiver():
     assert ev(NE_LIKE, "2026-09-02", [], "2027-05-01").period == "no_ce_first_cycle"
-    r = ev(NE_LIKE, "2026-09-02", [], "2027-05-01", actions=[board("suspend", "2027-01-01"),
+    # a revocation: a reinstatement after it always starts a new chain (after a suspension it would resume)
+    r = ev(NE_LIKE, "2026-09-02", [], "2027-05-01", actions=[board("revoke", "2027-01-01"),
                                                             board("reinstate", "2027-03-01")])
     assert (r.period, str(r.required_hours), r.cycle_start) == ("cycle", "20.00", d("2027-03-01"))
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlmodel import col, select
 
-from app.certifications import evaluation
 from app.certifications.models import Certification
-from app.certifications.service import mark_dirty
+from app.compliance import dirty as compliance_dirty
+from app.compliance import facts as compliance
 from app.scheduler.models import Flag, Outbox, Renewal, SweepRun
 from tests import factories
 from tests.catalog.helpers import new_course, new_provider, problem
@@ -58,7 +58,7 @@ def _population(admin):
 def _expected_flags(db, cert_ids: list[int]) -> dict[tuple[int, date, str], date]:
     """The flag rule applied to the engine's answer on every day of the year, independently of the sweep."""
     certs = list(db.exec(select(Certification).where(col(Certification.id).in_(cert_ids))))
-    inputs = evaluation.gather(db, certs)
+    inputs = compliance.gather(db, [c.id for c in certs])
     expected: dict[tuple[int, date, str], date] = {}
     warned: set[tuple[int, date]] = set()
     for day in days(YEAR_START, YEAR_END):
@@ -115,15 +115,14 @@ def test_a_year_of_daily_sweeps_records_exactly_the_flags_the_engine_implies(app
     assert sum(r.evaluated for r in runs) < len(ids) * 40
     assert sum(r.flagged for r in runs) == len(expected)
 
-    # stored renewals agree with the derivation as of the last day
-    certs_rows = list(db.exec(select(Certification).where(col(Certification.id).in_(list(ids.values())))))
-    inputs = evaluation.gather(db, certs_rows)
+    # stored renewals agree with the derivation as of the last day: every cycle passed over is recorded, and the
+    # walk passes it over as a recorded renewal (its data still meets it)
+    inputs = compliance.gather(db, list(ids.values()))
     derived = set()
     for cid in ids.values():
-        from app.scheduler.flags import derive_renewals
-
         result = evaluate(inputs[cid], YEAR_END)
-        derived |= {(cid, s, e, m) for s, (e, m) in derive_renewals(inputs[cid], result, YEAR_END).items()}
+        assert all(c.renewed_on is not None and c.met for c in result.cycles[:-1])
+        derived |= {(cid, c.start, c.end, c.met_on) for c in result.cycles[:-1]}
     renewals = {(r.certification_id, r.cycle_start, r.cycle_end, r.met_on)
                 for r in db.exec(select(Renewal).where(col(Renewal.certification_id).in_(list(ids.values()))))}
     assert renewals == derived
@@ -163,7 +162,7 @@ def test_only_marked_certifications_are_reevaluated_after_a_write(app, admin, db
     sweep(app)
     assert sweep(app).evaluated == 0
 
-    mark_dirty(db, person_ids=[one["id"]])
+    compliance_dirty.mark(db, person_ids=[one["id"]])
     db.commit()
     run = sweep(app)
     assert run.evaluated == len(mine)
@@ -239,8 +238,9 @@ def test_each_certification_is_evaluated_as_of_its_boards_today(app, admin, db):
     assert flag.raised_on == date(2026, 1, 1)
 
 
-def test_renewals_follow_corrections_of_the_data(app, admin, db):
-    """A renewal the data no longer supports (issue date corrected) is withdrawn, with an audit entry."""
+def test_a_recorded_renewal_stands_when_the_issue_date_is_corrected_and_is_flagged_for_review(app, admin, db):
+    """A renewal is never withdrawn (it used to be, with `renewal_withdrawn`): when a corrected issue date means
+    the renewed cycle is no longer a cycle of the certification, it stands and the sweep raises one review."""
     set_today(app, date(2026, 3, 1))
     cert = factories.certification(admin, credential_code="KY-APSS", issued_on="2024-02-01")
     provider = new_provider(admin)
@@ -253,10 +253,15 @@ def test_renewals_follow_corrections_of_the_data(app, admin, db):
     response = admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-01-15"})
     assert response.status_code == 200
     sweep(app)
+    sweep(app, full=True)
     db.expire_all()
-    assert list(db.exec(select(Renewal).where(Renewal.certification_id == cert["id"]))) == []
-    events = admin.get(f"/v1/certifications/{cert['id']}/history").json()["events"]
-    assert "renewal_withdrawn" in [e["action"] for e in events]
+    assert [(r.cycle_start, r.reopened_on) for r in db.exec(select(Renewal).where(
+        Renewal.certification_id == cert["id"]))] == [(date(2024, 2, 1), None)]
+    history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
+    assert "renewal_withdrawn" not in [e["action"] for e in history["events"]]
+    reviews = [f for f in history["flags"] if f["status"] == "renewal_review"]
+    assert len(reviews) == 1 and reviews[0]["cycle_start"] == "2024-02-01"
+    assert "no longer a cycle of this certification" in " ".join(reviews[0]["reasons"])
 
 
 def test_sweep_runs_are_recorded_and_listed_newest_first(app, admin, db):
@@ -348,15 +353,15 @@ def test_mark_dirty_marks_by_person_certification_and_credential_and_keeps_dirty
         return set(db.exec(select(Certification.id).where(col(Certification.dirty))).all())
 
     assert dirty() == set()
-    mark_dirty(db, person_ids=[people[0]["id"], people[0]["id"]])
+    compliance_dirty.mark(db, person_ids=[people[0]["id"], people[0]["id"]])
     assert dirty() == {ky[0]["id"], nc["id"]}
-    mark_dirty(db, person_ids=[people[0]["id"]], certification_ids=[ky[2]["id"]])  # already dirty stay dirty
+    compliance_dirty.mark(db, person_ids=[people[0]["id"]], certification_ids=[ky[2]["id"]])  # already dirty stay dirty
     assert dirty() == {ky[0]["id"], nc["id"], ky[2]["id"]}
-    mark_dirty(db, credential_codes=["NC-CPSS"])
+    compliance_dirty.mark(db, credential_codes=["NC-CPSS"])
     assert dirty() == {ky[0]["id"], nc["id"], ky[2]["id"]}
     db.commit()
     assert sweep(app).evaluated == 3
-    mark_dirty(db, credential_codes=["KY-APSS"])
+    compliance_dirty.mark(db, credential_codes=["KY-APSS"])
     assert dirty() == {c["id"] for c in ky}
-    mark_dirty(db)  # nothing given: nothing marked
+    compliance_dirty.mark(db)  # nothing given: nothing marked
     assert dirty() == {c["id"] for c in ky}

@@ -18,7 +18,7 @@ Modules, by use case (each imports nothing of the app but `app.rules.schema`):
 
 from app.rules.engine.cycles import cycle_bounds, iter_cycle_bounds, select_version
 from app.rules.engine.dates import add_months
-from app.rules.engine.evaluation import evaluate
+from app.rules.engine.evaluation import cycles_before, evaluate
 from app.rules.engine.types import (
     Activity,
     Approval,
@@ -37,8 +37,10 @@ from app.rules.engine.types import (
     NoRuleVersions,
     OtherResult,
     Outcome,
+    RecordedRenewal,
     RuleError,
     RuleVersion,
+    StatedCycle,
     Status,
     UnknownVersion,
 )
@@ -61,12 +63,15 @@ __all__ = [
     "NoRuleVersions",
     "OtherResult",
     "Outcome",
+    "RecordedRenewal",
     "RuleError",
     "RuleVersion",
+    "StatedCycle",
     "Status",
     "UnknownVersion",
     "add_months",
     "cycle_bounds",
+    "cycles_before",
     "evaluate",
     "iter_cycle_bounds",
     "select_version",

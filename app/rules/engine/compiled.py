@@ -177,6 +177,13 @@ class _Compiled:
             self.choices[key] = hit
         return hit
 
+    def reanchor(self, start: date) -> date:
+        """The anchor that makes a later cycle starting on `start` run its plain length: after a recorded cycle
+        end that is not the arithmetic's (a renewal or a board's stated end), the next cycles count from it."""
+        if self.anchor == "issue_date" and self.on_anniversary:
+            return start - _ONE  # its cycles end on the anniversary of the previous end
+        return start
+
     def end(self, start: date, anchor: date, first: bool, md: tuple[int, int] | None) -> date:
         """End of the cycle that starts on `start` (the chain's first cycle when `first`)."""
         a = self.anchor

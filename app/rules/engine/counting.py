@@ -93,6 +93,8 @@ class _Run:
         "due_on",
         "grace_end",
         "seen",
+        "renewed_on",
+        "by_board",
     )
 
 
@@ -142,6 +144,7 @@ def _initial_run(v: RuleVersion, r: _Compiled, start: date, as_of: date, acts: S
     run.cap_used, run.cap_discarded = [0] * len(r.caps), [0] * len(r.caps)
     run.others, run.outcomes, run.lookback_hits, run.windows = other_res, {}, {}, [None] * len(r.cats)
     run.met_on, run.due_on, run.grace_end, run.seen = met_on, end, last, None
+    run.renewed_on, run.by_board = None, False
     return run
 
 
@@ -300,6 +303,7 @@ def _run_cycle(
     run = _Run()
     run.version, run.rules, run.kind, run.need = v, r, NO_CE if no_ce else CYCLE, need_total
     run.due_on, run.grace_end, run.seen = end - r.filing, g_end, seen
+    run.renewed_on, run.by_board = None, False
     run.start, run.end, run.count_from, run.carry_in = start, end, count_from, carry_in
     run.total, run.cat_sum, run.mod_sum = total, cat_sum, mod_sum
     run.cap_used, run.cap_discarded, run.discarded = cap_used, cap_discarded, discarded

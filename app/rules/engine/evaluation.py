@@ -3,7 +3,7 @@ the current one, its status and next_change_on, and the Evaluation built from it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
 
@@ -12,7 +12,7 @@ from app.rules.engine.counting import CYCLE, _initial_run, _Prep, _Run, _run_cyc
 from app.rules.engine.cycles import _birthday, select_version
 from app.rules.engine.dates import _ONE, add_months
 from app.rules.engine.explain import _Explainer
-from app.rules.engine.hours import _dec
+from app.rules.engine.hours import _dec, _h
 from app.rules.engine.types import (
     Activity,
     BoardAction,
@@ -29,6 +29,7 @@ from app.rules.engine.types import (
     ModalityMinimumResult,
     NoRuleVersions,
     OtherResult,
+    RecordedRenewal,
     RuleVersion,
     Status,
     UnknownVersion,
@@ -38,6 +39,7 @@ from app.rules.engine.types import (
 
 _HOLDS: dict[str, Status] = {"suspend": "suspended", "revoke": "revoked", "inactivate": "inactive"}
 _by_day_then_id = attrgetter("completed_on", "id")
+_by_effective_on = attrgetter("effective_on")  # stable: actions of one date in the order recorded
 
 
 def evaluate(
@@ -67,27 +69,96 @@ def evaluate(
         if pinned is None:
             raise UnknownVersion(f"{facts.credential_code} has no rule version {facts.pinned_version}")
 
-    # board actions: the chain start, a hold, and the next action after as_of
-    chain_start, reinstated = facts.issued_on, False
-    hold: BoardAction | None = None
-    next_action: date | None = None
-    if facts.board_actions:
-        last: BoardAction | None = None
-        for ba in sorted(facts.board_actions, key=attrgetter("effective_on")):
-            if ba.effective_on <= as_of:
-                last = ba
-                if ba.kind == "reinstate" and ba.effective_on >= facts.issued_on:
-                    chain_start, reinstated = ba.effective_on, True
-            elif next_action is None:
-                next_action = ba.effective_on
-        if last is not None and last.kind != "reinstate":
-            hold = last
-
     comps = sorted(completions, key=_by_day_then_id)
     dates = [c.completed_on for c in comps]
     acts = sorted(activities, key=attrgetter("on")) if activities else ()
     preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
+    if facts.board_actions:
+        def current_end(start: date, reinstated: bool, day: date) -> date:
+            return _walk(versions, pinned, facts, comps, dates, acts, preps, start, reinstated, day, False)[0][-1].end
 
+        chain = _chain(facts, as_of, current_end)
+    else:
+        chain = _Chain(facts.issued_on)
+    runs, applied = _walk(versions, pinned, facts, comps, dates, acts, preps, chain.start, chain.reinstated, as_of,
+                          explain)
+    stranded: tuple[RecordedRenewal, ...] = ()
+    if facts.renewals:
+        # a reinstatement's new chain leaves the renewals of the chains before it behind, not stranded
+        stranded = tuple(x for x in facts.renewals if not x.by_board and x.stands_on(as_of)
+                         and x.cycle_start not in applied and (not chain.reinstated or x.cycle_start >= chain.start))
+    return _result(runs, facts, as_of, chain, comps, explain, requirements,
+                   preps.get(id(runs[-1].rules)) or [None] * len(comps), stranded)
+
+
+class _Chain:
+    """What the board actions on or before the evaluation date make of the certification's cycles."""
+
+    __slots__ = ("start", "reinstated", "restarted_on", "hold", "next_action", "resumed")
+
+    def __init__(self, issued_on: date) -> None:
+        self.start = issued_on  # the first day of the current chain of cycles
+        self.reinstated = False  # the chain began with a reinstatement (no initial phase, no first-cycle waiver)
+        self.restarted_on: date | None = None  # the reinstatement that began it
+        self.hold: BoardAction | None = None  # the hold in effect on the date
+        self.next_action: date | None = None  # the first board action after the date
+        self.resumed: tuple[date, date] | None = None  # (hold began, reinstated): the chain went on beneath a hold
+
+
+def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, bool, date], date]) -> _Chain:
+    """The chain of cycles current on `as_of` (compliance.md, "Holds").
+
+    A reinstatement after a suspension or inactivation resumes the chain that was current when the hold
+    began, when the cycle then current has not ended by the reinstatement; otherwise, and always after a
+    revocation (or with no hold before it: a lapsed certification), it starts a new chain on its date, or on
+    the `cycle_start` the board stated. Reinstatements dated before the issue date are ignored.
+    """
+    chain = _Chain(facts.issued_on)
+    if not facts.board_actions:
+        return chain
+    last: BoardAction | None = None
+    hold_began: date | None = None
+    revoked = False
+    for ba in sorted(facts.board_actions, key=_by_effective_on):
+        if ba.effective_on > as_of:
+            if chain.next_action is None:
+                chain.next_action = ba.effective_on
+            continue
+        last = ba
+        if ba.kind != "reinstate":
+            if hold_began is None:
+                hold_began = ba.effective_on
+            revoked = revoked or ba.kind == "revoke"
+            continue
+        if ba.effective_on >= facts.issued_on:
+            if ba.cycle_start is not None:
+                chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
+                    ba.cycle_start, True, ba.effective_on, None)
+            elif (hold_began is not None and not revoked
+                  and current_end(chain.start, chain.reinstated, hold_began) >= ba.effective_on):
+                chain.resumed = (hold_began, ba.effective_on)
+            else:
+                chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
+                    ba.effective_on, True, ba.effective_on, None)
+        hold_began, revoked = None, False
+    if last is not None and last.kind != "reinstate":
+        chain.hold = last
+    return chain
+
+
+def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts,
+          comps: list[Completion], dates: list[date], acts: Sequence[Activity],
+          preps: dict[int, list[_Prep | None]], chain_start: date, reinstated: bool, as_of: date,
+          explain: bool) -> tuple[list[_Run], set[date]]:
+    """The walk over a chain's cycles to the one current on `as_of` (compliance.md, "Which cycle is current"),
+    with recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of
+    its cycles, and the starts of the recorded renewals that passed cycles over."""
+    standing: dict[date, RecordedRenewal] | None = None
+    if facts.renewals:
+        standing = {x.cycle_start: x for x in facts.renewals if x.stands_on(as_of) and x.cycle_end >= x.cycle_start}
+    stated = facts.stated_cycle if facts.stated_cycle is not None and facts.stated_cycle.recorded_on <= as_of \
+        else None
+    applied: set[date] = set()
     md: tuple[int, int] | None = None
     start, count_from, first, excess = chain_start, chain_start, True, 0
     anchor = chain_start  # what the cycles' arithmetic counts from: the chain start, or the end of an initial phase
@@ -99,9 +170,16 @@ def evaluate(
         r = v.compiled
         if r.choices is not None or facts.cycle_option is not None or facts.variants:
             r = _chosen(r, facts, v.version)
+        renewal = standing.get(start) if standing else None
         if initial_pending and r.initial is not None:
             initial_pending = False
             run = _initial_run(v, r, start, as_of, acts)
+            if renewal is not None:  # the phase stands as renewed: the cycles begin the day after it
+                run.end, run.renewed_on, run.by_board = renewal.cycle_end, renewal.recorded_on, renewal.by_board
+                runs.append(run)
+                applied.add(start)
+                start = count_from = anchor = renewal.cycle_end + _ONE
+                continue
             if run.met_on is None:  # the phase is current
                 runs.append(run)
                 break
@@ -116,42 +194,39 @@ def evaluate(
             cmd = md
         else:
             cmd = r.fixed
-        end = r.end(start, anchor, first, cmd)
-        no_ce = bool(first and not reinstated and r.no_ce_under and add_months(start, r.no_ce_under) > end)
+        end = plain_end = r.end(start, anchor, first, cmd)
         carry = excess if excess < r.carry_max else r.carry_max
+        if stated is not None and start == stated.start:  # the board's own dates and carry-over
+            carry = _h(stated.carryover_hours)
+            if stated.end is not None and stated.end >= start:
+                end = stated.end
+        if renewal is not None:
+            end = renewal.cycle_end
+        no_ce = bool(first and not reinstated and r.no_ce_under and add_months(start, r.no_ce_under) > end)
         slots = preps.get(id(r))
         if slots is None:
             slots = preps[id(r)] = [None] * len(comps)
-        run = _run_cycle(
-            v,
-            r,
-            start,
-            end,
-            count_from,
-            chain_start,
-            as_of,
-            carry,
-            comps,
-            dates,
-            slots,
-            acts,
-            explain,
-            no_ce,
-            counted_before,
-        )
+        run = _run_cycle(v, r, start, end, count_from, chain_start, as_of, carry, comps, dates, slots, acts,
+                         explain, no_ce, counted_before)
         runs.append(run)
-        if as_of > end and run.met_on is not None:  # passed over: met by E, or late on or before D
+        if renewal is not None or (as_of > end and run.met_on is not None):
+            # passed over: a recorded renewal stands, or it was met by E, or late on or before D
+            if renewal is not None:
+                run.renewed_on, run.by_board = renewal.recorded_on, renewal.by_board
+                applied.add(start)
             if r.once_ever:
                 counted_before = {**run.seen, **counted_before} if counted_before else dict(run.seen)
-            if run.met_on <= end:
+            met_on = run.met_on
+            if met_on is not None and met_on <= end and not run.by_board:
                 excess, count_from = run.total - run.need, end + _ONE
-            else:
-                excess, count_from = 0, run.met_on + _ONE
+            else:  # met late (its late CE stays with it), unmet but renewed, or renewed by a board: no excess
+                excess, count_from = 0, (met_on + _ONE if met_on is not None and met_on > end else end + _ONE)
+            if end != plain_end:
+                anchor = r.reanchor(end + _ONE)
             start, first = end + _ONE, False
             continue
         break
-    return _result(runs, facts, as_of, chain_start, reinstated, hold, next_action, comps, explain,
-                   requirements, preps.get(id(runs[-1].rules)) or [None] * len(comps))
+    return runs, applied
 
 
 def _chosen(r: _Compiled, facts: CertificationFacts, version: int) -> _Compiled:
@@ -176,6 +251,8 @@ def _summary(run: _Run) -> CycleSummary:
         required_hours=_dec(run.need),
         rule_version=run.version.version,
         kind=run.kind,
+        renewed_on=run.renewed_on,
+        renewed_by_board=run.by_board,
     )
 
 
@@ -183,17 +260,16 @@ def _result(
     runs: list[_Run],
     facts: CertificationFacts,
     as_of: date,
-    chain_start: date,
-    reinstated: bool,
-    hold: BoardAction | None,
-    next_action: date | None,
+    chain: _Chain,
     comps: list[Completion],
     explain: bool,
     requirements: bool,
     run_preps: list[_Prep | None],
+    stranded: tuple[RecordedRenewal, ...],
 ) -> Evaluation:
     run = runs[-1]
     r = run.rules
+    hold, next_action = chain.hold, chain.next_action
     start, end = run.start, run.end
     grace_end, due_on = run.grace_end, run.due_on
     due_soon_on = due_on - r.due_soon
@@ -218,8 +294,9 @@ def _result(
     outcomes: tuple[CompletionOutcome, ...] = ()
     reasons: tuple[str, ...] = ()
     if explain:
-        from_text = _Explainer(run, runs, as_of, chain_start, reinstated, status, hold, comps, run_preps,
-                               (facts.cycle_option, facts.variants))
+        from_text = _Explainer(run, runs, as_of, chain.start, chain.reinstated, status, hold, comps, run_preps,
+                               (facts.cycle_option, facts.variants), restarted_on=chain.restarted_on,
+                               resumed=chain.resumed, stated=facts.stated_cycle, stranded=stranded)
         outcomes = from_text.outcomes()
         reasons = from_text.reasons(outcomes)
     return Evaluation(
@@ -242,12 +319,14 @@ def _result(
         cycles=cycles,
         completions=outcomes,
         reasons=reasons,
-        chain_start=chain_start,
+        chain_start=chain.start,
         met_on=run.met_on,
         filing_due_on=due_on,
         period=run.kind,
         cycle_option=facts.cycle_option,
         variants=facts.variants,
+        stranded_renewals=stranded,
+        resumed=chain.resumed,
     )
 
 
@@ -301,3 +380,36 @@ def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[Modality
         for (mod, cat, cap_max), used in zip(r.caps, run.cap_used, strict=True)
     )
     return categories, modality_minimums, others, caps
+
+
+def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts,
+                  until: date) -> list[tuple[date, date]]:
+    """The cycles of the chain that starts on the issue date and begin before `until`, by the rules'
+    arithmetic alone (no completions, an initial phase its nominal length); the last one ends on the day
+    before `until` at the latest. A migrated record's board renews these (compliance.md, "Migrated records")."""
+    if not versions:
+        raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
+    pinned = next((v for v in versions if v.version == facts.pinned_version), None) \
+        if facts.pinned_version is not None else None
+    start = anchor = facts.issued_on
+    first, initial_pending = True, True
+    md: tuple[int, int] | None = None
+    out: list[tuple[date, date]] = []
+    while start < until:
+        v = pinned or select_version(versions, start)
+        r = v.compiled
+        if r.choices is not None or facts.cycle_option is not None or facts.variants:
+            r = _chosen(r, facts, v.version)
+        if initial_pending and r.initial is not None:
+            end = add_months(start, r.initial[1]) - _ONE
+        else:
+            if r.anchor == "birthday":
+                md = md or _birthday(facts)
+            end = r.end(start, anchor, first, md if r.anchor == "birthday" else r.fixed)
+            first = False
+        out.append((start, min(end, until - _ONE)))
+        if initial_pending and r.initial is not None:
+            anchor = end + _ONE
+        initial_pending = False
+        start = end + _ONE
+    return out

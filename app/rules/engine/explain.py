@@ -21,7 +21,14 @@ from app.rules.engine.counting import (
 )
 from app.rules.engine.dates import _ONE
 from app.rules.engine.hours import _dec, _fmt, _h
-from app.rules.engine.types import BoardAction, Completion, CompletionOutcome, Status
+from app.rules.engine.types import (
+    BoardAction,
+    Completion,
+    CompletionOutcome,
+    RecordedRenewal,
+    StatedCycle,
+    Status,
+)
 
 # --- explanations -------------------------------------------------------------------------
 
@@ -43,8 +50,16 @@ class _Explainer:
         comps: list[Completion],
         preps: list[_Prep | None],
         choices: tuple[str | None, tuple[str, ...]] = (None, ()),
+        *,
+        restarted_on: date | None = None,
+        resumed: tuple[date, date] | None = None,
+        stated: StatedCycle | None = None,
+        stranded: tuple[RecordedRenewal, ...] = (),
     ) -> None:
         self.run, self.runs, self.as_of = run, runs, as_of
+        self.restarted_on = restarted_on or chain_start
+        self.resumed, self.stranded = resumed, stranded
+        self.stated = stated if stated is not None and stated.recorded_on <= as_of else None
         self.chain_start, self.reinstated = chain_start, reinstated
         self.status, self.hold, self.comps = status, hold, comps
         self.preps = preps  # the current cycle's prepared completions (by index), from the evaluation
@@ -74,7 +89,15 @@ class _Explainer:
         s, e = run.start.isoformat(), run.end.isoformat()
         out = [self._status_line(s, e)]
         if self.reinstated:
-            out.append(f"Cycles restarted with the board reinstatement on {self.chain_start.isoformat()}")
+            line = f"Cycles restarted with the board reinstatement on {self.restarted_on.isoformat()}"
+            if self.restarted_on != self.chain_start:
+                line += f", from {self.chain_start.isoformat()} as the board stated"
+            out.append(line)
+        if self.resumed is not None:
+            began, back = self.resumed
+            out.append(f"The board reinstatement on {back.isoformat()} resumed the cycles: the cycle current when "
+                       f"the hold began on {began.isoformat()} had not ended")
+        out.extend(self._decided())
         out.extend(self._choices())
         if run.kind == INITIAL:
             assert r.initial is not None
@@ -92,7 +115,10 @@ class _Explainer:
         if r.filing:
             out.append(f"The renewal is due by {run.due_on.isoformat()}; the certification expires on {e}")
         out.append(f"{_fmt(run.total)} of {_fmt(run.need)} hours earned; {self._still(run.need, run.total)}")
-        if run.carry_in:
+        if run.carry_in and self.stated is not None and self.stated.start == run.start:
+            out.append(f"Includes {_fmt(run.carry_in)} hours carried over, as the board stated when it registered "
+                       "the certification")
+        elif run.carry_in:
             prev = self.runs[-2]
             out.append(
                 f"Includes {_fmt(run.carry_in)} hours carried over from the cycle "
@@ -140,6 +166,31 @@ class _Explainer:
                     f"{_fmt(got)} of {_fmt(need or 0)} {words} recorded for {oid} ({desc}); "
                     f"{self._still(need or 0, got)}"
                 )
+        return out
+
+    def _decided(self) -> list[str]:
+        """Recorded decisions the walk followed: renewals the data alone would not give, a board's stated cycle,
+        and standing renewals of cycles the derivation no longer has."""
+        out = []
+        by_board = [x for x in self.runs[:-1] if x.renewed_on is not None and x.by_board]
+        if by_board:
+            out.append(f"The cycles from {by_board[0].start.isoformat()} to {by_board[-1].end.isoformat()} count as "
+                       f"renewed by the board (recorded on {by_board[-1].renewed_on.isoformat()}, when it "  # type: ignore[union-attr]
+                       "registered the certification)")
+        for x in self.runs[:-1]:
+            if x.renewed_on is not None and not x.by_board and x.met_on is None:
+                out.append(f"The cycle {x.start.isoformat()} to {x.end.isoformat()} stands as renewed (recorded on "
+                           f"{x.renewed_on.isoformat()}) although the data no longer meets it; only a board action "
+                           "(reopen or revoke) undoes a renewal")
+        st = self.stated
+        if st is not None and st.start == self.run.start:
+            out.append(f"The board registered the certification in the cycle starting on {st.start.isoformat()}"
+                       + (f" and ending on {st.end.isoformat()}" if st.end is not None else "")
+                       + f" (recorded on {st.recorded_on.isoformat()})")
+        for x in self.stranded:
+            out.append(f"The renewal of the cycle {x.cycle_start.isoformat()} to {x.cycle_end.isoformat()} recorded "
+                       f"on {x.recorded_on.isoformat()} is no longer a cycle of this certification (its issue date, "
+                       "a reinstatement or the rules changed); it stands until a board reopens it")
         return out
 
     def _choices(self) -> list[str]:
@@ -227,7 +278,7 @@ class _Explainer:
         elif on < self.chain_start and self.reinstated:
             why = (
                 f"dated {day}, before the current cycle: cycles restarted with the board "
-                f"reinstatement on {self._iso['chain_start']}"
+                f"reinstatement on {self._iso['restarted_on']}"
             )
         elif on < run.count_from and on >= run.start:
             prev = self.runs[-2]
@@ -273,7 +324,7 @@ class _Explainer:
     @cached_property
     def _iso(self) -> dict[str, str]:
         """The evaluation's own dates as text, formatted once for every completion's reason."""
-        return {"as_of": self.as_of.isoformat(), "chain_start": self.chain_start.isoformat(),
+        return {"as_of": self.as_of.isoformat(), "restarted_on": self.restarted_on.isoformat(),
                 "start": self.run.start.isoformat(), "end": self.run.end.isoformat(),
                 "grace_end": self.grace_end.isoformat()}
 

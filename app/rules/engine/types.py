@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from app.rules.engine.compiled import _Compiled
 from app.rules.schema import RuleSet
@@ -100,8 +100,43 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class BoardAction:
+    """A dated hold (suspend, revoke, inactivate) or reinstatement; a reinstatement may state the start of
+    the chain of cycles it begins (`cycle_start`)."""
+
     kind: Literal["suspend", "revoke", "inactivate", "reinstate"]
     effective_on: date
+    cycle_start: date | None = None
+
+
+class RecordedRenewal(NamedTuple):  # a NamedTuple: read for most certifications, on every compliance check
+    """A renewal of the cycle [cycle_start, cycle_end], recorded on `recorded_on` by the sweep (the cycle was
+    met and passed over) or by a board (`by_board`: the cycles before a migrated record's current one).
+
+    A decision that stays decided: for every date from `recorded_on` until a board reopens it
+    (`reopened_on`, excluded), the cycle is passed over whatever the other facts say.
+    """
+
+    cycle_start: date
+    cycle_end: date
+    recorded_on: date
+    by_board: bool = False
+    reopened_on: date | None = None
+
+    def stands_on(self, day: date) -> bool:
+        """Whether the renewal decides the cycle as of `day`."""
+        return self.recorded_on <= day and (self.reopened_on is None or day < self.reopened_on)
+
+
+@dataclass(frozen=True, slots=True)
+class StatedCycle:
+    """The current cycle a board stated when it registered a migrated record (on `recorded_on`): its start,
+    optionally its end (when the board's date differs from the rules' arithmetic) and the hours carried
+    into it from the board's previous system."""
+
+    start: date
+    recorded_on: date
+    end: date | None = None
+    carryover_hours: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +148,8 @@ class CertificationFacts:
     pinned_version: int | None = None
     cycle_option: str | None = None  # the holder's choice among the rule set's cycle_options
     variants: tuple[str, ...] = ()  # the credential's variants this certification holds (sorted)
+    renewals: tuple[RecordedRenewal, ...] = ()  # recorded renewals, standing or reopened
+    stated_cycle: StatedCycle | None = None  # a migrated record's current cycle, as its board stated it
 
 
 # --- outputs ------------------------------------------------------------------------------
@@ -168,6 +205,9 @@ class CycleSummary:
     required_hours: Decimal
     rule_version: int
     kind: str = "cycle"  # "cycle", "initial" (a certification phase) or "no_ce_first_cycle"
+    # passed over because a recorded renewal stands (recorded on this date); `met` stays the plain derivation
+    renewed_on: date | None = None
+    renewed_by_board: bool = False
 
 
 @dataclass(slots=True)  # not frozen: built by the ten thousand per sweep batch; never mutated
@@ -205,3 +245,7 @@ class Evaluation:
     period: str  # "cycle", "initial" (the certification phase before the cycles) or "no_ce_first_cycle"
     cycle_option: str | None
     variants: tuple[str, ...]
+    # standing renewals (recorded by the sweep) of this chain that the walk never reached: their cycle is no
+    # longer a cycle of the derivation (the issue date, a reinstatement or the rules changed)
+    stranded_renewals: tuple[RecordedRenewal, ...] = ()
+    resumed: tuple[date, date] | None = None  # (hold began, reinstated) when a reinstatement resumed the chain
