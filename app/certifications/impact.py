@@ -99,22 +99,43 @@ def measure(session: Session, *, principal: Principal, reach: Any, clock: Clock,
 
 def standings(session: Session, ids: Sequence[int], *, clock: Clock) -> dict[int, Standing]:
     """Each certification's status, cycle and earned hours as of its board's today."""
-    out: dict[int, Standing] = {}
+    return {cert_id: pair[0] for cert_id, pair in _evaluated(session, ids, clock=clock).items()}
+
+
+def measure_version(session: Session, *, principal: Principal, reach: Any, clock: Clock,
+                    version: engine.RuleVersion | None, publish: Callable[[], T], dry_run: bool) -> tuple[T, Impact]:
+    """`measure` for publishing a rule version: the only fact that changes is the credential's list of
+    versions, so each certification is read once and evaluated with and without `version` (None: the
+    document is the latest version already, and nothing changes); then it is published unless a dry run."""
+    ids = _ids(session, reach, principal)
+    pairs = _evaluated(session, ids, clock=clock, added=version)
+    result = None if dry_run else publish()
+    return result, _impact(session, ids, {i: p[0] for i, p in pairs.items()},  # type: ignore[return-value]
+                           {i: p[1] for i, p in pairs.items()})
+
+
+def _evaluated(session: Session, ids: Sequence[int], *, clock: Clock,
+               added: engine.RuleVersion | None = None) -> dict[int, tuple[Standing, Standing]]:
+    """Each certification's standing as of its board's today, and with `added` among its rule versions."""
+    out: dict[int, tuple[Standing, Standing]] = {}
     for start in range(0, len(ids), _BATCH):
         # evaluated without explanations: only accepted completions, untitled, are read (as the sweep does)
         inputs = run(compliance.gather_plan(ids[start:start + _BATCH], accepted_only=True), session)
         for cert_id, item in inputs.items():
             day = compliance.today_for(clock, item)
-            try:
-                result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
-                                         activities=item.activities, as_of=day, explain=False,
-                                         requirements=False)
-            except engine.RuleError:  # a fact the rules need is missing (a WA birthday): nothing to compare
-                out[cert_id] = Standing(status="unknown", cycle_start=None, cycle_end=None, earned_hours=None)
-                continue
-            out[cert_id] = Standing(status=result.status, cycle_start=result.cycle_start,
-                                    cycle_end=result.cycle_end, earned_hours=result.earned_hours)
+            before = _standing(item, item.versions, day)
+            out[cert_id] = (before, before if added is None else _standing(item, [*item.versions, added], day))
     return out
+
+
+def _standing(item: compliance.Inputs, versions: Sequence[engine.RuleVersion], day: date) -> Standing:
+    try:
+        result = engine.evaluate(versions=versions, facts=item.facts, completions=item.completions,
+                                 activities=item.activities, as_of=day, explain=False, requirements=False)
+    except engine.RuleError:  # a fact the rules need is missing (a WA birthday): nothing to compare
+        return Standing(status="unknown", cycle_start=None, cycle_end=None, earned_hours=None)
+    return Standing(status=result.status, cycle_start=result.cycle_start, cycle_end=result.cycle_end,
+                    earned_hours=result.earned_hours)
 
 
 def _ids(session: Session, reach: Any, principal: Principal) -> list[int]:

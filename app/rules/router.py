@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import col
 
 from app.auth import AdminOrBoardDep
-from app.certifications.impact import Impact, measure
+from app.certifications.impact import Impact, measure_version
 from app.certifications.models import Certification
+from app.clock import Clock
 from app.db import SessionDep
 from app.errors import Forbidden, Unprocessable, problem_responses
 from app.inputs import GuardedRoute
 from app.params import DryRun
 from app.rules import service
+from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
 from app.rules.schemas import (
@@ -28,6 +32,19 @@ public_router = APIRouter(prefix="/credentials", tags=["credentials"], route_cla
 router = APIRouter(prefix="/credentials", tags=["credentials"], route_class=GuardedRoute)
 
 CredentialCode = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9-]{1,31}$", examples=["NC-CPSS"])]
+
+
+def _reached_by(rule_set: RuleSet, proposed: RuleVersion | None, clock: Clock) -> ColumnElement[bool]:
+    """The certifications a new version can move today: a cycle is evaluated with the version in effect on its
+    start, so only those whose current cycle starts on or after `effective_from` (and those whose cached status
+    may be out of date: dirty, or due for re-evaluation) can evaluate differently."""
+    code = col(Certification.credential_code) == rule_set.code
+    if proposed is None:
+        return code
+    horizon = clock.now().astimezone(timezone(timedelta(hours=14))).date()  # no board's today is later
+    return code & or_(col(Certification.dirty).is_(True), col(Certification.cycle_start).is_(None),
+                      col(Certification.cycle_start) >= proposed.effective_from,
+                      col(Certification.next_change_on) <= horizon)
 
 
 def _present(request: Request, versions: list[RuleSetVersion]) -> CredentialPublic:
@@ -129,12 +146,15 @@ def publish_credential(
     for state in {rule_set.state, *(v.state for v in existing[:1])}:
         if not principal.sees_state(state):
             raise Forbidden(f"Only an admin or the {state} board may publish this credential.")
-    (_, created), impact = measure(
-        session, principal=principal, reach=col(Certification.credential_code) == rule_set.code, clock=request.app.state.clock,
-        dry_run=dry_run, change=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor,
-                                                        origin="api"))
+    proposed = service.proposed_version(session, rule_set=rule_set)
+    published, impact = measure_version(
+        session, principal=principal, reach=_reached_by(rule_set, proposed, request.app.state.clock),
+        clock=request.app.state.clock,
+        version=proposed, dry_run=dry_run,
+        publish=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api"))
     if dry_run:
         return impact
+    _, created = published
     if created and not existing:
         response.status_code = 201
     return CredentialPublished(**_present(request, service.versions_of(session, rule_set.code)).model_dump(),

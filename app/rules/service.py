@@ -127,6 +127,16 @@ def publish(
     return row, True
 
 
+def proposed_version(session: Session, *, rule_set: RuleSet) -> RuleVersion | None:
+    """The engine's version that publishing `rule_set` through the API would add (`publish`, origin "api");
+    None when it is the latest version already, and publishing changes nothing."""
+    existing = versions_of(session, rule_set.code)
+    if existing and existing[-1].content_hash == content_hash(rule_set):
+        return None
+    return RuleVersion(version=existing[-1].version + 1 if existing else 1, effective_from=rule_set.effective_from,
+                       rules=rule_set)
+
+
 def get_versions(session: Session, code: str) -> list[RuleSetVersion]:
     versions = versions_of(session, code.upper())
     if not versions:

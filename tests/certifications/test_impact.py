@@ -135,3 +135,22 @@ def test_a_preview_shows_each_caller_only_the_certifications_it_may_see(app, adm
     assert preview(admin) == {"NC-CPSS", "PA-CPS"}
     assert preview(client.as_(tokens.board("NC", "PA"))) == {"NC-CPSS", "PA-CPS"}
     assert preview(client.as_(tokens.provider(provider["id"]))) == set()  # a provider learns nothing of them
+
+
+def test_a_rule_version_preview_is_what_publishing_then_does(app, admin, db):
+    set_today(app, date(2026, 1, 5))
+    certs = [factories.certification(admin, credential_code="NC-CPSS", issued_on=issued)
+             for issued in ("2023-06-01", "2024-03-01", "2025-03-15")]
+    assert admin.post("/v1/sweeps", json={}).status_code == 201  # the cached statuses are current
+    current = admin.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
+    later = {**current, "effective_from": "2027-01-01", "due_soon_days": 700}
+    untouched = admin.put("/v1/credentials/NC-CPSS", params={"dry_run": "true"}, json=later).json()
+    assert untouched == {"changes": [], "counts": {"before": {}, "after": {}}}  # no cycle starts that late yet
+    stricter = {**current, "effective_from": "2024-01-01", "due_soon_days": 700}
+    dry = admin.put("/v1/credentials/NC-CPSS", params={"dry_run": "true"}, json=stricter).json()
+    assert admin.put("/v1/credentials/NC-CPSS", json=stricter).status_code == 200
+    for change in dry["changes"]:
+        after = admin.get(f"/v1/certifications/{change['certification_id']}/compliance").json()
+        assert (after["status"], after["cycle_start"], after["earned_hours"]) == (
+            change["after"]["status"], change["after"]["cycle_start"], change["after"]["earned_hours"])
+    assert dry["changes"] and {c["certification_id"] for c in dry["changes"]} <= {c["id"] for c in certs}
