@@ -1,4 +1,4 @@
-"""Decisions that stay decided (compliance.md): a migrated record's stated cycle and the renewals a board
+"""Decisions that stay decided (docs/compliance.md): a migrated record's stated cycle and the renewals a board
 records with it, a board's reopen of a renewed cycle, and the checks of a reinstatement's stated start.
 
 A recorded renewal is an input of every later evaluation; only a board undoes one (`reopen`, or `revoke`).

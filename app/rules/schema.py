@@ -1,4 +1,4 @@
-"""The rule-set document: one credential's CE renewal rules as data (see compliance.md).
+"""The rule-set document: one credential's CE renewal rules as data (see docs/compliance.md).
 
 These models are the contract for content/rules/*.yaml and for `PUT /v1/credentials/{code}`;
 their JSON Schema (content/rules/schema.json) is what board editors see, so every field says

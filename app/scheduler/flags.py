@@ -1,6 +1,6 @@
 """Flags and renewals: what the sweep records from an evaluation, and how they are read back.
 
-Flag rule (compliance.md, "Flags"): after evaluating a certification as of D, its current cycle
+Flag rule (docs/compliance.md, "Flags"): after evaluating a certification as of D, its current cycle
 gets a flag for its status when that status is `due_soon`, `overdue` or `lapsed`. A cycle gets a
 `compliant` flag only when it is met after it had been flagged `due_soon` or `overdue`: "back to
 compliant", whether it is still the current cycle or was met late (in grace) and rolled over.
@@ -8,7 +8,7 @@ A cycle met before anyone was warned raises nothing. The unique constraint (cert
 cycle_start, status) keeps one flag per certification, cycle and status, however often and on
 however many replicas the sweep runs; inserts are INSERT ... ON CONFLICT DO NOTHING.
 
-Renewals (compliance.md, "Decisions that stay decided"): every cycle the derivation passes over (met,
+Renewals (docs/compliance.md, "Decisions that stay decided"): every cycle the derivation passes over (met,
 and ended before D) without a standing renewal is recorded as one, on D. A recorded renewal is never
 withdrawn nor corrected: it is an input of every later evaluation. When later facts mean a cycle renewed
 by the sweep would no longer be met, or that it is no longer a cycle of the derivation at all, the

@@ -42,7 +42,7 @@ class SweepRun(SQLModel, table=True):
 
 
 class Renewal(SQLModel, table=True):
-    """A recorded renewal of a cycle: a decision that stays decided (compliance.md), an input of every later
+    """A recorded renewal of a cycle: a decision that stays decided (docs/compliance.md), an input of every later
     evaluation until a board reopens it.
 
     Recorded by the sweep when the derivation passes a cycle over (met by its end, or late in grace), or by a

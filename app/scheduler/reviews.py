@@ -1,6 +1,6 @@
 """A renewal review's reasons: why a cycle the sweep renewed is called into question, in plain English.
 
-A recorded renewal stands whatever the facts say later (compliance.md, "Decisions that stay decided").
+A recorded renewal stands whatever the facts say later (docs/compliance.md, "Decisions that stay decided").
 When they no longer meet a renewed cycle, the sweep raises one `renewal_review` flag for it, carrying
 these reasons so the board can decide (reopen the cycle, revoke, or leave it): when it was renewed and
 with what, what changed since (the rule version, the hours, each completion that no longer counts in

@@ -1,4 +1,4 @@
-"""The pure compliance evaluator: compliance.md (and docs/rules.md) as code.
+"""The pure compliance evaluator: docs/compliance.md (and docs/rules.md) as code.
 
 No database, web framework, clock or I/O: every input is an argument and the evaluation date is
 `as_of`. Hours are integer hundredths inside and 2-place Decimals in the results. A rule version

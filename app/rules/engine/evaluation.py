@@ -106,7 +106,7 @@ class _Chain:
 
 
 def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, bool, date], date]) -> _Chain:
-    """The chain of cycles current on `as_of` (compliance.md, "Holds").
+    """The chain of cycles current on `as_of` (docs/compliance.md, "Holds").
 
     A reinstatement after a suspension or inactivation resumes the chain that was current when the hold
     began, when the cycle then current has not ended by the reinstatement; otherwise, and always after a
@@ -150,7 +150,7 @@ def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: Ce
           comps: list[Completion], dates: list[date], acts: Sequence[Activity],
           preps: dict[int, list[_Prep | None]], chain_start: date, reinstated: bool, as_of: date,
           explain: bool) -> tuple[list[_Run], set[date]]:
-    """The walk over a chain's cycles to the one current on `as_of` (compliance.md, "Which cycle is current"),
+    """The walk over a chain's cycles to the one current on `as_of` (docs/compliance.md, "Which cycle is current"),
     with recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of
     its cycles, and the starts of the recorded renewals that passed cycles over."""
     standing: dict[date, RecordedRenewal] | None = None
@@ -386,7 +386,7 @@ def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts,
                   until: date) -> list[tuple[date, date]]:
     """The cycles of the chain that starts on the issue date and begin before `until`, by the rules'
     arithmetic alone (no completions, an initial phase its nominal length); the last one ends on the day
-    before `until` at the latest. A migrated record's board renews these (compliance.md, "Migrated records")."""
+    before `until` at the latest. A migrated record's board renews these (docs/compliance.md, "Migrated records")."""
     if not versions:
         raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
     pinned = next((v for v in versions if v.version == facts.pinned_version), None) \
