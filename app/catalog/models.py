@@ -39,13 +39,37 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 
 class Topic(SQLModel, table=True):
-    """One booster topic of the taxonomy in content/topics.yaml. Topics are never deleted."""
+    """One accepted booster topic of the taxonomy: content/topics.yaml is its seed, admins add to it (directly,
+    or by accepting a provider's proposal). Only these validate; topics are never deleted."""
 
     __tablename__ = "topic"
 
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     description: str = Field(max_length=1000)
+
+
+TOPIC_PROPOSAL_STATUSES = ("proposed", "accepted", "rejected")
+
+
+class TopicProposal(SQLModel, table=True):
+    """A provider's request for a new topic. An admin accepts it (the topic joins the taxonomy) or rejects it
+    with a reason; one proposal per topic id, kept after the decision."""
+
+    __tablename__ = "topic_proposal"
+    __table_args__ = (CheckConstraint(_one_of("status", TOPIC_PROPOSAL_STATUSES), name="status"),)
+
+    topic_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    description: str = Field(max_length=1000)
+    status: str = Field(default="proposed", max_length=16)
+    provider_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("provider.id"),
+                                                                    nullable=True, index=True))
+    proposed_by: str = Field(max_length=200)
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    review_reason: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Provider(SQLModel, table=True):

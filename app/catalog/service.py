@@ -145,6 +145,16 @@ def list_provider_courses(
     return keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
 
 
+def course_ids_by_external(session: Session, provider_id: int, external_ids: Collection[str]) -> dict[str, int]:
+    """external_id -> course id among this provider's courses (ids it does not have are absent)."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(external_ids):
+        query = select(Course.external_id, Course.id).where(Course.provider_id == provider_id,
+                                                            col(Course.external_id).in_(chunk))
+        out.update(dict(session.exec(query).all()))
+    return out
+
+
 def topics_of(session: Session, course_ids: Collection[int]) -> dict[int, list[str]]:
     """Each course's topic ids, sorted, in one query per chunk of ids."""
     out: dict[int, list[str]] = defaultdict(list)

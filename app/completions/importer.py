@@ -1,9 +1,10 @@
 """Provider rosters: many completions in one request, set-based, all rows or none.
 
 Rows name the peer by person_id, or by credential_code + certificate_number, and the course
-by course_id. A re-posted roster creates nothing new (the dedupe key of person, course and
-date already exists). Reads are a fixed number of chunked queries; writes are one Core
-INSERT executemany, never one ORM object per row.
+by course_id or (a provider) by its own course_external_id. A re-posted roster creates nothing new
+(the dedupe key of person, course and date already exists). The report gives every row's outcome
+and the id of the completion it created (or of the one already recorded). Reads are a fixed number
+of chunked queries; writes are one Core INSERT executemany, never one ORM object per row.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from app.people import service as people_service
 from app.people.models import Person
 from app.types import Day, DbId, HoursIn, RequestModel
 
-COLUMNS = ("person_id", "credential_code", "certificate_number", "family_name", "course_id", "completed_on", "hours")
-_REQUIRED = ("course_id", "completed_on")
+COLUMNS = ("person_id", "credential_code", "certificate_number", "family_name", "course_id", "course_external_id",
+           "completed_on", "hours")
+_REQUIRED = ("completed_on",)
 _INT_COLUMNS = ("person_id", "course_id")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
 _MAX_REPORTED_ERRORS = 1000
@@ -44,7 +46,10 @@ class RosterRow(BaseModel):
     outcome: Literal["created", "duplicate", "error"]
     person_id: int | None = None
     course_id: int | None = None
+    course_external_id: str | None = None
     completed_on: date | None = None
+    completion_id: int | None = Field(default=None, description="The completion this row created, or (a "
+                                      "duplicate) the one already recorded; none on a dry run or for an error")
     errors: list[str] = Field(default_factory=list)
 
 
@@ -54,8 +59,8 @@ class RosterReport(BaseModel):
     created: int
     duplicates: int
     errors: int
-    items: list[RosterRow] = Field(description="Per-row outcomes: every row on a dry run; the rows not "
-                                   "created (duplicates) otherwise; the failing rows when refused")
+    items: list[RosterRow] = Field(description="Every row's outcome, in roster order, with the id of the "
+                                   "completion it created or duplicates; the failing rows when refused")
 
 
 class RosterLine(RequestModel):
@@ -65,7 +70,8 @@ class RosterLine(RequestModel):
     credential_code: str | None = Field(default=None, min_length=1, max_length=32)
     certificate_number: str | None = Field(default=None, min_length=1, max_length=64)
     family_name: str | None = Field(default=None, max_length=100)
-    course_id: DbId
+    course_id: DbId | None = None
+    course_external_id: str | None = Field(default=None, min_length=1, max_length=100)
     completed_on: Day
     hours: HoursIn | None = None
 
@@ -81,6 +87,11 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
                 f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number).",
                 errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
                          "message": "missing column(s): person_id, or credential_code and certificate_number"}])
+        if not header & {"course_id", "course_external_id"}:
+            raise Unprocessable(
+                "A roster names each course by course_id or by course_external_id.",
+                errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
+                         "message": "missing column: course_id or course_external_id"}])
         return [_from_csv(row) for row in rows]
     if kind == "application/json":
         data = loads(body)
@@ -104,15 +115,18 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
 def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
     """Row `n` as `import_roster` works with it: its values, or the reasons it has none."""
     item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "family_name": None,
-                            "course_id": None, "completed_on": None, "hours": None}
+                            "course_id": None, "course_external_id": None, "completed_on": None, "hours": None,
+                            "learner_certification_id": None}
     try:
         line = RosterLine.model_validate(raw)
     except ValidationError as exc:
         item["errors"] = [f"unknown field {e['loc'][0]}" if e["type"] == "extra_forbidden"
                           else f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
         return item
-    item.update(person_id=line.person_id, course_id=line.course_id, completed_on=line.completed_on,
-                hours=line.hours)
+    item.update(person_id=line.person_id, course_id=line.course_id, course_external_id=line.course_external_id,
+                completed_on=line.completed_on, hours=line.hours)
+    if (line.course_id is None) == (line.course_external_id is None):
+        item["errors"].append("give course_id or course_external_id (one of them)")
     if line.credential_code and line.certificate_number:
         item["cert"] = (line.credential_code.upper(), line.certificate_number)
     item["family_name"] = (line.family_name or "").strip() or None
@@ -125,30 +139,34 @@ def _resolve_learners(session: Session, principal: Principal, parsed: list[dict[
     """Set each row's `person_id` from how it names the learner, as the caller's role may name them
     (`app.completions.learners`); a row naming no one it may report for gets an error. Set-based reads."""
     provider = principal.role is Role.provider
-    found = learners.by_certificate(session, {i["cert"] for i in parsed if i["cert"] and not i["errors"]})
+    found = learners.certificates(session, {i["cert"] for i in parsed if i["cert"] and not i["errors"]})
     for item in parsed:
         if item["errors"] or not item["cert"]:
             continue
         if provider and item["family_name"] is None:
             item["errors"].append("family_name is required with credential_code and certificate_number")
             continue
-        person_id, family_name = found.get(item["cert"], (None, ""))
+        person_id, family_name, cert_id = found.get(item["cert"], (None, "", None))
         if person_id is None or (item["family_name"] is not None and not learners.same_name(family_name,
                                                                                              item["family_name"])):
             item["errors"].append(learners.UNKNOWN_LEARNER if provider else
                                   f"no {item['cert'][0]} certification has number {item['cert'][1]}"
                                   + (" and that family name" if item["family_name"] else ""))
             continue
-        item["person_id"] = person_id
+        item["person_id"], item["learner_certification_id"] = person_id, cert_id
     named = [i for i in parsed if not i["errors"] and not i["cert"]]  # by person_id
     ids = {i["person_id"] for i in named}
+    before: dict[int, int] = {}
     if provider:
         allowed = learners.reported_by(session, principal.provider_id, ids)  # type: ignore[arg-type]
+        before = learners.named_before(session, principal.provider_id, allowed)  # type: ignore[arg-type]
     else:
         allowed = _people_in_scope(session, principal, ids)
     for item in named:
         if item["person_id"] not in allowed:
             item["errors"].append(learners.UNKNOWN_LEARNER if provider else f"unknown person {item['person_id']}")
+        else:
+            item["learner_certification_id"] = before.get(item["person_id"])
     if not provider:  # a board names, by certificate too, only people of its states
         by_certificate = [i for i in parsed if not i["errors"] and i["cert"]]
         visible = _people_in_scope(session, principal, {i["person_id"] for i in by_certificate})
@@ -168,8 +186,34 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
     return found
 
 
+def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[str, Any]]) -> None:
+    """Set `course_id` of the rows that name their course by the provider's own external_id."""
+    by_external = [i for i in parsed if not i["errors"] and i["course_external_id"] is not None]
+    if not by_external:
+        return
+    if principal.role is not Role.provider:
+        for item in by_external:
+            item["errors"].append("course_external_id names a course of the calling provider; give course_id")
+        return
+    found = catalog.course_ids_by_external(session, principal.provider_id,  # type: ignore[arg-type]
+                                           {i["course_external_id"] for i in by_external})
+    for item in by_external:
+        if item["course_external_id"] in found:
+            item["course_id"] = found[item["course_external_id"]]
+        else:
+            item["errors"].append(f"you have no course with external_id {item['course_external_id']!r}")
+
+
+def _row(item: dict[str, Any], outcome: str, completion_id: int | None = None) -> RosterRow:
+    return RosterRow(row=item["row"], outcome=outcome, person_id=item.get("person_id"),  # type: ignore[arg-type]
+                     course_id=item.get("course_id"), course_external_id=item.get("course_external_id"),
+                     completed_on=item.get("completed_on"), completion_id=completion_id,
+                     errors=item["errors"])
+
+
 def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
                   clock: Clock) -> RosterReport:
+    """Record a roster's completions, all rows or none; the report gives each row's outcome and completion id."""
     if principal.role not in (Role.admin, Role.board, Role.provider):
         raise Forbidden("Only providers, boards and admins post rosters.")
     if not rows:
@@ -177,6 +221,7 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     parsed = [_parse_row(n, raw) for n, raw in enumerate(rows, start=1)]
 
     _resolve_learners(session, principal, parsed)
+    _resolve_courses(session, principal, parsed)
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
     today = board_today(session, clock)
 
@@ -187,33 +232,27 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
             item["errors"].append(f"course {item['course_id']} is not this provider's")
         elif (problem := check_course(course, item["completed_on"], today=today)) is not None:
-            item["errors"].append(f"course {item['course_id']}: {problem}" if course else f"unknown course {item['course_id']}")
+            item["errors"].append(f"course {item['course_id']}: {problem}" if course
+                                  else f"unknown course {item['course_id']}")
         elif item["hours"] is not None and item["hours"] > course.hours:  # type: ignore[union-attr]
             item["errors"].append(f"hours exceed the course's {course.hours}")  # type: ignore[union-attr]
         if not item["errors"]:
             item["key"] = dedupe_key(item["person_id"], item["course_id"], item["completed_on"])
 
     keys = sorted({i["key"] for i in parsed if "key" in i})
-    existing: set[str] = set()
-    for start in range(0, len(keys), _CHUNK):
-        existing |= set(session.exec(select(Completion.dedupe_key).where(
-            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+    existing = _ids_by_key(session, keys)
     seen: set[str] = set()
-    report_rows: list[RosterRow] = []  # every row on a dry run, else the rows not created (the report's items)
+    outcomes: list[tuple[dict[str, Any], str]] = []
     to_insert: list[dict[str, Any]] = []
     now = utcnow()
     source, actor = principal.role.value, principal.actor
     for item in parsed:
         if item["errors"]:
-            report_rows.append(RosterRow(row=item["row"], outcome="error", person_id=item.get("person_id"),
-                                         course_id=item.get("course_id"), completed_on=item.get("completed_on"),
-                                         errors=item["errors"]))
+            outcomes.append((item, "error"))
             continue
         outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
         seen.add(item["key"])
-        if dry_run or outcome != "created":  # a created row is reported only by the count
-            report_rows.append(RosterRow(row=item["row"], outcome=outcome, person_id=item["person_id"],
-                                         course_id=item["course_id"], completed_on=item["completed_on"]))
+        outcomes.append((item, outcome))
         if outcome == "created":
             course = courses[item["course_id"]]
             to_insert.append({
@@ -221,12 +260,12 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                 "hours": item["hours"] if item["hours"] is not None else course.hours, "modality": course.modality,
                 "completed_on": item["completed_on"], "status": "accepted", "source": source,
                 "dedupe_key": item["key"], "reported_by": actor, "review_categories": [],
-                "created_at": now,
+                "learner_certification_id": item["learner_certification_id"], "created_at": now,
             })
-    errors = [r for r in report_rows if r.outcome == "error"]
+    errors = [_row(item, outcome) for item, outcome in outcomes if outcome == "error"]
     report = RosterReport(dry_run=dry_run, rows=len(parsed), created=len(to_insert),
-                          duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
-                          items=report_rows)
+                          duplicates=sum(outcome == "duplicate" for _, outcome in outcomes), errors=len(errors),
+                          items=[])
     if errors:
         shown = errors[:_MAX_REPORTED_ERRORS]
         raise Unprocessable(
@@ -236,21 +275,48 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
             extensions={"report": {**report.model_dump(mode="json", exclude={"items"}),
                                    "items": [r.model_dump(mode="json") for r in shown]}},
         )
+    created_keys: set[str] = {r["dedupe_key"] for r in to_insert}
     if not dry_run and to_insert:
-        to_insert = _insert_new(session, to_insert, report, rows_by_key={i["key"]: i["row"] for i in parsed
-                                                                          if "key" in i})
+        to_insert = _insert_new(session, to_insert, report)
+        created_keys = {r["dedupe_key"] for r in to_insert}
+        existing = _ids_by_key(session, keys)  # the new ids, and those a concurrent roster took meanwhile
         touched = sorted({r["person_id"] for r in to_insert})
         dirty.mark(session, person_ids=touched)
         states = set().union(*people_service.held_states(session, touched).values())
         audit.record(session, actor=principal.actor, action="import", entity="roster",
                      entity_id=f"{principal.actor}@{now.isoformat()}", states=states,
-                     changes={"rows": len(parsed), "created": len(to_insert),
-                              "duplicates": report.duplicates, "people": len(touched)})
+                     changes={"rows": len(parsed), "created": len(to_insert), "duplicates": report.duplicates,
+                              "people": len(touched), "completion_ids": _id_ranges(
+                                  sorted(existing[k] for k in created_keys if k in existing))})
+    for item, outcome in outcomes:
+        key = item["key"]
+        if outcome == "created" and key not in created_keys:
+            outcome = "duplicate"  # recorded by a concurrent roster meanwhile
+        report.items.append(_row(item, outcome, None if dry_run and outcome == "created" else existing.get(key)))
     return report
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport, *,
-                rows_by_key: dict[str, int]) -> list[dict[str, Any]]:
+def _ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
+    """dedupe_key -> id of the completions recorded with these keys."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        found.update(dict(session.exec(select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
+            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))).all()))
+    return found
+
+
+def _id_ranges(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs: a roster's new ids are mostly one run, so the audit entry stays short."""
+    runs: list[list[int]] = []
+    for value in ids:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport) -> list[dict[str, Any]]:
     """Insert the roster's new completions; returns those inserted (`report` counts the rest as duplicates).
 
     Rows go in dedupe-key order, so two rosters that overlap wait for each other on the same key first
@@ -273,9 +339,6 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
                 raise
             report.duplicates += len(taken)
             report.created -= len(taken)
-            report.items.extend(RosterRow(row=rows_by_key[r["dedupe_key"]], outcome="duplicate", person_id=r["person_id"],
-                                          course_id=r["course_id"], completed_on=r["completed_on"])
-                                for r in rows if r["dedupe_key"] in taken)
             rows = [r for r in rows if r["dedupe_key"] not in taken]
     else:
         raise Conflict("Concurrent rosters kept recording the same completions; post this roster again.")

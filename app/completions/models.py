@@ -37,6 +37,10 @@ class Completion(SQLModel, table=True):
     person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
     course_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("course.id"), nullable=True,
                                                                   index=True))
+    learner_certification_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("certification.id"), nullable=True),
+        description="The certification the reporter named the learner by (credential, number, family name); "
+                    "a provider naming a known learner by person_id keeps the one it named before")
     title: str = Field(max_length=300)
     provider_name: str | None = Field(default=None, max_length=200)
     hours: Decimal = Field(sa_column=Column(HoursType, nullable=False))

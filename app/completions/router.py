@@ -12,7 +12,7 @@ from app.certificates import service as certificates
 from app.certificates.schemas import CertificatePublic
 from app.certifications.impact import Impact
 from app.clock import Clock
-from app.completions import importer, service, transcript
+from app.completions import importer, learners, service, transcript
 from app.completions.models import Completion
 from app.completions.schemas import (
     CompletionCreate,
@@ -20,6 +20,7 @@ from app.completions.schemas import (
     CompletionPublic,
     CompletionVoided,
     CorrectionCreate,
+    LearnerPublic,
     ReviewCreate,
     VoidCreate,
 )
@@ -30,7 +31,7 @@ from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
 from app.params import DryRun
 from app.people import service as people_service
-from app.types import DbId
+from app.types import Day, DbId
 from app.uow import run_unit
 
 router = APIRouter(prefix="/completions", tags=["completions"], route_class=GuardedRoute)
@@ -49,6 +50,8 @@ def _public(session: Session, principal: Principal, completion: Completion, cloc
     public = CompletionPublic.model_validate(completion)
     public.credit = service.credit(session, principal=principal, completion=completion, clock=clock,
                                    evaluations=evaluations)
+    learner = learners.described(session, principal, [completion]).get(completion.id)  # type: ignore[arg-type]
+    public.learner = LearnerPublic(**learner) if learner else None
     return public
 
 
@@ -70,13 +73,30 @@ def create_completion(data: CompletionCreate, request: Request, response: Respon
 def list_completions(
     session: SessionDep, principal: PrincipalDep, person_id: DbId | None = None,
     status: Literal["accepted", "pending", "rejected", "voided"] | None = None,
+    course_id: DbId | None = None,
+    course_external_id: Annotated[str | None, Query(
+        min_length=1, max_length=100, description="Providers: one of your courses by its external_id")] = None,
+    completed_from: Annotated[Day | None, Query(alias="from", description="Completed on or after this day")] = None,
+    completed_to: Annotated[Day | None, Query(alias="to", description="Completed on or before this day")] = None,
+    order: Annotated[Literal["oldest", "newest"], Query(description="By when recorded: oldest (default) or "
+                                                                    "newest first")] = "oldest",
     cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 100, count: CountTotal = False,
 ) -> CompletionPage:
-    """Completions the caller may see (a board's review queue: `status=pending`)."""
+    """Completions the caller may see, narrowed by person, status, course and completion date (a board's review
+    queue: `status=pending`). Admins, boards and the course's provider see each learner's name and the
+    certification they were named by (`learner`)."""
     found = service.list_page(session, principal=principal, person_id=person_id, status=status,
-                              cursor=cursor, limit=limit, count=count)
-    return CompletionPage(items=[CompletionPublic.model_validate(c) for c in found.items],
-                          next_cursor=found.next_cursor, total=found.total)
+                              course_id=course_id, course_external_id=course_external_id,
+                              completed_from=completed_from, completed_to=completed_to,
+                              newest_first=order == "newest", cursor=cursor, limit=limit, count=count)
+    described = learners.described(session, principal, found.items)
+    items = []
+    for c in found.items:
+        public = CompletionPublic.model_validate(c)
+        if c.id in described:
+            public.learner = LearnerPublic(**described[c.id])
+        items.append(public)
+    return CompletionPage(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
 @router.post("/import", response_model=importer.RosterReport, operation_id="importCompletions",

@@ -18,14 +18,16 @@ class CompletionCreate(RequestModel):
     A provider names the learner by credential_code + certificate_number + family_name, as on the
     certificate the learner showed, or by person_id for a learner it has reported before.
 
-    For a catalog course give course_id; a peer reporting outside CE gives title, provider_name,
-    hours and modality instead.
+    For a catalog course give course_id (a provider may give its own course_external_id instead); a peer
+    reporting outside CE gives title, provider_name, hours and modality instead.
     """
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
             {"person_id": 12, "course_id": 3, "completed_on": "2026-10-02"},
+            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "family_name": "Rivera",
+             "course_external_id": "TIP-101", "completed_on": "2026-10-02"},
             {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "family_name": "Rivera",
              "course_id": 3, "completed_on": "2026-10-02"},
             {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
@@ -41,6 +43,9 @@ class CompletionCreate(RequestModel):
                                     description="The learner's family name as on the certification (required "
                                     "of providers naming the learner by certificate)")
     course_id: DbId | None = None
+    course_external_id: str | None = Field(
+        default=None, min_length=1, max_length=100,
+        description="A provider may name its own course by its external_id instead of course_id")
     completed_on: Day
     hours: HoursIn | None = Field(default=None, description="Hours attended, if less than the course's")
     title: str | None = Field(default=None, min_length=3, max_length=300)
@@ -56,7 +61,9 @@ class CompletionCreate(RequestModel):
             raise ValueError("identify the peer by person_id or by certificate, not both")
         if self.family_name is not None and self.credential_code is None:
             raise ValueError("family_name goes with credential_code and certificate_number")
-        if self.course_id is None:
+        if self.course_id is not None and self.course_external_id is not None:
+            raise ValueError("name the course by course_id or by course_external_id, not both")
+        if self.course_id is None and self.course_external_id is None:
             missing = [f for f in ("title", "provider_name", "hours", "modality") if getattr(self, f) is None]
             if missing:
                 raise ValueError(f"outside CE (no course_id) needs {', '.join(missing)}")
@@ -108,6 +115,16 @@ class Credit(BaseModel):
     reason: str
 
 
+class LearnerPublic(BaseModel):
+    """Who a completion is for, as the caller may know them."""
+
+    given_name: str
+    family_name: str
+    credential_code: str | None = Field(description="The certification the learner was named by (null when "
+                                        "named by person_id, or for a board: of another state)")
+    certificate_number: str | None
+
+
 class CompletionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         "id": 31, "person_id": 12, "course_id": 7, "title": "Trauma-informed peer support", "provider_name": None,
@@ -115,7 +132,9 @@ class CompletionPublic(BaseModel):
         "source": "provider", "evidence_url": None, "review_reason": None, "void_reason": None,
         "created_at": "2026-10-03T08:00:00Z", "credit": [{"certification_id": 1, "credential_code": "NC-CPSS",
                                                           "counted_hours": 3, "outcome": "counted",
-                                                          "reason": "counted 3.00 hours"}]}]})
+                                                          "reason": "counted 3.00 hours"}],
+        "learner": {"given_name": "Ana", "family_name": "Rivera", "credential_code": "NC-CPSS",
+                    "certificate_number": "NC-2024-00117"}}]})
 
     id: int
     person_id: int
@@ -133,6 +152,10 @@ class CompletionPublic(BaseModel):
     created_at: datetime
     credit: list[Credit] = Field(default_factory=list,
                                  description="Where this completion counts today, and where not and why")
+    learner: LearnerPublic | None = Field(
+        default=None, description="The learner's name and the certification they were named by: for admins and "
+        "boards; for a provider, on the completions it reported naming the learner by certificate (null "
+        "otherwise, and on a peer's own records)")
 
 
 

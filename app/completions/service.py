@@ -83,23 +83,25 @@ def board_today(session: Session, clock: Clock, person_id: int | None = None) ->
     return max(clock.today(zone) for zone in zones)
 
 
-def _resolve_person(session: Session, principal: Principal, data: CompletionCreate) -> int:
-    """The person a completion is for, named as the caller's role may name them (`app.completions.learners`)."""
+def _resolve_person(session: Session, principal: Principal, data: CompletionCreate) -> tuple[int, int | None]:
+    """The person a completion is for, named as the caller's role may name them (`app.completions.learners`),
+    and the certification they were named by (None: named by person_id, or a peer's own report)."""
     if principal.role is Role.peer:
         if data.person_id not in (None, principal.person_id) or data.credential_code:
             raise Forbidden("A peer reports completions for themself only.")
-        return principal.person_id  # type: ignore[return-value]
+        return principal.person_id, None  # type: ignore[return-value]
     if principal.role is Role.provider:
         return _provider_learner(session, principal, data)
+    cert_id: int | None = None
     if data.credential_code:
         code = data.credential_code.upper()
-        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
+        found = learners.certificates(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
             (code, data.certificate_number))  # type: ignore[arg-type]
         if found is None or not (data.family_name is None or learners.same_name(found[1], data.family_name)):
             raise _field_error("certificate_number", "unknown certificate number",
                                f"No {code} certification has number {data.certificate_number}"
                                f"{' and that family name' if data.family_name else ''}.")
-        person_id = found[0]
+        person_id, cert_id = found[0], found[2]
     elif data.person_id is not None:
         person_id = data.person_id
     else:
@@ -110,10 +112,10 @@ def _resolve_person(session: Session, principal: Principal, data: CompletionCrea
         query = query.where(scope)
     if session.exec(query).first() is None:  # absent, or another state's: the same answer
         raise _field_error("person_id", "unknown person", f"Person {person_id} was not found.")
-    return person_id
+    return person_id, cert_id
 
 
-def _provider_learner(session: Session, principal: Principal, data: CompletionCreate) -> int:
+def _provider_learner(session: Session, principal: Principal, data: CompletionCreate) -> tuple[int, int | None]:
     unknown = _field_error("learner", "no learner matches", learners.UNKNOWN_LEARNER)
     if data.credential_code:
         if data.family_name is None:
@@ -121,16 +123,31 @@ def _provider_learner(session: Session, principal: Principal, data: CompletionCr
                                "A provider names the learner by credential_code, certificate_number and "
                                "family_name.")
         code = data.credential_code.upper()
-        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
+        found = learners.certificates(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
             (code, data.certificate_number))  # type: ignore[arg-type]
         if found is None or not learners.same_name(found[1], data.family_name):
             raise unknown
-        return found[0]
+        return found[0], found[2]
     if data.person_id is None:
         raise _field_error("person_id", "give credential_code, certificate_number and family_name")
     if data.person_id not in learners.reported_by(session, principal.provider_id, [data.person_id]):  # type: ignore[arg-type]
         raise unknown
-    return data.person_id
+    named = learners.named_before(session, principal.provider_id, [data.person_id])  # type: ignore[arg-type]
+    return data.person_id, named.get(data.person_id)
+
+
+def _course_id(session: Session, principal: Principal, data: CompletionCreate) -> int | None:
+    """The catalog course a completion names: by course_id, or by the calling provider's own external_id."""
+    if data.course_external_id is None:
+        return data.course_id
+    if principal.role is not Role.provider:
+        raise _field_error("course_external_id", "course_external_id names a course of the calling provider; "
+                           "give course_id")
+    found = catalog.course_ids_by_external(session, principal.provider_id,  # type: ignore[arg-type]
+                                           [data.course_external_id])
+    if data.course_external_id not in found:
+        raise _field_error("course_external_id", f"you have no course with external_id {data.course_external_id!r}")
+    return found[data.course_external_id]
 
 
 def check_course(course: catalog.CourseFacts | None, completed_on: date, *, today: date) -> str | None:
@@ -154,9 +171,10 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
     for a peer."""
     if principal.role not in (Role.admin, Role.board, Role.provider, Role.peer):
         raise Forbidden("This role cannot report completions.")
-    person_id = _resolve_person(session, principal, data)
+    person_id, learner_certification_id = _resolve_person(session, principal, data)
+    course_id = _course_id(session, principal, data)
     today = board_today(session, clock, person_id)
-    if data.course_id is None:
+    if course_id is None:
         if principal.role is Role.provider:
             raise _field_error("course_id", "a provider reports completions of its own catalog courses")
         if data.completed_on > today:
@@ -165,7 +183,7 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
                                 hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,  # type: ignore[arg-type]
                                 evidence_url=str(data.evidence_url) if data.evidence_url else None)
     else:
-        course = catalog.course_facts(session, [data.course_id]).get(data.course_id)
+        course = catalog.course_facts(session, [course_id]).get(course_id)
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
             raise Forbidden("A provider reports completions of its own courses only.")
         problem = check_course(course, data.completed_on, today=today)
@@ -184,6 +202,7 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
     else:
         completion.status, completion.source = "accepted", principal.role.value
     completion.reported_by = principal.actor
+    completion.learner_certification_id = learner_certification_id
     try:
         with session.begin_nested():
             session.add(completion)
@@ -282,6 +301,9 @@ def correct(session: Session, *, principal: Principal, completion: Completion, d
          data=VoidCreate(reason=f"Corrected: {data.reason}"[:1000]))
     session.flush()
     replacement = record(session, principal=principal, data=corrected, clock=clock, issuer=issuer)
+    if replacement.learner_certification_id is None:  # the same learner, named as before
+        replacement.learner_certification_id = completion.learner_certification_id
+        session.add(replacement)
     states = set(session.exec(select(Certification.state).where(Certification.person_id == completion.person_id)))
     certificates.supersede(session, old=completion, new=replacement, actor=principal.actor, states=states)
     _audit(session, principal, "correct", completion, states, {"corrected_by": replacement.id, "reason": data.reason})
@@ -360,7 +382,23 @@ def credit(session: Session, *, principal: Principal, completion: Completion, cl
 
 
 def list_page(session: Session, *, principal: Principal, person_id: int | None, status: str | None,
-              cursor: str | None, limit: int, count: bool = False) -> KeysetPage[Completion]:
+              cursor: str | None, limit: int, count: bool = False, course_id: int | None = None,
+              course_external_id: str | None = None, completed_from: date | None = None,
+              completed_to: date | None = None, newest_first: bool = False) -> KeysetPage[Completion]:
+    """One page of the completions the caller may see, narrowed by person, status, course and completion date."""
+    if completed_from is not None and completed_to is not None and completed_from > completed_to:
+        raise Unprocessable(f"'from' ({completed_from}) is after 'to' ({completed_to}).", errors=[{
+            "loc": ["query", "from"], "field": "query.from", "message": "after 'to'", "type": "value_error"}])
+    if course_external_id is not None:
+        if principal.role is not Role.provider:
+            raise Unprocessable("course_external_id names a course of the calling provider; give course_id.",
+                                errors=[{"loc": ["query", "course_external_id"], "field": "query.course_external_id",
+                                         "message": "providers only", "type": "value_error"}])
+        found = catalog.course_ids_by_external(session, principal.provider_id,  # type: ignore[arg-type]
+                                               [course_external_id])
+        if course_id is not None and found.get(course_external_id) != course_id:
+            return KeysetPage([], None, 0 if count else None)
+        course_id = found.get(course_external_id, 0)  # none such: an empty page
     query = select(Completion)
     clause = visible_to(principal)
     if clause is not None:
@@ -369,7 +407,14 @@ def list_page(session: Session, *, principal: Principal, person_id: int | None, 
         query = query.where(Completion.person_id == person_id)
     if status:
         query = query.where(Completion.status == status)
-    return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit, count=count)
+    if course_id is not None:
+        query = query.where(Completion.course_id == course_id)
+    if completed_from is not None:
+        query = query.where(Completion.completed_on >= completed_from)
+    if completed_to is not None:
+        query = query.where(Completion.completed_on <= completed_to)
+    return keyset_page(session, query, Completion.id, cursor=cursor, limit=limit, count=count,
+                       newest_first=newest_first)
 
 
 def _certifications_of(session: Session, person_id: int) -> list[Certification]:

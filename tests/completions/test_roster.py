@@ -82,7 +82,9 @@ def test_duplicates_inside_one_roster_are_reported_once_created(provider_client,
     assert [r["outcome"] for r in dry["items"]] == ["created", "duplicate"]
     report = _roster(provider_client, text).json()
     assert (report["created"], report["duplicates"]) == (1, 1)
-    assert [(r["row"], r["outcome"]) for r in report["items"]] == [(2, "duplicate")]
+    assert [(r["row"], r["outcome"]) for r in report["items"]] == [(1, "created"), (2, "duplicate")]
+    created, duplicate = report["items"]
+    assert created["completion_id"] is not None and duplicate["completion_id"] == created["completion_id"]
 
 
 def test_json_roster(provider_client, course, peer):

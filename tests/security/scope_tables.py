@@ -310,9 +310,11 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "listCompletions": {BOARD: Positive(200, evidence=("done_nc_A", "pending_sh")),
                         PROVIDER: Positive(200, evidence=("done_nc_A", "done_sh_A")),
                         PEER: Positive(200, evidence=("done_nc_A", "pending_nc"))},
-    # providers identify a learner by credential code, certificate number and family name (issue 16)
+    # providers identify a learner by credential code, certificate number and family name (issue 16); the
+    # answer names the learner it identified (issue 19): the given name is what public verification shows
     "createCompletion": {BOARD: Positive(201),
-                         PROVIDER: Positive(201, body=_identified, allow=frozenset({"nc_number", "nc_family"})),
+                         PROVIDER: Positive(201, body=_identified,
+                                            allow=frozenset({"nc_number", "nc_family", "nc_given"})),
                          PEER: Positive(201, body=_SELF)},
     "importCompletions": {BOARD: Positive(200, targets={"person_id": "person_nc"}),
                           PROVIDER: Positive(200, body=_roster, allow=frozenset({"nc_number", "nc_family"}))},
