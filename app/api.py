@@ -16,15 +16,17 @@ from app.reports.router import router as reports_router
 from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
 from app.scheduler.router import flags_router, sweeps_router, webhooks_router
+from app.sessions import router as sessions
 
 PUBLIC = [
     credentials_public_router, verify_router, certificates_router,
     catalog.topics_router, catalog.public_providers, catalog.public_courses,
+    sessions.public_sessions, sessions.public_course_sessions, sessions.public_provider_sessions,
 ]
 AUTHENTICATED = [
     credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
     catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
-    reports_router,
+    reports_router, sessions.sessions_router, sessions.course_sessions_router,
 ]
 
 

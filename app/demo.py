@@ -37,6 +37,7 @@ from app.people.models import Person
 from app.reports import snapshots
 from app.rules import engine
 from app.rules import service as rules_service
+from app.sessions import demo as demo_sessions
 
 DOMAIN = "demo.example.org"
 FEATURED_EMAIL = f"jordan.rivera@{DOMAIN}"
@@ -356,6 +357,7 @@ def _featured(session: Session, planner: Planner, rng: random.Random) -> Peer:
 
 def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> None:
     """The demo providers, their booster courses and the boards' approvals, through the catalog services."""
+    n = 0
     for (name, kind, region), courses in PROVIDERS.items():
         slug = name.split()[1].lower()
         provider = catalog.create_provider(session, principal=admin, data=ProviderCreate(
@@ -367,6 +369,7 @@ def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> N
                 description="Demo data, not a real offering.", status="published", available_from=COURSES_FROM,
                 url=f"https://{slug}.{DOMAIN}/courses/{external_id.lower()}")
             course, _ = catalog.upsert_course(session, principal=manager, provider=provider, today=today, data=data)
+            demo_sessions.schedule(session, principal=manager, course=course, today=today, n=(n := n + 1))
             for code, categories in approved.items():
                 board = Principal(subject="demo-board", role=Role.board, states=frozenset({code.split("-")[0]}))
                 approvals.create(session, principal=board, course=course, clock=clock,

@@ -42,6 +42,8 @@ OPENAPI_TAGS = [
     {"name": "topics", "description": "The booster topic taxonomy courses are tagged with."},
     {"name": "providers", "description": "Course providers and their catalogs: upserts and bulk upload."},
     {"name": "catalog", "description": "Booster courses: public search, retirement and board approvals."},
+    {"name": "sessions", "description": "Dated sessions of courses (when, where, how to join and register): "
+     "scheduled by their provider, searchable by date and state, and as iCalendar feeds. Public to read."},
     {"name": "audit", "description": "Who changed what, when."},
     {"name": "scheduler", "description": "Compliance sweeps and the flags they raise (due soon, overdue, "
      "lapsed, back to compliant)."},

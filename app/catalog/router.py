@@ -16,6 +16,7 @@ from app.catalog.schemas import (
     ApprovalList,
     ApprovalWithdraw,
     CatalogPage,
+    CourseDetail,
     CoursePage,
     CoursePublic,
     CourseStatus,
@@ -36,6 +37,7 @@ from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
 from app.params import DryRun
+from app.sessions import service as sessions
 from app.types import Day, DbId
 
 topics_router = APIRouter(prefix="/topics", tags=["topics"], route_class=GuardedRoute)
@@ -182,7 +184,7 @@ def import_courses(
 @public_courses.get("", response_model=CatalogPage, operation_id="searchCourses",
                     responses=problem_responses(400, 422))
 def search_courses(
-    session: SessionDep, today: Today,
+    request: Request, session: SessionDep, today: Today,
     q: Annotated[str | None, Query(max_length=200, description="Words in the title or description")] = None,
     topic: Annotated[list[TopicId] | None, Query(description="Topic id; repeat for any of several")] = None,
     credential_code: Annotated[str | None, Query(max_length=32, description="Approved for this credential")] = None,
@@ -194,16 +196,19 @@ def search_courses(
 ) -> CatalogPage:
     """Search published courses; each result says for which credentials and categories it counts."""
     found = search.search(
-        session, on=as_of or today, q=q, topics=topic or (), credential_code=credential_code, category=category,
+        session, on=as_of or today, now=request.app.state.clock.now(), q=q, topics=topic or (),
+        credential_code=credential_code, category=category,
         modality=modality, provider_id=provider_id, cursor=cursor, limit=limit, count=count)
     return CatalogPage(items=found.items, next_cursor=found.next_cursor, total=found.total)
 
 
-@public_courses.get("/{course_id}", response_model=CoursePublic, operation_id="getCourse",
+@public_courses.get("/{course_id}", response_model=CourseDetail, operation_id="getCourse",
                     responses=problem_responses(401, 404, 422))
-def get_course(course: CourseInScope, session: SessionDep) -> CoursePublic:
-    """One course; drafts only for an admin and their provider."""
-    return service.present(session, [course])[0]
+def get_course(course: CourseInScope, request: Request, session: SessionDep) -> CourseDetail:
+    """One course, with its next sessions; drafts only for an admin and their provider."""
+    upcoming = sessions.next_sessions(session, [course.id], now=request.app.state.clock.now())  # type: ignore[list-item]
+    return CourseDetail(**service.present(session, [course])[0].model_dump(),
+                        next_sessions=upcoming.get(course.id, []))  # type: ignore[arg-type]
 
 
 @courses_router.post("/{course_id}/retire", response_model=CoursePublic, operation_id="retireCourse",

@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
+from app.sessions.schemas import SessionSummary
 from app.types import Day, HoursIn, HoursOut, RequestModel
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
@@ -166,6 +167,12 @@ class CoursePublic(BaseModel):
     updated_at: datetime
 
 
+class CourseDetail(CoursePublic):
+    next_sessions: list[SessionSummary] = Field(
+        default=[], description="Its next sessions (not ended yet), soonest first, at most 3; all of them at "
+        "GET /v1/courses/{id}/sessions")
+
+
 class CoursePage(BaseModel):
     items: list[CoursePublic]
     next_cursor: str | None
@@ -278,6 +285,8 @@ class CatalogEntry(CoursePublic):
 
     provider: ProviderSummary
     approvals: list[CountsFor] = Field(description="Approvals valid on the search date (not withdrawn)")
+    next_sessions: list[SessionSummary] = Field(
+        default=[], description="Its next sessions (not ended yet), soonest first, at most 3")
 
 
 class CatalogPage(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, text, true
 from sqlmodel import Session, col, select
@@ -14,6 +14,7 @@ from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseAp
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
 from app.db import contains, is_postgres
 from app.pagination import KeysetPage, keyset_page
+from app.sessions import service as sessions
 
 
 def valid_on(day: date) -> ColumnElement[bool]:
@@ -36,7 +37,7 @@ def _matches(session: Session, q: str) -> ColumnElement[bool]:
 
 
 def search(
-    session: Session, *, on: date, q: str | None = None, topics: Collection[str] = (),
+    session: Session, *, on: date, now: datetime | None = None, q: str | None = None, topics: Collection[str] = (),
     credential_code: str | None = None, category: str | None = None, modality: str | None = None,
     provider_id: int | None = None, cursor: str | None = None, limit: int = 50, count: bool = False,
 ) -> KeysetPage[CatalogEntry]:
@@ -66,10 +67,11 @@ def search(
     counts = counts_for(session, ids, on=on)  # type: ignore[arg-type]
     names = {pid: name for pid, name in session.exec(select(Provider.id, Provider.name).where(
         col(Provider.id).in_(sorted({c.provider_id for c in page}))))}
+    upcoming = sessions.next_sessions(session, ids, now=now) if now is not None else {}  # type: ignore[arg-type]
     items = [
         CatalogEntry(**service.public(c, topics_by_course.get(c.id, [])).model_dump(),  # type: ignore[arg-type]
                      provider=ProviderSummary(id=c.provider_id, name=names[c.provider_id]),
-                     approvals=counts.get(c.id, []))  # type: ignore[arg-type]
+                     approvals=counts.get(c.id, []), next_sessions=upcoming.get(c.id, []))  # type: ignore[arg-type]
         for c in page
     ]
     return KeysetPage(items, found.next_cursor, found.total)

@@ -210,7 +210,25 @@
     const credited = approval && approval.hours !== null ? approval.hours : x.hours;
     const title = x.url ? el("a", { href: x.url, rel: "noopener noreferrer" }, x.title) : x.title;
     return el("li", {}, el("span", { class: "course-title" }, title),
-      el("span", { class: "hint" }, ` ${hours(credited)} · ${MODALITY[x.modality] || words(x.modality)} · ${x.provider.name}`));
+      el("span", { class: "hint" }, ` ${hours(credited)} · ${MODALITY[x.modality] || words(x.modality)} · ${x.provider.name}`),
+      nextSessions(x));
+  }
+
+  // A suggested course's next sessions (catalog `next_sessions`): when, in the session's own time zone, how,
+  // and where to register (or join).
+  function nextSessions(x) {
+    const upcoming = (x.next_sessions || []).slice(0, 2);
+    if (!upcoming.length) return null;
+    const HOW = { in_person: "in person", live_virtual: "live virtual", hybrid: "in person or online" };
+    const when = (s) => new Date(s.starts_at).toLocaleString("en-US", {
+      timeZone: s.timezone, weekday: "short", month: "short", day: "numeric", year: "numeric",
+      hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    return el("ul", { class: "sessions", "aria-label": `Next sessions of ${x.title}` }, upcoming.map((s) => {
+      const link = s.registration_url || s.join_url;
+      return el("li", { class: "session", "data-session-id": String(s.id) },
+        el("span", {}, `Next: ${when(s)} · ${HOW[s.modality] || words(s.modality)}${s.location ? ` · ${s.location}` : ""}`),
+        link ? [" · ", el("a", { href: link, rel: "noopener noreferrer" }, s.registration_url ? "Register" : "Join")] : null);
+    }));
   }
 
   function signIn(event) {

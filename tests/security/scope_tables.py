@@ -62,6 +62,8 @@ PUBLIC = {
     "getProvider": "course providers are public",
     "listTopics": "the topic taxonomy",
     "verifyCertification": "employers verify a number: name, credential, status and cycle end, by design",
+    "listSessions": "the public catalog's sessions (of published courses only)",
+    "getProviderSessionsCalendar": "a provider's published courses' sessions as an iCalendar feed",
 }
 
 CERT_READ = _protected(404, FN, 404)
@@ -111,6 +113,13 @@ OPS: dict[str, Op] = {
     "createCourseApproval": _protected(404, FN, FN),
     "withdrawCourseApproval": _protected(404, FN, FN),
     "retireCourse": _protected(FN, 404, FN),
+    # sessions: read like their course (a draft's only by admins and its provider), written by its provider
+    "getSession": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
+    "listCourseSessions": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
+    "getCourseSessionsCalendar": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
+    "createCourseSession": _protected(FN, 404, FN),
+    "updateSession": _protected(FN, 404, FN),
+    "deleteSession": _protected(FN, 404, FN),
     "createProvider": _protected(403, 403, 403),
     "upsertCourse": _protected(403, 403, 403),
     "importCourses": _protected(403, 403, 403),
@@ -159,6 +168,7 @@ _VA = {
     "person_id": ["person_va"],
     "completion_id": ["pending_va", "done_va_B"],
     "course_id": ["draft_B"],
+    "session_id": ["session_draftB"],
     "approval_id": ["approval_draftB_VA"],
     "provider_id": ["provider_B"],
     "webhook_id": ["hook_VA"],
@@ -183,13 +193,13 @@ FOREIGN: dict[str, dict[str, list]] = {
 # In-scope objects, for the positive controls.
 _NC = {
     "certification_id": "cert_nc", "person_id": "person_nc", "completion_id": "done_nc_A",
-    "course_id": "course_A", "approval_id": "approval_A_NC", "provider_id": "provider_A",
+    "course_id": "course_A", "session_id": "session_A", "approval_id": "approval_A_NC", "provider_id": "provider_A",
     "webhook_id": "hook_NC", "delivery_id": "delivery_NC", "sweep_id": "sweep", "code": Lit("NC-CPSS"),
     "version": Lit(1), "credential_code": Lit("NC-CPSS"), "number": Lit(M["nc_number"]), "state": Lit("NC"),
     "list_id": Lit(1),
 }
 OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
-                                          PROVIDER: {**_NC, "course_id": "draft_A"}}
+                                          PROVIDER: {**_NC, "course_id": "draft_A", "session_id": "session_draftA"}}
 
 # Operations that need an object in a given state: completion_id must name a pending (or accepted) one.
 NEEDS = {
@@ -244,6 +254,10 @@ BODIES: dict[str, Callable[[World, dict], dict]] = {
     "withdrawCourseApproval": lambda w, t: {"json": {"withdrawn_on": "2026-01-01",
                                                      "reason": "Withdrawn by the scope walk"}},
     "createProvider": lambda w, t: {"json": {"name": fresh("Walk Provider")}},
+    "createCourseSession": lambda w, t: {"json": {
+        "starts_at": "2026-03-03T10:00:00", "ends_at": "2026-03-03T12:00:00", "timezone": "America/Chicago",
+        "modality": "in_person", "location": "Walk Hall"}},
+    "updateSession": lambda w, t: {"json": {"capacity": 12}},
     "upsertCourse": lambda w, t: {"json": {"external_id": fresh("WALK"), "title": "Walk course", "hours": 1,
                                            "modality": "live_virtual", "topics": [w["topic"]]}},
     "importCourses": lambda w, t: _csv("external_id,title,hours,modality,topics",
@@ -332,6 +346,13 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "createCourseApproval": {BOARD: Positive(201)},
     "withdrawCourseApproval": {BOARD: _READ},
     "retireCourse": {PROVIDER: _READ},
+    "getSession": {ANON: Positive(200), BOARD: _READ, PROVIDER: Positive(200, evidence=("a_draft",)), PEER: _READ},
+    "listCourseSessions": {ANON: Positive(200, evidence=("session_A",)), BOARD: _READ,
+                           PROVIDER: Positive(200, evidence=("session_draftA",)), PEER: _READ},
+    "getCourseSessionsCalendar": {ANON: _READ, PROVIDER: _READ},
+    "createCourseSession": {PROVIDER: Positive(201)},
+    "updateSession": {PROVIDER: _READ},
+    "deleteSession": {PROVIDER: Positive(204)},
     "upsertCourse": {PROVIDER: Positive(201)},
     "importCourses": {PROVIDER: _READ},
     "publishCredential": {BOARD: _READ},

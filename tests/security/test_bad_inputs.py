@@ -29,8 +29,13 @@ def world(admin) -> dict:
                                                      "completed_on": "2025-06-01"})
     assert completion.status_code == 201, completion.text
     rules = admin.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
+    session = admin.post(f"/v1/courses/{course['id']}/sessions", json={
+        "starts_at": "2026-02-10T13:00:00", "ends_at": "2026-02-10T15:00:00", "timezone": "America/New_York",
+        "modality": "live_virtual"})
+    assert session.status_code == 201, session.text
     return {"person": person["id"], "cert": cert["id"], "provider": provider["id"], "course": course["id"],
-            "approval": approval.json()["id"], "completion": completion.json()["id"], "rules": rules}
+            "approval": approval.json()["id"], "completion": completion.json()["id"], "rules": rules,
+            "session": session.json()["id"]}
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.id for c in CORPUS])
@@ -55,7 +60,7 @@ def test_the_corpus_covers_every_write_endpoint_with_a_body(app):
     covered = {(case.method, case.path.split("?")[0].replace("{person}%00", "{person}")) for case in CORPUS}
     templates = {"{person}": "{person_id}", "{cert}": "{certification_id}", "{provider}": "{provider_id}",
                  "{course}": "{course_id}", "{approval}": "{approval_id}", "{completion}": "{completion_id}",
-                 "NC-CPSS": "{code}"}
+                 "{session}": "{session_id}", "NC-CPSS": "{code}"}
     normalised = set()
     for method, path in covered:
         for ours, theirs in templates.items():

@@ -119,6 +119,10 @@ def build(client, tokens) -> World:
             ids[f"approval_{key}_{code[:2]}"] = _ok(admin.post(f"/v1/courses/{ids[f'course_{key}']}/approvals", json={
                 "credential_code": code, "categories": categories, "valid_from": "2024-01-01",
                 "valid_until": "2027-12-31"}))["id"]
+    session = {"starts_at": "2026-02-10T13:00:00", "ends_at": "2026-02-10T15:00:00", "timezone": "America/New_York",
+               "modality": "live_virtual", "registration_url": "https://example.org/walk-register"}
+    for key, course in (("session_A", "course_A"), ("session_draftA", "draft_A"), ("session_draftB", "draft_B")):
+        ids[key] = _ok(admin.post(f"/v1/courses/{ids[course]}/sessions", json=session), 201)["id"]
     ids["approval_draftB_VA"] = _ok(admin.post(f"/v1/courses/{ids['draft_B']}/approvals", json={
         "credential_code": "VA-RPRS", "categories": []}))["id"]
     # a course of A's that the shared person reports herself: accepted, it would count for VA too
