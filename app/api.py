@@ -26,7 +26,7 @@ PUBLIC = [
 AUTHENTICATED = [
     credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
     catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
-    reports_router, sessions.sessions_router, sessions.course_sessions_router,
+    reports_router, sessions.sessions_router, sessions.course_sessions_router, catalog.topics_write_router,
 ]
 
 

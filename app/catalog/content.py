@@ -1,7 +1,8 @@
 """Loading the shipped topic taxonomy (content/topics.yaml) and sample catalog (content/catalog/*.yaml).
 
 Both are idempotent. Topics follow the file: new ids are inserted, changed names and descriptions
-updated, and none is ever deleted (courses and rule sets refer to them). The sample catalog only adds
+updated, and none is ever deleted (courses and rule sets refer to them). The file is the taxonomy's
+seed: admins add topics through the API (app.catalog.topics), and those are kept too. The sample catalog only adds
 what is missing (providers matched by name, courses by (provider, external_id), approvals by
 (course, credential)), so it never undoes a change made later through the API.
 """
@@ -19,8 +20,9 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.catalog import approvals, upserts
-from app.catalog.models import Course, CourseApproval, Provider, Topic
+from app.catalog.models import Course, CourseApproval, Provider, Topic, TopicProposal
 from app.catalog.schemas import ApprovalCreate, CourseUpsert, ProviderCreate, TopicId
+from app.db import utcnow
 
 CONTENT_ACTOR = "system:content"
 
@@ -107,6 +109,11 @@ def load_topics(session: Session, path: Path, report: CatalogContentReport) -> N
             report.topics_created.append(entry.id)
             audit.record(session, actor=CONTENT_ACTOR, action="create", entity="topic", entity_id=entry.id,
                          changes={"name": [None, entry.name]})
+            proposal = session.get(TopicProposal, entry.id)
+            if proposal is not None and proposal.status != "accepted":  # a provider asked for it first
+                proposal.status, proposal.reviewed_by, proposal.reviewed_at = "accepted", CONTENT_ACTOR, utcnow()
+                proposal.review_reason = "Shipped in the taxonomy (content/topics.yaml)"
+                session.add(proposal)
         elif (topic.name, topic.description) != (entry.name, entry.description):
             changes = audit.diff({"name": topic.name, "description": topic.description}, entry.model_dump())
             topic.name, topic.description = entry.name, entry.description

@@ -43,6 +43,33 @@ class TopicPublic(BaseModel):
     id: str = Field(examples=["trauma-informed-practice"])
     name: str
     description: str
+    status: Literal["accepted", "proposed", "rejected"] = Field(
+        default="accepted", description="Only accepted topics are in the taxonomy and may tag courses")
+    proposed_by_provider_id: int | None = Field(default=None, description="A proposal's provider")
+    review_reason: str | None = Field(default=None, description="Why an admin accepted or rejected a proposal")
+    reviewed_at: datetime | None = None
+
+
+class TopicCreate(RequestModel):
+    """A new topic: an admin's joins the taxonomy at once; a provider's is a proposal an admin reviews."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"id": "motivational-interviewing", "name": "Motivational interviewing",
+                      "description": "Evoking a person's own reasons for change; the spirit and skills of MI "
+                                     "in peer support conversations."}]})
+
+    id: TopicId
+    name: str = Field(min_length=2, max_length=200)
+    description: str = Field(min_length=10, max_length=1000)
+
+
+class TopicReview(RequestModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "examples": [{"decision": "accept", "reason": "Asked for by several training centers"}]})
+
+    decision: Literal["accept", "reject"]
+    reason: str | None = Field(default=None, min_length=3, max_length=1000,
+                               description="Why; required to reject (the provider sees it)")
 
 
 class TopicList(BaseModel):

@@ -146,7 +146,8 @@ def _unknown_topics(topics: list[str], known: set[str], errors: list[dict[str, s
     if not unknown or any(e["field"] == "topics" for e in errors):
         return None
     return {"field": "topics", "type": "unknown_topic",
-            "message": f"unknown topic(s): {', '.join(unknown)}; see GET /v1/topics"}
+            "message": f"unknown topic(s): {', '.join(unknown)}; see GET /v1/topics (a topic proposed with "
+                       "POST /v1/topics counts once an admin accepts it)"}
 
 
 def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None:

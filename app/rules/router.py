@@ -146,6 +146,7 @@ def publish_credential(
     for state in {rule_set.state, *(v.state for v in existing[:1])}:
         if not principal.sees_state(state):
             raise Forbidden(f"Only an admin or the {state} board may publish this credential.")
+    service.check_topics(session, rule_set)
     proposed = service.proposed_version(session, rule_set=rule_set)
     published, impact = measure_version(
         session, principal=principal, reach=_reached_by(rule_set, proposed, request.app.state.clock),

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.compliance import dirty
 from app.compliance.versions import parsed
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, Unprocessable
 from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
 from app.rules.schema import RuleSet
@@ -66,6 +66,26 @@ def in_effect(versions: Sequence[RuleSetVersion], on: date) -> RuleSetVersion:
     if not started:
         return min(versions, key=lambda v: (v.effective_from, v.version))
     return max(started, key=lambda v: (v.effective_from, v.version))
+
+
+def check_topics(session: Session, rule_set: RuleSet) -> None:
+    """Categories (the rule set's and its variants') name only topics of the taxonomy: accepted ones, a
+    proposal does not count yet."""
+    from app.catalog.models import Topic
+
+    where = [(f"requirements.categories.{n}", c) for n, c in enumerate(rule_set.requirements.categories)]
+    where += [(f"variants.{v}.categories.{n}", c) for v, variant in enumerate(rule_set.variants)
+              for n, c in enumerate(variant.categories)]
+    named = sorted({t for _, c in where for t in c.topics})
+    if not named:
+        return
+    known = set(session.exec(select(Topic.id).where(col(Topic.id).in_(named))))
+    errors = [{"loc": ["body", *path.split("."), "topics"], "field": f"body.{path}.topics", "type": "unknown_topic",
+               "message": f"unknown topic(s): {', '.join(t for t in c.topics if t not in known)}; see GET /v1/topics"}
+              for path, c in where if set(c.topics) - known]
+    if errors:
+        raise Unprocessable(f"The rule set names topics that are not in the taxonomy: "
+                            f"{', '.join(sorted(set(named) - known))}.", errors=errors)
 
 
 def publish(

@@ -113,6 +113,10 @@ OPS: dict[str, Op] = {
     "createCourseApproval": _protected(404, FN, FN),
     "withdrawCourseApproval": _protected(404, FN, FN),
     "retireCourse": _protected(FN, 404, FN),
+    # topics: a proposal is seen by admins and its provider; only admins add topics and review proposals
+    "getTopic": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
+    "createTopic": _protected(403, OWN, 403),
+    "reviewTopic": _protected(403, 403, 403),
     # sessions: read like their course (a draft's only by admins and its provider), written by its provider
     "getSession": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
     "listCourseSessions": Op(expect={ANON: 404, BOARD: 404, PROVIDER: 404, PEER: 404}),
@@ -169,6 +173,7 @@ _VA = {
     "completion_id": ["pending_va", "done_va_B"],
     "course_id": ["draft_B"],
     "session_id": ["session_draftB"],
+    "topic_id": ["topic_B"],
     "approval_id": ["approval_draftB_VA"],
     "provider_id": ["provider_B"],
     "webhook_id": ["hook_VA"],
@@ -194,12 +199,14 @@ FOREIGN: dict[str, dict[str, list]] = {
 _NC = {
     "certification_id": "cert_nc", "person_id": "person_nc", "completion_id": "done_nc_A",
     "course_id": "course_A", "session_id": "session_A", "approval_id": "approval_A_NC", "provider_id": "provider_A",
+    "topic_id": "topic",
     "webhook_id": "hook_NC", "delivery_id": "delivery_NC", "sweep_id": "sweep", "code": Lit("NC-CPSS"),
     "version": Lit(1), "credential_code": Lit("NC-CPSS"), "number": Lit(M["nc_number"]), "state": Lit("NC"),
     "list_id": Lit(1),
 }
 OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
-                                          PROVIDER: {**_NC, "course_id": "draft_A", "session_id": "session_draftA"}}
+                                          PROVIDER: {**_NC, "course_id": "draft_A", "session_id": "session_draftA",
+                                                     "topic_id": "topic_A"}}
 
 # Operations that need an object in a given state: completion_id must name a pending (or accepted) one.
 NEEDS = {
@@ -258,6 +265,9 @@ BODIES: dict[str, Callable[[World, dict], dict]] = {
         "starts_at": "2026-03-03T10:00:00", "ends_at": "2026-03-03T12:00:00", "timezone": "America/Chicago",
         "modality": "in_person", "location": "Walk Hall"}},
     "updateSession": lambda w, t: {"json": {"capacity": 12}},
+    "createTopic": lambda w, t: {"json": {"id": fresh("walk-new").lower(), "name": "A topic of the walk",
+                                          "description": "Proposed or added by the scope walk."}},
+    "reviewTopic": lambda w, t: {"json": {"decision": "accept", "reason": "Accepted in the scope walk"}},
     "upsertCourse": lambda w, t: {"json": {"external_id": fresh("WALK"), "title": "Walk course", "hours": 1,
                                            "modality": "live_virtual", "topics": [w["topic"]]}},
     "importCourses": lambda w, t: _csv("external_id,title,hours,modality,topics",
@@ -353,6 +363,8 @@ POSITIVE: dict[str, dict[str, Positive]] = {
     "createCourseSession": {PROVIDER: Positive(201)},
     "updateSession": {PROVIDER: _READ},
     "deleteSession": {PROVIDER: Positive(204)},
+    "getTopic": {ANON: _READ, BOARD: _READ, PROVIDER: Positive(200, evidence=("a_topic",)), PEER: _READ},
+    "createTopic": {PROVIDER: Positive(202)},
     "upsertCourse": {PROVIDER: Positive(201)},
     "importCourses": {PROVIDER: _READ},
     "publishCredential": {BOARD: _READ},

@@ -35,7 +35,7 @@ def world(admin) -> dict:
     assert session.status_code == 201, session.text
     return {"person": person["id"], "cert": cert["id"], "provider": provider["id"], "course": course["id"],
             "approval": approval.json()["id"], "completion": completion.json()["id"], "rules": rules,
-            "session": session.json()["id"]}
+            "session": session.json()["id"], "topic": "trauma-informed-practice"}
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.id for c in CORPUS])
@@ -60,7 +60,7 @@ def test_the_corpus_covers_every_write_endpoint_with_a_body(app):
     covered = {(case.method, case.path.split("?")[0].replace("{person}%00", "{person}")) for case in CORPUS}
     templates = {"{person}": "{person_id}", "{cert}": "{certification_id}", "{provider}": "{provider_id}",
                  "{course}": "{course_id}", "{approval}": "{approval_id}", "{completion}": "{completion_id}",
-                 "{session}": "{session_id}", "NC-CPSS": "{code}"}
+                 "{session}": "{session_id}", "{topic}": "{topic_id}", "NC-CPSS": "{code}"}
     normalised = set()
     for method, path in covered:
         for ours, theirs in templates.items():

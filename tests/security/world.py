@@ -42,6 +42,8 @@ M = {
     "sh_nc_number": "shq-cpss-6633", "sh_va_number": "shq-rprs-7744",
     # catalog: drafts are seen by admins and their own provider only
     "a_draft": "aqdraftcourse", "b_draft": "bqdraftcourse",
+    # topic proposals: seen by admins and the provider that made them
+    "a_topic": "aqtopicproposal", "b_topic": "bqtopicproposal",
     # self-reports, activities, board actions, webhooks
     "nc_self": "ncq self-reported seminar", "va_self": "vaq self-reported seminar",
     "nc_note": "ncq attestation note", "va_note": "vaq attestation note",
@@ -58,6 +60,8 @@ VISIBLE: dict[str, frozenset[str]] = {
     **{k: frozenset() for k in ("va_given", "va_family", "va_email", "va_ref", "va_number", "sh_va_number",
                                  "b_draft", "va_self", "va_note", "va_action", "va_hook")},
     "a_draft": frozenset({PROVIDER}),
+    "a_topic": frozenset({PROVIDER}),
+    "b_topic": frozenset(),
 }
 assert set(VISIBLE) == set(M)
 # What public verification shows by design (name and number of any certification).
@@ -119,6 +123,11 @@ def build(client, tokens) -> World:
             ids[f"approval_{key}_{code[:2]}"] = _ok(admin.post(f"/v1/courses/{ids[f'course_{key}']}/approvals", json={
                 "credential_code": code, "categories": categories, "valid_from": "2024-01-01",
                 "valid_until": "2027-12-31"}))["id"]
+    for key in ("A", "B"):
+        provider = client.as_(tokens.provider(ids[f"provider_{key}"]))
+        ids[f"topic_{key}"] = _ok(provider.post("/v1/topics", json={
+            "id": f"walk-topic-{key.lower()}", "name": M[f"{key.lower()}_topic"],
+            "description": "A topic proposed in the scope walk's world."}), 202)["id"]
     session = {"starts_at": "2026-02-10T13:00:00", "ends_at": "2026-02-10T15:00:00", "timezone": "America/New_York",
                "modality": "live_virtual", "registration_url": "https://example.org/walk-register"}
     for key, course in (("session_A", "course_A"), ("session_draftA", "draft_A"), ("session_draftB", "draft_B")):
