@@ -426,6 +426,7 @@ def instructions(report: DemoReport, settings: Settings, *, ttl_seconds: int = 7
         f"  curl -H 'Authorization: Bearer {board}' '{base}/v1/flags?credential_code=PA-CPS'",
         f"Provider {report.provider_name}: its catalog and completions",
         f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/providers/{report.provider_id}/courses'",
-        f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/completions?limit=5'",
+        f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/completions?order=newest&limit=5'",
+        f"  Its sessions in a calendar app:  {base}/v1/providers/{report.provider_id}/sessions.ics",
         f"The peer's own view:  curl -H 'Authorization: Bearer {peer}' '{base}/v1/me/certifications'",
     ])

@@ -277,9 +277,10 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         )
     created_keys: set[str] = {r["dedupe_key"] for r in to_insert}
     if not dry_run and to_insert:
+        planned = sorted(created_keys)
         to_insert = _insert_new(session, to_insert, report)
         created_keys = {r["dedupe_key"] for r in to_insert}
-        existing = _ids_by_key(session, keys)  # the new ids, and those a concurrent roster took meanwhile
+        existing.update(_ids_by_key(session, planned))  # the new ids, and those a concurrent roster took meanwhile
         touched = sorted({r["person_id"] for r in to_insert})
         dirty.mark(session, person_ids=touched)
         states = set().union(*people_service.held_states(session, touched).values())

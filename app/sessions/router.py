@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -36,7 +36,7 @@ From = Annotated[Day | None, Query(alias="from", description="Sessions starting 
 To = Annotated[Day | None, Query(alias="to", description="Sessions starting on or before this day (local date)")]
 State = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Courses approved by this state's "
                                     "board for the session's date")]
-CALENDAR = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
+CALENDAR: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
                   "description": "An iCalendar (RFC 5545) feed: one VEVENT per session"}}
 FEED_CACHE = "public, max-age=300"
 

@@ -152,7 +152,7 @@ def approved_in(*, state: str | None = None, credential_code: str | None = None)
     """WHERE clause: the session's course has an approval of this state (or credential) that counts for a
     completion on the session's local start date."""
     clause = exists().where(
-        CourseApproval.course_id == CourseSession.course_id,
+        col(CourseApproval.course_id) == col(CourseSession.course_id),
         or_(col(CourseApproval.valid_from).is_(None), col(CourseApproval.valid_from) <= col(CourseSession.starts_on)),
         or_(col(CourseApproval.valid_until).is_(None),
             col(CourseApproval.valid_until) >= col(CourseSession.starts_on)),
@@ -160,9 +160,9 @@ def approved_in(*, state: str | None = None, credential_code: str | None = None)
             col(CourseApproval.withdrawn_on) > col(CourseSession.starts_on)),
     )
     if state:
-        clause = clause.where(CourseApproval.state == state.upper())
+        clause = clause.where(col(CourseApproval.state) == state.upper())
     if credential_code:
-        clause = clause.where(CourseApproval.credential_code == credential_code.upper())
+        clause = clause.where(col(CourseApproval.credential_code) == credential_code.upper())
     return clause
 
 
@@ -209,7 +209,7 @@ def search(
         query = query.where(CourseSession.course_id == course_id)
     if modality:
         query = query.where(CourseSession.modality == modality)
-    total = count_rows(session, query) if count else None
+    total = count_rows(session, query) if count else None  # type: ignore[arg-type]
     if cursor:
         starts, last_id = decode_cursor(cursor, 2)
         try:
