@@ -122,7 +122,7 @@ def test_a_page_takes_the_same_few_queries_however_many_results_it_has(client, a
             items = _search(client, provider_id=provider["id"], limit=limit)
         assert len(items) == limit and all(i["approvals"] for i in items)
         counts.append(len(selects))
-    assert counts[0] == counts[1] <= 4
+    assert counts[0] == counts[1] <= 5  # the page, its topics, approvals, providers and next sessions
 
 
 def test_the_sample_catalog_is_searchable_by_credential(client):
