@@ -16,7 +16,7 @@ from app.catalog.models import Course, Provider
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import CountTotal, Cursor
+from app.pagination import CountTotal
 from app.sessions import ical, service
 from app.sessions.models import CourseSession
 from app.sessions.schemas import SessionCreate, SessionModality, SessionPage, SessionPublic, SessionUpdate
@@ -30,6 +30,11 @@ public_provider_sessions = APIRouter(prefix="/providers", tags=["sessions"], rou
 
 Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.provider))]
 Limit = Annotated[int, Query(ge=1, le=200)]
+# Sessions page in start order: the cursor holds the last item's start (UTC) and id (its own `format`, so a
+# contract test can generate the values the API issues).
+Cursor = Annotated[str | None, Query(max_length=512, json_schema_extra={"format": "session-cursor"},
+                                     description="Opaque cursor from a previous page's `next_cursor` (only "
+                                                 "values the API issued are valid; any other is 400)")]
 From = Annotated[Day | None, Query(alias="from", description="Sessions starting on or after this day (local "
                                                              "date). Default, with no `to` either: those not "
                                                              "ended yet")]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from app.pagination import Total
-from app.types import FIRST_DAY, LAST_DAY, RequestModel
+from app.types import FIRST_DAY, LAST_DAY, RequestModel, stripped_text
 
 SessionModality = Literal["in_person", "live_virtual", "hybrid"]
 MAX_LENGTH = timedelta(days=31)  # a session, even a multi-day training, ends within a month of its start
@@ -76,7 +76,7 @@ def to_utc(value: datetime, zone: str, field: str) -> datetime:
 class SessionFields(RequestModel):
     model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
-    location: str | None = Field(default=None, min_length=2, max_length=500,
+    location: str | None = Field(default=None, min_length=2, max_length=500, json_schema_extra=stripped_text(2),
                                  description="Where it is held (required in person and hybrid)")
     join_url: Url | None = Field(default=None, description="Link to join online; shown publicly, so give one "
                                  "only if anyone may join (otherwise a registration_url)")
