@@ -30,7 +30,7 @@ from app.people.models import Person
 from app.reads import Reads
 from app.rules import engine
 from app.rules import service as rules_service
-from app.rules.schema import RuleSet
+from app.rules.document import RuleSet
 
 
 class CertificationNotFound(NotFound):

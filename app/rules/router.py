@@ -16,9 +16,9 @@ from app.errors import Forbidden, Unprocessable, problem_responses
 from app.inputs import GuardedRoute
 from app.params import DryRun
 from app.rules import service
+from app.rules.document import RuleSet
 from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
-from app.rules.schema import RuleSet
 from app.rules.schemas import (
     CredentialList,
     CredentialPublic,
