@@ -32,6 +32,7 @@ from app.certifications.schemas import BoardActionCreate
 from app.clock import Clock
 from app.completions import importer
 from app.config import Settings
+from app.constants import DEFAULT_TIMEZONE
 from app.db import make_engine, make_session_factory, session_scope
 from app.people.models import Person
 from app.reports import snapshots
@@ -276,9 +277,9 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
         if created:
             run_sweep(factory, db_engine, settings=settings, clock=clock, full=True, triggered_by="demo")
             with session_scope(factory, write=True) as session:  # a year of trend for the board dashboard
-                snapshots.backfill(session, days=history_days(clock.today("America/New_York")))
+                snapshots.backfill(session, days=history_days(clock.today(DEFAULT_TIMEZONE)))
         with session_scope(factory, write=True) as session:
-            return _report(session, created=created, today=clock.today("America/New_York"))
+            return _report(session, created=created, today=clock.today(DEFAULT_TIMEZONE))
     finally:
         db_engine.dispose()
 
@@ -294,7 +295,7 @@ def history_days(today: date) -> list[date]:
 
 
 def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
-    rng, today = random.Random(seed), clock.today("America/New_York")
+    rng, today = random.Random(seed), clock.today(DEFAULT_TIMEZONE)
     admin = Principal(subject="demo", role=Role.admin)
     _catalog(session, admin, today, clock)
     planner = Planner(session, rng, today)

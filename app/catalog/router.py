@@ -31,6 +31,7 @@ from app.catalog.schemas import (
     TopicPublic,
 )
 from app.certifications.impact import Impact
+from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
@@ -63,8 +64,8 @@ ProviderDep = Annotated[Provider, Depends(provider_by_id)]
 CourseInScope = Annotated[Course, Depends(course_in_scope)]
 
 
-def catalog_today(request: Request) -> date:
-    return request.app.state.clock.today(service.CATALOG_TIMEZONE)
+def catalog_today(clock: ClockDep) -> date:
+    return clock.today(service.CATALOG_TIMEZONE)
 
 
 Today = Annotated[date, Depends(catalog_today)]
@@ -225,12 +226,12 @@ def list_course_approvals(course: CourseInScope, session: SessionDep) -> Approva
                      responses={200: {"model": Impact, "description": "`dry_run=true`: what the approval would "
                                                                       "change; nothing written"},
                                 **problem_responses(400, 401, 403, 404, 409, 422)})
-def create_course_approval(course: CourseInScope, data: ApprovalCreate, request: Request, session: SessionDep,
+def create_course_approval(course: CourseInScope, data: ApprovalCreate, clock: ClockDep, session: SessionDep,
                            principal: AdminOrBoardDep, response: Response,
                            dry_run: DryRun = False) -> ApprovalChange | Impact:
     """Approve a course for a credential, with category tags and dates (admin, or the credential's board)."""
     approval, impact = approvals.create(session, principal=principal, course=course, data=data,
-                                        clock=request.app.state.clock, dry_run=dry_run)
+                                        clock=clock, dry_run=dry_run)
     if dry_run:
         response.status_code = 200
         return impact
@@ -240,11 +241,11 @@ def create_course_approval(course: CourseInScope, data: ApprovalCreate, request:
 
 @courses_router.post("/{course_id}/approvals/{approval_id}/withdraw", response_model=ApprovalChange | Impact,
                      operation_id="withdrawCourseApproval", responses=problem_responses(400, 401, 403, 404, 409, 422))
-def withdraw_course_approval(course: CourseInScope, approval_id: DbId, data: ApprovalWithdraw, request: Request,
+def withdraw_course_approval(course: CourseInScope, approval_id: DbId, data: ApprovalWithdraw, clock: ClockDep,
                              session: SessionDep, principal: AdminOrBoardDep,
                              dry_run: DryRun = False) -> ApprovalChange | Impact:
     """Withdraw an approval from a date on; it stays on record (admin, or the credential's board). With
     `dry_run=true`, the certifications it would move (`Impact`) and nothing written."""
     approval, impact = approvals.withdraw(session, principal=principal, course=course, approval_id=approval_id,
-                                          data=data, clock=request.app.state.clock, dry_run=dry_run)
+                                          data=data, clock=clock, dry_run=dry_run)
     return impact if dry_run else ApprovalChange(**approval.model_dump(), impact=impact)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth import AdminDep, AdminOrBoardDep
+from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
@@ -38,10 +39,11 @@ webhooks_router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=G
 
 @sweeps_router.post("", response_model=SweepRunPublic, status_code=201, operation_id="runSweep",
                     responses=problem_responses(400, 401, 403, 422))
-def run_sweep(body: SweepRequest, request: Request, response: Response, principal: AdminDep) -> SweepRunPublic:
+def run_sweep(body: SweepRequest, request: Request, clock: ClockDep, response: Response,
+              principal: AdminDep) -> SweepRunPublic:
     """Run one sweep now and answer with its counts (`skipped` when another sweep holds the lock)."""
     state = request.app.state
-    run = sweep.run_sweep(state.session_factory, state.engine, settings=state.settings, clock=state.clock,
+    run = sweep.run_sweep(state.session_factory, state.engine, settings=state.settings, clock=clock,
                           as_of=body.as_of, full=body.full, triggered_by=principal.actor)
     response.headers["Location"] = f"/v1/sweeps/{run.id}"
     return SweepRunPublic.model_validate(run)
@@ -145,10 +147,10 @@ def get_delivery(delivery: DeliveryInScope, session: SessionDep) -> DeliveryDeta
 
 @webhooks_router.post("/deliveries/{delivery_id}/replay", response_model=DeliveryDetail, status_code=202,
                       operation_id="replayWebhookDelivery", responses=problem_responses(401, 403, 404, 409, 422))
-def replay_delivery(delivery: DeliveryInScope, request: Request, session: SessionDep,
+def replay_delivery(delivery: DeliveryInScope, clock: ClockDep, session: SessionDep,
                     principal: AdminOrBoardDep) -> DeliveryDetail:
     """Queue a delivery again (e.g. after a failure); the next delivery run sends it."""
-    webhooks.replay(session, principal=principal, delivery=delivery, now=request.app.state.clock.now())
+    webhooks.replay(session, principal=principal, delivery=delivery, now=clock.now())
     return _detail(session, delivery)
 
 
@@ -161,10 +163,10 @@ def get_webhook(sub: SubscriptionInScope) -> WebhookPublic:
 
 @webhooks_router.delete("/{webhook_id}", status_code=204, operation_id="deleteWebhook",
                         responses=problem_responses(401, 403, 404, 422))
-def delete_webhook(sub: SubscriptionInScope, request: Request, session: SessionDep,
+def delete_webhook(sub: SubscriptionInScope, clock: ClockDep, session: SessionDep,
                    principal: AdminOrBoardDep) -> Response:
     """Deactivate a subscription: nothing more is sent to it; its delivery log is kept."""
-    webhooks.deactivate(session, principal=principal, sub=sub, now=request.app.state.clock.now())
+    webhooks.deactivate(session, principal=principal, sub=sub, now=clock.now())
     return Response(status_code=204)
 
 

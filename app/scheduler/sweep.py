@@ -54,6 +54,7 @@ from app.compliance import queries
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.config import Settings
+from app.constants import DEFAULT_TIMEZONE
 from app.db import is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
 from app.pagination import KeysetPage, keyset_page
@@ -166,7 +167,7 @@ def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
 
     codes = [code for group in rules_service.codes_by_state(session).values() for code in group]
     zones = {versions[-1].rules.timezone for versions in rules_service.engine_versions_of(session, codes).values()}
-    zone, today = min(((z, clock.today(z)) for z in zones or {"America/New_York"}), key=lambda item: item[1])
+    zone, today = min(((z, clock.today(z)) for z in zones or {DEFAULT_TIMEZONE}), key=lambda item: item[1])
     if as_of > today:
         raise Unprocessable(
             f"as_of {as_of} is after today ({today} in {zone}): a sweep records statuses, flags and "
