@@ -7,8 +7,10 @@ from app.auth.deps import authenticated
 from app.catalog import router as catalog
 from app.certificates.router import router as certificates_router
 from app.certificates.router import well_known_router
-from app.certifications.router import me_router, status_router, verify_router
-from app.certifications.router import router as certifications_router
+from app.certifications.routers.compliance import status_router
+from app.certifications.routers.me import me_router
+from app.certifications.routers.records import router as certifications_router
+from app.certifications.routers.verify import verify_router
 from app.completions.router import router as completions_router
 from app.completions.router import transcripts_router
 from app.people.router import router as people_router

@@ -1,17 +1,17 @@
+"""Certification records: register, list, import and export, read and correct; activities, board actions,
+what-if simulation and history."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlmodel import Session
 
 from app.audit import service as audit_service
-from app.auth import require_roles
-from app.auth.principal import Principal, Role
 from app.certifications import bulk, presenters, service, simulation
 from app.certifications.impact import Impact
-from app.certifications.models import Certification
+from app.certifications.routers.common import READ_ERRORS, CertificationInScope, Reader, Registrar, public
 from app.certifications.schemas import (
     ActivityCreate,
     ActivityPublic,
@@ -26,10 +26,7 @@ from app.certifications.schemas import (
     CompliancePublic,
     CycleSummary,
     HistoryPublic,
-    MyCertification,
-    MyCertifications,
     Status,
-    Verification,
 )
 from app.certifications.simulation import SimulationRequest
 from app.clock import ClockDep
@@ -39,46 +36,11 @@ from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
 from app.params import DryRun
-from app.ratelimit import rate_limit
-from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId
 
 router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
-Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
-Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
-READ_ERRORS = problem_responses(401, 403, 404, 422)
-
-
-def certification_in_scope(certification_id: DbId, session: SessionDep, principal: Reader) -> Certification:
-    return service.get_in_scope(session, principal=principal, certification_id=certification_id)
-
-
-CertificationInScope = Annotated[Certification, Depends(certification_in_scope)]
-
-
-# The hottest read has a router of its own, mounted first (FastAPI tries routes in order) and authenticated
-# by its role dependency alone; it is async and reads through app.state.reads.
-status_router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
-
-
-@status_router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
-            responses=problem_responses(401, 403, 404, 409, 422))
-async def get_compliance(
-    certification_id: DbId, request: Request, clock: ClockDep, principal: Reader,
-    as_of: Annotated[Day | None, Query(description="Default: today in the board's time zone")] = None,
-) -> Response:
-    """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
-    cert, result, day = await service.compliance(request.app.state.reads, principal=principal,
-                                                 certification_id=certification_id,
-                                                 clock=clock, as_of=as_of)
-    # The hot read: the document straight from the engine's typed result (`response_model` documents it).
-    return Response(presenters.compliance_json(cert, result, day), media_type="application/json")
-
-
-def _public(session: Session, cert: Certification) -> CertificationPublic:
-    return presenters.certification(cert, service.people_of(session, [cert])[cert.person_id])
 
 
 @router.post("", response_model=CertificationPublic, status_code=201, operation_id="createCertification",
@@ -94,7 +56,7 @@ def create_certification(data: CertificationCreate, clock: ClockDep, response: R
     cert = service.create(session, principal=principal, data=data, clock=clock)
     response.headers["Location"] = f"/v1/certifications/{cert.id}"
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.get("", response_model=CertificationPage, operation_id="listCertifications",
@@ -165,7 +127,7 @@ def export_certifications(
 def get_certification(cert: CertificationInScope, session: SessionDep, response: Response) -> CertificationPublic:
     """One certification; its ETag guards later PATCHes."""
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.patch("/{certification_id}", response_model=CertificationPublic, operation_id="updateCertification",
@@ -180,7 +142,7 @@ def update_certification(
     cert = service.update(session, principal=principal, cert=cert, data=data, if_match=if_match,
                           clock=clock)
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.post("/{certification_id}/activities", response_model=ActivityPublic, status_code=201,
@@ -248,45 +210,4 @@ def get_history(cert: CertificationInScope, clock: ClockDep, session: SessionDep
         events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
         renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, cert.id)],  # type: ignore[arg-type]
         flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [cert.id])],  # type: ignore[list-item]
-    )
-
-
-me_router = APIRouter(prefix="/me", tags=["me"], route_class=GuardedRoute)
-Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
-
-
-@me_router.get("/certifications", response_model=MyCertifications, operation_id="listMyCertifications",
-               responses=problem_responses(401, 403))
-def list_my_certifications(clock: ClockDep, session: SessionDep, principal: Peer) -> MyCertifications:
-    """The calling peer's certifications, each with its compliance as of today."""
-    certs, _ = service.list_page(session, principal=principal, limit=200)
-    people = service.people_of(session, certs)
-    results = service.evaluate_today(session, certs, clock=clock)
-    items = []
-    for cert in certs:
-        # A certification missing a needed fact (a WA birthday) is re-evaluated alone, to answer its 409.
-        result, day = results.get(cert.id) or service.evaluate(session, cert=cert, clock=clock)
-        items.append(MyCertification(certification=presenters.certification(cert, people[cert.person_id]),
-                                     compliance=presenters.compliance(cert, result, day)))
-    return MyCertifications(items=items)
-
-
-verify_router = APIRouter(prefix="/verify", tags=["verify"], route_class=GuardedRoute)
-
-
-@verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
-                   responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("verify"))])
-def verify_certification(credential_code: str, number: str, clock: ClockDep, session: SessionDep) -> Verification:
-    """Public check that a certification number is real: name, credential, status, cycle end.
-
-    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
-    """
-    cert = service.find_by_number(session, credential_code=credential_code, number=number)
-    result, _ = service.evaluate(session, cert=cert, clock=clock)
-    person = service.people_of(session, [cert])[cert.person_id]
-    rules = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))
-    return Verification(
-        name=f"{person.given_name} {person.family_name}", credential_code=cert.credential_code,
-        credential_name=rules[-1].rules.name, state=cert.state, number=cert.number,
-        status=result.status, current_cycle_end=result.cycle_end,
     )
