@@ -10,8 +10,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
-from app.scheduler import flags as flag_service
-from app.scheduler import sweep, webhooks
+from app.scheduler import service, webhooks
 from app.scheduler.models import Outbox, WebhookSubscription
 from app.scheduler.schemas import (
     DeliveryAttemptPublic,
@@ -43,8 +42,8 @@ def run_sweep(body: SweepRequest, request: Request, clock: ClockDep, response: R
               principal: AdminDep) -> SweepRunPublic:
     """Run one sweep now and answer with its counts (`skipped` when another sweep holds the lock)."""
     state = request.app.state
-    run = sweep.run_sweep(state.session_factory, state.engine, settings=state.settings, clock=clock,
-                          as_of=body.as_of, full=body.full, triggered_by=principal.actor)
+    run = service.run_now(state.session_factory, state.engine, settings=state.settings, clock=clock,
+                          as_of=body.as_of, full=body.full, actor=principal.actor)
     response.headers["Location"] = f"/v1/sweeps/{run.id}"
     return SweepRunPublic.model_validate(run)
 
@@ -54,7 +53,7 @@ def run_sweep(body: SweepRequest, request: Request, clock: ClockDep, response: R
 def list_sweeps(session: SessionDep, principal: AdminDep, cursor: Cursor = None,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False) -> SweepRunPage:
     """Sweep runs, newest first."""
-    found = sweep.list_runs(session, cursor=cursor, limit=limit, count=count)
+    found = service.list_runs(session, cursor=cursor, limit=limit, count=count)
     return SweepRunPage(items=[SweepRunPublic.model_validate(r) for r in found.items],
                         next_cursor=found.next_cursor, total=found.total)
 
@@ -63,7 +62,7 @@ def list_sweeps(session: SessionDep, principal: AdminDep, cursor: Cursor = None,
                    responses=problem_responses(401, 403, 404, 422))
 def get_sweep(sweep_id: DbId, session: SessionDep, principal: AdminDep) -> SweepRunPublic:
     """One sweep run and its counts."""
-    return SweepRunPublic.model_validate(sweep.get_run(session, sweep_id))
+    return SweepRunPublic.model_validate(service.get_run(session, sweep_id))
 
 
 @flags_router.get("", response_model=FlagPage, operation_id="listFlags",
@@ -80,7 +79,7 @@ def list_flags(
     count: CountTotal = False,
 ) -> FlagPage:
     """Flags raised by the sweep, newest first. Boards see their states' flags only."""
-    found = flag_service.list_page(
+    found = service.list_flags(
         session, principal=principal, credential_code=credential_code, status=status, state=state,
         since=since, certification_id=certification_id, cursor=cursor, limit=limit, count=count)
     return FlagPage(items=[FlagPublic.model_validate(f) for f in found.items], next_cursor=found.next_cursor,
