@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -319,7 +320,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     for peer in population:
         for code, number, issued in peer.certs:
             writer.writerow([peer.given, peer.family, peer.email, code, number, issued.isoformat()])
-    bulk.import_roster(session, principal=admin, body=buffer.getvalue().encode(), dry_run=False, clock=clock)
+    bulk.import_certifications(session, principal=admin, body=buffer.getvalue().encode(), content_type="text/csv",
+                               dry_run=False, clock=clock)
     by_provider: dict[int, list[dict]] = {}
     owner = {cid: pid for cid, pid in session.exec(select(Course.id, Course.provider_id))}
     for peer in population:
@@ -330,7 +332,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
                                                            "completed_on": day.isoformat()})
     for provider_id, rows in sorted(by_provider.items()):
         reporter = Principal(subject=f"demo-provider-{provider_id}", role=Role.provider, provider_id=provider_id)
-        importer.import_roster(session, principal=reporter, rows=rows, dry_run=False, clock=clock)
+        importer.import_completions(session, principal=reporter, body=json.dumps(rows).encode(),
+                                    content_type="application/json", dry_run=False, clock=clock)
     for peer in (p for p in population if p.suspend):
         code, number, _ = peer.certs[0]
         cert = certifications.find_by_number(session, credential_code=code, number=number)

@@ -15,12 +15,12 @@ from app.catalog.schemas import (
     ApprovalCreate,
     ApprovalList,
     ApprovalWithdraw,
+    CatalogImportReport,
     CatalogPage,
     CoursePage,
     CoursePublic,
     CourseStatus,
     CourseUpsert,
-    ImportReport,
     Modality,
     ProviderCreate,
     ProviderKind,
@@ -160,7 +160,7 @@ _IMPORT_BODY = {
 
 
 @providers_router.post(
-    "/{provider_id}/courses/import", response_model=ImportReport, operation_id="importCourses",
+    "/{provider_id}/courses/import", response_model=CatalogImportReport, operation_id="importCourses",
     openapi_extra={"requestBody": _IMPORT_BODY},
     responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422),
 )
@@ -168,7 +168,7 @@ def import_courses(
     request: Request, provider: ProviderDep, session: SessionDep, principal: Manager, today: Today,
     body: Annotated[bytes, Depends(raw_body)],
     dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
-) -> ImportReport:
+) -> CatalogImportReport:
     """Upsert many courses from CSV or JSON, all or none, with a per-row report (admin, or the provider itself).
 
     Any invalid row makes the whole upload a 422 whose `errors` name each row and field.

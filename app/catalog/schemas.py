@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.bulk import ImportReport, RowError
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
 from app.types import Day, HoursIn, HoursOut, RequestModel
@@ -289,11 +290,6 @@ class CatalogPage(BaseModel):
 # --- bulk upload --------------------------------------------------------------------------
 
 
-class RowError(BaseModel):
-    field: str = Field(examples=["hours"])
-    message: str
-
-
 class ImportRow(BaseModel):
     row: int = Field(description="The course's 1-based position in the upload (CSV: the first row after "
                      "the header is 1)")
@@ -304,10 +300,5 @@ class ImportRow(BaseModel):
     errors: list[RowError] | None = None
 
 
-class ImportReport(BaseModel):
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: int
-    rows: list[ImportRow]
+class CatalogImportReport(ImportReport[ImportRow]):
+    """What a course upload did (or, a dry run, would do): counts by outcome and every row."""

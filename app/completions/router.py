@@ -89,9 +89,8 @@ def import_completions(
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
 ) -> importer.RosterReport:
     """Post a session's roster: all rows or none; re-posting creates nothing new."""
-    rows = importer.parse(body, request.headers.get("content-type"))
-    return importer.import_roster(session, principal=principal, rows=rows, dry_run=dry_run,
-                                  clock=clock)
+    return importer.import_completions(session, principal=principal, body=body,
+                                       content_type=request.headers.get("content-type"), dry_run=dry_run, clock=clock)
 
 
 @router.get("/{completion_id}", response_model=CompletionPublic, operation_id="getCompletion",

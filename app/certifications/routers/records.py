@@ -30,7 +30,7 @@ from app.certifications.schemas import (
 )
 from app.certifications.simulation import SimulationRequest
 from app.clock import ClockDep
-from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
+from app.csvio import RawBody, csv_lines_async, upload_doc
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
@@ -82,7 +82,7 @@ def list_certifications(
                              next_cursor=found.next_cursor, total=found.total)
 
 
-@router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",
+@router.post("/import", response_model=bulk.CertificationsImportReport, operation_id="importCertifications",
              responses=problem_responses(400, 401, 403, 413, 415, 422),
              openapi_extra=upload_doc(
                  "CSV: given_name, family_name, email, credential_code, number, issued_on, external_ref?, "
@@ -93,11 +93,10 @@ def list_certifications(
 def import_certifications(
     request: Request, clock: ClockDep, session: SessionDep, principal: Registrar, body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
-) -> bulk.ImportReport:
+) -> bulk.CertificationsImportReport:
     """Import people and certifications from CSV; rows upsert by (credential_code, number); all or nothing."""
-    require_csv(request.headers.get("content-type"))
-    return bulk.import_roster(session, principal=principal, body=body, dry_run=dry_run,
-                              clock=clock)
+    return bulk.import_certifications(session, principal=principal, body=body,
+                                      content_type=request.headers.get("content-type"), dry_run=dry_run, clock=clock)
 
 
 @router.get("/export", operation_id="exportCertifications", response_class=StreamingResponse,
