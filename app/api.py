@@ -4,7 +4,7 @@ from fastapi import Depends, FastAPI
 
 from app.audit.router import router as audit_router
 from app.auth.deps import authenticated
-from app.catalog import router as catalog
+from app.catalog.routers import courses, providers, topics
 from app.certificates.router import router as certificates_router
 from app.certificates.router import well_known_router
 from app.certifications.routers.compliance import status_router
@@ -21,11 +21,11 @@ from app.scheduler.router import flags_router, sweeps_router, webhooks_router
 
 PUBLIC = [
     credentials_public_router, verify_router, certificates_router,
-    catalog.topics_router, catalog.public_providers, catalog.public_courses,
+    topics.topics_router, providers.public_providers, courses.public_courses,
 ]
 AUTHENTICATED = [
     credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
-    catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
+    providers.providers_router, courses.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
     reports_router,
 ]
 
