@@ -17,7 +17,9 @@ from app.people.router import router as people_router
 from app.reports.router import router as reports_router
 from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
-from app.scheduler.router import flags_router, sweeps_router, webhooks_router
+from app.scheduler.routers.flags import flags_router
+from app.scheduler.routers.sweeps import sweeps_router
+from app.scheduler.routers.webhooks import webhooks_router
 
 PUBLIC = [
     credentials_public_router, verify_router, certificates_router,
