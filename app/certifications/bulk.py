@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 from sqlalchemy import tuple_
@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from app import bulk
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.bulk import ImportReport, RowError
+from app.bulk import ImportReport, Outcome, RowError
 from app.certifications import decisions, service
 from app.certifications.models import Certification
 from app.clock import Clock
@@ -65,7 +65,7 @@ class RowOutcome(BaseModel):
     row: int = Field(description="1-based data row (the header is row 0)")
     credential_code: str | None = None
     number: str | None = None
-    outcome: Literal["created", "updated", "unchanged", "error"]
+    outcome: Outcome
     certification_id: int | None = None
     errors: list[RowError] = Field(default_factory=list)
 
