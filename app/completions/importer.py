@@ -5,11 +5,16 @@ by course_id or (a provider) by its own course_external_id. A re-posted roster c
 (the dedupe key of person, course and date already exists). The report gives every row's outcome
 and the id of the completion it created (or of the one already recorded). Reads are a fixed number
 of chunked queries; writes are one Core INSERT executemany, never one ORM object per row.
+
+The stages of `app.bulk`: `parse` (the file, and each row checked on its own), `plan` (the rows' learners,
+courses and existing completions, read set-based), `apply` (the inserts, marking the learners' certifications
+for the sweep, one audit entry).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -17,6 +22,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import bulk
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
@@ -25,10 +31,9 @@ from app.completions import learners
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.compliance import dirty
-from app.csvio import cell_decimal, cell_int, read_rows
+from app.csvio import cell_decimal, cell_int
 from app.db import bulk_insert, in_values, utcnow
-from app.errors import Conflict, Forbidden, Unprocessable, UnsupportedMediaType
-from app.inputs import loads
+from app.errors import AppError, Conflict, Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
 from app.types import Day, DbId, HoursIn, RequestModel
@@ -76,11 +81,30 @@ class RosterLine(RequestModel):
     hours: HoursIn | None = None
 
 
+def import_completions(session: Session, *, principal: Principal, body: bytes, content_type: str | None,
+                       dry_run: bool, clock: Clock) -> RosterReport:
+    """Record a roster's completions: all rows or none; rows already recorded are duplicates, not errors."""
+    return bulk.run(
+        parse=lambda: parse(body, content_type),
+        plan=lambda rows: plan(session, principal=principal, rows=rows, dry_run=dry_run, clock=clock),
+        apply=lambda planned: apply(session, principal=principal, planned=planned),
+        dry_run=dry_run,
+    ).report
+
+
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
+    """The roster's rows, each checked on its own (`_parse_row`); 415 for another media type, 422 for a file
+    that is not a roster table."""
+    return [_parse_row(n, raw) for n, raw in enumerate(_read(body, content_type), start=1)]
+
+
+def _read(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
     """The roster's rows as JSON-typed dicts (not validated yet); 422 for a file that is not a roster table."""
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind in {"text/csv", "application/csv"}:
-        rows = read_rows(body, required=_REQUIRED, optional=[c for c in COLUMNS if c not in _REQUIRED])
+    upload = bulk.read_upload(body, content_type, required=_REQUIRED,
+                              optional=[c for c in COLUMNS if c not in _REQUIRED],
+                              unsupported="Send the roster as text/csv or application/json.")
+    if upload.format == "csv":
+        rows = upload.data
         header = set(rows[0])
         if not ("person_id" in header or {"credential_code", "certificate_number"} <= header):
             raise Unprocessable(
@@ -93,12 +117,10 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
                 errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
                          "message": "missing column: course_id or course_external_id"}])
         return [_from_csv(row) for row in rows]
-    if kind == "application/json":
-        data = loads(body)
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise Unprocessable("A JSON roster is an array of objects.")
-        return data
-    raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
+    data = upload.data
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise Unprocessable("A JSON roster is an array of objects.")
+    return data
 
 
 def _from_csv(row: dict[str, str]) -> dict[str, Any]:
@@ -113,7 +135,7 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
 
 
 def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """Row `n` as `import_roster` works with it: its values, or the reasons it has none."""
+    """Row `n` as the plan works with it: its values, or the reasons it has none."""
     item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "family_name": None,
                             "course_id": None, "course_external_id": None, "completed_on": None, "hours": None,
                             "learner_certification_id": None}
@@ -175,17 +197,6 @@ def _resolve_learners(session: Session, principal: Principal, parsed: list[dict[
                 item["errors"].append(f"no {item['cert'][0]} certification has number {item['cert'][1]}")
 
 
-def _people_in_scope(session: Session, principal: Principal, person_ids: set[int]) -> set[int]:
-    """Which of these people exist and the caller may see."""
-    from app.people.service import visible_to
-
-    ids, scope, found = sorted(person_ids), visible_to(principal), set()
-    for start in range(0, len(ids), _CHUNK):
-        query = select(Person.id).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
-        found |= set(session.exec(query if scope is None else query.where(scope)))
-    return found
-
-
 def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[str, Any]]) -> None:
     """Set `course_id` of the rows that name their course by the provider's own external_id."""
     by_external = [i for i in parsed if not i["errors"] and i["course_external_id"] is not None]
@@ -207,18 +218,71 @@ def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[s
 def _row(item: dict[str, Any], outcome: str, completion_id: int | None = None) -> RosterRow:
     return RosterRow(row=item["row"], outcome=outcome, person_id=item.get("person_id"),  # type: ignore[arg-type]
                      course_id=item.get("course_id"), course_external_id=item.get("course_external_id"),
-                     completed_on=item.get("completed_on"), completion_id=completion_id,
-                     errors=item["errors"])
+                     completed_on=item.get("completed_on"), completion_id=completion_id, errors=item["errors"])
 
 
-def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
-                  clock: Clock) -> RosterReport:
-    """Record a roster's completions, all rows or none; the report gives each row's outcome and completion id."""
+def _ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
+    """dedupe_key -> id of the completions recorded with these keys."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        found.update(dict(session.exec(select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
+            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))).all()))
+    return found
+
+
+def _id_ranges(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs: a roster's new ids are mostly one run, so the audit entry stays short."""
+    runs: list[list[int]] = []
+    for value in ids:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+def _people_in_scope(session: Session, principal: Principal, person_ids: set[int]) -> set[int]:
+    """Which of these people exist and the caller may see."""
+    from app.people.service import visible_to
+
+    ids, scope, found = sorted(person_ids), visible_to(principal), set()
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Person.id).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
+        found |= set(session.exec(query if scope is None else query.where(scope)))
+    return found
+
+
+@dataclass
+class Plan:
+    """What the roster would record: the report, and the completions to insert."""
+
+    report: RosterReport
+    to_insert: list[dict[str, Any]]
+    created: dict[str, RosterRow]  # the report's row of each new completion, by dedupe key
+    actor: str
+    now: datetime
+
+    def refusal(self) -> AppError | None:
+        errors = [r for r in self.report.items if r.outcome == "error"]
+        if not errors:
+            return None
+        shown = errors[:_MAX_REPORTED_ERRORS]
+        return bulk.refusal(
+            f"{len(errors)} of {self.report.rows} row(s) have errors; nothing was recorded.",
+            errors=[bulk.row_problem(r.row, "; ".join(r.errors)) for r in shown],
+            report={**self.report.model_dump(mode="json", exclude={"items"}),
+                    "items": [r.model_dump(mode="json") for r in shown]})
+
+
+def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
+         clock: Clock) -> Plan:
+    """Each row's learner (as the caller may name them), course and date checked, and whether it is already
+    recorded (a duplicate); nothing is written."""
     if principal.role not in (Role.admin, Role.board, Role.provider):
         raise Forbidden("Only providers, boards and admins post rosters.")
     if not rows:
         raise Unprocessable("The roster has no rows.")
-    parsed = [_parse_row(n, raw) for n, raw in enumerate(rows, start=1)]
+    parsed = rows
 
     _resolve_learners(session, principal, parsed)
     _resolve_courses(session, principal, parsed)
@@ -242,18 +306,20 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     keys = sorted({i["key"] for i in parsed if "key" in i})
     existing = _ids_by_key(session, keys)
     seen: set[str] = set()
-    outcomes: list[tuple[dict[str, Any], str]] = []
+    report_rows: list[RosterRow] = []  # every row, in order
+    created: dict[str, RosterRow] = {}
     to_insert: list[dict[str, Any]] = []
     now = utcnow()
     source, actor = principal.role.value, principal.actor
     for item in parsed:
         if item["errors"]:
-            outcomes.append((item, "error"))
+            report_rows.append(_row(item, "error"))
             continue
         outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
         seen.add(item["key"])
-        outcomes.append((item, outcome))
+        report_rows.append(_row(item, outcome, existing.get(item["key"])))
         if outcome == "created":
+            created[item["key"]] = report_rows[-1]
             course = courses[item["course_id"]]
             to_insert.append({
                 "person_id": item["person_id"], "course_id": course.id, "title": course.title,
@@ -262,59 +328,34 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                 "dedupe_key": item["key"], "reported_by": actor, "review_categories": [],
                 "learner_certification_id": item["learner_certification_id"], "created_at": now,
             })
-    errors = [_row(item, outcome) for item, outcome in outcomes if outcome == "error"]
+    errors = [r for r in report_rows if r.outcome == "error"]
     report = RosterReport(dry_run=dry_run, rows=len(parsed), created=len(to_insert),
-                          duplicates=sum(outcome == "duplicate" for _, outcome in outcomes), errors=len(errors),
-                          items=[])
-    if errors:
-        shown = errors[:_MAX_REPORTED_ERRORS]
-        raise Unprocessable(
-            f"{len(errors)} of {len(parsed)} row(s) have errors; nothing was recorded.",
-            errors=[{"loc": ["body", r.row], "field": f"row {r.row}", "message": "; ".join(r.errors),
-                     "type": "row_error"} for r in shown],
-            extensions={"report": {**report.model_dump(mode="json", exclude={"items"}),
-                                   "items": [r.model_dump(mode="json") for r in shown]}},
-        )
-    created_keys: set[str] = {r["dedupe_key"] for r in to_insert}
-    if not dry_run and to_insert:
-        planned = sorted(created_keys)
-        to_insert = _insert_new(session, to_insert, report)
-        created_keys = {r["dedupe_key"] for r in to_insert}
-        existing.update(_ids_by_key(session, planned))  # the new ids, and those a concurrent roster took meanwhile
-        touched = sorted({r["person_id"] for r in to_insert})
-        dirty.mark(session, person_ids=touched)
-        states = set().union(*people_service.held_states(session, touched).values())
-        audit.record(session, actor=principal.actor, action="import", entity="roster",
-                     entity_id=f"{principal.actor}@{now.isoformat()}", states=states,
-                     changes={"rows": len(parsed), "created": len(to_insert), "duplicates": report.duplicates,
-                              "people": len(touched), "completion_ids": _id_ranges(
-                                  sorted(existing[k] for k in created_keys if k in existing))})
-    for item, outcome in outcomes:
-        key = item["key"]
-        if outcome == "created" and key not in created_keys:
-            outcome = "duplicate"  # recorded by a concurrent roster meanwhile
-        report.items.append(_row(item, outcome, None if dry_run and outcome == "created" else existing.get(key)))
-    return report
+                          duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
+                          items=report_rows)
+    return Plan(report=report, to_insert=to_insert, created=created, actor=actor, now=now)
 
 
-def _ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
-    """dedupe_key -> id of the completions recorded with these keys."""
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        found.update(dict(session.exec(select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
-            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))).all()))
-    return found
-
-
-def _id_ranges(ids: list[int]) -> list[list[int]]:
-    """Sorted ids as [first, last] runs: a roster's new ids are mostly one run, so the audit entry stays short."""
-    runs: list[list[int]] = []
-    for value in ids:
-        if runs and value == runs[-1][1] + 1:
-            runs[-1][1] = value
-        else:
-            runs.append([value, value])
-    return runs
+def apply(session: Session, *, principal: Principal, planned: Plan) -> None:
+    """Insert the new completions (`_insert_new`), mark their learners' certifications for the sweep, and
+    audit the roster in the log of every state its learners hold a certification of."""
+    report = planned.report
+    if not planned.to_insert:
+        return
+    to_insert = _insert_new(session, planned.to_insert, report)
+    inserted = {r["dedupe_key"] for r in to_insert}
+    ids = _ids_by_key(session, sorted(planned.created))  # the new ids, and those a concurrent roster took
+    for key, row in planned.created.items():
+        row.completion_id = ids.get(key)
+        if key not in inserted:
+            row.outcome = "duplicate"  # recorded by a concurrent roster meanwhile
+    touched = sorted({r["person_id"] for r in to_insert})
+    dirty.mark(session, person_ids=touched)
+    states = set().union(*people_service.held_states(session, touched).values())
+    audit.record(session, actor=principal.actor, action="import", entity="roster",
+                 entity_id=f"{principal.actor}@{planned.now.isoformat()}", states=states,
+                 changes={"rows": report.rows, "created": len(to_insert), "duplicates": report.duplicates,
+                          "people": len(touched),
+                          "completion_ids": _id_ranges(sorted(ids[k] for k in inserted if k in ids))})
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport) -> list[dict[str, Any]]:

@@ -8,10 +8,11 @@ from sqlmodel import Session
 
 from app.auth.principal import Principal
 from app.catalog.models import Course
+from app.constants import DEFAULT_TIMEZONE
 from app.sessions import service
 from app.sessions.schemas import SessionCreate
 
-ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+ZONES = (DEFAULT_TIMEZONE, "America/Chicago", "America/Denver", "America/Los_Angeles")
 
 
 def schedule(session: Session, *, principal: Principal, course: Course, today: date, n: int) -> None:

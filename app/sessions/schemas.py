@@ -32,7 +32,7 @@ def check_zone(value: Any) -> Any:
 
 Zone = Annotated[str, BeforeValidator(check_zone), Field(
     max_length=64, description="IANA time zone name the times are given in and shown in",
-    examples=["America/New_York"])]
+    examples=["America/Chicago"])]
 Url = Annotated[AnyHttpUrl, Field(description="An http(s) URL, at most 500 characters")]
 
 
@@ -91,8 +91,8 @@ class SessionCreate(SessionFields):
     `timezone`. Stored in UTC with the zone."""
 
     model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"starts_at": "2027-01-12T13:00:00", "ends_at": "2027-01-12T16:00:00",
-                      "timezone": "America/New_York", "modality": "live_virtual",
+        "examples": [{"starts_at": "2027-01-12T12:00:00", "ends_at": "2027-01-12T15:00:00",
+                      "timezone": "America/Chicago", "modality": "live_virtual",
                       "registration_url": "https://training.example.org/tip-101/register", "capacity": 40}]})
 
     starts_at: When
@@ -117,8 +117,8 @@ class SessionUpdate(SessionFields):
 class SessionPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": 4, "course_id": 7, "provider_id": 3, "course_title": "Trauma-informed peer support",
-        "starts_at": "2027-01-12T18:00:00Z", "ends_at": "2027-01-12T21:00:00Z", "timezone": "America/New_York",
-        "local_start": "2027-01-12T13:00:00-05:00", "local_end": "2027-01-12T16:00:00-05:00",
+        "starts_at": "2027-01-12T18:00:00Z", "ends_at": "2027-01-12T21:00:00Z", "timezone": "America/Chicago",
+        "local_start": "2027-01-12T12:00:00-06:00", "local_end": "2027-01-12T15:00:00-06:00",
         "starts_on": "2027-01-12", "modality": "live_virtual", "location": None, "join_url": None,
         "registration_url": "https://training.example.org/tip-101/register", "capacity": 40,
         "uid": "5b0f6c...@peer-ce", "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z"}]})
