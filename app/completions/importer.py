@@ -345,9 +345,11 @@ def apply(session: Session, *, principal: Principal, planned: Plan) -> None:
     inserted = {r["dedupe_key"] for r in to_insert}
     ids = _ids_by_key(session, sorted(planned.created))  # the new ids, and those a concurrent roster took
     for key, row in planned.created.items():
-        row.completion_id = ids.get(key)
         if key not in inserted:
             row.outcome = "duplicate"  # recorded by a concurrent roster meanwhile
+    for row in report.items:  # the new rows, and those repeating one of them in the file
+        if row.completion_id is None and row.outcome != "error":
+            row.completion_id = ids.get(dedupe_key(row.person_id, row.course_id, row.completed_on))  # type: ignore[arg-type]
     touched = sorted({r["person_id"] for r in to_insert})
     dirty.mark(session, person_ids=touched)
     states = set().union(*people_service.held_states(session, touched).values())
