@@ -14,7 +14,8 @@ Each importer has the same three stages, and `run` chains them:
    caller's scope, whose `errors` name each failing row (and field), with the report as `report`.
 
 Certifications and courses answer with an `ImportReport` of their rows (counts by outcome and every row);
-a completion roster, which can be tens of thousands of rows long, lists the rows not created only.
+a completion roster answers with its own report: every row's outcome and the id of the completion it
+created (or duplicates), so a center can void or correct one without searching.
 """
 
 from __future__ import annotations
