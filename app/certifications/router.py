@@ -34,10 +34,11 @@ from app.certifications.schemas import (
 from app.certifications.simulation import SimulationRequest
 from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
 from app.params import DryRun
+from app.people.models import Person
 from app.ratelimit import rate_limit
 from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
@@ -255,9 +256,13 @@ Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
 
 
 @me_router.get("/certifications", response_model=MyCertifications, operation_id="listMyCertifications",
-               responses=problem_responses(401, 403))
+               responses=problem_responses(401, 403, 404))
 def list_my_certifications(request: Request, session: SessionDep, principal: Peer) -> MyCertifications:
-    """The calling peer's certifications, each with its compliance as of today."""
+    """The calling peer's certifications, each with its compliance as of today. 404 when the token names a
+    person with no record here (a token for another installation, or a person since merged)."""
+    if principal.person_id is None or session.get(Person, principal.person_id) is None:
+        raise NotFound(f"Your token names person {principal.person_id}, who has no record here: ask your board "
+                       "for a new token.")
     certs, _ = service.list_page(session, principal=principal, limit=200)
     people = service.people_of(session, certs)
     results = service.evaluate_today(session, certs, clock=request.app.state.clock)

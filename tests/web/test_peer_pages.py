@@ -1,0 +1,101 @@
+"""The peer's pages in headless Chromium, at phone and desktop sizes: every status says what to do next and by
+when; the self-report form; the transcript and a certificate page (issue 19). Screenshots go to test-artifacts/.
+
+Runs against the live demo on SQLite, or on PostgreSQL with PEER_CE_TEST_DATABASE_URL set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import ARTIFACTS, LiveDemo
+from tests.web.test_browser import browser  # noqa: F401 - the module's browser fixture
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+SIZES = [pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")]
+STATUSES = ["compliant", "in_progress", "due_soon", "overdue", "lapsed", "suspended", "revoked", "inactive"]
+HOLD_ACTIONS = {"revoked": "revoke", "inactive": "inactivate", "suspended": "suspend"}
+
+
+def _get(live: LiveDemo, path: str, token: str, **params) -> dict:
+    response = httpx.get(f"{live.base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _plain(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+_CHOSEN: dict[str, dict] = {}
+
+
+def _certification_in(live: LiveDemo, status: str) -> dict:
+    """A demo certification in this status; a hold the demo has none of is put on an in-progress one."""
+    if status in _CHOSEN:
+        return _CHOSEN[status]
+    admin = live.admin_token()
+    used = {c["id"] for c in _CHOSEN.values()}
+    listed = _get(live, "/v1/certifications", admin, status=status, limit=20)["items"]
+    found = [c for c in listed if c["id"] not in used]
+    if not found and status in HOLD_ACTIONS:
+        candidates = _get(live, "/v1/certifications", admin, status="in_progress", limit=50)["items"]
+        cert = next(c for c in reversed(candidates) if c["id"] not in used)
+        response = httpx.post(f"{live.base_url}/v1/certifications/{cert['id']}/actions",
+                              headers={"Authorization": f"Bearer {admin}"},
+                              json={"kind": HOLD_ACTIONS[status], "effective_on": live.report.today.isoformat(),
+                                    "reason": "Browser test: a hold"})
+        assert response.status_code == 201, response.text
+        found = [cert]
+    assert found, f"the demo has no {status} certification"
+    _CHOSEN[status] = found[0]
+    return found[0]
+
+
+def _open_status(browser, live: LiveDemo, token: str, viewport: dict):  # noqa: F811
+    page = browser.new_page(viewport=viewport)
+    page.goto(f"{live.base_url}/status#token={token}")
+    page.wait_for_selector("article.cert")
+    expect(page.get_by_text("Looking for approved courses")).to_have_count(0)
+    return page
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_status_says_what_to_do_next_and_by_when(browser, live_demo: LiveDemo, status, size):  # noqa: F811
+    cert = _certification_in(live_demo, status)
+    token = live_demo.peer_token(cert["person"]["id"])
+    page = _open_status(browser, live_demo, token, size)
+    card = page.locator(f"article.cert:has-text('No. {cert['number']}')")
+    assert card.get_attribute("data-status") == status
+    compliance = _get(live_demo, f"/v1/certifications/{cert['id']}/compliance", live_demo.admin_token())
+    assert card.locator(".badge svg.icon").count() == 1  # drawn, not a font glyph
+    text = card.inner_text()
+    assert not any(f"{y}-" in text for y in ("2023", "2024", "2025", "2026", "2027")), "ISO dates leak"
+    assert "Completion #" not in text and ".00 " not in text
+    nxt = card.locator(".next")
+    if status in ("in_progress", "due_soon") and compliance["remaining_hours"] > 0:
+        assert _plain(compliance["filing_due_on"]) in nxt.inner_text().replace("\n", " ") or \
+            f"{date.fromisoformat(compliance['filing_due_on']):%B}" in nxt.inner_text()
+    if status == "overdue":
+        words = nxt.inner_text()
+        assert "late" in words.lower()
+        if compliance["as_of"] > compliance["cycle_end"]:
+            assert f"{date.fromisoformat(compliance['grace_ends_on']):%B} " in words  # the grace end is the deadline
+    if status in ("lapsed", "suspended", "revoked", "inactive"):
+        words = nxt.inner_text()
+        assert "Contact" in words and card.locator(".gap").count() == 0
+        assert "Courses that would close your gap" not in text
+        if status == "lapsed":
+            assert "only your board can reinstate it" in words
+    if status == "compliant":
+        assert "Nothing for now" in nxt.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / f"status-{status}-{'phone' if size is PHONE else 'desktop'}.png"))
+    page.close()
