@@ -100,6 +100,7 @@ OPS: dict[str, Op] = {
     "importCompletions": _protected(422, 422, 403),
     "getCompletion": _protected(404, 404, 404),
     "getCompletionCertificate": _protected(404, 404, 404),
+    "getCompletionEvidence": _protected(404, 404, 404),
     "reviewCompletion": _protected(404, FN, FN),
     "voidCompletion": _protected(404, 404, 404),
     "correctCompletion": _protected(404, 404, 404),
@@ -195,6 +196,7 @@ OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
 NEEDS = {
     ("reviewCompletion", "completion_id"): "pending_",
     ("getCompletionCertificate", "completion_id"): "done_",
+    ("getCompletionEvidence", "completion_id"): "pending_",
 }
 
 EMAIL = {"person_nc": M["nc_email"], "person_va": M["va_email"], "person_sh": M["sh_email"]}
@@ -318,6 +320,8 @@ POSITIVE: dict[str, dict[str, Positive]] = {
                           PROVIDER: Positive(200, body=_roster, allow=frozenset({"nc_number", "nc_family"}))},
     "getCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "getCompletionCertificate": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
+    "getCompletionEvidence": {BOARD: Positive(200, targets={"completion_id": "pending_nc"}),
+                              PEER: Positive(200, targets={"completion_id": "pending_nc"})},
     "reviewCompletion": {BOARD: Positive(200, targets={"completion_id": "pending_nc"})},
     "voidCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: Positive(200, targets={"completion_id": "pending_nc"})},
     "correctCompletion": {BOARD: Positive(201), PROVIDER: Positive(201),
