@@ -99,3 +99,47 @@ def test_every_status_says_what_to_do_next_and_by_when(browser, live_demo: LiveD
     ARTIFACTS.mkdir(exist_ok=True)
     card.screenshot(path=str(ARTIFACTS / f"status-{status}-{'phone' if size is PHONE else 'desktop'}.png"))
     page.close()
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live_demo: LiveDemo, size,  # noqa: F811
+                                                                    tmp_path):
+    cert = _certification_in(live_demo, "in_progress")
+    token = live_demo.peer_token(cert["person"]["id"])
+    page = _open_status(browser, live_demo, token, size)
+    label = "phone" if size is PHONE else "desktop"
+    title = f"Regional peer conference: ethics panel ({label})"
+    bogus = tmp_path / "certificate.pdf"
+    bogus.write_bytes(b"GIF89a not a pdf")
+    form = page.locator("#report-form")
+    form.get_by_label("Course or session title").fill(title)
+    form.get_by_label("Who gave it").fill("Regional Peer Network")
+    form.get_by_label("Hours").fill("1.5")
+    form.get_by_label("Date completed").fill(live_demo.report.today.replace(day=1).isoformat())
+    form.get_by_label("How it was given").select_option("in_person")
+    form.get_by_label("Certificate of attendance (optional)").set_input_files(str(bogus))
+    form.get_by_role("button", name="Send for review").click()
+    alert = page.locator("#message[role=alert]")
+    alert.wait_for()
+    assert "PDF, PNG or JPEG" in alert.inner_text()  # the content was read, not the name
+    assert _get(live_demo, "/v1/completions", token)["items"] == [] or all(
+        x["title"] != title for x in _get(live_demo, "/v1/completions", token)["items"])
+    good = tmp_path / "attendance.pdf"
+    good.write_bytes(PDF)
+    form.get_by_label("Certificate of attendance (optional)").set_input_files(str(good))
+    form.get_by_role("button", name="Send for review").click()
+    expect(page.locator("#message")).to_contain_text("waiting for board review")
+    row = page.locator(f"#reports li.report:has-text('{title}')")
+    expect(row).to_contain_text("Waiting for board review")
+    expect(row).to_contain_text("Certificate attached")
+    mine = [x for x in _get(live_demo, "/v1/completions", token)["items"] if x["title"] == title]
+    assert len(mine) == 1 and mine[0]["status"] == "pending" and mine[0]["has_evidence"] and mine[0]["hours"] == 1.5
+    evidence = httpx.get(f"{live_demo.base_url}/v1/completions/{mine[0]['id']}/evidence",
+                         headers={"Authorization": f"Bearer {token}"})
+    assert evidence.content == PDF
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    page.locator("#self-report").screenshot(path=str(ARTIFACTS / f"self-report-{label}.png"))
+    page.close()
