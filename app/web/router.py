@@ -18,6 +18,7 @@ ASSETS = {
     "board.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "dom.js": "text/javascript; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
     "status.js": "text/javascript; charset=utf-8",
     "verify.js": "text/javascript; charset=utf-8",
 }

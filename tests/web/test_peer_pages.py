@@ -143,3 +143,41 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     page.locator("#self-report").screenshot(path=str(ARTIFACTS / f"self-report-{label}.png"))
     page.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_board_reviews_a_self_report_and_the_peer_reads_the_reason(browser, live_demo: LiveDemo,  # noqa: F811
+                                                                         size):
+    from app.auth.tokens import mint_dev_token
+
+    state = live_demo.report.board_state
+    admin = live_demo.admin_token()
+    cert = next(c for c in _get(live_demo, "/v1/certifications", admin, state=state, status="in_progress",
+                                limit=50)["items"] if c["id"] not in {x["id"] for x in _CHOSEN.values()})
+    peer = live_demo.peer_token(cert["person"]["id"])
+    label = "phone" if size is PHONE else "desktop"
+    sent = httpx.post(f"{live_demo.base_url}/v1/completions", headers={"Authorization": f"Bearer {peer}"},
+                      data={"title": f"Peer supervision workshop ({label})", "provider_name": "County network",
+                            "hours": "2", "modality": "live_virtual",
+                            "completed_on": live_demo.report.today.replace(day=2).isoformat()},
+                      files={"evidence": ("c.pdf", PDF, "application/pdf")})
+    assert sent.status_code == 201, sent.text
+    cid = sent.json()["id"]
+    board = mint_dev_token(live_demo.settings, role="board", states=[state])
+    page = browser.new_page(viewport=size)
+    page.goto(f"{live_demo.base_url}/board#token={board}")
+    item = page.locator(f"#reviews li[data-completion='{cid}']")
+    expect(item).to_contain_text(f"{cert['person']['given_name']} {cert['person']['family_name']}")
+    expect(item.get_by_role("button", name="Open the certificate")).to_be_visible()
+    item.get_by_label("Reason the peer will see").fill("Please send the certificate with your hours on it")
+    page.locator("#reviews").screenshot(path=str(ARTIFACTS / f"board-review-{label}.png"))
+    item.get_by_role("button", name="Reject").click()
+    expect(item).to_contain_text("Rejected")
+    mine = {x["id"]: x for x in _get(live_demo, "/v1/completions", peer)["items"]}
+    assert mine[cid]["status"] == "rejected"
+    page.close()
+    status = _open_status(browser, live_demo, peer, size)
+    row = status.locator(f"#reports li.report:has-text('Peer supervision workshop ({label})')")
+    expect(row).to_contain_text("Not accepted")
+    expect(row).to_contain_text("Please send the certificate with your hours on it")
+    status.close()
