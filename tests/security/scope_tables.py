@@ -54,6 +54,9 @@ PUBLIC = {
     "getIssuerJwks": "the certificate issuer's public keys, as a JWKS",
     "getCertificateStatusList": "revocation bits of certificates (a status list): no ids, nothing personal",
     "verifyCertificate": "checks a certificate its holder presents: answers about that document only",
+    "checkCertificate": "what a printed certificate's QR code opens: valid or withdrawn, by its unguessable "
+                        "uuid, nothing about the learner",
+    "getCertificateQrCode": "the QR code of that public check's address",
     "searchCourses": "the public catalog of published courses",
     "listCredentials": "state CE rules are public data",
     "getCredential": "state CE rules are public data",
@@ -171,6 +174,7 @@ _VA = {
     "number": [Lit(M["va_number"])],
     "state": [Lit("VA")],
     "list_id": [Lit(1)],  # status lists are public: the walk's lists hold every scope's certificates
+    "credential_id": [Lit("00000000-0000-4000-8000-000000000000")],  # public by an unguessable uuid
 }
 FOREIGN: dict[str, dict[str, list]] = {
     ANON: _VA,
@@ -188,6 +192,7 @@ _NC = {
     "webhook_id": "hook_NC", "delivery_id": "delivery_NC", "sweep_id": "sweep", "code": Lit("NC-CPSS"),
     "version": Lit(1), "credential_code": Lit("NC-CPSS"), "number": Lit(M["nc_number"]), "state": Lit("NC"),
     "list_id": Lit(1),
+    "credential_id": Lit("00000000-0000-4000-8000-000000000000"),
 }
 OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
                                           PROVIDER: {**_NC, "course_id": "draft_A"}}

@@ -181,3 +181,69 @@ def test_the_board_reviews_a_self_report_and_the_peer_reads_the_reason(browser, 
     expect(row).to_contain_text("Not accepted")
     expect(row).to_contain_text("Please send the certificate with your hours on it")
     status.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_transcript_prints_cleanly(browser, live_demo: LiveDemo, size):  # noqa: F811
+    token = live_demo.peer_token()
+    page = _open_status(browser, live_demo, token, size)
+    page.get_by_role("link", name="See and print my transcript").click()
+    page.locator(".paper-section").first.wait_for()
+    api = _get(live_demo, f"/v1/people/{live_demo.report.featured_person_id}/transcript", token)
+    assert page.locator(".paper-section").count() == len(api["certifications"])
+    text = page.locator("#paper").inner_text()
+    first = next(line for c in api["certifications"] for cycle in c["cycles"] for line in cycle["completions"])
+    assert first["title"] in text and api["name"] in page.locator("#who").inner_text()
+    assert "Completion #" not in text and not any(f"{y}-" in text for y in ("2024", "2025", "2026"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    label = "phone" if size is PHONE else "desktop"
+    page.screenshot(path=str(ARTIFACTS / f"transcript-{label}.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible() and not page.locator("#print").is_visible()
+    assert page.locator("#printed").is_visible()
+    if size is DESKTOP:
+        pdf = page.pdf(path=str(ARTIFACTS / "transcript.pdf"), format="Letter")
+        assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
+    page.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_certificate_page_has_a_qr_code_to_its_public_check(browser, live_demo: LiveDemo, size):  # noqa: F811
+    token = live_demo.peer_token()
+    accepted = [x for x in _get(live_demo, "/v1/completions", token, limit=500)["items"] if x["status"] == "accepted"]
+    completion = accepted[-1]
+    cert = _get(live_demo, f"/v1/completions/{completion['id']}/certificate", token)
+    page = _open_status(browser, live_demo, token, size)  # signs in this tab
+    page.goto(f"{live_demo.base_url}/certificate#id={completion['id']}")
+    article = page.locator("article.certificate")
+    article.wait_for()
+    assert article.get_attribute("data-status") == "active"
+    text = article.inner_text()
+    assert completion["title"] in text and "Jordan Rivera" in text and cert["credential_id"] in text
+    qr = article.locator("img.qr")
+    qr.wait_for()
+    assert page.evaluate("img => img.complete && img.naturalWidth > 50", qr.element_handle())
+    uuid = cert["credential_id"].removeprefix("urn:uuid:")
+    svg = httpx.get(f"{live_demo.base_url}/v1/certificates/{uuid}/qr")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    label = "phone" if size is PHONE else "desktop"
+    page.screenshot(path=str(ARTIFACTS / f"certificate-{label}.png"), full_page=True)
+    if size is DESKTOP:
+        page.emulate_media(media="print")
+        assert not page.locator("header.site").is_visible() and not page.locator("#print").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "certificate-print.png"), full_page=True)
+        page.pdf(path=str(ARTIFACTS / "certificate.pdf"), format="Letter")
+    # what the QR code opens: the public check, no token needed
+    check = browser.new_page(viewport=size)
+    check.goto(f"{live_demo.base_url}/certificate-check#{uuid}")
+    verdict = check.locator(".check")
+    verdict.wait_for()
+    assert verdict.get_attribute("data-valid") == "true" and completion["title"] in verdict.inner_text()
+    assert "Jordan" not in check.locator("main").inner_text()
+    check.screenshot(path=str(ARTIFACTS / f"certificate-check-{label}.png"), full_page=True)
+    check.goto(f"{live_demo.base_url}/certificate-check#00000000-0000-4000-8000-000000000000")
+    check.reload()
+    expect(check.locator("#message[role=alert]")).to_contain_text("No certificate has this id")
+    check.close()
+    page.close()
