@@ -230,9 +230,8 @@
       case "suspended":
       case "revoked":
       case "inactive":
-        return box("hold", el("p", {}, el("strong", {},
-          c.status === "inactive" ? "This certification is not active. " : `Your board has ${c.status} it. `),
-          "Your CE is kept and shown below for reference, but courses will not change this status. Ask your board what happened and what they need from you."),
+        return box("hold", el("p", {}, el("strong", {}, "Only your board can change this status: "),
+          "ask them what happened and what they need from you. Your CE is kept and shown below for reference; courses will not change it."),
         contactOf(rules, credential));
       default:
         return null;
