@@ -58,6 +58,10 @@ def _add_request_schemas(spec: dict[str, Any]) -> None:
         for name, sub in schema.pop("$defs", {}).items():
             schemas.setdefault(name, sub)
         schemas.setdefault(model.__name__, schema)
+    from app.completions.forms import form_schema
+
+    form = spec["paths"]["/v1/completions"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    form["schema"] = form_schema(schemas["CompletionCreate"])
 
 
 def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:

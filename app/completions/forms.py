@@ -79,15 +79,28 @@ Submitted = Annotated[Submission, Depends(submitted)]
 
 
 def create_doc() -> dict[str, Any]:
-    """openapi_extra: the JSON body as before, and the same fields as a form with the evidence file."""
-    ref = {"$ref": "#/components/schemas/CompletionCreate"}
-    form = {"type": "object", "properties": {
-        **{name: {"type": "string"} for name in sorted(_FIELDS)},
-        "evidence": {"type": "string", "format": "binary",
-                     "description": "A PDF, PNG or JPEG certificate (checked by content), at most "
-                                    "PEER_CE_EVIDENCE_MAX_BYTES (10 MB by default)"}},
-        "required": ["completed_on"]}
+    """openapi_extra: the JSON body by reference, and the same fields as a form with the evidence file (its
+    schema is filled in from the JSON one by `form_schema` once the document is built: app.openapi)."""
     return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": ref},
-        "multipart/form-data": {"schema": form, "encoding": {"evidence": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/CompletionCreate"}},
+        "multipart/form-data": {"schema": {"type": "object"}, "encoding": {"evidence": {
             "contentType": ", ".join(evidence.MEDIA_TYPES)}}}}}}
+
+
+def form_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
+    """The form's schema: the JSON body's fields and rules (an absent field is the JSON null), plus the file."""
+    import copy
+
+    schema = copy.deepcopy(json_schema)
+    schema.pop("examples", None)
+    for prop in schema["properties"].values():
+        options = prop.get("anyOf")
+        if options and {"type": "null"} in options and len(options) == 2:
+            prop.pop("anyOf")
+            prop.pop("default", None)
+            prop.update(next(o for o in options if o != {"type": "null"}))
+    schema["properties"]["evidence"] = {
+        "type": "string", "format": "binary",
+        "description": "A PDF, PNG or JPEG certificate (checked by content), at most PEER_CE_EVIDENCE_MAX_BYTES "
+                       "(10 MB by default)"}
+    return schema
