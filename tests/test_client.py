@@ -162,3 +162,17 @@ def test_token_says_when_it_creates_a_new_signing_key(tmp_path):
     assert first.stdout.count(".") == 2  # the token alone on stdout
     again = CliRunner().invoke(cli, ["token", "--role", "admin"], env=env)
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_a_pending_self_report_reads_waiting_for_board_review(app, client, peer):
+    app.state.clock = FixedClock(datetime(2026, 6, 1, 15, tzinfo=UTC))
+    token, _ = peer
+    sent = client.as_(token).post("/v1/completions", json={
+        "title": "Peer conference: ethics panel", "provider_name": "State peer conference", "hours": 1.5,
+        "modality": "in_person", "completed_on": "2026-05-20"})
+    assert sent.status_code == 201, sent.text
+    _, out, _ = _run(client, token)
+    flat = " ".join(out.split())
+    assert '"Peer conference: ethics panel" (May 20, 2026) is waiting for board review' in flat
+    assert "1 of your reports is waiting for board review" in flat
+    assert "pending review or voided" not in flat and "Completion #" not in flat

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth.principal import Principal, Role
 from app.completions.models import Completion, CompletionEvidence
@@ -125,8 +125,7 @@ def attach(session: Session, *, store: EvidenceStore, completion: Completion, up
 def of(session: Session, completion_ids: list[int]) -> dict[int, CompletionEvidence]:
     if not completion_ids:
         return {}
-    rows = session.exec(select(CompletionEvidence).where(
-        CompletionEvidence.completion_id.in_(completion_ids)))  # type: ignore[union-attr]
+    rows = session.exec(select(CompletionEvidence).where(col(CompletionEvidence.completion_id).in_(completion_ids)))
     return {r.completion_id: r for r in rows}
 
 
