@@ -17,6 +17,7 @@ from app.certifications.schemas import RequirementResult
 from app.clock import Clock
 from app.completions.models import Completion
 from app.compliance import facts as compliance
+from app.constants import DEFAULT_TIMEZONE
 from app.people.models import Person
 from app.rules import engine
 from app.types import HoursOut
@@ -69,7 +70,7 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
     certs = list(session.exec(query))
     inputs = compliance.gather(session, [c.id for c in certs])  # type: ignore[misc]
     stored = {c.id: c for c in session.exec(select(Completion).where(Completion.person_id == person.id))}
-    today = clock.today("America/New_York")
+    today = clock.today(DEFAULT_TIMEZONE)
     out = []
     for cert in certs:
         item = inputs[cert.id]  # type: ignore[index]
@@ -99,7 +100,8 @@ def _cycle(summary: engine.CycleSummary, result: engine.Evaluation, status: str,
         row = stored.get(outcome.completion_id)
         if row is None:
             continue
-        in_window = summary.start <= row.completed_on <= (result.grace_ends_on if status != "compliant" else summary.end)
+        in_window = summary.start <= row.completed_on <= (
+            result.grace_ends_on if status != "compliant" else summary.end)
         if outcome.counted_hours > 0 or in_window:
             lines.append(TranscriptLine(completion_id=row.id, title=row.title, provider_name=row.provider_name,  # type: ignore[arg-type]
                                         completed_on=row.completed_on, hours=row.hours, status=row.status,
