@@ -20,9 +20,11 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Table,
     TypeDecorator,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import sessionmaker
@@ -188,6 +190,14 @@ def in_values(session: Session, column: Any, values: list[Any], item_type: Any) 
     from app.reads import in_
 
     return in_(session.get_bind().dialect.name, column, None, item_type, values)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table a table model maps (SQLModel sets `__table__` but does not declare it to type checkers)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def is_postgres(bind: Engine | Session | Any) -> bool:
