@@ -7,10 +7,13 @@ import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from app.context import request_id_var
 
@@ -214,6 +217,14 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
             detail="The request body is not valid JSON.",
             errors=field_errors(raw),
         )
+    if any(e.get("loc", ())[:1] == ("path",) and e.get("type") == "int_parsing" for e in raw):
+        # `/v1/completions/import` reached `/v1/completions/{completion_id}`: a segment that is no id means
+        # the id route does not apply, so the answer is the path's own (405 naming its methods), or 404.
+        if allowed := allowed_methods(request):
+            return problem_response(request, status=405, title="Method not allowed", slug="method-not-allowed",
+                                    detail=_not_allowed(request, allowed), headers={"Allow": ", ".join(allowed)})
+        return problem_response(request, status=404, title="Not found", slug="not-found",
+                                detail=f"No resource at {request.url.path}.")
     return problem_response(
         request,
         status=422,
@@ -238,16 +249,51 @@ _HTTP_TITLES = {
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     title, slug = _HTTP_TITLES.get(exc.status_code, ("HTTP error", f"http-{exc.status_code}"))
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = getattr(exc, "headers", None)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
-    return problem_response(
-        request,
-        status=exc.status_code,
-        title=title,
-        slug=slug,
-        detail=detail,
-        headers=getattr(exc, "headers", None),
-    )
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        detail = _not_allowed(request, allowed)
+    return problem_response(request, status=exc.status_code, title=title, slug=slug, detail=detail, headers=headers)
+
+
+def _not_allowed(request: Request, allowed: list[str]) -> str:
+    return f"{request.method} is not supported at {request.url.path}; it supports {', '.join(allowed)}."
+
+
+def _integer_path_params(dependant: Dependant) -> set[str]:
+    """The route's path parameters typed `int`, its dependencies' included (a course loaded by its id)."""
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        names |= {p.name for p in current.path_params if p.field_info.annotation is int}
+        pending.extend(current.dependencies)
+    return names
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path, for `Allow` (Starlette's 405 names only the first route's).
+
+    A route whose integer path parameter would receive a segment that is not a number does not count.
+    """
+    scope = {**request.scope, "method": "GET"}
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if not route.methods:
+            continue
+        match, child = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        dependant = getattr(route, "dependant", None)
+        params = child.get("path_params", {})
+        integers = _integer_path_params(dependant) if dependant else set()
+        if any(not str(params.get(name, "0")).isdigit() for name in integers):
+            continue
+        methods |= route.methods
+    return sorted(methods)
 
 
 async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:

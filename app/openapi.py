@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 
 from app.errors import PROBLEM_MEDIA_TYPE
 
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
                         if code.startswith(("4", "5")):
                             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             _declare_idempotency_key(app, spec)
+            _declare_optional_tokens(app, spec)
             spec = _clean_schema_names(spec)
             _restore_null_examples(spec)
             schemas = spec.get("components", {}).get("schemas", {})
@@ -61,6 +63,26 @@ def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:
     for route in honouring(app):
         operation = spec["paths"][route.path]["post"]
         operation.setdefault("parameters", []).append(dict(parameter))
+        operation["responses"].setdefault("400", {
+            "description": "Malformed request (an Idempotency-Key that is not 1 to 255 visible ASCII characters)",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+        })
+
+
+def _declare_optional_tokens(app: FastAPI, spec: dict[str, Any]) -> None:
+    """Public operations that read a token when one is sent (a provider sees its own unpublished courses) say
+    so: `security: [{}, {HTTPBearer: []}]`, anonymous or bearer. FastAPI declares any bearer dependency as
+    required, which tells clients (and contract tests) that anonymous calls fail."""
+    from app.auth.deps import requires_token
+
+    for route in iter_route_contexts(app.routes):
+        operations = spec["paths"].get(route.path_format or "", {})
+        if not route.methods or getattr(route, "dependant", None) is None or requires_token(route):
+            continue
+        for method in route.methods:
+            operation = operations.get(method.lower())
+            if operation and operation.get("security"):
+                operation["security"] = [{}, *operation["security"]]
 
 
 def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:

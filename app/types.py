@@ -26,6 +26,13 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+def stripped_text(min_length: int) -> dict[str, Any]:
+    """`json_schema_extra` of a string that is stripped before `min_length` applies: a pattern that holds
+    exactly when the stripped text has at least `min_length` characters (as the API checks it)."""
+    middle = "" if min_length == 1 else "[\\s\\S]*" if min_length == 2 else f"[\\s\\S]{{{min_length - 2},}}"
+    return {"pattern": "\\S" if min_length == 1 else f"\\S{middle}\\S"}
+
+
 # --- dates --------------------------------------------------------------------------------
 
 # Every date the API accepts (bodies, query parameters, CSV cells) lies in this range: wide enough for
@@ -120,7 +127,7 @@ HoursOut = Annotated[
 HoursIn = Annotated[
     Decimal,
     POSITIVE_HOURS,
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01,
                     "description": "At most two decimal places", "examples": [1.5]}),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]

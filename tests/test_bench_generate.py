@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from app.clock import Clock
@@ -16,6 +17,8 @@ from bench.common import settings_for
 from bench.generate import Scale, generate, load_credentials
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import throwaway_database
+
+pytestmark = pytest.mark.bench  # imports bench/: `-m "not bench"` runs the suite without it
 
 GENERATED = ("person", "certification", "board_action", "completion", "certification_activity")
 

@@ -22,6 +22,8 @@ from tests import factories
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import throwaway_database
 
+pytestmark = pytest.mark.bench  # imports bench/: `-m "not bench"` runs the suite without it
+
 
 def test_the_floor_keeps_the_token_check_and_answers_one_stored_document(app, client, admin, monkeypatch):
     monkeypatch.setattr(service, "compliance", service.compliance)  # undone after the test

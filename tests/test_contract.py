@@ -1,5 +1,7 @@
 """The API keeps its OpenAPI contract: schemathesis generates requests for every operation (as an admin)
-and checks that none gets a server error and every response matches the document.
+and checks that none gets a server error, every status and response matches the document, and no request the
+document allows is refused by request validation (tests/contract_hooks.py; schemathesis.toml configures the
+same for `st run` against a server).
 
 Bounded: PEER_CE_CONTRACT_EXAMPLES generated cases per operation (default 5; `make contract` uses more),
 all inside the test's rolled-back transaction. The examples in the document must be valid too.
@@ -16,12 +18,18 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from app.openapi import build_spec
+from tests.contract_hooks import request_validation_agrees
 
 EXAMPLES = int(os.environ.get("PEER_CE_CONTRACT_EXAMPLES", "5"))
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance,
+          request_validation_agrees]
 
 
 SPEC = build_spec()

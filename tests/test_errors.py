@@ -25,6 +25,31 @@ def test_wrong_method_is_a_problem(client):
     _is_problem(client.delete("/v1/credentials"), 405)
 
 
+def test_405_allows_every_method_of_the_path(admin):
+    """`Allow` names every method served at the path (GET and POST), not only the first route's."""
+    response = admin.request("OPTIONS", "/v1/certifications")
+    body = _is_problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
+    assert "supports GET, POST" in body["detail"]
+    assert admin.request("OPTIONS", "/v1/people/1").headers["allow"] == "GET, PATCH"
+
+
+def test_a_path_segment_that_is_no_id_is_not_an_id_route(admin):
+    """`/v1/completions/import` serves only POST: a GET is 405 naming POST, not 422 "completion_id is not an
+    integer" from `/v1/completions/{completion_id}`; a word where an id goes is 404."""
+    response = admin.get("/v1/completions/import")
+    _is_problem(response, 405)
+    assert response.headers["allow"] == "POST"
+    response = admin.patch("/v1/certifications/export", json={})
+    _is_problem(response, 405)
+    assert response.headers["allow"] == "GET"
+    assert _is_problem(admin.get("/v1/completions/abc"), 404)["detail"] == "No resource at /v1/completions/abc."
+    # An id route whose id comes through a dependency (the course) is recognised too.
+    _is_problem(admin.post("/v1/courses/abc/retire", json={}), 404)
+    # A number out of range is still the id route's own answer.
+    _is_problem(admin.get("/v1/completions/0"), 422)
+
+
 def test_malformed_json_is_400(admin):
     response = admin.put("/v1/credentials/NC-CPSS", content=b'{"code": ',
                          headers={"Content-Type": "application/json"})

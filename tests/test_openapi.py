@@ -37,3 +37,23 @@ def test_every_operation_has_a_stable_id_a_tag_and_documented_errors():
 def test_bearer_security_scheme_is_declared():
     schemes = build_spec()["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" and s.get("bearerFormat") == "JWT" for s in schemes.values())
+
+
+def test_operations_that_read_an_optional_token_say_anonymous_calls_work():
+    """A public read that shows more to a signed-in owner declares `security: [{}, bearer]`; an operation
+    that needs a token declares only the bearer; a fully public one declares none."""
+    from app.openapi import build_spec
+
+    paths = build_spec()["paths"]
+    assert paths["/v1/courses/{course_id}"]["get"]["security"] == [{}, {"HTTPBearer": []}]
+    assert paths["/v1/courses/{course_id}/approvals"]["post"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in paths["/v1/courses"]["get"]
+
+
+def test_page_cursors_name_their_kind():
+    from app.openapi import build_spec
+
+    paths = build_spec()["paths"]
+    formats = {p["schema"].get("format") for op in (paths["/v1/completions"]["get"], paths["/v1/reports/due"]["get"])
+               for p in op["parameters"] if p["name"] == "cursor"}
+    assert formats == {"cursor", "due-cursor"}

@@ -17,7 +17,7 @@ from pydantic import (
 
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
-from app.types import Day, HoursIn, HoursOut, RequestModel
+from app.types import Day, HoursIn, HoursOut, RequestModel, stripped_text
 
 ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
                        "other"]
@@ -60,7 +60,7 @@ class ProviderCreate(RequestModel):
                                          "region": "HHS Region 4", "contact_email": "ce@example.org"}]},
     )
 
-    name: str = Field(min_length=2, max_length=200)
+    name: str = Field(min_length=2, max_length=200, json_schema_extra=stripped_text(2))
     kind: ProviderKind = "training_center"
     region: str | None = Field(default=None, max_length=100)
     contact_email: EmailStr | None = Field(default=None, description="A business contact; shown publicly")
@@ -109,8 +109,9 @@ class CourseUpsert(RequestModel):
         }]},
     )
 
-    external_id: str = Field(min_length=1, max_length=100, description="The provider's own id for the course")
-    title: str = Field(min_length=3, max_length=300)
+    external_id: str = Field(min_length=1, max_length=100, json_schema_extra=stripped_text(1),
+                             description="The provider's own id for the course")
+    title: str = Field(min_length=3, max_length=300, json_schema_extra=stripped_text(3))
     description: str | None = Field(default=None, max_length=5000)
     hours: HoursIn = Field(description="Contact hours: more than 0, at most two decimal places")
     modality: Modality
@@ -215,7 +216,7 @@ class ApprovalWithdraw(RequestModel):
     )
 
     withdrawn_on: Day = Field(description="Completions on or after this date no longer count")
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: str = Field(min_length=3, max_length=1000, json_schema_extra=stripped_text(3))
 
 
 class ApprovalPublic(BaseModel):

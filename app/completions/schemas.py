@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
@@ -10,6 +10,26 @@ from app.pagination import Total
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
 Modality = Literal["in_person", "live_virtual", "self_paced"]
+
+
+def _given(field: str, kind: str) -> dict[str, Any]:
+    return {"required": [field], "properties": {field: {"type": kind}}}
+
+
+def _absent(*fields: str) -> dict[str, Any]:
+    return {"properties": {field: {"type": "null"} for field in fields}}
+
+
+# What `CompletionCreate._shape` checks, stated in the schema (a field sent as null counts as not given).
+_SHAPE: list[dict[str, Any]] = [
+    {"if": _given("credential_code", "string"), "then": _given("certificate_number", "string")},
+    {"if": _given("certificate_number", "string"), "then": _given("credential_code", "string")},
+    {"if": _given("person_id", "integer"), "then": _absent("credential_code")},
+    {"if": _given("family_name", "string"), "then": _given("credential_code", "string")},
+    {"if": _given("course_id", "integer"), "then": _absent("title", "provider_name", "modality"),
+     "else": {"allOf": [_given(f, k) for f, k in (("title", "string"), ("provider_name", "string"),
+                                                  ("hours", "number"), ("modality", "string"))]}},
+]
 
 
 class CompletionCreate(RequestModel):
@@ -31,7 +51,7 @@ class CompletionCreate(RequestModel):
             {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
              "hours": 1.5, "modality": "in_person", "completed_on": "2026-09-14",
              "evidence_url": "https://example.org/certificates/123"},
-        ]},
+        ], "allOf": _SHAPE},
     )
 
     person_id: DbId | None = None

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from app.types import RequestModel
+from app.types import RequestModel, stripped_text
 
-_NAME = {"min_length": 1, "max_length": 100}
+_NOT_BLANK = stripped_text(1)  # documents `_strip`
+_NAME: dict[str, Any] = {"min_length": 1, "max_length": 100, "json_schema_extra": _NOT_BLANK}
 
 
 class PersonBase(RequestModel):
     given_name: str = Field(**_NAME, examples=["Jordan"])
     family_name: str = Field(**_NAME, examples=["Rivera"])
     email: EmailStr = Field(examples=["jordan.rivera@example.org"])
-    external_ref: str | None = Field(default=None, max_length=100, description="The board's own id")
+    external_ref: str | None = Field(default=None, max_length=100, json_schema_extra=_NOT_BLANK,
+                                      description="The board's own id")
     birth_month: int | None = Field(
         default=None, ge=1, le=12,
         description="Only for credentials whose cycles end on the holder's birthday (WA).",
@@ -36,11 +39,19 @@ class PersonBase(RequestModel):
         return value.lower()
 
 
+# What `_birthday_pair` checks, stated in the schema (a field sent as null counts as not given).
+_BIRTHDAY_PAIR = [
+    {"if": {"required": [a], "properties": {a: {"type": "integer"}}},
+     "then": {"required": [b], "properties": {b: {"type": "integer"}}}}
+    for a, b in (("birth_month", "birth_day"), ("birth_day", "birth_month"))
+]
+
+
 class PersonCreate(PersonBase):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"given_name": "Jordan", "family_name": "Rivera",
-                                         "email": "jordan.rivera@example.org"}]},
+                                         "email": "jordan.rivera@example.org"}], "allOf": _BIRTHDAY_PAIR},
     )
 
     @model_validator(mode="after")
@@ -57,7 +68,7 @@ class PersonUpdate(RequestModel):
     given_name: str | None = Field(default=None, **_NAME)
     family_name: str | None = Field(default=None, **_NAME)
     email: EmailStr | None = None
-    external_ref: str | None = Field(default=None, max_length=100)
+    external_ref: str | None = Field(default=None, max_length=100, json_schema_extra=_NOT_BLANK)
     birth_month: int | None = Field(default=None, ge=1, le=12)
     birth_day: int | None = Field(default=None, ge=1, le=31)
 

@@ -18,7 +18,7 @@ from app.csvio import csv_lines, csv_lines_async
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
-from app.pagination import CountTotal, Cursor
+from app.pagination import CountTotal, DueCursor
 from app.reports import due, scope, service
 from app.reports.schemas import (
     ComplianceReport,
@@ -99,7 +99,7 @@ def due_list(
     request: Request, session: SessionDep, principal: AdminOrBoardDep, credential_code: Credential = None,
     state: State = None,
     within_days: Annotated[int, Query(ge=0, le=366, description="Deadlines up to this many days from today")] = 90,
-    cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False,
+    cursor: DueCursor = None, limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False,
     format: FormatQ = None,
 ):
     """Certifications whose deadline (the cycle end, or the grace end when overdue) falls within `within_days`

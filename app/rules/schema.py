@@ -30,9 +30,10 @@ from app.types import HOURS, MAX_HOURS, POSITIVE_HOURS, Day
 _AS_NUMBER = PlainSerializer(lambda d: float(d), return_type=float, when_used="json")
 # A JSON number, never a string or a boolean: at most 99999.99 with two decimal places (app.types).
 Hours = Annotated[Decimal, HOURS, _AS_NUMBER,
-                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_HOURS)})]
+                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01})]
 PositiveHours = Annotated[Decimal, POSITIVE_HOURS, _AS_NUMBER,
-                          WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS)})]
+                          WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS),
+                                          "multipleOf": 0.01})]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
