@@ -45,19 +45,19 @@ def search(
     if q and q.strip():
         query = query.where(_matches(session, q.strip()))
     if topics:
-        query = query.where(exists().where(CourseTopic.course_id == Course.id,
+        query = query.where(exists().where(col(CourseTopic.course_id) == Course.id,
                                            col(CourseTopic.topic_id).in_(sorted(topics))))
     if modality:
         query = query.where(Course.modality == modality)
     if provider_id is not None:
         query = query.where(Course.provider_id == provider_id)
     if credential_code or category:
-        approved = exists().where(CourseApproval.course_id == Course.id, valid_on(on))
+        approved = exists().where(col(CourseApproval.course_id) == Course.id, valid_on(on))
         if credential_code:
-            approved = approved.where(CourseApproval.credential_code == credential_code.upper())
+            approved = approved.where(col(CourseApproval.credential_code) == credential_code.upper())
         if category:
-            approved = approved.where(exists().where(CourseApprovalCategory.approval_id == CourseApproval.id,
-                                                     CourseApprovalCategory.category == category))
+            approved = approved.where(exists().where(col(CourseApprovalCategory.approval_id) == CourseApproval.id,
+                                                     col(CourseApprovalCategory.category) == category))
         query = query.where(approved)
     found = keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
     page = found.items
@@ -81,8 +81,8 @@ def counts_for(session: Session, course_ids: Collection[int], *, on: date) -> di
         return {}
     grouped: dict[int, tuple[int, str, object, list[str]]] = {}
     query = (
-        select(CourseApproval.id, CourseApproval.course_id, CourseApproval.credential_code, CourseApproval.hours,
-               CourseApprovalCategory.category)
+        select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code), col(CourseApproval.hours),
+               col(CourseApprovalCategory.category))
         .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
         .where(col(CourseApproval.course_id).in_(sorted(course_ids)), valid_on(on))
         .order_by(col(CourseApproval.credential_code), col(CourseApproval.id), col(CourseApprovalCategory.category))

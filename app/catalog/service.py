@@ -227,8 +227,8 @@ def course_facts(session: Session, course_ids: Collection[int]) -> dict[int, Cou
     topics = topics_of(session, course_ids)
     out: dict[int, CourseFacts] = {}
     for chunk in _chunks(course_ids):
-        query = select(Course.id, Course.provider_id, Course.title, Course.hours, Course.modality, Course.status,
-                       Course.available_from).where(col(Course.id).in_(chunk))
+        query = select(col(Course.id), col(Course.provider_id), col(Course.title), col(Course.hours), col(Course.modality), col(Course.status),
+                       col(Course.available_from)).where(col(Course.id).in_(chunk))
         for cid, provider_id, title, hours, modality, status, available_from in session.exec(query):
             out[cid] = CourseFacts(id=cid, provider_id=provider_id, title=title, hours=hours, modality=modality,
                                    topics=frozenset(topics.get(cid, ())), status=status,
@@ -244,9 +244,9 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     rows: dict[int, dict] = {}
     for chunk in _chunks(course_ids):
         query = (
-            select(CourseApproval.id, CourseApproval.course_id, CourseApproval.credential_code,
-                   CourseApproval.hours, CourseApproval.valid_from, CourseApproval.valid_until,
-                   CourseApproval.withdrawn_on, CourseApprovalCategory.category)
+            select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
+                   col(CourseApproval.hours), col(CourseApproval.valid_from), col(CourseApproval.valid_until),
+                   col(CourseApproval.withdrawn_on), col(CourseApprovalCategory.category))
             .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
             .where(col(CourseApproval.course_id).in_(chunk))
             .order_by(col(CourseApproval.id))

@@ -48,7 +48,7 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
     if principal.role is Role.board:
         return col(Certification.state).in_(sorted(principal.states))
     if principal.role is Role.peer:
-        return Certification.person_id == principal.person_id
+        return col(Certification.person_id) == principal.person_id
     return false()
 
 

@@ -44,8 +44,8 @@ def by_certificate(session: Session, keys: Collection[tuple[str, str]]) -> dict[
     ordered = sorted(keys)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
-        query = (sa_select(Certification.credential_code, Certification.number, Certification.person_id,
-                           Person.family_name)
+        query = (sa_select(col(Certification.credential_code), col(Certification.number), col(Certification.person_id),
+                           col(Person.family_name))
                  .join(Person, col(Person.id) == col(Certification.person_id))
                  .where(_pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk)))
         for code, number, person_id, family_name in session.execute(query):
@@ -58,7 +58,7 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
     ids = sorted(set(person_ids))
     known: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
-        query = (sa_select(Completion.person_id).distinct()
+        query = (sa_select(col(Completion.person_id)).distinct()
                  .join(Course, col(Course.id) == col(Completion.course_id))
                  .where(and_(col(Course.provider_id) == provider_id,
                              in_values(session, col(Completion.person_id), ids[start:start + _CHUNK], Integer))))

@@ -53,13 +53,13 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_admin:
         return None
     if principal.role is Role.peer:
-        return Completion.person_id == principal.person_id
+        return col(Completion.person_id) == principal.person_id
     if principal.role is Role.provider:
         return col(Completion.course_id).in_(
-            sa_select(Course.id).where(Course.provider_id == principal.provider_id))
+            sa_select(col(Course.id)).where(col(Course.provider_id) == principal.provider_id))
     if principal.role is Role.board:
         clause = people.visible_to(principal)
-        return col(Completion.person_id).in_(sa_select(Person.id).where(clause))
+        return col(Completion.person_id).in_(sa_select(col(Person.id)).where(clause))
     return false()
 
 

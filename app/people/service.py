@@ -33,8 +33,8 @@ def visible_to(principal: Principal):
         return or_(
             Person.registered_by_state.in_(states),  # type: ignore[union-attr]
             exists(
-                sa_select(Certification.id).where(
-                    Certification.person_id == Person.id, Certification.state.in_(states)  # type: ignore[attr-defined]
+                sa_select(col(Certification.id)).where(
+                    col(Certification.person_id) == Person.id, Certification.state.in_(states)  # type: ignore[attr-defined]
                 )
             ),
         )

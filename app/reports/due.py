@@ -35,7 +35,7 @@ _DEADLINE = case((col(Certification.status) == "overdue", col(Certification.grac
 
 def _query(scope: Scope, *, as_of: date, within_days: int) -> Any:
     horizon = as_of + timedelta(days=within_days)
-    return (select(Certification, Person.given_name, Person.family_name, _DEADLINE.label("deadline"))
+    return (select(Certification, col(Person.given_name), col(Person.family_name), _DEADLINE.label("deadline"))
             .join(Person, col(Person.id) == col(Certification.person_id))
             .where(col(Certification.status).in_(OPEN), horizon >= _DEADLINE, *scope.where()))
 

@@ -52,7 +52,7 @@ class Scope:
         """The people certified in scope, as a subquery of person ids (None: anyone)."""
         if self.everything:
             return None
-        return select(Certification.person_id).where(and_(*self.where())).scalar_subquery()
+        return select(col(Certification.person_id)).where(and_(*self.where())).scalar_subquery()
 
 
 def resolve(session: Session, principal: Principal, *, state: str | None = None,
@@ -67,7 +67,7 @@ def resolve(session: Session, principal: Principal, *, state: str | None = None,
     elif principal.role is Role.provider:
         today = (clock.today(CATALOG_TIMEZONE) if clock else date.today())
         approved = frozenset(session.execute(
-            select(CourseApproval.state).distinct()
+            select(col(CourseApproval.state)).distinct()
             .join(Course, col(Course.id) == col(CourseApproval.course_id))
             .where(col(Course.provider_id) == principal.provider_id, col(Course.status) == "published",
                    valid_on(today))).scalars())

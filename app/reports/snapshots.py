@@ -43,7 +43,7 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
     c = Certification
     with session_scope(session_factory, write=True) as session:
         counts = session.execute(
-            select(c.credential_code, c.state, c.status, func.count())
+            select(col(c.credential_code), col(c.state), col(c.status), func.count())
             .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
         known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
         zones = zones_of(session, known)
