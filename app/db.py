@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import (
@@ -190,6 +190,18 @@ def in_values(session: Session, column: Any, values: list[Any], item_type: Any) 
     from app.reads import in_
 
     return in_(session.get_bind().dialect.name, column, None, item_type, values)
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: HasId) -> int:
+    """A stored row's id (a table model's `id` is None only until its insert is flushed)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id before its insert is flushed")
+    return row.id
 
 
 def table_of(model: type[SQLModel]) -> Table:

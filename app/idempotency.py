@@ -115,7 +115,7 @@ def claim(session: Session, request: Claim) -> Stored | None:
     session.execute(delete(IdempotencyRecord).where(  # an expired record frees its key
         col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key,
         col(IdempotencyRecord.created_at) < now - TTL))
-    values = {"owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
+    values: dict[str, Any] = {"owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
               "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {},
               "created_at": now}
     statement = _insert_new(session).values(**values).on_conflict_do_nothing(index_elements=["owner", "key"])
@@ -161,10 +161,12 @@ async def send_stored(send: Send, stored: Stored) -> None:
 
 def _insert_new(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(IdempotencyRecord)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(IdempotencyRecord)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(IdempotencyRecord)
 
 
 async def _owner(scope: Scope) -> str | None:

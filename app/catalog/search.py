@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, exists, or_, text, true
+from sqlalchemy import ColumnElement, TextClause, and_, exists, or_, text, true
 from sqlmodel import Session, col, select
 
 from app.catalog import service
@@ -25,7 +25,7 @@ def valid_on(day: date) -> ColumnElement[bool]:
     )
 
 
-def _matches(session: Session, q: str) -> ColumnElement[bool]:
+def _matches(session: Session, q: str) -> ColumnElement[bool] | TextClause:
     if is_postgres(session):
         return text(f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery('english', :search_q)").bindparams(search_q=q)
     words = [w for w in (w.strip('"') for w in q.split()) if w]

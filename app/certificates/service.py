@@ -29,7 +29,7 @@ from app.certificates.models import Certificate, CredentialSubject
 from app.certificates.schemas import AchievementCredential, CertificatePublic, Profile, VerifyResult
 from app.certifications.models import Certification
 from app.completions.models import Completion
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, NotFound
 from app.people import service as people
 from app.people.models import Person
@@ -145,7 +145,7 @@ def _facts(session: Session, completion: Completion) -> credentials.Facts:
         email=person.email, course_id=course.id if course else None, course_hours=course.hours if course else None,
         provider_id=provider.id if provider else None,
         provider_name=provider.name if provider else completion.provider_name,
-        topics=tuple(sorted(catalog.topics_of(session, [course.id]).get(course.id, ()))) if course else (),  # type: ignore[list-item]
+        topics=tuple(sorted(catalog.topics_of(session, [id_of(course)]).get(id_of(course), ()))) if course else (),
         approvals=_approvals(session, completion, course))
 
 
@@ -155,7 +155,7 @@ def _approvals(session: Session, completion: Completion,
     on = completion.completed_on
     found: dict[str, tuple[tuple[str, ...], Any]] = {}
     if course is not None:
-        for a in catalog.engine_approvals(session, [course.id]).get(course.id, ()):  # type: ignore[list-item]
+        for a in catalog.engine_approvals(session, [id_of(course)]).get(id_of(course), ()):
             if ((a.valid_from is None or a.valid_from <= on) and (a.valid_until is None or on <= a.valid_until)
                     and (a.withdrawn_on is None or on < a.withdrawn_on)):
                 found[a.credential_code] = (tuple(sorted(a.categories)), a.hours)
@@ -235,7 +235,7 @@ def status_list(session: Session, *, list_no: int, issuer: Issuer, ttl_seconds: 
     revoked = session.exec(select(Certificate.status_index, Certificate.revoked_at).where(
         Certificate.status_list == list_no, col(Certificate.revoked_at).is_not(None))).all()
     indexes = sorted(i for i, _ in revoked)
-    valid_from = max([first, *(at for _, at in revoked)])
+    valid_from = max([first, *(at for _, at in revoked if at is not None)])  # revoked: revoked_at is set
     digest = hashlib.sha256(",".join(map(str, indexes)).encode()).hexdigest()
     key = (list_no, issuer.signing.kid, statuslist.timestamp(valid_from), digest, ttl_seconds, issuer.base_url)
     token = _signed.get(key)

@@ -22,7 +22,7 @@ from app.compliance import dirty
 from app.compliance import facts as read_model
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
-from app.db import contains, get_scoped, utcnow
+from app.db import contains, get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.people import service as people_service
@@ -270,7 +270,7 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
     if statement is not None:
         session.add(cert)
         session.flush()
-        renewed = decisions.record_stated_cycle(session, cert=cert, today=today, **statement)  # type: ignore[arg-type]
+        renewed = decisions.record_stated_cycle(session, cert=cert, today=today, **statement)
     after = cert.model_dump()
     if changes or before != after:
         cert.row_version += 1
@@ -340,7 +340,7 @@ def add_action(session: Session, *, principal: Principal, cert: Certification, d
                         "renewal_recorded_on": str(renewal.recorded_on), "renewal_source": renewal.source}
         elif data.cycle_start is not None:
             changes["cycle_start"] = str(data.cycle_start)
-        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=effective_on,
+        action = BoardAction(certification_id=id_of(cert), kind=data.kind, effective_on=effective_on,
                              cycle_start=data.cycle_start, reason=data.reason, actor=principal.actor)
         session.add(action)
         cert.row_version += 1
@@ -393,7 +393,7 @@ def list_page(
 
 def people_of(session: Session, certs: Sequence[Certification]) -> dict[int, Person]:
     ids = sorted({c.person_id for c in certs})
-    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
+    return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
 
 
 def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date | None = None,

@@ -25,7 +25,7 @@ from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.compliance import dirty
 from app.csvio import cell_decimal, cell_int, read_rows
-from app.db import bulk_insert, in_values, utcnow
+from app.db import bulk_insert, in_values, table_of, utcnow
 from app.errors import Conflict, Forbidden, Unprocessable, UnsupportedMediaType
 from app.inputs import loads
 from app.people import service as people_service
@@ -261,7 +261,7 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
     for _ in range(5):
         try:
             with session.begin_nested():
-                bulk_insert(session, Completion.__table__, rows)
+                bulk_insert(session, table_of(Completion), rows)
             break
         except IntegrityError:
             keys = [r["dedupe_key"] for r in rows]

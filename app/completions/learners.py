@@ -13,9 +13,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Integer, String, and_, func, tuple_
+from sqlalchemy import ColumnElement, Integer, String, and_, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.catalog.models import Course
@@ -66,7 +67,8 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
     return known
 
 
-def _pairs_in(session: Session, first: object, second: object, pairs: list[tuple[str, str]]) -> object:
+def _pairs_in(session: Session, first: Mapped[str], second: Mapped[str],
+              pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
     """`(first, second) IN pairs`; on PostgreSQL against two unnested arrays (two parameters)."""
     from sqlalchemy import bindparam
 

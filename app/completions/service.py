@@ -26,7 +26,7 @@ from app.completions import learners
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.compliance import dirty
-from app.db import get_scoped, utcnow
+from app.db import get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.people import service as people
@@ -305,7 +305,7 @@ def _within_callers_credit(session: Session, principal: Principal, completion: C
     session.flush()
     if foreign:
         after = _credit_of(session, foreign, clock)
-        moved = sorted({c.state for c in foreign if before.get(c.id) != after.get(c.id)})
+        moved = sorted({c.state for c in foreign if before.get(id_of(c)) != after.get(id_of(c))})
         if moved:
             affected = sorted(principal.states | set(moved))
             raise Forbidden(
@@ -351,10 +351,10 @@ def credit(session: Session, *, principal: Principal, completion: Completion, cl
     for cert in certs:
         if cert.id not in evaluations:
             continue
-        result, _ = evaluations[cert.id]  # type: ignore[index]
+        result, _ = evaluations[cert.id]
         outcome = next((o for o in result.completions if o.completion_id == completion.id), None)
         if outcome is not None:
-            out.append(Credit(certification_id=cert.id, credential_code=cert.credential_code,  # type: ignore[arg-type]
+            out.append(Credit(certification_id=cert.id, credential_code=cert.credential_code,
                               counted_hours=outcome.counted_hours, outcome=outcome.outcome, reason=outcome.reason))
     return out
 

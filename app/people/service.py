@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.certifications.models import Certification
-from app.db import get_scoped, in_values, utcnow
+from app.db import get_scoped, id_of, in_values, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonUpdate
@@ -61,7 +61,7 @@ def held_states(session: Session, person_ids: Collection[int]) -> dict[int, set[
 def states_of(session: Session, person: Person) -> set[str]:
     """The states whose records a person's record belongs to: where they hold certifications, else the
     state that registered them."""
-    return held_states(session, [person.id]).get(person.id) or (  # type: ignore[list-item]
+    return held_states(session, [id_of(person)]).get(id_of(person)) or (
         {person.registered_by_state} if person.registered_by_state else set())
 
 

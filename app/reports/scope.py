@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, select
+from sqlalchemy import ColumnElement, Connection, and_, false, select
 from sqlmodel import Session, col
 
 from app.auth.principal import Principal, Role
@@ -85,7 +85,7 @@ def credentials(session: Session) -> dict[str, tuple[str, str]]:
     """Every credential's state and board time zone, read at most once a minute per database (a rule version
     that moves a board to another time zone is seen within the minute)."""
     bind = session.get_bind()
-    key = str(getattr(bind, "engine", bind).url)
+    key = str((bind.engine if isinstance(bind, Connection) else bind).url)
     hit = _CREDENTIALS.get(key)
     if hit is not None and time.monotonic() - hit[0] < CREDENTIALS_SECONDS:
         return hit[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +90,7 @@ def trend(session: Session, *, scope: Scope, start: date, end: date, interval: s
 
 def _date(value: Any) -> date:
     if isinstance(value, date):
-        return value if type(value) is date else value.date()  # a datetime from date_trunc
+        return value.date() if isinstance(value, datetime) else value  # a datetime from date_trunc
     return date.fromisoformat(str(value)[:10])
 
 

@@ -92,7 +92,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
         last = certs[-1].id
         inputs = compliance.gather(session, [c.id for c in certs])
         for cert in certs:
-            item = inputs.get(cert.id)  # type: ignore[arg-type]
+            item = inputs.get(cert.id)
             if item is None or not item.versions:
                 continue
             states[cert.credential_code] = cert.state

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from app.auth.principal import Principal
 from app.compliance.facts import Inputs
 from app.compliance.rows import CertRow
+from app.db import table_of
 from app.pagination import KeysetPage, keyset_page
 from app.reads import Query, fetch_sync, in_
 from app.rules import engine
@@ -181,9 +182,10 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
     rows = [r for r in rows if (r["certification_id"], r["cycle_start"], r["status"]) not in existing]
     if not rows:
         return []
-    t = Flag.__table__.c
+    table = table_of(Flag)
+    t = table.c
     inserted = insert_ignoring_conflicts(
-        session, Flag.__table__, rows, ["certification_id", "cycle_start", "status"],
+        session, table, rows, ["certification_id", "cycle_start", "status"],
         returning=[t.id, t.certification_id, t.credential_code, t.state, t.status, t.cycle_start, t.cycle_end,
                    t.raised_on, t.raised_at, t.reasons],
     )

@@ -138,7 +138,7 @@ def run_sweep(
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
                 if not (stop and stop.is_set()) and (full or as_of is None):
-                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)  # type: ignore[arg-type]
+                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)
             else:
                 run.skipped = True
                 log.info("sweep %s skipped: another sweep holds the lock", run.id)
