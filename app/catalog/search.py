@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import ColumnElement, TextClause, and_, exists, or_, text, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.catalog import service
@@ -81,13 +82,13 @@ def counts_for(session: Session, course_ids: Collection[int], *, on: date) -> di
         return {}
     grouped: dict[int, tuple[int, str, object, list[str]]] = {}
     query = (
-        select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code), col(CourseApproval.hours),
-               col(CourseApprovalCategory.category))
+        sa_select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
+                  col(CourseApproval.hours), col(CourseApprovalCategory.category))
         .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
         .where(col(CourseApproval.course_id).in_(sorted(course_ids)), valid_on(on))
         .order_by(col(CourseApproval.credential_code), col(CourseApproval.id), col(CourseApprovalCategory.category))
     )
-    for aid, cid, code, hours, category in session.exec(query):
+    for aid, cid, code, hours, category in session.execute(query):
         item = grouped.setdefault(aid, (cid, code, hours, []))
         if category is not None:
             item[3].append(category)

@@ -7,8 +7,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,6 +34,7 @@ from app.rules import engine
 # "Today" for the catalog (default availability dates, approvals valid today): the rules' default zone.
 CATALOG_TIMEZONE = "America/New_York"
 IN_CHUNKS = 5000  # ids per IN (...) list: one query for any realistic batch, within every driver's limits
+_Id = TypeVar("_Id", int, str)
 
 
 class ProviderNotFound(NotFound):
@@ -227,9 +230,10 @@ def course_facts(session: Session, course_ids: Collection[int]) -> dict[int, Cou
     topics = topics_of(session, course_ids)
     out: dict[int, CourseFacts] = {}
     for chunk in _chunks(course_ids):
-        query = select(col(Course.id), col(Course.provider_id), col(Course.title), col(Course.hours), col(Course.modality), col(Course.status),
-                       col(Course.available_from)).where(col(Course.id).in_(chunk))
-        for cid, provider_id, title, hours, modality, status, available_from in session.exec(query):
+        query = sa_select(col(Course.id), col(Course.provider_id), col(Course.title), col(Course.hours),
+                          col(Course.modality), col(Course.status),
+                          col(Course.available_from)).where(col(Course.id).in_(chunk))
+        for cid, provider_id, title, hours, modality, status, available_from in session.execute(query):
             out[cid] = CourseFacts(id=cid, provider_id=provider_id, title=title, hours=hours, modality=modality,
                                    topics=frozenset(topics.get(cid, ())), status=status,
                                    available_from=available_from)
@@ -244,14 +248,14 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     rows: dict[int, dict] = {}
     for chunk in _chunks(course_ids):
         query = (
-            select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
-                   col(CourseApproval.hours), col(CourseApproval.valid_from), col(CourseApproval.valid_until),
-                   col(CourseApproval.withdrawn_on), col(CourseApprovalCategory.category))
+            sa_select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
+                      col(CourseApproval.hours), col(CourseApproval.valid_from), col(CourseApproval.valid_until),
+                      col(CourseApproval.withdrawn_on), col(CourseApprovalCategory.category))
             .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
             .where(col(CourseApproval.course_id).in_(chunk))
             .order_by(col(CourseApproval.id))
         )
-        for aid, cid, code, hours, valid_from, valid_until, withdrawn_on, category in session.exec(query):
+        for aid, cid, code, hours, valid_from, valid_until, withdrawn_on, category in session.execute(query):
             item = rows.setdefault(aid, {"course_id": cid, "credential_code": code, "hours": hours,
                                          "valid_from": valid_from, "valid_until": valid_until,
                                          "withdrawn_on": withdrawn_on, "categories": set()})
@@ -264,7 +268,7 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     return {cid: tuple(approvals) for cid, approvals in out.items()}
 
 
-def _chunks(ids: Collection[int] | Collection[str]) -> Iterable[list]:
+def _chunks(ids: Collection[_Id]) -> Iterable[list[_Id]]:
     values = sorted(set(ids))
     for start in range(0, len(values), IN_CHUNKS):
         yield values[start:start + IN_CHUNKS]

@@ -91,13 +91,14 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
         named[i] = ((raw.get("credential_code") or "").upper() or None, raw.get("number") or None)
         checked[i] = {k: raw[k] for k in CHECKED if raw.get(k)}
         try:
-            cells = {k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)}
-            if cells.get("carryover_hours") is not None:  # a number written as digits; other text stays text
-                cells["carryover_hours"] = cell_decimal(cells["carryover_hours"])
-            row = ImportRow.model_validate(cells)
-            row.credential_code = row.credential_code.upper()
-            row.email = row.email.lower()
-            parsed.append((i, row, []))
+            cells: dict[str, Any] = {k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)}
+            carryover = cells.get("carryover_hours")
+            if carryover is not None:  # a number written as digits; other text stays text
+                cells["carryover_hours"] = cell_decimal(carryover)
+            valid = ImportRow.model_validate(cells)
+            valid.credential_code = valid.credential_code.upper()
+            valid.email = valid.email.lower()
+            parsed.append((i, valid, []))
         except ValidationError as exc:
             parsed.append((i, None, [RowError(field=str(e["loc"][0]), message=e["msg"]) for e in exc.errors()]))
 
@@ -226,7 +227,7 @@ def _visible_ids(session: Session, principal: Principal, person_ids: list[int]) 
     scope = people_service.visible_to(principal)
     if scope is None or not person_ids:
         return set(person_ids)
-    return set(session.exec(select(Person.id).where(col(Person.id).in_(person_ids), scope)))
+    return {i for i in session.exec(select(col(Person.id)).where(col(Person.id).in_(person_ids), scope)) if i is not None}
 
 
 def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcome, ImportRow, Certification | None]],

@@ -163,8 +163,8 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
 
     ids, scope, found = sorted(person_ids), visible_to(principal), set()
     for start in range(0, len(ids), _CHUNK):
-        query = select(Person.id).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
-        found |= set(session.exec(query if scope is None else query.where(scope)))
+        query = select(col(Person.id)).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
+        found |= {i for i in session.exec(query if scope is None else query.where(scope)) if i is not None}
     return found
 
 
@@ -196,8 +196,8 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     keys = sorted({i["key"] for i in parsed if "key" in i})
     existing: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
-        existing |= set(session.exec(select(Completion.dedupe_key).where(
-            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+        existing |= {k for k in session.exec(select(col(Completion.dedupe_key)).where(
+            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))) if k is not None}
     seen: set[str] = set()
     report_rows: list[RosterRow] = []  # every row on a dry run, else the rows not created (the report's items)
     to_insert: list[dict[str, Any]] = []
@@ -209,7 +209,8 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
                                          course_id=item.get("course_id"), completed_on=item.get("completed_on"),
                                          errors=item["errors"]))
             continue
-        outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
+        outcome: Literal["created", "duplicate"] = (
+            "duplicate" if item["key"] in existing or item["key"] in seen else "created")
         seen.add(item["key"])
         if dry_run or outcome != "created":  # a created row is reported only by the count
             report_rows.append(RosterRow(row=item["row"], outcome=outcome, person_id=item["person_id"],
@@ -267,8 +268,9 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
             keys = [r["dedupe_key"] for r in rows]
             taken: set[str] = set()
             for start in range(0, len(keys), _CHUNK):
-                taken |= set(session.exec(select(Completion.dedupe_key).where(
-                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+                taken |= {k for k in session.exec(select(col(Completion.dedupe_key)).where(
+                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String)))
+                          if k is not None}
             if not taken:
                 raise
             report.duplicates += len(taken)

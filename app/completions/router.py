@@ -164,7 +164,8 @@ async def get_certificate(completion_id: DbId, request: Request, principal: Prin
         cert = certificates.issue_on_fetch(session, completion=completion, issuer=state.issuer, actor=principal.actor)
         return certificates.public(session, cert, issuer=state.issuer)
 
-    return await run_unit(state, read, write=False) or await run_unit(state, issue, write=True)
+    found = await run_unit(state, read, write=False)
+    return found if found is not None else await run_unit(state, issue, write=True)
 
 
 transcripts_router = APIRouter(prefix="/people", tags=["completions"], route_class=GuardedRoute)

@@ -156,6 +156,8 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
         raise Forbidden("This role cannot report completions.")
     person_id = _resolve_person(session, principal, data)
     today = board_today(session, clock, person_id)
+    # a peer's own report waits for a board's review; everyone else's counts at once
+    status, source = ("pending", "self_report") if principal.role is Role.peer else ("accepted", principal.role.value)
     if data.course_id is None:
         if principal.role is Role.provider:
             raise _field_error("course_id", "a provider reports completions of its own catalog courses")
@@ -163,7 +165,8 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
             raise _field_error("completed_on", f"{data.completed_on} is in the future")
         completion = Completion(person_id=person_id, title=data.title, provider_name=data.provider_name,  # type: ignore[arg-type]
                                 hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,  # type: ignore[arg-type]
-                                evidence_url=str(data.evidence_url) if data.evidence_url else None)
+                                evidence_url=str(data.evidence_url) if data.evidence_url else None,
+                                status=status, source=source, reported_by=principal.actor)
     else:
         course = catalog.course_facts(session, [data.course_id]).get(data.course_id)
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
@@ -178,12 +181,8 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
         completion = Completion(person_id=person_id, course_id=course.id, title=course.title, hours=hours,
                                 modality=course.modality, completed_on=data.completed_on,
                                 evidence_url=str(data.evidence_url) if data.evidence_url else None,
-                                dedupe_key=dedupe_key(person_id, course.id, data.completed_on))
-    if principal.role is Role.peer:
-        completion.status, completion.source = "pending", "self_report"
-    else:
-        completion.status, completion.source = "accepted", principal.role.value
-    completion.reported_by = principal.actor
+                                dedupe_key=dedupe_key(person_id, course.id, data.completed_on),
+                                status=status, source=source, reported_by=principal.actor)
     try:
         with session.begin_nested():
             session.add(completion)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, literal, or_, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
@@ -53,7 +53,8 @@ def page(session: Session, *, scope: Scope, clock: Clock, as_of: date, within_da
             raise BadRequest("The cursor is not valid; start again without it.") from exc
         if not isinstance(last_id, int):
             raise BadRequest("The cursor is not valid; start again without it.")
-        query = query.where(or_(last < _DEADLINE, and_(last == _DEADLINE, col(Certification.id) > last_id)))
+        after = literal(last)  # the cursor's deadline as a bound date, compared with the SQL deadline
+        query = query.where(or_(after < _DEADLINE, and_(after == _DEADLINE, col(Certification.id) > last_id)))
     rows = session.execute(query.order_by(_DEADLINE, col(Certification.id)).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
