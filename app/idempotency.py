@@ -115,9 +115,9 @@ def claim(session: Session, request: Claim) -> Stored | None:
     session.execute(delete(IdempotencyRecord).where(  # an expired record frees its key
         col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key,
         col(IdempotencyRecord.created_at) < now - TTL))
-    values: dict[str, Any] = {"owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
-              "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {},
-              "created_at": now}
+    values: dict[str, Any] = {
+        "owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
+        "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {}, "created_at": now}
     statement = _insert_new(session).values(**values).on_conflict_do_nothing(index_elements=["owner", "key"])
     if session.execute(statement.returning(col(IdempotencyRecord.id))).first() is not None:
         return None

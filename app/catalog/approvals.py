@@ -141,8 +141,8 @@ def withdraw(session: Session, *, principal: Principal, course: Course, approval
                                                     "reason": [None, data.reason]})
         return present([approval], categories_of(session, [approval.id]))[0]  # type: ignore[list-item]
 
-    return impact.measure(session, principal=principal, reach=_completers(course, approval.credential_code), clock=clock,
-                          change=take_back, dry_run=dry_run)
+    return impact.measure(session, principal=principal, reach=_completers(course, approval.credential_code),
+                          clock=clock, change=take_back, dry_run=dry_run)
 
 
 def categories_of(session: Session, approval_ids: Collection[int]) -> dict[int, list[str]]:

@@ -227,7 +227,8 @@ def _visible_ids(session: Session, principal: Principal, person_ids: list[int]) 
     scope = people_service.visible_to(principal)
     if scope is None or not person_ids:
         return set(person_ids)
-    return {i for i in session.exec(select(col(Person.id)).where(col(Person.id).in_(person_ids), scope)) if i is not None}
+    found = session.exec(select(col(Person.id)).where(col(Person.id).in_(person_ids), scope))
+    return {i for i in found if i is not None}
 
 
 def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcome, ImportRow, Certification | None]],

@@ -187,7 +187,8 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
             item["errors"].append(f"course {item['course_id']} is not this provider's")
         elif (problem := check_course(course, item["completed_on"], today=today)) is not None:
-            item["errors"].append(f"course {item['course_id']}: {problem}" if course else f"unknown course {item['course_id']}")
+            item["errors"].append(f"course {item['course_id']}: {problem}" if course
+                                  else f"unknown course {item['course_id']}")
         elif item["hours"] is not None and item["hours"] > course.hours:  # type: ignore[union-attr]
             item["errors"].append(f"hours exceed the course's {course.hours}")  # type: ignore[union-attr]
         if not item["errors"]:
@@ -275,8 +276,9 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
                 raise
             report.duplicates += len(taken)
             report.created -= len(taken)
-            report.items.extend(RosterRow(row=rows_by_key[r["dedupe_key"]], outcome="duplicate", person_id=r["person_id"],
-                                          course_id=r["course_id"], completed_on=r["completed_on"])
+            report.items.extend(RosterRow(row=rows_by_key[r["dedupe_key"]], outcome="duplicate",
+                                          person_id=r["person_id"], course_id=r["course_id"],
+                                          completed_on=r["completed_on"])
                                 for r in rows if r["dedupe_key"] in taken)
             rows = [r for r in rows if r["dedupe_key"] not in taken]
     else:

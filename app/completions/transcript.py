@@ -99,7 +99,8 @@ def _cycle(summary: engine.CycleSummary, result: engine.Evaluation, status: str,
         row = stored.get(outcome.completion_id)
         if row is None:
             continue
-        in_window = summary.start <= row.completed_on <= (result.grace_ends_on if status != "compliant" else summary.end)
+        window_end = result.grace_ends_on if status != "compliant" else summary.end
+        in_window = summary.start <= row.completed_on <= window_end
         if outcome.counted_hours > 0 or in_window:
             lines.append(TranscriptLine(completion_id=row.id, title=row.title, provider_name=row.provider_name,  # type: ignore[arg-type]
                                         completed_on=row.completed_on, hours=row.hours, status=row.status,

@@ -119,7 +119,8 @@ def topics(session: Session, *, scope: Scope, start: date, end: date,
     """Per topic of the taxonomy: completions in the period, hours still needed, hours on offer."""
     hundredths = type_coerce(Completion.hours, Integer)
     demand = {topic: (total, n, learners) for topic, total, n, learners in session.execute(
-        select(col(CourseTopic.topic_id), func.sum(hundredths), func.count(), func.count(distinct(col(Completion.person_id))))
+        select(col(CourseTopic.topic_id), func.sum(hundredths), func.count(),
+               func.count(distinct(col(Completion.person_id))))
         .join(CourseTopic, col(CourseTopic.course_id) == col(Completion.course_id))
         .where(*_period_completions(start, end, scope.holders()))
         .group_by(col(CourseTopic.topic_id)))}
@@ -209,10 +210,12 @@ def providers(session: Session, *, scope: Scope, start: date, end: date,
     learners = func.count(distinct(col(Completion.person_id)))
     joined = select().select_from(Completion).join(Course, col(Course.id) == col(Completion.course_id)).where(*where)
     per_course = session.execute(
-        joined.add_columns(col(Course.provider_id), col(Course.id), col(Course.title), func.count(), learners, hundredths)
+        joined.add_columns(col(Course.provider_id), col(Course.id), col(Course.title), func.count(), learners,
+                           hundredths)
         .group_by(col(Course.provider_id), col(Course.id), col(Course.title))).all()
     per_provider = {pid: (n, people, total) for pid, n, people, total in session.execute(
-        joined.add_columns(col(Course.provider_id), func.count(), learners, hundredths).group_by(col(Course.provider_id)))}
+        joined.add_columns(col(Course.provider_id), func.count(), learners, hundredths)
+        .group_by(col(Course.provider_id)))}
     if not per_provider:
         return []
     names = {p.id: p for p in session.execute(

@@ -58,7 +58,8 @@ class Evaluated:
 
 # What the sweep reads back per batch, as plain columns on the raw driver (app.reads).
 EXISTING_FLAGS = Query(lambda d: (
-    sa_select(col(Flag.certification_id), col(Flag.cycle_start), col(Flag.status)).where(in_(d, Flag.certification_id, "ids"))
+    sa_select(col(Flag.certification_id), col(Flag.cycle_start), col(Flag.status))
+    .where(in_(d, Flag.certification_id, "ids"))
 ))
 
 
