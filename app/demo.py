@@ -34,7 +34,7 @@ from app.certifications.schemas import BoardActionCreate
 from app.clock import Clock
 from app.completions import importer
 from app.config import Settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import id_of, make_engine, make_session_factory, session_scope
 from app.people.models import Person
 from app.reports import snapshots
 from app.rules import engine
@@ -395,8 +395,8 @@ def _report(session: Session, *, created: bool, today: date) -> DemoReport:
     completions = session.exec(select(func.count()).select_from(Completion).where(
         col(Completion.person_id).in_(select(Person.id).where(col(Person.email).like(f"%@{DOMAIN}"))))).one()
     return DemoReport(created=created, today=today, peers=peers, completions=completions,
-                      statuses=dict(Counter(statuses)), featured_person_id=person.id,  # type: ignore[arg-type]
-                      featured=featured, board_state="PA", provider_id=provider.id,  # type: ignore[arg-type]
+                      statuses=dict(Counter(statuses)), featured_person_id=id_of(person),
+                      featured=featured, board_state="PA", provider_id=id_of(provider),
                       provider_name=provider.name)
 
 

@@ -19,6 +19,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.compliance import dirty
+from app.db import id_of
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.rules import service as rules_service
 
@@ -92,12 +93,12 @@ def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate)
             raise OverlappingApproval(
                 f"Course {course.id} already has an approval for {code} over these dates (approval {other.id}); "
                 "withdraw it first, or give dates that do not overlap.")
-    approval = CourseApproval(course_id=course.id, credential_code=code, state=state, hours=data.hours,  # type: ignore[arg-type]
+    approval = CourseApproval(course_id=id_of(course), credential_code=code, state=state, hours=data.hours,
                               valid_from=data.valid_from, valid_until=data.valid_until, approved_by=actor)
     session.add(approval)
     session.flush()
     for category in data.categories:
-        session.add(CourseApprovalCategory(approval_id=approval.id, category=category))  # type: ignore[arg-type]
+        session.add(CourseApprovalCategory(approval_id=id_of(approval), category=category))
     session.flush()
     dirty.courses_changed(session, [course.id], credential_code=code)  # type: ignore[list-item]
     audit.record(session, actor=actor, action="approve", entity="approval", entity_id=approval.id,
@@ -159,7 +160,7 @@ def categories_of(session: Session, approval_ids: Collection[int]) -> dict[int, 
 def present(approvals: list[CourseApproval], categories: dict[int, list[str]]) -> list[ApprovalPublic]:
     return [
         ApprovalPublic(
-            id=a.id, course_id=a.course_id, credential_code=a.credential_code, state=a.state,  # type: ignore[arg-type]
+            id=id_of(a), course_id=a.course_id, credential_code=a.credential_code, state=a.state,
             categories=categories.get(a.id, []), hours=a.hours, valid_from=a.valid_from,  # type: ignore[arg-type]
             valid_until=a.valid_until, withdrawn_on=a.withdrawn_on, withdrawal_reason=a.withdrawal_reason,
             approved_by=a.approved_by, created_at=a.created_at,

@@ -15,6 +15,7 @@ from app.auth.principal import Principal
 from app.catalog import service, upserts
 from app.catalog.models import Provider
 from app.catalog.schemas import CourseUpsert, ImportReport, ImportRow, RowError
+from app.db import id_of
 from app.errors import Unprocessable, UnsupportedMediaType
 from app.inputs import loads
 
@@ -34,7 +35,7 @@ def import_courses(
     """Validate every row, then write them all in the request's transaction (or, for a dry run, nothing)."""
     service.require_manager(principal, provider.id)  # type: ignore[arg-type]
     items = parse(body, content_type)
-    plan = upserts.plan(session, provider_id=provider.id, items=items, today=today)  # type: ignore[arg-type]
+    plan = upserts.plan(session, provider_id=id_of(provider), items=items, today=today)
     report = ImportReport(
         dry_run=dry_run, created=plan.count("created"), updated=plan.count("updated"),
         unchanged=plan.count("unchanged"), errors=plan.count("error"),
@@ -54,7 +55,7 @@ def import_courses(
             extensions={"report": report.model_dump(mode="json")},
         )
     if not dry_run:
-        upserts.apply(session, provider_id=provider.id, plan=plan, actor=principal.actor)  # type: ignore[arg-type]
+        upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=principal.actor)
         for out, planned in zip(report.rows, plan.rows, strict=True):
             out.course_id = planned.course_id  # the new courses' ids
         audit.record(session, actor=principal.actor, action="import_courses", entity="provider",

@@ -26,7 +26,7 @@ from app.catalog.models import (
     Topic,
 )
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
-from app.db import contains, utcnow
+from app.db import contains, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.rules import engine
@@ -166,7 +166,7 @@ def present(session: Session, courses: Sequence[Course]) -> list[CoursePublic]:
 
 def public(course: Course, topics: Iterable[str]) -> CoursePublic:
     return CoursePublic(
-        id=course.id, provider_id=course.provider_id, external_id=course.external_id, title=course.title,  # type: ignore[arg-type]
+        id=id_of(course), provider_id=course.provider_id, external_id=course.external_id, title=course.title,
         description=course.description, hours=course.hours, modality=course.modality,  # type: ignore[arg-type]
         topics=sorted(topics), url=course.url, status=course.status,  # type: ignore[arg-type]
         available_from=course.available_from, created_at=course.created_at, updated_at=course.updated_at,
@@ -179,7 +179,7 @@ def upsert_course(
     """Create the course, or update the provider's course with the same external_id; returns (course, outcome)."""
     require_manager(principal, provider.id)  # type: ignore[arg-type]
     item = upserts.Item(row=1, external_id=data.external_id, course=data)
-    plan = upserts.plan(session, provider_id=provider.id, items=[item], today=today)  # type: ignore[arg-type]
+    plan = upserts.plan(session, provider_id=id_of(provider), items=[item], today=today)
     (row,) = plan.rows
     if row.errors:
         raise Unprocessable(
@@ -187,7 +187,7 @@ def upsert_course(
             errors=[{"loc": ["body", e["field"]], "field": f"body.{e['field']}", "message": e["message"],
                      "type": e["type"]} for e in row.errors],
         )
-    upserts.apply(session, provider_id=provider.id, plan=plan, actor=principal.actor)  # type: ignore[arg-type]
+    upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=principal.actor)
     course = session.get(Course, row.course_id, populate_existing=True)
     assert course is not None
     return course, row.outcome

@@ -55,7 +55,7 @@ def stored(session: Session, completion_id: int) -> Certificate | None:
 
 def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: str) -> Certificate:
     """Sign and store the certificate of an accepted completion (the one already stored, if any)."""
-    existing = stored(session, completion.id)  # type: ignore[arg-type]
+    existing = stored(session, id_of(completion))
     if existing is not None:
         return existing
     if completion.status != "accepted":
@@ -72,13 +72,13 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
                                   subject_id=subject_id, salt=secrets.token_hex(16), status_list=status_list,
                                   status_index=status_index, issued_at=issued_at)
         token = issuer.sign(credentials.claims(built.model_dump(mode="json")))
-        cert = Certificate(completion_id=completion.id, credential_id=credential_id, status_list=status_list,  # type: ignore[arg-type]
+        cert = Certificate(completion_id=id_of(completion), credential_id=credential_id, status_list=status_list,
                            status_index=status_index, token=token, kid=issuer.signing.kid, issued_at=issued_at)
         try:
             with session.begin_nested():
                 session.add(cert)
         except IntegrityError:
-            existing = stored(session, completion.id)  # type: ignore[arg-type]
+            existing = stored(session, id_of(completion))
             if existing is not None:  # a concurrent request issued it first
                 return existing
             continue  # its status index was taken meanwhile: another one
@@ -138,7 +138,7 @@ def _facts(session: Session, completion: Completion) -> credentials.Facts:
     provider = session.get(Provider, course.provider_id) if course else None
     reviewed = completion.source == "self_report" and completion.reviewed_at is not None
     return credentials.Facts(
-        completion_id=completion.id, title=completion.title,  # type: ignore[arg-type]
+        completion_id=id_of(completion), title=completion.title,
         description=course.description if course else None, hours=completion.hours, modality=completion.modality,
         completed_on=completion.completed_on,
         awarded_at=completion.reviewed_at if reviewed else completion.created_at,  # type: ignore[arg-type]
@@ -177,7 +177,7 @@ def _approvals(session: Session, completion: Completion,
 
 def revoke(session: Session, *, completion: Completion, actor: str, states: set[str]) -> Certificate | None:
     """The completion was voided: set its certificate's status-list bit (if it has one)."""
-    cert = stored(session, completion.id)  # type: ignore[arg-type]
+    cert = stored(session, id_of(completion))
     if cert is None or cert.revoked_at is not None:
         return cert
     cert.revoked_at, cert.revocation_reason = utcnow(), "voided"
@@ -191,7 +191,7 @@ def revoke(session: Session, *, completion: Completion, actor: str, states: set[
 
 def supersede(session: Session, *, old: Completion, new: Completion, actor: str, states: set[str]) -> None:
     """A correction replaced `old` by `new`: the old certificate (revoked with the void) points to the new one."""
-    before, after = stored(session, old.id), stored(session, new.id)  # type: ignore[arg-type]
+    before, after = stored(session, id_of(old)), stored(session, id_of(new))
     if before is None:
         return
     if before.revoked_at is None:

@@ -20,7 +20,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
 from app.csvio import cell_decimal, read_rows
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
@@ -261,7 +261,7 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
     for outcome, row, cert in work:
         person = people[row.email]
         if cert is None:
-            cert = Certification(person_id=person.id, credential_code=row.credential_code,  # type: ignore[arg-type]
+            cert = Certification(person_id=id_of(person), credential_code=row.credential_code,
                                  state=states[row.credential_code], number=row.number, issued_on=row.issued_on,
                                  cycle_option=row.cycle_option, variants=compliance.join_variants(row.variant_ids()))
             changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],

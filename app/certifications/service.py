@@ -507,7 +507,7 @@ def record_activity(session: Session, *, principal: Principal, cert: Certificati
     if data.on > clock.today(versions[-1].rules.timezone):
         raise Unprocessable(f"{data.on} is in the future.", errors=[{"loc": ["body", "on"], "field": "body.on",
                                                                     "message": "in the future", "type": "value_error"}])
-    activity = CertificationActivity(certification_id=cert.id, requirement_id=requirement.id, kind=requirement.kind,  # type: ignore[arg-type]
+    activity = CertificationActivity(certification_id=id_of(cert), requirement_id=requirement.id, kind=requirement.kind,
                                      on=data.on, hours=data.hours, note=data.note, recorded_by=principal.actor)
     session.add(activity)
     session.flush()

@@ -24,7 +24,7 @@ from app.completions.schemas import (
     VoidCreate,
 )
 from app.csvio import RawBody, csv_lines, upload_doc
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
@@ -153,7 +153,7 @@ async def get_certificate(completion_id: DbId, request: Request, principal: Prin
 
     def read(session: Session) -> CertificatePublic | None:
         completion = service.get_in_scope(session, principal=principal, completion_id=completion_id)
-        cert = certificates.stored(session, completion.id)  # type: ignore[arg-type]
+        cert = certificates.stored(session, id_of(completion))
         if cert is None and completion.status != "accepted":
             raise certificates.CertificateUnavailable(
                 f"Completion {completion.id} is {completion.status}; only accepted completions get a certificate.")

@@ -20,6 +20,7 @@ from app.certifications.models import Certification
 from app.certifications.schemas import PersonSummary
 from app.clock import Clock
 from app.compliance import facts as compliance
+from app.db import id_of
 from app.errors import BadRequest
 from app.pagination import count_rows, decode_cursor, encode_cursor
 from app.people.models import Person
@@ -82,7 +83,7 @@ def _item(cert: Certification, given: str, family: str, deadline: date, inputs: 
         if result is not None:
             unmet, remaining = requirements(result), result.remaining_hours
     return DueItem(
-        certification_id=cert.id, person=PersonSummary(id=cert.person_id, given_name=given, family_name=family),  # type: ignore[arg-type]
+        certification_id=id_of(cert), person=PersonSummary(id=cert.person_id, given_name=given, family_name=family),
         credential_code=cert.credential_code, state=cert.state, number=cert.number, status=cert.status,  # type: ignore[arg-type]
         cycle_start=cert.cycle_start, cycle_end=cert.cycle_end, grace_ends_on=cert.grace_ends_on, deadline=deadline,
         days_left=(deadline - as_of).days, remaining_hours=remaining, unmet=unmet)

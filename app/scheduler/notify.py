@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import Clock
 from app.config import Settings
-from app.db import is_postgres, session_scope, table_of
+from app.db import id_of, is_postgres, session_scope, table_of
 from app.people.models import Person
 from app.rules import engine
 from app.scheduler.flags import Evaluated, NewFlag, insert_ignoring_conflicts
@@ -294,7 +294,7 @@ def _record(session_factory: sessionmaker[Session], row: Outbox, outcome: Outcom
         if fresh is None:
             return
         fresh.attempts += 1
-        session.add(WebhookDeliveryAttempt(outbox_id=fresh.id, attempt=fresh.attempts, at=now,  # type: ignore[arg-type]
+        session.add(WebhookDeliveryAttempt(outbox_id=id_of(fresh), attempt=fresh.attempts, at=now,
                                            status_code=outcome.status_code, error=outcome.error,
                                            duration_ms=outcome.duration_ms))
         fresh.last_status_code, fresh.last_error = outcome.status_code, outcome.error

@@ -54,7 +54,7 @@ from app.compliance import queries
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.config import Settings
-from app.db import is_postgres, make_session_factory, session_scope
+from app.db import id_of, is_postgres, make_session_factory, session_scope
 from app.errors import NotFound
 from app.pagination import KeysetPage, keyset_page
 from app.reads import fetch_sync, run
@@ -133,7 +133,7 @@ def run_sweep(
     try:
         with _run_lock(lock_engine, exclusive) as acquired:
             if acquired:
-                _dispatch(session_factory, lock_engine, run_id=run.id, settings=settings,  # type: ignore[arg-type]
+                _dispatch(session_factory, lock_engine, run_id=id_of(run), settings=settings,
                           clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
