@@ -33,7 +33,7 @@ def import_courses(
     dry_run: bool, today: date,
 ) -> ImportReport:
     """Validate every row, then write them all in the request's transaction (or, for a dry run, nothing)."""
-    service.require_manager(principal, provider.id)  # type: ignore[arg-type]
+    service.require_manager(principal, id_of(provider))
     items = parse(body, content_type)
     plan = upserts.plan(session, provider_id=id_of(provider), items=items, today=today)
     report = ImportReport(

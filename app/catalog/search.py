@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.catalog import service
 from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
-from app.db import contains, is_postgres
+from app.db import contains, id_of, is_postgres
 from app.pagination import KeysetPage, keyset_page
 
 
@@ -68,9 +68,9 @@ def search(
     names = {pid: name for pid, name in session.exec(select(Provider.id, Provider.name).where(
         col(Provider.id).in_(sorted({c.provider_id for c in page}))))}
     items = [
-        CatalogEntry(**service.public(c, topics_by_course.get(c.id, [])).model_dump(),  # type: ignore[arg-type]
+        CatalogEntry(**service.public(c, topics_by_course.get(id_of(c), [])).model_dump(),
                      provider=ProviderSummary(id=c.provider_id, name=names[c.provider_id]),
-                     approvals=counts.get(c.id, []))  # type: ignore[arg-type]
+                     approvals=counts.get(id_of(c), []))
         for c in page
     ]
     return KeysetPage(items, found.next_cursor, found.total)

@@ -141,7 +141,7 @@ def list_provider_courses(
 ) -> KeysetPage[Course]:
     """A provider's courses by id: every status for an admin and the provider, published ones for others."""
     query = select(Course).where(Course.provider_id == provider.id)
-    if not manages(principal, provider.id):  # type: ignore[arg-type]
+    if not manages(principal, id_of(provider)):
         query = query.where(Course.status == "published")
     if status:
         query = query.where(Course.status == status)
@@ -160,8 +160,8 @@ def topics_of(session: Session, course_ids: Collection[int]) -> dict[int, list[s
 
 def present(session: Session, courses: Sequence[Course]) -> list[CoursePublic]:
     """Courses as the API shows them, with their topics loaded in one query."""
-    topics = topics_of(session, [c.id for c in courses])  # type: ignore[misc]
-    return [public(c, topics.get(c.id, [])) for c in courses]  # type: ignore[arg-type]
+    topics = topics_of(session, [id_of(c) for c in courses])
+    return [public(c, topics.get(id_of(c), [])) for c in courses]
 
 
 def public(course: Course, topics: Iterable[str]) -> CoursePublic:
@@ -177,7 +177,7 @@ def upsert_course(
     session: Session, *, principal: Principal, provider: Provider, data: CourseUpsert, today: date,
 ) -> tuple[Course, str]:
     """Create the course, or update the provider's course with the same external_id; returns (course, outcome)."""
-    require_manager(principal, provider.id)  # type: ignore[arg-type]
+    require_manager(principal, id_of(provider))
     item = upserts.Item(row=1, external_id=data.external_id, course=data)
     plan = upserts.plan(session, provider_id=id_of(provider), items=[item], today=today)
     (row,) = plan.rows

@@ -114,8 +114,8 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                                         clock)
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
-    held = people_service.held_states(session, [p.id for p in people.values()])  # type: ignore[misc]
-    visible = _visible_ids(session, principal, [p.id for p in people.values()])  # type: ignore[misc]
+    held = people_service.held_states(session, [id_of(p) for p in people.values()])
+    visible = _visible_ids(session, principal, [id_of(p) for p in people.values()])
 
     seen: dict[tuple[str, str], int] = {}
     names: dict[str, tuple[int, tuple[str, str, str | None]]] = {}
@@ -238,7 +238,7 @@ def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcom
     work = [(outcome, row, cert) for outcome, row, cert in plan if outcome.outcome != "unchanged"]
     rows_by_email = {row.email: row for _, row, _ in work}
     corrected = sorted((p for email, p in people.items() if email in rows_by_email and
-                        _person_changes(p, rows_by_email[email])), key=lambda p: p.id)  # type: ignore[arg-type, return-value]
+                        _person_changes(p, rows_by_email[email])), key=id_of)
     for person in corrected:
         changes = _person_changes(person, rows_by_email[person.email])
         before = {field: getattr(person, field) for field in changes}

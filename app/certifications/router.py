@@ -246,7 +246,7 @@ def get_history(cert: CertificationInScope, request: Request, session: SessionDe
         board_actions=[BoardActionPublic.model_validate(a) for a in service.actions_of(session, cert)],
         events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
         renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, id_of(cert))],
-        flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [cert.id])],  # type: ignore[list-item]
+        flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [id_of(cert)])],
     )
 
 

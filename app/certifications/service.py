@@ -400,7 +400,7 @@ def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date
              extra: Sequence[engine.Completion] = (),
              versions: Sequence[engine.RuleVersion] | None = None) -> tuple[engine.Evaluation, date]:
     """The engine's answer for one certification as of a date (default: the board's today)."""
-    inputs = read_model.gather(session, [cert.id])[cert.id]  # type: ignore[list-item, index]
+    inputs = read_model.gather(session, [id_of(cert)])[id_of(cert)]
     return _evaluate(inputs, clock=clock, as_of=as_of, extra=extra, versions=versions)
 
 
@@ -444,7 +444,7 @@ def evaluate_today(session: Session, certs: Sequence[Certification], *,
     Certifications whose rules need a fact that is not recorded (a WA birthday) are left out.
     """
     out: dict[int, tuple[engine.Evaluation, date]] = {}
-    for cert_id, item in read_model.gather(session, [c.id for c in certs]).items():  # type: ignore[misc]
+    for cert_id, item in read_model.gather(session, [id_of(c) for c in certs]).items():
         today = read_model.today_for(clock, item)
         try:
             out[cert_id] = (read_model.evaluate(item, as_of=today), today)
@@ -464,10 +464,10 @@ def refresh_status(session: Session, certs: Sequence[Certification], *,
     results = evaluate_today(session, certs, clock=clock)
     rows = [cached_status.Status.of(cert_id, result, today) for cert_id, (result, today) in results.items()]
     cached_status.store(session, rows, dirty=True)
-    dirty.mark(session, certification_ids=[c.id for c in certs if c.id not in results])  # type: ignore[misc]
+    dirty.mark(session, certification_ids=[id_of(c) for c in certs if c.id not in results])
     stored = {r.id: r._asdict() for r in rows}
     for cert in certs:  # the session's objects show what was stored, without being written again
-        for name, value in stored.get(cert.id, {}).items():  # type: ignore[arg-type]
+        for name, value in stored.get(id_of(cert), {}).items():
             if name != "id":
                 set_committed_value(cert, name, value)
         set_committed_value(cert, "dirty", True)

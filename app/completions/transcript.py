@@ -68,12 +68,12 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
     if clause is not None:
         query = query.where(clause)
     certs = list(session.exec(query))
-    inputs = compliance.gather(session, [c.id for c in certs])  # type: ignore[misc]
+    inputs = compliance.gather(session, [id_of(c) for c in certs])
     stored = {c.id: c for c in session.exec(select(Completion).where(Completion.person_id == person.id))}
     today = clock.today("America/New_York")
     out = []
     for cert in certs:
-        item = inputs[cert.id]  # type: ignore[index]
+        item = inputs[id_of(cert)]
         today = compliance.today_for(clock, item)
         try:
             current = compliance.evaluate(item, as_of=today)

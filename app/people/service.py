@@ -31,10 +31,10 @@ def visible_to(principal: Principal):
     if principal.role is Role.board:
         states = sorted(principal.states)
         return or_(
-            Person.registered_by_state.in_(states),  # type: ignore[union-attr]
+            col(Person.registered_by_state).in_(states),
             exists(
                 sa_select(col(Certification.id)).where(
-                    col(Certification.person_id) == Person.id, Certification.state.in_(states)  # type: ignore[attr-defined]
+                    col(Certification.person_id) == Person.id, col(Certification.state).in_(states)
                 )
             ),
         )
@@ -140,7 +140,7 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
     if {"birth_month", "birth_day"} & set(changes):  # birthday-anchored cycles may move
         from app.compliance import dirty
 
-        dirty.mark(session, person_ids=[person.id])  # type: ignore[list-item]
+        dirty.mark(session, person_ids=[id_of(person)])
     audit.record(session, actor=principal.actor, action="update", entity="person",
                  entity_id=person.id, state=person.registered_by_state, states=states,
                  changes=audit.diff(before, person.model_dump()))

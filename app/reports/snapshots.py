@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
-from app.db import bulk_insert, is_postgres, session_scope, utcnow
+from app.db import bulk_insert, is_postgres, session_scope, table_of, utcnow
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
@@ -53,7 +53,7 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
         by_day: dict[date, list[str]] = defaultdict(list)
         for code, day in day_of.items():
             by_day[day].append(code)
-        table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+        table = table_of(ComplianceSnapshot)
         for day, codes in by_day.items():
             session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
         now = utcnow()
@@ -78,7 +78,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
     wanted = sorted(set(days))
     if not wanted:
         return 0
-    table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+    table = table_of(ComplianceSnapshot)
     taken = {(code, day) for code, day in session.execute(
         select(table.c.credential_code, table.c.day).where(table.c.day.in_(wanted)).distinct())}
     counts: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)

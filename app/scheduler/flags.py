@@ -142,7 +142,7 @@ def record_renewals(session: Session, items: Sequence[Evaluated], *, now: dateti
                          "met_on": c.met_on, "recorded_on": item.day, "source": "sweep",
                          "generation": generation.get(start, -1) + 1, "earned_hours": c.earned_hours,
                          "required_hours": c.required_hours, "rule_version": c.rule_version, "recorded_at": now})
-    table = Renewal.__table__  # type: ignore[attr-defined]
+    table = table_of(Renewal)
     inserted = insert_ignoring_conflicts(session, table, rows, ["certification_id", "cycle_start", "generation"],
                                          returning=[table.c.id])
     return len(inserted)
