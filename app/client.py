@@ -8,6 +8,7 @@ the engine's reasons and approved courses that would close the gap. The exit cod
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,7 +76,7 @@ def taken(client: httpx.Client, token: str) -> list[dict[str, Any]]:
         return []
 
 
-def gap_courses(client: httpx.Client, compliance: dict[str, Any], completions: list[dict[str, Any]] = (),  # type: ignore[assignment]
+def gap_courses(client: httpx.Client, compliance: dict[str, Any], completions: Sequence[dict[str, Any]] = (),
                 limit: int = 3) -> list[tuple[str, list[dict]]]:
     """Approved catalog courses for each category still short of hours, then for the total.
 

@@ -235,7 +235,10 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     import psycopg
     from sqlalchemy.exc import IntegrityError
 
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs psycopg 3, not {type(raw).__name__}")
+    cursor = raw.cursor()
     columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
     statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     try:

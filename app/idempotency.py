@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import RouteContext, iter_route_contexts
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
@@ -148,7 +148,7 @@ def purge_expired(session: Session, *, now: Any = None) -> int:
     """Forget records older than `TTL` (the scheduler's minute job)."""
     result = session.execute(delete(IdempotencyRecord).where(
         col(IdempotencyRecord.created_at) < (now or utcnow()) - TTL))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return (result.rowcount or 0) if isinstance(result, CursorResult) else 0  # a DELETE returns a cursor result
 
 
 async def send_stored(send: Send, stored: Stored) -> None:

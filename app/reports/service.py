@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, distinct, func, select, true, type_coerce
+from sqlalchemy import Date, Integer, and_, cast, distinct, func, select, true, type_coerce
 from sqlmodel import Session, col
 
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
@@ -76,7 +76,7 @@ def trend(session: Session, *, scope: Scope, start: date, end: date, interval: s
                                .group_by(col(s.day), col(s.status))).all()
         points = [TrendPoint(period=day, day=day, status=status, count=n) for day, status, n in rows]
     else:
-        month = (cast(func.date_trunc("month", s.day), s.day.type) if is_postgres(session)  # type: ignore[attr-defined]
+        month = (cast(func.date_trunc("month", s.day), Date) if is_postgres(session)
                  else func.strftime("%Y-%m-01", s.day))
         last = (select(col(s.credential_code), month.label("month"), func.max(s.day).label("last"))
                 .where(*where).group_by(col(s.credential_code), month).subquery())
