@@ -4,26 +4,30 @@ from fastapi import Depends, FastAPI
 
 from app.audit.router import router as audit_router
 from app.auth.deps import authenticated
-from app.catalog import router as catalog
+from app.catalog.routers import courses, providers, topics
 from app.certificates.router import router as certificates_router
 from app.certificates.router import well_known_router
-from app.certifications.router import me_router, status_router, verify_router
-from app.certifications.router import router as certifications_router
+from app.certifications.routers.compliance import status_router
+from app.certifications.routers.me import me_router
+from app.certifications.routers.records import router as certifications_router
+from app.certifications.routers.verify import verify_router
 from app.completions.router import router as completions_router
 from app.completions.router import transcripts_router
 from app.people.router import router as people_router
 from app.reports.router import router as reports_router
 from app.rules.router import public_router as credentials_public_router
 from app.rules.router import router as credentials_router
-from app.scheduler.router import flags_router, sweeps_router, webhooks_router
+from app.scheduler.routers.flags import flags_router
+from app.scheduler.routers.sweeps import sweeps_router
+from app.scheduler.routers.webhooks import webhooks_router
 
 PUBLIC = [
     credentials_public_router, verify_router, certificates_router,
-    catalog.topics_router, catalog.public_providers, catalog.public_courses,
+    topics.topics_router, providers.public_providers, courses.public_courses,
 ]
 AUTHENTICATED = [
     credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
-    catalog.providers_router, catalog.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
+    providers.providers_router, courses.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
     reports_router,
 ]
 

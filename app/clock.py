@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
 
 
 class Clock:
@@ -23,3 +26,12 @@ class FixedClock(Clock):
 
     def now(self) -> datetime:
         return self.instant
+
+
+async def get_clock(request: Request) -> Clock:
+    """The app's clock (`app.state.clock`); tests set that, or override this dependency."""
+    return request.app.state.clock
+
+
+# A route's clock. Async, so FastAPI calls it inline rather than in a worker thread.
+ClockDep = Annotated[Clock, Depends(get_clock)]

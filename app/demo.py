@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from app.certifications.schemas import BoardActionCreate
 from app.clock import Clock
 from app.completions import importer
 from app.config import Settings
+from app.constants import DEFAULT_TIMEZONE
 from app.db import id_of, make_engine, make_session_factory, session_scope
 from app.people.models import Person
 from app.reports import snapshots
@@ -279,9 +281,9 @@ def run_demo(settings: Settings, *, peers: int, seed: int, clock: Clock | None =
         if created:
             run_sweep(factory, db_engine, settings=settings, clock=clock, full=True, triggered_by="demo")
             with session_scope(factory, write=True) as session:  # a year of trend for the board dashboard
-                snapshots.backfill(session, days=history_days(clock.today("America/New_York")))
+                snapshots.backfill(session, days=history_days(clock.today(DEFAULT_TIMEZONE)))
         with session_scope(factory, write=True) as session:
-            return _report(session, created=created, today=clock.today("America/New_York"))
+            return _report(session, created=created, today=clock.today(DEFAULT_TIMEZONE))
     finally:
         db_engine.dispose()
 
@@ -297,7 +299,7 @@ def history_days(today: date) -> list[date]:
 
 
 def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
-    rng, today = random.Random(seed), clock.today("America/New_York")
+    rng, today = random.Random(seed), clock.today(DEFAULT_TIMEZONE)
     admin = Principal(subject="demo", role=Role.admin)
     _catalog(session, admin, today, clock)
     planner = Planner(session, rng, today)
@@ -321,7 +323,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     for peer in population:
         for code, number, issued in peer.certs:
             writer.writerow([peer.given, peer.family, peer.email, code, number, issued.isoformat()])
-    bulk.import_roster(session, principal=admin, body=buffer.getvalue().encode(), dry_run=False, clock=clock)
+    bulk.import_certifications(session, principal=admin, body=buffer.getvalue().encode(), content_type="text/csv",
+                               dry_run=False, clock=clock)
     by_provider: dict[int, list[dict]] = {}
     owner = {cid: pid for cid, pid in session.exec(select(col(Course.id), col(Course.provider_id)))}
     for peer in population:
@@ -332,7 +335,8 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
                                                            "completed_on": day.isoformat()})
     for provider_id, rows in sorted(by_provider.items()):
         reporter = Principal(subject=f"demo-provider-{provider_id}", role=Role.provider, provider_id=provider_id)
-        importer.import_roster(session, principal=reporter, rows=rows, dry_run=False, clock=clock)
+        importer.import_completions(session, principal=reporter, body=json.dumps(rows).encode(),
+                                    content_type="application/json", dry_run=False, clock=clock)
     for peer in (p for p in population if p.suspend):
         code, number, _ = peer.certs[0]
         cert = certifications.find_by_number(session, credential_code=code, number=number)

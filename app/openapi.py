@@ -93,7 +93,7 @@ def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
     - A model whose request and response shapes differ (FastAPI's `RuleSet-Input` / `RuleSet-Output`) keeps
       its name for what clients send (`RuleSet`) and gets `Output` for what they receive (`RuleSetOutput`).
     - Each schema's `title` is its name: client generators name their types by title, and two schemas
-      titled alike (`RowError` of two domains) would collide.
+      titled alike (one class name in two domains) would collide.
     """
     schemas = spec.get("components", {}).get("schemas", {})
     renames: dict[str, str] = {}

@@ -27,8 +27,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app.rules import engine
+from app.rules.document import RuleSet
 from app.rules.loader import CONTENT_RULES_DIR, iter_content_rule_sets
-from app.rules.schema import RuleSet
 
 AS_OF = date(2026, 12, 1)
 MODALITIES = ("in_person", "live_virtual", "self_paced")

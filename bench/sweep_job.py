@@ -36,7 +36,7 @@ def main() -> None:
     from app.clock import Clock, FixedClock
     from app.config import get_settings
     from app.db import make_engine, make_session_factory
-    from app.scheduler.sweep import LAST_WORKERS, run_sweep
+    from app.scheduler.sweep import run_sweep_with_report
 
     settings = get_settings()
     engine = make_engine(settings)
@@ -50,8 +50,9 @@ def main() -> None:
         profiler.start()
     cpu, wall = time.process_time(), time.perf_counter()
     clock = FixedClock(datetime.combine(args.today, time_of_day(17), tzinfo=UTC)) if args.today else Clock()
-    run = run_sweep(factory, engine, settings=settings, clock=clock, full=args.full, as_of=args.as_of,
-                    triggered_by="bench")
+    result = run_sweep_with_report(factory, engine, settings=settings, clock=clock, full=args.full,
+                                   as_of=args.as_of, triggered_by="bench")
+    run = result.run
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
@@ -60,12 +61,12 @@ def main() -> None:
             fh.write(profiler.output_html() if html else profiler.output_text(unicode=False, color=False))
     status = proc_status(os.getpid())
     engine.dispose()
-    workers = [w.peak_rss_kb / 1024 for w in LAST_WORKERS]
+    workers = [w.peak_rss_kb / 1024 for w in result.workers]
     coordinator = status["VmHWM"] / 1024
     print(json.dumps({
         "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
         "today": args.today.isoformat() if args.today else None,
-        "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in LAST_WORKERS), 3),
+        "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in result.workers), 3),
         "coordinator_cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
         "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,
         "rss_before_mb": round(rss_before / 1024, 1), "workers": len(workers) or 1,

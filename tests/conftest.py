@@ -51,6 +51,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
         # The verification limit is counted per client across apps of one database (tests/test_ratelimit.py
         # proves it); every test calls from 127.0.0.1, so the suite's own calls must not add up to it.
         verify_rate_per_minute=100_000,
+        # A full sweep's worker processes see only committed data, not the test's open transaction
+        # (tests/scheduler/test_parallel_sweep.py sweeps in worker processes on a database of its own).
+        sweep_workers=1,
     )
 
 

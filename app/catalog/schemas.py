@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.bulk import ImportReport, Outcome, RowError
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
 from app.types import Day, HoursIn, HoursOut, RequestModel, stripped_text
@@ -290,25 +291,15 @@ class CatalogPage(BaseModel):
 # --- bulk upload --------------------------------------------------------------------------
 
 
-class RowError(BaseModel):
-    field: str = Field(examples=["hours"])
-    message: str
-
-
 class ImportRow(BaseModel):
     row: int = Field(description="The course's 1-based position in the upload (CSV: the first row after "
                      "the header is 1)")
     external_id: str | None
-    outcome: Literal["created", "updated", "unchanged", "error"]
+    outcome: Outcome
     course_id: int | None = None
     changes: dict[str, list[Any]] | None = Field(default=None, description="{field: [old, new]} of an update")
     errors: list[RowError] | None = None
 
 
-class ImportReport(BaseModel):
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: int
-    rows: list[ImportRow]
+class CatalogImportReport(ImportReport[ImportRow]):
+    """What a course upload did (or, a dry run, would do): counts by outcome and every row."""

@@ -26,13 +26,14 @@ from app.catalog.models import (
     Topic,
 )
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
+from app.constants import DEFAULT_TIMEZONE
 from app.db import contains, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.rules import engine
 
 # "Today" for the catalog (default availability dates, approvals valid today): the rules' default zone.
-CATALOG_TIMEZONE = "America/New_York"
+CATALOG_TIMEZONE = DEFAULT_TIMEZONE
 IN_CHUNKS = 5000  # ids per IN (...) list: one query for any realistic batch, within every driver's limits
 _Id = TypeVar("_Id", int, str)
 

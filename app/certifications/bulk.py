@@ -1,11 +1,12 @@
-"""Boards' CSV roster import (people + certifications) and filtered CSV export."""
+"""Boards' CSV import of people and certifications (`app.bulk`'s parse, plan, apply) and the filtered CSV export."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError
 from sqlalchemy import tuple_
@@ -13,15 +14,17 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from app import bulk
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.bulk import ImportReport, Outcome, RowError
 from app.certifications import decisions, service
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
-from app.csvio import cell_decimal, read_rows
+from app.csvio import cell_decimal
 from app.db import id_of, utcnow
-from app.errors import Forbidden, Unprocessable
+from app.errors import AppError
 from app.people import service as people_service
 from app.people.models import Person
 from app.rules import service as rules_service
@@ -58,32 +61,65 @@ class ImportRow(RequestModel):
         return sorted({v.strip() for v in (self.variants or "").split(";") if v.strip()})
 
 
-class RowError(BaseModel):
-    field: str
-    message: str
-
-
 class RowOutcome(BaseModel):
     row: int = Field(description="1-based data row (the header is row 0)")
     credential_code: str | None = None
     number: str | None = None
-    outcome: Literal["created", "updated", "unchanged", "error"]
+    outcome: Outcome
     certification_id: int | None = None
     errors: list[RowError] = Field(default_factory=list)
 
 
-class ImportReport(BaseModel):
-    dry_run: bool
-    created: int
-    updated: int
-    unchanged: int
-    errors: int
-    rows: list[RowOutcome]
+class CertificationsImportReport(ImportReport[RowOutcome]):
+    """What a certification import did (or, a dry run, would do): counts by outcome and every row."""
 
 
-def import_roster(session: Session, *, principal: Principal, body: bytes, dry_run: bool, clock: Clock) -> ImportReport:
+@dataclass
+class Parsed:
+    """The rows of an upload, each validated on its own: the row (None when invalid) and its errors, what
+    it says it is even when invalid (credential code, number), and the export's checked cells it has."""
+
+    rows: list[tuple[int, ImportRow | None, list[RowError]]]
+    named: dict[int, tuple[str | None, str | None]]
+    checked: dict[int, dict[str, str]]
+
+
+@dataclass
+class Plan:
+    """What importing the rows would do: the report, and the rows to write with the records they touch."""
+
+    report: CertificationsImportReport
+    work: list[tuple[RowOutcome, ImportRow, Certification | None]]
+    people: dict[str, Person]
+    states: dict[str, str]
+    held: dict[int, set[str]]
+    forbidden: bool
+
+    def refusal(self) -> AppError | None:
+        report = self.report
+        if not report.errors:
+            return None
+        return bulk.refusal(
+            f"{report.errors} of {len(report.rows)} row(s) have errors; nothing was imported.",
+            errors=[bulk.row_problem(o.row, e.message, field=e.field) for o in report.rows for e in o.errors],
+            report=report.model_dump(mode="json"), forbidden=self.forbidden)
+
+
+def import_certifications(session: Session, *, principal: Principal, body: bytes, content_type: str | None,
+                          dry_run: bool, clock: Clock) -> CertificationsImportReport:
     """Create or update people and certifications by (credential_code, number): all rows or none."""
-    raw_rows = read_rows(body, required=REQUIRED, optional=(*OPTIONAL, *CHECKED, *COMPUTED))
+    return bulk.run(
+        parse=lambda: parse(body, content_type),
+        plan=lambda parsed: plan(session, principal=principal, parsed=parsed, dry_run=dry_run, clock=clock),
+        apply=lambda planned: apply(session, principal=principal, planned=planned, clock=clock),
+        dry_run=dry_run,
+    ).report
+
+
+def parse(body: bytes, content_type: str | None) -> Parsed:
+    """The CSV's rows, each validated on its own (no database read); 415 for another media type."""
+    raw_rows = bulk.read_upload(body, content_type, required=REQUIRED, optional=(*OPTIONAL, *CHECKED, *COMPUTED),
+                                json=False, unsupported="Send the file as text/csv.").data
     parsed: list[tuple[int, ImportRow | None, list[RowError]]] = []
     checked: dict[int, dict[str, str]] = {}
     named: dict[int, tuple[str | None, str | None]] = {}  # what each row says it is, even when it is invalid
@@ -101,8 +137,14 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
             parsed.append((i, valid, []))
         except ValidationError as exc:
             parsed.append((i, None, [RowError(field=str(e["loc"][0]), message=e["msg"]) for e in exc.errors()]))
+    return Parsed(rows=parsed, named=named, checked=checked)
 
-    rows = [r for _, r, _ in parsed if r is not None]
+
+def plan(session: Session, *, principal: Principal, parsed: Parsed, dry_run: bool, clock: Clock) -> Plan:
+    """Each row against the records: its outcome, or its errors (unknown or superseded credential, another
+    state's, a duplicate, a person of another state's records, ...); nothing is written."""
+    named, checked = parsed.named, parsed.checked
+    rows = [r for _, r, _ in parsed.rows if r is not None]
     states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     keys = {(r.credential_code, r.number) for r in rows}
     existing = {
@@ -120,9 +162,9 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
     seen: dict[tuple[str, str], int] = {}
     names: dict[str, tuple[int, tuple[str, str, str | None]]] = {}
     outcomes: list[RowOutcome] = []
-    plan: list[tuple[RowOutcome, ImportRow, Certification | None]] = []
+    work: list[tuple[RowOutcome, ImportRow, Certification | None]] = []
     forbidden = False
-    for i, row, errors in parsed:
+    for i, row, errors in parsed.rows:
         outcome = RowOutcome(row=i, credential_code=named[i][0], number=named[i][1], outcome="error", errors=errors)
         outcomes.append(outcome)
         errors = outcome.errors  # pydantic copied the list: collect into the outcome's own
@@ -179,27 +221,10 @@ def import_roster(session: Session, *, principal: Principal, body: bytes, dry_ru
                    or person is None or bool(person_changes))
         outcome.outcome = "created" if cert is None else ("updated" if changed else "unchanged")
         outcome.certification_id = cert.id if cert else None
-        plan.append((outcome, row, cert))
+        work.append((outcome, row, cert))
 
-    report = ImportReport(
-        dry_run=dry_run,
-        created=sum(o.outcome == "created" for o in outcomes),
-        updated=sum(o.outcome == "updated" for o in outcomes),
-        unchanged=sum(o.outcome == "unchanged" for o in outcomes),
-        errors=sum(o.outcome == "error" for o in outcomes),
-        rows=outcomes,
-    )
-    if report.errors:
-        error = Forbidden if forbidden else Unprocessable
-        raise error(
-            f"{report.errors} of {len(outcomes)} row(s) have errors; nothing was imported.",
-            errors=[{"loc": ["body", o.row, e.field], "field": f"row {o.row}.{e.field}", "message": e.message,
-                     "type": "row_error"} for o in outcomes for e in o.errors],
-            extensions={"report": report.model_dump(mode="json")},
-        )
-    if not dry_run:
-        _apply(session, principal=principal, plan=plan, people=people, states=states, held=held, clock=clock)
-    return report
+    return Plan(report=CertificationsImportReport.of(outcomes, dry_run=dry_run), work=work, people=people,
+                states=states, held=held, forbidden=forbidden)
 
 
 def _disagreements(given: dict[str, str], cert: Certification | None, state: str | None) -> list[RowError]:
@@ -231,11 +256,11 @@ def _visible_ids(session: Session, principal: Principal, person_ids: list[int]) 
     return {i for i in found if i is not None}
 
 
-def _apply(session: Session, *, principal: Principal, plan: list[tuple[RowOutcome, ImportRow, Certification | None]],
-           people: dict[str, Person], states: dict[str, str], held: dict[int, set[str]], clock: Clock) -> None:
-    """Write the plan: people first, in id order, then certifications; every change audited with its
-    before and after, in the log of every state whose records it touched."""
-    work = [(outcome, row, cert) for outcome, row, cert in plan if outcome.outcome != "unchanged"]
+def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock) -> None:
+    """Write a plan without errors: people first, in id order, then certifications; every change audited with
+    its before and after, in the log of every state whose records it touched."""
+    people, states, held = planned.people, planned.states, planned.held
+    work = [(outcome, row, cert) for outcome, row, cert in planned.work if outcome.outcome != "unchanged"]
     rows_by_email = {row.email: row for _, row, _ in work}
     corrected = sorted((p for email, p in people.items() if email in rows_by_email and
                         _person_changes(p, rows_by_email[email])), key=id_of)

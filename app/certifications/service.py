@@ -22,6 +22,7 @@ from app.compliance import dirty
 from app.compliance import facts as read_model
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
+from app.constants import DEFAULT_TIMEZONE
 from app.db import contains, get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import KeysetPage, keyset_page
@@ -30,7 +31,7 @@ from app.people.models import Person
 from app.reads import Reads
 from app.rules import engine
 from app.rules import service as rules_service
-from app.rules.schema import RuleSet
+from app.rules.document import RuleSet
 
 
 class CertificationNotFound(NotFound):
@@ -105,7 +106,7 @@ def _current_rules(session: Session, code: str, clock: Clock) -> RuleSet:
 def board_today(session: Session, code: str, clock: Clock) -> date:
     """Today in the time zone of the credential's board (its latest rules)."""
     versions = rules_service.engine_versions(rules_service.versions_of(session, code))
-    return clock.today(versions[-1].rules.timezone if versions else "America/New_York")
+    return clock.today(versions[-1].rules.timezone if versions else DEFAULT_TIMEZONE)
 
 
 def check_issued_on(issued_on: date, today: date, *, prefix: str = "body") -> list[dict]:

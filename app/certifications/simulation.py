@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.errors import Unprocessable
 from app.rules import engine
 from app.rules import service as rules_service
-from app.rules.schema import Modality, RuleSet
+from app.rules.document import Modality, RuleSet
 from app.types import Day, HoursIn, RequestModel
 
 

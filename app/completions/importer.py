@@ -4,11 +4,16 @@ Rows name the peer by person_id, or by credential_code + certificate_number, and
 by course_id. A re-posted roster creates nothing new (the dedupe key of person, course and
 date already exists). Reads are a fixed number of chunked queries; writes are one Core
 INSERT executemany, never one ORM object per row.
+
+The stages of `app.bulk`: `parse` (the file, and each row checked on its own), `plan` (the rows' learners,
+courses and existing completions, read set-based), `apply` (the inserts, marking the learners' certifications
+for the sweep, one audit entry).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -16,6 +21,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import bulk
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
@@ -24,10 +30,9 @@ from app.completions import learners
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.compliance import dirty
-from app.csvio import cell_decimal, cell_int, read_rows
+from app.csvio import cell_decimal, cell_int
 from app.db import bulk_insert, in_values, table_of, utcnow
-from app.errors import Conflict, Forbidden, Unprocessable, UnsupportedMediaType
-from app.inputs import loads
+from app.errors import AppError, Conflict, Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
 from app.types import Day, DbId, HoursIn, RequestModel
@@ -70,11 +75,30 @@ class RosterLine(RequestModel):
     hours: HoursIn | None = None
 
 
+def import_completions(session: Session, *, principal: Principal, body: bytes, content_type: str | None,
+                       dry_run: bool, clock: Clock) -> RosterReport:
+    """Record a roster's completions: all rows or none; rows already recorded are duplicates, not errors."""
+    return bulk.run(
+        parse=lambda: parse(body, content_type),
+        plan=lambda rows: plan(session, principal=principal, rows=rows, dry_run=dry_run, clock=clock),
+        apply=lambda planned: apply(session, principal=principal, planned=planned),
+        dry_run=dry_run,
+    ).report
+
+
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
+    """The roster's rows, each checked on its own (`_parse_row`); 415 for another media type, 422 for a file
+    that is not a roster table."""
+    return [_parse_row(n, raw) for n, raw in enumerate(_read(body, content_type), start=1)]
+
+
+def _read(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
     """The roster's rows as JSON-typed dicts (not validated yet); 422 for a file that is not a roster table."""
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind in {"text/csv", "application/csv"}:
-        rows = read_rows(body, required=_REQUIRED, optional=[c for c in COLUMNS if c not in _REQUIRED])
+    upload = bulk.read_upload(body, content_type, required=_REQUIRED,
+                              optional=[c for c in COLUMNS if c not in _REQUIRED],
+                              unsupported="Send the roster as text/csv or application/json.")
+    if upload.format == "csv":
+        rows = upload.data
         header = set(rows[0])
         if not ("person_id" in header or {"credential_code", "certificate_number"} <= header):
             raise Unprocessable(
@@ -82,12 +106,10 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
                 errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
                          "message": "missing column(s): person_id, or credential_code and certificate_number"}])
         return [_from_csv(row) for row in rows]
-    if kind == "application/json":
-        data = loads(body)
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise Unprocessable("A JSON roster is an array of objects.")
-        return data
-    raise UnsupportedMediaType("Send the roster as text/csv or application/json.")
+    data = upload.data
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise Unprocessable("A JSON roster is an array of objects.")
+    return data
 
 
 def _from_csv(row: dict[str, str]) -> dict[str, Any]:
@@ -102,7 +124,7 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
 
 
 def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """Row `n` as `import_roster` works with it: its values, or the reasons it has none."""
+    """Row `n` as the plan works with it: its values, or the reasons it has none."""
     item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "family_name": None,
                             "course_id": None, "completed_on": None, "hours": None}
     try:
@@ -168,13 +190,37 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
     return found
 
 
-def import_roster(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
-                  clock: Clock) -> RosterReport:
+@dataclass
+class Plan:
+    """What the roster would record: the report, and the completions to insert."""
+
+    report: RosterReport
+    to_insert: list[dict[str, Any]]
+    rows_by_key: dict[str, int]  # the row of each new completion, by dedupe key
+    actor: str
+    now: datetime
+
+    def refusal(self) -> AppError | None:
+        errors = [r for r in self.report.items if r.outcome == "error"]
+        if not errors:
+            return None
+        shown = errors[:_MAX_REPORTED_ERRORS]
+        return bulk.refusal(
+            f"{len(errors)} of {self.report.rows} row(s) have errors; nothing was recorded.",
+            errors=[bulk.row_problem(r.row, "; ".join(r.errors)) for r in shown],
+            report={**self.report.model_dump(mode="json", exclude={"items"}),
+                    "items": [r.model_dump(mode="json") for r in shown]})
+
+
+def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
+         clock: Clock) -> Plan:
+    """Each row's learner (as the caller may name them), course and date checked, and whether it is already
+    recorded (a duplicate); nothing is written."""
     if principal.role not in (Role.admin, Role.board, Role.provider):
         raise Forbidden("Only providers, boards and admins post rosters.")
     if not rows:
         raise Unprocessable("The roster has no rows.")
-    parsed = [_parse_row(n, raw) for n, raw in enumerate(rows, start=1)]
+    parsed = rows
 
     _resolve_learners(session, principal, parsed)
     courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
@@ -229,26 +275,24 @@ def import_roster(session: Session, *, principal: Principal, rows: list[dict[str
     report = RosterReport(dry_run=dry_run, rows=len(parsed), created=len(to_insert),
                           duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
                           items=report_rows)
-    if errors:
-        shown = errors[:_MAX_REPORTED_ERRORS]
-        raise Unprocessable(
-            f"{len(errors)} of {len(parsed)} row(s) have errors; nothing was recorded.",
-            errors=[{"loc": ["body", r.row], "field": f"row {r.row}", "message": "; ".join(r.errors),
-                     "type": "row_error"} for r in shown],
-            extensions={"report": {**report.model_dump(mode="json", exclude={"items"}),
-                                   "items": [r.model_dump(mode="json") for r in shown]}},
-        )
-    if not dry_run and to_insert:
-        to_insert = _insert_new(session, to_insert, report, rows_by_key={i["key"]: i["row"] for i in parsed
-                                                                          if "key" in i})
-        touched = sorted({r["person_id"] for r in to_insert})
-        dirty.mark(session, person_ids=touched)
-        states = set().union(*people_service.held_states(session, touched).values())
-        audit.record(session, actor=principal.actor, action="import", entity="roster",
-                     entity_id=f"{principal.actor}@{now.isoformat()}", states=states,
-                     changes={"rows": len(parsed), "created": len(to_insert),
-                              "duplicates": report.duplicates, "people": len(touched)})
-    return report
+    return Plan(report=report, to_insert=to_insert, rows_by_key={i["key"]: i["row"] for i in parsed if "key" in i},
+                actor=actor, now=now)
+
+
+def apply(session: Session, *, principal: Principal, planned: Plan) -> None:
+    """Insert the new completions (`_insert_new`), mark their learners' certifications for the sweep, and
+    audit the roster in the log of every state its learners hold a certification of."""
+    report = planned.report
+    if not planned.to_insert:
+        return
+    to_insert = _insert_new(session, planned.to_insert, report, rows_by_key=planned.rows_by_key)
+    touched = sorted({r["person_id"] for r in to_insert})
+    dirty.mark(session, person_ids=touched)
+    states = set().union(*people_service.held_states(session, touched).values())
+    audit.record(session, actor=principal.actor, action="import", entity="roster",
+                 entity_id=f"{principal.actor}@{planned.now.isoformat()}", states=states,
+                 changes={"rows": report.rows, "created": len(to_insert),
+                          "duplicates": report.duplicates, "people": len(touched)})
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport, *,

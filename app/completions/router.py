@@ -11,7 +11,7 @@ from app.auth.principal import Principal, Role
 from app.certificates import service as certificates
 from app.certificates.schemas import CertificatePublic
 from app.certifications.impact import Impact
-from app.clock import Clock
+from app.clock import Clock, ClockDep
 from app.completions import importer, service, transcript
 from app.completions.models import Completion
 from app.completions.schemas import (
@@ -54,10 +54,9 @@ def _public(session: Session, principal: Principal, completion: Completion, cloc
 
 @router.post("", response_model=CompletionPublic, status_code=201, operation_id="createCompletion",
              responses=problem_responses(400, 401, 403, 409, 422))
-def create_completion(data: CompletionCreate, request: Request, response: Response, session: SessionDep,
-                      principal: PrincipalDep) -> CompletionPublic:
+def create_completion(data: CompletionCreate, request: Request, clock: ClockDep, response: Response,
+                      session: SessionDep, principal: PrincipalDep) -> CompletionPublic:
     """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key."""
-    clock = request.app.state.clock
     completion = service.record(session, principal=principal, data=data, clock=clock,
                                 issuer=request.app.state.issuer)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
@@ -86,29 +85,27 @@ def list_completions(
                  "text/csv", "application/json",
                  example="person_id,course_id,completed_on\r\n12,3,2026-10-02\r\n"))
 def import_completions(
-    request: Request, session: SessionDep, principal: PrincipalDep, body: RawBody,
+    request: Request, clock: ClockDep, session: SessionDep, principal: PrincipalDep, body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
 ) -> importer.RosterReport:
     """Post a session's roster: all rows or none; re-posting creates nothing new."""
-    rows = importer.parse(body, request.headers.get("content-type"))
-    return importer.import_roster(session, principal=principal, rows=rows, dry_run=dry_run,
-                                  clock=request.app.state.clock)
+    return importer.import_completions(session, principal=principal, body=body,
+                                       content_type=request.headers.get("content-type"), dry_run=dry_run, clock=clock)
 
 
 @router.get("/{completion_id}", response_model=CompletionPublic, operation_id="getCompletion",
             responses=problem_responses(401, 404, 422))
-def get_completion(completion: CompletionInScope, request: Request, session: SessionDep,
+def get_completion(completion: CompletionInScope, clock: ClockDep, session: SessionDep,
                    principal: PrincipalDep) -> CompletionPublic:
     """One completion and where it counts."""
-    return _public(session, principal, completion, request.app.state.clock)
+    return _public(session, principal, completion, clock)
 
 
 @router.post("/{completion_id}/review", response_model=CompletionPublic, operation_id="reviewCompletion",
              responses=problem_responses(400, 401, 403, 404, 409, 422))
-def review_completion(completion: CompletionInScope, data: ReviewCreate, request: Request, session: SessionDep,
-                      principal: Reviewer) -> CompletionPublic:
+def review_completion(completion: CompletionInScope, data: ReviewCreate, request: Request, clock: ClockDep,
+                      session: SessionDep, principal: Reviewer) -> CompletionPublic:
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
-    clock = request.app.state.clock
     service.review(session, principal=principal, completion=completion, data=data, clock=clock,
                    issuer=request.app.state.issuer)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
@@ -117,11 +114,10 @@ def review_completion(completion: CompletionInScope, data: ReviewCreate, request
 
 @router.post("/{completion_id}/void", response_model=CompletionVoided | Impact, operation_id="voidCompletion",
              responses=problem_responses(400, 401, 403, 404, 409, 422))
-def void_completion(completion: CompletionInScope, data: VoidCreate, request: Request, session: SessionDep,
+def void_completion(completion: CompletionInScope, data: VoidCreate, clock: ClockDep, session: SessionDep,
                     principal: PrincipalDep, dry_run: DryRun = False) -> CompletionVoided | Impact:
     """Void a completion with a reason; corrections are a void plus a new record. With `dry_run=true`, the
     certifications it would move (`Impact`) and nothing written."""
-    clock = request.app.state.clock
     _, impact = service.void(session, principal=principal, completion=completion, data=data, clock=clock,
                              dry_run=dry_run)
     if dry_run:
@@ -132,11 +128,10 @@ def void_completion(completion: CompletionInScope, data: VoidCreate, request: Re
 
 @router.post("/{completion_id}/correct", response_model=CompletionPublic, status_code=201,
              operation_id="correctCompletion", responses=problem_responses(400, 401, 403, 404, 409, 422))
-def correct_completion(completion: CompletionInScope, data: CorrectionCreate, request: Request, response: Response,
-                       session: SessionDep, principal: PrincipalDep) -> CompletionPublic:
+def correct_completion(completion: CompletionInScope, data: CorrectionCreate, request: Request, clock: ClockDep,
+                       response: Response, session: SessionDep, principal: PrincipalDep) -> CompletionPublic:
     """Correct a completion: it is voided and the corrected record created in one step (answered with the new
     record); its certificate is revoked, superseded by the new record's."""
-    clock = request.app.state.clock
     corrected = service.correct(session, principal=principal, completion=completion, data=data, clock=clock,
                                 issuer=request.app.state.issuer)
     evaluations = service.refresh_person(session, person_id=corrected.person_id, clock=clock)
@@ -176,12 +171,12 @@ transcripts_router = APIRouter(prefix="/people", tags=["completions"], route_cla
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **problem_responses(401, 404, 422)},
 )
 def get_transcript(
-    person_id: DbId, request: Request, session: SessionDep, principal: PrincipalDep,
+    person_id: DbId, request: Request, clock: ClockDep, session: SessionDep, principal: PrincipalDep,
     format: Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")] = None,
 ):
     """Per certification and cycle: the completions, what each counted and why, and the status."""
     person = people_service.get_in_scope(session, principal=principal, person_id=person_id)
-    result = transcript.build(session, principal=principal, person=person, clock=request.app.state.clock)
+    result = transcript.build(session, principal=principal, person=person, clock=clock)
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
         return StreamingResponse(csv_lines(transcript.CSV_COLUMNS, transcript.csv_rows(result)),
                                  media_type="text/csv; charset=utf-8",

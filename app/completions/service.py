@@ -26,6 +26,7 @@ from app.completions import learners
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.compliance import dirty
+from app.constants import DEFAULT_TIMEZONE
 from app.db import get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
@@ -77,7 +78,7 @@ def board_today(session: Session, clock: Clock, person_id: int | None = None) ->
         codes = [code for group in rules_service.codes_by_state(session).values() for code in group]
     else:
         codes = list(session.exec(select(Certification.credential_code).where(Certification.person_id == person_id)))
-    zones = {"America/New_York"} | {
+    zones = {DEFAULT_TIMEZONE} | {
         versions[-1].rules.timezone for versions in rules_service.engine_versions_of(session, codes).values()
     }
     return max(clock.today(zone) for zone in zones)

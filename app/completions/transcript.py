@@ -17,6 +17,7 @@ from app.certifications.schemas import RequirementResult
 from app.clock import Clock
 from app.completions.models import Completion
 from app.compliance import facts as compliance
+from app.constants import DEFAULT_TIMEZONE
 from app.db import id_of
 from app.people.models import Person
 from app.rules import engine
@@ -70,7 +71,7 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
     certs = list(session.exec(query))
     inputs = compliance.gather(session, [id_of(c) for c in certs])
     stored = {c.id: c for c in session.exec(select(Completion).where(Completion.person_id == person.id))}
-    today = clock.today("America/New_York")
+    today = clock.today(DEFAULT_TIMEZONE)
     out = []
     for cert in certs:
         item = inputs[id_of(cert)]
@@ -100,8 +101,8 @@ def _cycle(summary: engine.CycleSummary, result: engine.Evaluation, status: str,
         row = stored.get(outcome.completion_id)
         if row is None:
             continue
-        window_end = result.grace_ends_on if status != "compliant" else summary.end
-        in_window = summary.start <= row.completed_on <= window_end
+        in_window = summary.start <= row.completed_on <= (
+            result.grace_ends_on if status != "compliant" else summary.end)
         if outcome.counted_hours > 0 or in_window:
             lines.append(TranscriptLine(completion_id=id_of(row), title=row.title, provider_name=row.provider_name,
                                         completed_on=row.completed_on, hours=row.hours, status=row.status,

@@ -45,6 +45,7 @@ from app.compliance.rows import (
     VersionKeyRow,
     split_cert_completions,
 )
+from app.constants import DEFAULT_TIMEZONE
 from app.reads import Plan, run
 from app.rules import engine
 from app.rules.engine import RuleVersion
@@ -64,7 +65,7 @@ class Inputs:
 
     @property
     def timezone(self) -> str:
-        return self.versions[-1].rules.timezone if self.versions else "America/New_York"
+        return self.versions[-1].rules.timezone if self.versions else DEFAULT_TIMEZONE
 
 
 def gather_plan(ids: Iterable[int], admit: Callable[[CertRow], bool] | None = None, *,

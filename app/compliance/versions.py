@@ -14,8 +14,8 @@ from typing import Any
 from app.compliance.queries import DOCUMENTS
 from app.compliance.rows import DocumentRow
 from app.reads import Plan
+from app.rules.document import RuleSet
 from app.rules.engine import RuleVersion
-from app.rules.schema import RuleSet
 
 _parsed: dict[tuple[str, int, str], RuleVersion] = {}
 _by_key: dict[str, tuple[str, list[RuleVersion]]] = {}

@@ -132,14 +132,14 @@ def csv_rows(items: Sequence[DueItem]) -> Iterator[list[Any]]:
             yield [*head, u.requirement, u.label, u.required_hours, u.earned_hours, u.remaining_hours]
 
 
-async def all_rows(state: Any, *, scope: Scope, as_of: date, within_days: int,
+async def all_rows(state: Any, *, clock: Clock, scope: Scope, as_of: date, within_days: int,
                    batch: int = 500) -> AsyncIterator[list[Any]]:
     """The whole due list as CSV rows, a page at a time, each read in a short session in turn at the app's
     database gate (`state` is the app's state)."""
     cursor: str | None = None
     while True:
         async with state.db_gate.turn():
-            items, cursor = await run_in_threadpool(_batch, state.session_factory, state.clock, scope, as_of,
+            items, cursor = await run_in_threadpool(_batch, state.session_factory, clock, scope, as_of,
                                                     within_days, cursor, batch)
         for row in csv_rows(items):
             yield row

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from app.auth import AdminOrBoardDep, require_roles
 from app.auth.principal import Principal, Role
+from app.clock import ClockDep
 from app.csvio import csv_lines, csv_lines_async
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -56,7 +57,7 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Str
 
 @router.get("/compliance", response_model=ComplianceReport, operation_id="getComplianceReport",
             responses=_csv_doc(ComplianceReport, "Counts by credential and status"))
-def compliance_report(request: Request, session: SessionDep, principal: AdminOrBoardDep,
+def compliance_report(request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
                       credential_code: Credential = None, state: State = None, format: FormatQ = None):
     """Certifications by credential and status in your scope (admin: every state; board: its states): the
     counts the certifications list gives."""
@@ -64,14 +65,15 @@ def compliance_report(request: Request, session: SessionDep, principal: AdminOrB
     items = service.compliance(session, scope=where)
     if _wants_csv(request, format):
         return _csv("compliance", service.COMPLIANCE_CSV, service.compliance_csv(items))
-    return ComplianceReport(as_of=scope.today(session, request.app.state.clock, where),
+    return ComplianceReport(as_of=scope.today(session, clock, where),
                             credential_code=where.credential_code, state=state.upper() if state else None, items=items)
 
 
 @router.get("/compliance/trend", response_model=TrendReport, operation_id="getComplianceTrend",
             responses=_csv_doc(TrendReport, "Counts by period and status"))
 def compliance_trend(
-    request: Request, session: SessionDep, principal: AdminOrBoardDep, credential_code: Credential = None,
+    request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
+    credential_code: Credential = None,
     state: State = None, from_: From = None, to: To = None,
     interval: Annotated[Interval, Query(description="`day`, or `month` (each month's last recorded day)")] = "day",
     format: FormatQ = None,
@@ -79,7 +81,7 @@ def compliance_trend(
     """Counts by status over time, from the snapshot each sweep records (by default the last 90 days, or the
     last 12 months by month)."""
     where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    today = scope.today(session, request.app.state.clock, where)
+    today = scope.today(session, clock, where)
     if interval == "month":
         default_start = date(today.year - (1 if today.month < 12 else 0), today.month % 12 + 1, 1)
         start, end = scope.period(from_ or (None if to else default_start), to, today=today, default_days=366,
@@ -96,7 +98,8 @@ def compliance_trend(
 @router.get("/due", response_model=DueReport, operation_id="listDueCertifications",
             responses=_csv_doc(DueReport, "One row per unmet requirement of each certification due"))
 def due_list(
-    request: Request, session: SessionDep, principal: AdminOrBoardDep, credential_code: Credential = None,
+    request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
+    credential_code: Credential = None,
     state: State = None,
     within_days: Annotated[int, Query(ge=0, le=366, description="Deadlines up to this many days from today")] = 90,
     cursor: DueCursor = None, limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False,
@@ -107,24 +110,24 @@ def due_list(
     them."""
     app_state = request.app.state
     where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    today = scope.today(session, app_state.clock, where)
+    today = scope.today(session, clock, where)
     if _wants_csv(request, format):  # streamed in batches, each in a short session of its own
-        rows = due.all_rows(app_state, scope=where, as_of=today, within_days=within_days)
+        rows = due.all_rows(app_state, clock=clock, scope=where, as_of=today, within_days=within_days)
         return StreamingResponse(csv_lines_async(due.CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="due.csv"'})
-    items, next_cursor, total = due.page(session, scope=where, clock=app_state.clock, as_of=today,
+    items, next_cursor, total = due.page(session, scope=where, clock=clock, as_of=today,
                                          within_days=within_days, cursor=cursor, limit=limit, count=count)
     return DueReport(as_of=today, within_days=within_days, items=items, next_cursor=next_cursor, total=total)
 
 
 @router.get("/topics", response_model=TopicsReport, operation_id="getTopicsReport",
             responses=_csv_doc(TopicsReport, "One row per topic"))
-def topics_report(request: Request, session: SessionDep, principal: Reader, credential_code: Credential = None,
-                  state: State = None, from_: From = None, to: To = None, format: FormatQ = None):
+def topics_report(request: Request, clock: ClockDep, session: SessionDep, principal: Reader,
+                  credential_code: Credential = None, state: State = None, from_: From = None, to: To = None,
+                  format: FormatQ = None):
     """CE demand by topic: completed hours, completions and learners in the period; hours still needed in
     required categories, attributed to the topics that satisfy them; hours of approved courses on offer.
     Boards: their states; training centers: the states their courses are approved in."""
-    clock = request.app.state.clock
     where = scope.resolve(session, principal, state=state, credential_code=credential_code, clock=clock)
     today = scope.today(session, clock, where)
     start, end = scope.period(from_, to, today=today)
@@ -139,11 +142,11 @@ def topics_report(request: Request, session: SessionDep, principal: Reader, cred
 
 @router.get("/providers", response_model=ProvidersReport, operation_id="getProvidersReport",
             responses=_csv_doc(ProvidersReport, "One row per provider (all courses) and per course"))
-def providers_report(request: Request, session: SessionDep, principal: Reader, credential_code: Credential = None,
-                     state: State = None, from_: From = None, to: To = None, format: FormatQ = None):
+def providers_report(request: Request, clock: ClockDep, session: SessionDep, principal: Reader,
+                     credential_code: Credential = None, state: State = None, from_: From = None, to: To = None,
+                     format: FormatQ = None):
     """Accepted completions, learners and hours per provider and course in the period. A training center sees
     its own; a board the completions of peers certified in its states, whoever delivered them."""
-    clock = request.app.state.clock
     code = credential_code.strip().upper() if credential_code else None
     if principal.role is Role.provider:  # its own courses, whoever took them (narrowed by the filters if given)
         where = scope.Scope(states=frozenset({state.upper()}) if state else None, credential_code=code)

@@ -21,8 +21,9 @@ from app.catalog.search import valid_on
 from app.catalog.service import CATALOG_TIMEZONE
 from app.certifications.models import Certification
 from app.clock import Clock
+from app.constants import DEFAULT_TIMEZONE
 from app.errors import Forbidden, Unprocessable
-from app.reports.snapshots import DEFAULT_ZONE, zones_of
+from app.reports.snapshots import zones_of
 from app.rules import service as rules_service
 
 MAX_PERIOD_DAYS = 3 * 365 + 1  # the longest period a report over completions reads (3 years)
@@ -91,7 +92,7 @@ def credentials(session: Session) -> dict[str, tuple[str, str]]:
         return hit[1]
     states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     zones = zones_of(session, states)
-    value = {code: (state, zones.get(code, DEFAULT_ZONE)) for code, state in states.items()}
+    value = {code: (state, zones.get(code, DEFAULT_TIMEZONE)) for code, state in states.items()}
     _CREDENTIALS[key] = (time.monotonic(), value)
     return value
 
@@ -101,7 +102,7 @@ def today(session: Session, clock: Clock, scope: Scope) -> date:
     when they differ, so no board's day is reported before it has come)."""
     zones = {zone for code, (state, zone) in credentials(session).items()
              if (scope.states is None or state in scope.states)
-             and (scope.credential_code is None or code == scope.credential_code)} or {DEFAULT_ZONE}
+             and (scope.credential_code is None or code == scope.credential_code)} or {DEFAULT_TIMEZONE}
     return min(clock.today(zone) for zone in zones)
 
 

@@ -23,19 +23,19 @@ from sqlmodel import Session, col
 from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
+from app.constants import DEFAULT_TIMEZONE
 from app.db import bulk_insert, is_postgres, session_scope, table_of, utcnow
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
 
 log = logging.getLogger("peer_ce.reports.snapshots")
-DEFAULT_ZONE = "America/New_York"
 
 
 def zones_of(session: Session, codes: Iterable[str]) -> dict[str, str]:
     """Each credential's board time zone (that of its latest rule version)."""
     versions = rules_service.engine_versions_of(session, sorted(set(codes)))
-    return {code: (v[-1].rules.timezone if v else DEFAULT_ZONE) for code, v in versions.items()}
+    return {code: (v[-1].rules.timezone if v else DEFAULT_TIMEZONE) for code, v in versions.items()}
 
 
 def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
@@ -47,9 +47,9 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
             .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
         known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
         zones = zones_of(session, known)
-        day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_ZONE)) for code in known}
+        day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
         for code, _state, _status, _n in counts:
-            day_of.setdefault(code, as_of or clock.today(DEFAULT_ZONE))
+            day_of.setdefault(code, as_of or clock.today(DEFAULT_TIMEZONE))
         by_day: dict[date, list[str]] = defaultdict(list)
         for code, day in day_of.items():
             by_day[day].append(code)

@@ -1,7 +1,7 @@
 """Reading rule-set files (content/rules/*.yaml) and exporting their JSON Schema.
 
 Run `python -m app.rules.loader` to regenerate content/rules/schema.json after changing
-app/rules/schema.py.
+app/rules/document.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from app.rules.schema import RuleSet
+from app.rules.document import RuleSet
 
 CONTENT_RULES_DIR = Path(__file__).resolve().parents[2] / "content" / "rules"
 SCHEMA_FILE = CONTENT_RULES_DIR / "schema.json"

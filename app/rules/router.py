@@ -3,22 +3,22 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import ColumnElement, or_
 from sqlmodel import col
 
 from app.auth import AdminOrBoardDep
 from app.certifications.impact import Impact, measure_version
 from app.certifications.models import Certification
-from app.clock import Clock
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import Forbidden, Unprocessable, problem_responses
 from app.inputs import GuardedRoute
 from app.params import DryRun
 from app.rules import service
+from app.rules.document import RuleSet
 from app.rules.engine import RuleVersion
 from app.rules.models import RuleSetVersion
-from app.rules.schema import RuleSet
 from app.rules.schemas import (
     CredentialList,
     CredentialPublic,
@@ -47,9 +47,9 @@ def _reached_by(rule_set: RuleSet, proposed: RuleVersion | None, clock: Clock) -
                       col(Certification.next_change_on) <= horizon)
 
 
-def _present(request: Request, versions: list[RuleSetVersion]) -> CredentialPublic:
+def _present(clock: Clock, versions: list[RuleSetVersion]) -> CredentialPublic:
     parsed = {v.version: v.rules for v in service.engine_versions(versions)}  # parsed once, cached
-    today = request.app.state.clock.today(parsed[versions[-1].version].timezone)
+    today = clock.today(parsed[versions[-1].version].timezone)
     current = service.in_effect(versions, today)
     rules = parsed[current.version]
     return CredentialPublic(
@@ -81,22 +81,22 @@ def _present(request: Request, versions: list[RuleSetVersion]) -> CredentialPubl
     responses=problem_responses(422),
 )
 def list_credentials(
-    request: Request,
+    clock: ClockDep,
     session: SessionDep,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Two-letter state")] = None,
 ) -> CredentialList:
     """Every credential's rule set in effect today, with its version history."""
     grouped = service.all_versions(session, state=state)
-    return CredentialList(items=[_present(request, versions) for versions in grouped.values()])
+    return CredentialList(items=[_present(clock, versions) for versions in grouped.values()])
 
 
 @public_router.get(
     "/{code}", response_model=CredentialPublic, operation_id="getCredential",
     responses=problem_responses(404, 422),
 )
-def get_credential(request: Request, session: SessionDep, code: CredentialCode) -> CredentialPublic:
+def get_credential(clock: ClockDep, session: SessionDep, code: CredentialCode) -> CredentialPublic:
     """One credential's rule set in effect today, with its version history."""
-    return _present(request, service.get_versions(session, code))
+    return _present(clock, service.get_versions(session, code))
 
 
 @public_router.get(
@@ -123,7 +123,7 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
                **problem_responses(400, 401, 403, 409, 422)},
 )
 def publish_credential(
-    request: Request,
+    clock: ClockDep,
     response: Response,
     session: SessionDep,
     principal: AdminOrBoardDep,
@@ -148,8 +148,8 @@ def publish_credential(
             raise Forbidden(f"Only an admin or the {state} board may publish this credential.")
     proposed = service.proposed_version(session, rule_set=rule_set)
     published, impact = measure_version(
-        session, principal=principal, reach=_reached_by(rule_set, proposed, request.app.state.clock),
-        clock=request.app.state.clock,
+        session, principal=principal, reach=_reached_by(rule_set, proposed, clock),
+        clock=clock,
         version=proposed, dry_run=dry_run,
         publish=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api"))
     if dry_run:
@@ -157,6 +157,6 @@ def publish_credential(
     _, created = published
     if created and not existing:
         response.status_code = 201
-    return CredentialPublished(**_present(request, service.versions_of(session, rule_set.code)).model_dump(),
+    return CredentialPublished(**_present(clock, service.versions_of(session, rule_set.code)).model_dump(),
                                impact=impact)
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.certifications.impact import Impact, with_impact
-from app.rules.schema import RuleSet
+from app.rules.document import RuleSet
 
 
 class VersionSummary(BaseModel):

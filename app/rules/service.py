@@ -15,9 +15,9 @@ from app.audit import service as audit
 from app.compliance import dirty
 from app.compliance.versions import parsed
 from app.errors import Conflict, NotFound
+from app.rules.document import RuleSet
 from app.rules.engine import RuleVersion, select_version
 from app.rules.models import RuleSetVersion
-from app.rules.schema import RuleSet
 
 
 class CredentialNotFound(NotFound):

@@ -27,11 +27,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.auth.principal import Principal
 from app.compliance.facts import Inputs
 from app.compliance.rows import CertRow
 from app.db import table_of
-from app.pagination import KeysetPage, keyset_page
 from app.reads import Query, fetch_sync, in_
 from app.rules import engine
 from app.scheduler.models import Flag, Renewal
@@ -194,27 +192,6 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def list_page(session: Session, *, principal: Principal, credential_code: str | None = None,
-              status: str | None = None, state: str | None = None, since: date | None = None,
-              certification_id: int | None = None, cursor: str | None = None,
-              limit: int = 50, count: bool = False) -> KeysetPage[Flag]:
-    """Flags the caller may see (admins all, boards their states), newest first, keyset-paged."""
-    query = select(Flag)
-    if not principal.is_admin:
-        query = query.where(col(Flag.state).in_(sorted(principal.states)))
-    if credential_code:
-        query = query.where(Flag.credential_code == credential_code.upper())
-    if status:
-        query = query.where(Flag.status == status)
-    if state:
-        query = query.where(Flag.state == state.upper())
-    if since:
-        query = query.where(col(Flag.raised_on) >= since)
-    if certification_id is not None:
-        query = query.where(Flag.certification_id == certification_id)
-    return keyset_page(session, query, Flag.id, cursor=cursor, limit=limit, newest_first=True, count=count)
 
 
 def flags_of(session: Session, certification_ids: Iterable[int]) -> list[Flag]:

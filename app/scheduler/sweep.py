@@ -43,7 +43,6 @@ from datetime import date, timedelta, timezone
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
-from sqlmodel import select as sm_select
 
 from app.audit import service as audit
 from app.certifications import gaps
@@ -54,9 +53,8 @@ from app.compliance import queries
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.config import Settings
+from app.constants import DEFAULT_TIMEZONE
 from app.db import id_of, is_postgres, make_session_factory, session_scope
-from app.errors import NotFound
-from app.pagination import KeysetPage, keyset_page
 from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
@@ -70,7 +68,6 @@ SWEEP_LOCK = 0x7065657263650001  # "peerce" + 1: the advisory lock id of the swe
 _LATEST_ZONE = timezone(timedelta(hours=14))  # no board's today is later than the date at UTC+14
 _local_lock = threading.Lock()
 _MAX_ID = 2**31 - 1  # certification.id is an integer column
-LAST_WORKERS: list[WorkerReport] = []  # the worker processes of this process's last run (for the bench)
 
 
 @dataclass
@@ -102,6 +99,23 @@ class WorkerReport:
     error: str | None = None
 
 
+@dataclass
+class SweepResult:
+    """A finished sweep: its (detached) run with the counts, and what each worker process did (none when the
+    sweep ran in this process)."""
+
+    run: SweepRun
+    workers: list[WorkerReport] = field(default_factory=list)
+
+
+class SweepWorkersFailed(RuntimeError):
+    """Some worker processes of a parallel sweep failed; `workers` has every worker's report."""
+
+    def __init__(self, message: str, workers: list[WorkerReport]) -> None:
+        super().__init__(message)
+        self.workers = workers
+
+
 def run_sweep(
     session_factory: sessionmaker[Session],
     lock_engine: Engine,
@@ -112,12 +126,28 @@ def run_sweep(
     full: bool = False,
     triggered_by: str = "scheduler",
     stop: threading.Event | None = None,
-    exclusive: bool = True,
 ) -> SweepRun:
-    """Run one sweep and record it as a `sweep_run`; returns the (detached) run with its counts.
+    """Run one sweep and record it as a `sweep_run`; returns the (detached) run with its counts."""
+    return run_sweep_with_report(session_factory, lock_engine, settings=settings, clock=clock, as_of=as_of,
+                                 full=full, triggered_by=triggered_by, stop=stop).run
 
-    `lock_engine` holds the run-level advisory lock on a connection of its own. `exclusive=False`
-    skips that lock (batches still claim rows with SKIP LOCKED): only tests use it.
+
+def run_sweep_with_report(
+    session_factory: sessionmaker[Session],
+    lock_engine: Engine,
+    *,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None = None,
+    full: bool = False,
+    triggered_by: str = "scheduler",
+    stop: threading.Event | None = None,
+) -> SweepResult:
+    """`run_sweep`, answering with the worker processes' reports too (their CPU time and peak memory).
+
+    `lock_engine` holds the run-level advisory lock on a connection of its own. A full sweep on PostgreSQL
+    forks `workers_for(settings, ...)` processes, each on connections of its own: they see only committed
+    data, so a caller whose session factory is bound to an open transaction sets `sweep_workers=1`.
     """
     started = time.monotonic()
     if as_of is not None:
@@ -129,11 +159,12 @@ def run_sweep(
         session.flush()
         session.expunge(run)
     counts = Counts()
+    workers: list[WorkerReport] = []
     error: str | None = None
     try:
-        with _run_lock(lock_engine, exclusive) as acquired:
+        with _run_lock(lock_engine) as acquired:
             if acquired:
-                _dispatch(session_factory, lock_engine, run_id=id_of(run), settings=settings,
+                workers = _dispatch(session_factory, lock_engine, run_id=id_of(run), settings=settings,
                           clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
@@ -153,7 +184,7 @@ def run_sweep(
 
             outcome = "failed" if error is not None else "skipped" if run.skipped else "done"
             observe_sweep(outcome, time.monotonic() - started)
-    return run
+    return SweepResult(run=run, workers=workers)
 
 
 def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
@@ -166,7 +197,7 @@ def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
 
     codes = [code for group in rules_service.codes_by_state(session).values() for code in group]
     zones = {versions[-1].rules.timezone for versions in rules_service.engine_versions_of(session, codes).values()}
-    zone, today = min(((z, clock.today(z)) for z in zones or {"America/New_York"}), key=lambda item: item[1])
+    zone, today = min(((z, clock.today(z)) for z in zones or {DEFAULT_TIMEZONE}), key=lambda item: item[1])
     if as_of > today:
         raise Unprocessable(
             f"as_of {as_of} is after today ({today} in {zone}): a sweep records statuses, flags and "
@@ -177,7 +208,7 @@ def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
 
 
 @contextmanager
-def _run_lock(lock_engine: Engine, exclusive: bool) -> Iterator[bool]:
+def _run_lock(lock_engine: Engine) -> Iterator[bool]:
     if not is_postgres(lock_engine):
         acquired = _local_lock.acquire(blocking=False)
         try:
@@ -185,9 +216,6 @@ def _run_lock(lock_engine: Engine, exclusive: bool) -> Iterator[bool]:
         finally:
             if acquired:
                 _local_lock.release()
-        return
-    if not exclusive:
-        yield True
         return
     # The lock lives as long as this transaction on its own connection; a dead process releases it.
     with lock_engine.connect() as conn, conn.begin():
@@ -224,27 +252,28 @@ def workers_for(settings: Settings, lock_engine: Engine) -> int:
 
 def _dispatch(session_factory: sessionmaker[Session], lock_engine: Engine, *, run_id: int, settings: Settings,
               clock: Clock, as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None,
-              actor: str) -> None:
-    """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes."""
-    LAST_WORKERS.clear()
-    own_engine = isinstance(session_factory.kw.get("bind"), Engine)  # not a caller's (test's) open connection
-    workers = workers_for(settings, lock_engine) if full and own_engine else 1
+              actor: str) -> list[WorkerReport]:
+    """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes; returns
+    the workers' reports ([] in process)."""
+    workers = workers_for(settings, lock_engine) if full else 1
     ranges = _id_ranges(session_factory, workers, settings.sweep_batch) if workers > 1 else []
     if len(ranges) < 2:
         _sweep(session_factory, run_id=run_id, settings=settings, clock=clock, as_of=as_of, full=full,
                counts=counts, stop=stop, actor=actor)
-        return
+        return []
     url = lock_engine.url.render_as_string(hide_password=False)
     jobs = [_Job(url=url, after=after, upto=upto, run_id=run_id, settings=settings, clock=clock, as_of=as_of,
                  actor=actor) for after, upto in ranges]
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=_context()) as pool:
         reports = list(pool.map(_sweep_range, jobs))
-    LAST_WORKERS.extend(reports)
     for report in reports:
         counts.add(report.counts)
+    log.info("sweep %s ran in %s worker processes", run_id, len(reports))
     failed = [r for r in reports if r.error]
     if failed:
-        raise RuntimeError(f"{len(failed)} of {len(reports)} sweep workers failed; first: {failed[0].error}")
+        raise SweepWorkersFailed(f"{len(failed)} of {len(reports)} sweep workers failed; first: {failed[0].error}",
+                                 reports)
+    return reports
 
 
 def _id_ranges(session_factory: sessionmaker[Session], workers: int, batch: int) -> list[tuple[int, int]]:
@@ -384,21 +413,3 @@ def _changed(item: flag_service.Evaluated) -> bool:
     return (cert.dirty or cert.status != result.status or cert.evaluated_on != item.day
             or cert.cycle_start != result.cycle_start or cert.cycle_end != result.cycle_end
             or cert.grace_ends_on != result.grace_ends_on or cert.next_change_on != result.next_change_on)
-
-
-class SweepNotFound(NotFound):
-    pass
-
-
-def get_run(session: Session, run_id: int) -> SweepRun:
-    run = session.get(SweepRun, run_id)
-    if run is None:
-        raise SweepNotFound(f"Sweep {run_id} was not found.")
-    return run
-
-
-def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50,
-              count: bool = False) -> KeysetPage[SweepRun]:
-    """Sweep runs, newest first, keyset-paged."""
-    return keyset_page(session, sm_select(SweepRun), SweepRun.id, cursor=cursor, limit=limit, newest_first=True,
-                       count=count)

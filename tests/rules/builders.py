@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.rules.document import RuleSet
 from app.rules.engine import (
     Activity,
     Approval,
@@ -19,7 +20,6 @@ from app.rules.engine import (
     StatedCycle,
     evaluate,
 )
-from app.rules.schema import RuleSet
 
 CODE = "XX-TEST"
 

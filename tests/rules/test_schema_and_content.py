@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from app.rules.document import RuleSet
 from app.rules.engine import CertificationFacts, RuleVersion, evaluate
 from app.rules.loader import (
     CONTENT_RULES_DIR,
@@ -21,7 +22,6 @@ from app.rules.loader import (
     load_rule_file,
     render_json_schema,
 )
-from app.rules.schema import RuleSet
 
 SHIPPED = sorted(CONTENT_RULES_DIR.glob("*.yaml"))
 EXPECTED_CODES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -61,16 +62,21 @@ def replicas(settings, tmp_path):
         engine.dispose()
 
 
-def _race(settings, engine, factory, *, day: date, exclusive: bool) -> list[SweepRun]:
+def _race(settings, engine, factory, *, day: date) -> list[SweepRun]:
     barrier = threading.Barrier(WORKERS)
 
     def one(_: int) -> SweepRun:
         barrier.wait()
-        return run_sweep(factory, engine, settings=settings, clock=clock_on(day), as_of=day,
-                         triggered_by="replica", exclusive=exclusive)
+        return run_sweep(factory, engine, settings=settings, clock=clock_on(day), as_of=day, triggered_by="replica")
 
     with ThreadPoolExecutor(WORKERS) as pool:
         return list(pool.map(one, range(WORKERS)))
+
+
+@contextmanager
+def _no_run_lock(lock_engine):
+    """Every run proceeds, as if none held the run-level lock: only the batches' claims separate them."""
+    yield True
 
 
 def _check_once(engine) -> tuple[int, int]:
@@ -88,7 +94,7 @@ def _check_once(engine) -> tuple[int, int]:
 
 def test_four_concurrent_sweeps_with_the_run_lock_flag_each_once(replicas):
     settings, engine, factory = replicas
-    runs = _race(settings, engine, factory, day=date(2026, 1, 5), exclusive=True)
+    runs = _race(settings, engine, factory, day=date(2026, 1, 5))
     flags, outbox = _check_once(engine)
     assert flags > 0
     worked = [r for r in runs if not r.skipped]
@@ -101,17 +107,20 @@ def test_four_concurrent_sweeps_with_the_run_lock_flag_each_once(replicas):
             assert (run.evaluated, run.flagged, run.notified) == (0, 0, 0)
 
 
-def test_four_concurrent_sweeps_claiming_batches_flag_each_once(replicas):
+def test_four_concurrent_sweeps_claiming_batches_flag_each_once(replicas, monkeypatch):
     """Without the run lock, SKIP LOCKED batches and the unique constraints still keep each flag single."""
+    from app.scheduler import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "_run_lock", _no_run_lock)
     settings, engine, factory = replicas
-    runs = _race(settings, engine, factory, day=date(2026, 1, 5), exclusive=False)
+    runs = _race(settings, engine, factory, day=date(2026, 1, 5))
     flags, outbox = _check_once(engine)
     assert flags > 0 and not any(r.skipped for r in runs)
     assert sum(r.evaluated for r in runs) == 120  # each certification claimed by exactly one sweep
     assert sum(r.flagged for r in runs) == flags and sum(r.notified for r in runs) == outbox
     # later days, all replicas at once again: more flags (overdue, lapsed), still once each
     for day in (date(2026, 3, 1), date(2026, 6, 1), date(2026, 12, 1)):
-        runs = _race(settings, engine, factory, day=day, exclusive=False)
+        runs = _race(settings, engine, factory, day=day)
         total, outbox = _check_once(engine)
         assert total >= flags
         flags = total

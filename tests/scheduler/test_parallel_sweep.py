@@ -9,7 +9,15 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from app.scheduler import sweep as sweep_module
-from app.scheduler.sweep import _id_ranges, _Job, _sweep_range, run_sweep, workers_for
+from app.scheduler.sweep import (
+    SweepWorkersFailed,
+    _id_ranges,
+    _Job,
+    _sweep_range,
+    run_sweep,
+    run_sweep_with_report,
+    workers_for,
+)
 from tests.conftest import TEST_DATABASE_URL
 from tests.scheduler.helpers import clock_on
 from tests.scheduler.test_concurrency import _check_once, replicas  # noqa: F401  (the fixture)
@@ -51,13 +59,15 @@ def test_a_parallel_full_sweep_records_what_a_sequential_one_does(replicas):  # 
     parallel = settings.model_copy(update={"sweep_workers": 3})  # 120 rows, batches of 7: three ranges
     expected, runs = [], []
     for day in days:
-        runs.append(run_sweep(factory, engine, settings=sequential, clock=clock_on(day), as_of=day, full=True))
-        assert sweep_module.LAST_WORKERS == []
+        result = run_sweep_with_report(factory, engine, settings=sequential, clock=clock_on(day), as_of=day,
+                                       full=True)
+        assert result.workers == []  # one worker: swept in this process
+        runs.append(result.run)
         expected.append(_state(engine))
     _forget_results(engine)
     for day, want, before in zip(days, expected, runs, strict=True):
-        run = run_sweep(factory, engine, settings=parallel, clock=clock_on(day), as_of=day, full=True)
-        reports = sweep_module.LAST_WORKERS
+        result = run_sweep_with_report(factory, engine, settings=parallel, clock=clock_on(day), as_of=day, full=True)
+        run, reports = result.run, result.workers
         assert len(reports) == 3 and not any(r.error for r in reports)
         assert all(r.peak_rss_kb > 0 for r in reports)
         assert sum(r.counts.evaluated for r in reports) == run.evaluated == 120  # each exactly once
@@ -123,9 +133,9 @@ def test_a_worker_error_fails_the_run_after_the_others_finish(replicas, monkeypa
     monkeypatch.setattr(sweep_module, "_process_batch", failing)
     monkeypatch.setattr(sweep_module, "_context", lambda: multiprocessing.get_context("fork"))  # inherits the patch
     day = date(2026, 1, 5)
-    with pytest.raises(RuntimeError, match="1 of 2 sweep workers failed; first: RuntimeError: boom"):
+    with pytest.raises(SweepWorkersFailed, match="1 of 2 sweep workers failed; first: RuntimeError: boom") as failed:
         run_sweep(factory, engine, settings=parallel, clock=clock_on(day), as_of=day, full=True)
-    reports = sweep_module.LAST_WORKERS
+    reports = failed.value.workers
     assert [bool(r.error) for r in reports] == [False, True]
     with Session(engine) as session:
         run = session.exec(select(SweepRun).order_by(SweepRun.id.desc())).first()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from app.rules.document import CycleOption, OtherRequirement, RuleSet
 from app.rules.engine.dates import _ONE, _fixed_on_or_after, _month_end, _on, add_months
 from app.rules.engine.hours import _h
-from app.rules.schema import CycleOption, OtherRequirement, RuleSet
 
 # --- compiled rules -----------------------------------------------------------------------
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Protocol, TypeVar
 
+from app.rules.document import RuleSet
 from app.rules.engine.compiled import _Compiled
 from app.rules.engine.dates import _ONE, _month_days
 from app.rules.engine.types import CertificationFacts, InvalidFact, MissingFact, NoRuleVersions
-from app.rules.schema import RuleSet
 
 
 def _birthday(facts: CertificationFacts) -> tuple[int, int]:

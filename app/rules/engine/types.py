@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
+from app.rules.document import RuleSet
 from app.rules.engine.compiled import _Compiled
-from app.rules.schema import RuleSet
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"]
 Outcome = Literal["counted", "partly_counted", "not_counted"]

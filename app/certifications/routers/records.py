@@ -1,17 +1,17 @@
+"""Certification records: register, list, import and export, read and correct; activities, board actions,
+what-if simulation and history."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlmodel import Session
 
 from app.audit import service as audit_service
-from app.auth import require_roles
-from app.auth.principal import Principal, Role
 from app.certifications import bulk, presenters, service, simulation
 from app.certifications.impact import Impact
-from app.certifications.models import Certification
+from app.certifications.routers.common import READ_ERRORS, CertificationInScope, Reader, Registrar, public
 from app.certifications.schemas import (
     ActivityCreate,
     ActivityPublic,
@@ -26,63 +26,26 @@ from app.certifications.schemas import (
     CompliancePublic,
     CycleSummary,
     HistoryPublic,
-    MyCertification,
-    MyCertifications,
     Status,
-    Verification,
 )
 from app.certifications.simulation import SimulationRequest
-from app.csvio import RawBody, csv_lines_async, require_csv, upload_doc
+from app.clock import ClockDep
+from app.csvio import RawBody, csv_lines_async, upload_doc
 from app.db import SessionDep, id_of
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
 from app.params import DryRun
-from app.ratelimit import rate_limit
-from app.rules import service as rules_service
 from app.scheduler import flags as scheduler_flags
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId
 
 router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
-Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.board, Role.peer))]
-Registrar = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
-READ_ERRORS = problem_responses(401, 403, 404, 422)
-
-
-def certification_in_scope(certification_id: DbId, session: SessionDep, principal: Reader) -> Certification:
-    return service.get_in_scope(session, principal=principal, certification_id=certification_id)
-
-
-CertificationInScope = Annotated[Certification, Depends(certification_in_scope)]
-
-
-# The hottest read has a router of its own, mounted first (FastAPI tries routes in order) and authenticated
-# by its role dependency alone; it is async and reads through app.state.reads.
-status_router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
-
-
-@status_router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
-            responses=problem_responses(401, 403, 404, 409, 422))
-async def get_compliance(
-    certification_id: DbId, request: Request, principal: Reader,
-    as_of: Annotated[Day | None, Query(description="Default: today in the board's time zone")] = None,
-) -> Response:
-    """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
-    cert, result, day = await service.compliance(request.app.state.reads, principal=principal,
-                                                 certification_id=certification_id,
-                                                 clock=request.app.state.clock, as_of=as_of)
-    # The hot read: the document straight from the engine's typed result (`response_model` documents it).
-    return Response(presenters.compliance_json(cert, result, day), media_type="application/json")
-
-
-def _public(session: Session, cert: Certification) -> CertificationPublic:
-    return presenters.certification(cert, service.people_of(session, [cert])[cert.person_id])
 
 
 @router.post("", response_model=CertificationPublic, status_code=201, operation_id="createCertification",
              responses=problem_responses(400, 401, 403, 409, 422))
-def create_certification(data: CertificationCreate, request: Request, response: Response,
+def create_certification(data: CertificationCreate, clock: ClockDep, response: Response,
                          session: SessionDep, principal: Registrar) -> CertificationPublic:
     """Register a certification (admin, or the board of the credential's state).
 
@@ -90,10 +53,10 @@ def create_certification(data: CertificationCreate, request: Request, response: 
     arithmetic, `current_cycle_end`; `carryover_hours` when hours carry into it): the cycles before it count as
     renewed by the board today, recorded in the history's renewals.
     """
-    cert = service.create(session, principal=principal, data=data, clock=request.app.state.clock)
+    cert = service.create(session, principal=principal, data=data, clock=clock)
     response.headers["Location"] = f"/v1/certifications/{cert.id}"
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.get("", response_model=CertificationPage, operation_id="listCertifications",
@@ -119,7 +82,7 @@ def list_certifications(
                              next_cursor=found.next_cursor, total=found.total)
 
 
-@router.post("/import", response_model=bulk.ImportReport, operation_id="importCertifications",
+@router.post("/import", response_model=bulk.CertificationsImportReport, operation_id="importCertifications",
              responses=problem_responses(400, 401, 403, 413, 415, 422),
              openapi_extra=upload_doc(
                  "CSV: given_name, family_name, email, credential_code, number, issued_on, external_ref?, "
@@ -128,13 +91,12 @@ def list_certifications(
                  "text/csv", example="given_name,family_name,email,credential_code,number,issued_on\r\n"
                  "Jordan,Rivera,jordan@example.org,NC-CPSS,NC-0001,2024-03-15\r\n"))
 def import_certifications(
-    request: Request, session: SessionDep, principal: Registrar, body: RawBody,
+    request: Request, clock: ClockDep, session: SessionDep, principal: Registrar, body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
-) -> bulk.ImportReport:
+) -> bulk.CertificationsImportReport:
     """Import people and certifications from CSV; rows upsert by (credential_code, number); all or nothing."""
-    require_csv(request.headers.get("content-type"))
-    return bulk.import_roster(session, principal=principal, body=body, dry_run=dry_run,
-                              clock=request.app.state.clock)
+    return bulk.import_certifications(session, principal=principal, body=body,
+                                      content_type=request.headers.get("content-type"), dry_run=dry_run, clock=clock)
 
 
 @router.get("/export", operation_id="exportCertifications", response_class=StreamingResponse,
@@ -164,32 +126,32 @@ def export_certifications(
 def get_certification(cert: CertificationInScope, session: SessionDep, response: Response) -> CertificationPublic:
     """One certification; its ETag guards later PATCHes."""
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.patch("/{certification_id}", response_model=CertificationPublic, operation_id="updateCertification",
               responses=problem_responses(400, 401, 403, 404, 409, 412, 422))
 def update_certification(
-    cert: CertificationInScope, data: CertificationUpdate, request: Request, response: Response,
+    cert: CertificationInScope, data: CertificationUpdate, clock: ClockDep, response: Response,
     session: SessionDep, principal: Registrar,
     if_match: Annotated[str | None, Header(description="The ETag you read; 412 if it changed")] = None,
 ) -> CertificationPublic:
     """Correct a certification's record (admin, its board): number, issue date, cycle option, variants, a
     successor credential, or a migrated record's current cycle (`current_cycle_start`: a restatement)."""
     cert = service.update(session, principal=principal, cert=cert, data=data, if_match=if_match,
-                          clock=request.app.state.clock)
+                          clock=clock)
     response.headers["ETag"] = service.etag(cert)
-    return _public(session, cert)
+    return public(session, cert)
 
 
 @router.post("/{certification_id}/activities", response_model=ActivityPublic, status_code=201,
              operation_id="createActivity", responses=problem_responses(400, 401, 403, 404, 422))
-def create_activity(cert: CertificationInScope, data: ActivityCreate, request: Request, session: SessionDep,
+def create_activity(cert: CertificationInScope, data: ActivityCreate, clock: ClockDep, session: SessionDep,
                     principal: Reader) -> ActivityPublic:
     """Record a non-CE renewal requirement: hours of service or supervision (board), or an attestation (also the
     holder). It meets the rule's requirement when dated within the cycle."""
     activity = service.record_activity(session, principal=principal, cert=cert, data=data,
-                                       clock=request.app.state.clock)
+                                       clock=clock)
     return ActivityPublic.model_validate(activity)
 
 
@@ -205,7 +167,7 @@ def list_activities(cert: CertificationInScope, session: SessionDep) -> list[Act
              responses={200: {"model": Impact, "description": "`dry_run=true`: what the action would change; "
                                                               "nothing written"},
                         **problem_responses(400, 401, 403, 404, 422)})
-def create_board_action(cert: CertificationInScope, data: BoardActionCreate, request: Request, response: Response,
+def create_board_action(cert: CertificationInScope, data: BoardActionCreate, clock: ClockDep, response: Response,
                         session: SessionDep, principal: Registrar, dry_run: DryRun = False,
                         ) -> BoardActionTaken | Impact:
     """Suspend, revoke, inactivate or reinstate from a date, or reopen a renewed cycle.
@@ -216,7 +178,7 @@ def create_board_action(cert: CertificationInScope, data: BoardActionCreate, req
     recorded renewal back to the plain derivation: with `revoke`, the only way a renewal is undone.
     """
     action, impact = service.add_action(session, principal=principal, cert=cert, data=data,
-                                        clock=request.app.state.clock, dry_run=dry_run)
+                                        clock=clock, dry_run=dry_run)
     if dry_run:
         response.status_code = 200
         return impact
@@ -225,19 +187,19 @@ def create_board_action(cert: CertificationInScope, data: BoardActionCreate, req
 
 @router.post("/{certification_id}/compliance/simulate", response_model=CompliancePublic,
              operation_id="simulateCompliance", responses=problem_responses(400, 401, 403, 404, 409, 422))
-def simulate_compliance(cert: CertificationInScope, body: SimulationRequest, request: Request,
+def simulate_compliance(cert: CertificationInScope, body: SimulationRequest, clock: ClockDep,
                         session: SessionDep) -> CompliancePublic:
     """What-if: evaluate with hypothetical completions and/or a draft rule set; nothing is written."""
-    return simulation.simulate(session, cert=cert, request=body, clock=request.app.state.clock)
+    return simulation.simulate(session, cert=cert, request=body, clock=clock)
 
 
 
 
 @router.get("/{certification_id}/history", response_model=HistoryPublic, operation_id="getCertificationHistory",
             responses=READ_ERRORS)
-def get_history(cert: CertificationInScope, request: Request, session: SessionDep) -> HistoryPublic:
+def get_history(cert: CertificationInScope, clock: ClockDep, session: SessionDep) -> HistoryPublic:
     """Cycles (derived), board actions and every recorded change of one certification."""
-    result, day = service.evaluate(session, cert=cert, clock=request.app.state.clock)
+    result, day = service.evaluate(session, cert=cert, clock=clock)
     events = audit_service.entries_for(session, entity="certification", entity_id=cert.id)
     return HistoryPublic(
         certification_id=id_of(cert),
@@ -247,45 +209,4 @@ def get_history(cert: CertificationInScope, request: Request, session: SessionDe
         events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
         renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, id_of(cert))],
         flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [id_of(cert)])],
-    )
-
-
-me_router = APIRouter(prefix="/me", tags=["me"], route_class=GuardedRoute)
-Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
-
-
-@me_router.get("/certifications", response_model=MyCertifications, operation_id="listMyCertifications",
-               responses=problem_responses(401, 403))
-def list_my_certifications(request: Request, session: SessionDep, principal: Peer) -> MyCertifications:
-    """The calling peer's certifications, each with its compliance as of today."""
-    certs, _ = service.list_page(session, principal=principal, limit=200)
-    people = service.people_of(session, certs)
-    results = service.evaluate_today(session, certs, clock=request.app.state.clock)
-    items = []
-    for cert in certs:
-        # A certification missing a needed fact (a WA birthday) is re-evaluated alone, to answer its 409.
-        result, day = results.get(cert.id) or service.evaluate(session, cert=cert, clock=request.app.state.clock)
-        items.append(MyCertification(certification=presenters.certification(cert, people[cert.person_id]),
-                                     compliance=presenters.compliance(cert, result, day)))
-    return MyCertifications(items=items)
-
-
-verify_router = APIRouter(prefix="/verify", tags=["verify"], route_class=GuardedRoute)
-
-
-@verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
-                   responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("verify"))])
-def verify_certification(credential_code: str, number: str, request: Request, session: SessionDep) -> Verification:
-    """Public check that a certification number is real: name, credential, status, cycle end.
-
-    Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
-    """
-    cert = service.find_by_number(session, credential_code=credential_code, number=number)
-    result, _ = service.evaluate(session, cert=cert, clock=request.app.state.clock)
-    person = service.people_of(session, [cert])[cert.person_id]
-    rules = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))
-    return Verification(
-        name=f"{person.given_name} {person.family_name}", credential_code=cert.credential_code,
-        credential_name=rules[-1].rules.name, state=cert.state, number=cert.number,
-        status=result.status, current_cycle_end=result.cycle_end,
     )

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.constants import DEFAULT_TIMEZONE
 from app.types import HOURS, MAX_HOURS, POSITIVE_HOURS, Day
 
 # Exact decimals inside; JSON numbers on the wire (at most two decimal places, so exact as text).
@@ -470,7 +471,7 @@ class RuleSet(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Credential name.")
     body: str = Field(min_length=1, max_length=300, description="Issuing body (the board).")
     timezone: str = Field(
-        default="America/New_York",
+        default=DEFAULT_TIMEZONE,
         description='IANA time zone that defines the board\'s "today".',
     )
     effective_from: Day = Field(description="Date from which this version applies to cycles.")

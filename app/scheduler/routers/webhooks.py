@@ -1,16 +1,18 @@
+"""Webhook subscriptions of a state's flags, and their deliveries."""
+
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth import AdminDep, AdminOrBoardDep
+from app.auth import AdminOrBoardDep
+from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
-from app.scheduler import flags as flag_service
-from app.scheduler import sweep, webhooks
+from app.scheduler import webhooks
 from app.scheduler.models import Outbox, WebhookSubscription
 from app.scheduler.schemas import (
     DeliveryAttemptPublic,
@@ -18,74 +20,14 @@ from app.scheduler.schemas import (
     DeliveryPage,
     DeliveryPublic,
     DeliveryStatus,
-    FlagPage,
-    FlagPublic,
-    FlagStatus,
-    SweepRequest,
-    SweepRunPage,
-    SweepRunPublic,
     WebhookCreate,
     WebhookCreated,
     WebhookPage,
     WebhookPublic,
 )
-from app.types import Day, DbId
+from app.types import DbId
 
-sweeps_router = APIRouter(prefix="/sweeps", tags=["scheduler"], route_class=GuardedRoute)
-flags_router = APIRouter(prefix="/flags", tags=["scheduler"], route_class=GuardedRoute)
 webhooks_router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=GuardedRoute)
-
-
-@sweeps_router.post("", response_model=SweepRunPublic, status_code=201, operation_id="runSweep",
-                    responses=problem_responses(400, 401, 403, 422))
-def run_sweep(body: SweepRequest, request: Request, response: Response, principal: AdminDep) -> SweepRunPublic:
-    """Run one sweep now and answer with its counts (`skipped` when another sweep holds the lock)."""
-    state = request.app.state
-    run = sweep.run_sweep(state.session_factory, state.engine, settings=state.settings, clock=state.clock,
-                          as_of=body.as_of, full=body.full, triggered_by=principal.actor)
-    response.headers["Location"] = f"/v1/sweeps/{run.id}"
-    return SweepRunPublic.model_validate(run)
-
-
-@sweeps_router.get("", response_model=SweepRunPage, operation_id="listSweeps",
-                   responses=problem_responses(400, 401, 403, 422))
-def list_sweeps(session: SessionDep, principal: AdminDep, cursor: Cursor = None,
-                limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False) -> SweepRunPage:
-    """Sweep runs, newest first."""
-    found = sweep.list_runs(session, cursor=cursor, limit=limit, count=count)
-    return SweepRunPage(items=[SweepRunPublic.model_validate(r) for r in found.items],
-                        next_cursor=found.next_cursor, total=found.total)
-
-
-@sweeps_router.get("/{sweep_id}", response_model=SweepRunPublic, operation_id="getSweep",
-                   responses=problem_responses(401, 403, 404, 422))
-def get_sweep(sweep_id: DbId, session: SessionDep, principal: AdminDep) -> SweepRunPublic:
-    """One sweep run and its counts."""
-    return SweepRunPublic.model_validate(sweep.get_run(session, sweep_id))
-
-
-@flags_router.get("", response_model=FlagPage, operation_id="listFlags",
-                  responses=problem_responses(400, 401, 403, 422))
-def list_flags(
-    session: SessionDep, principal: AdminOrBoardDep,
-    credential_code: str | None = None,
-    status: FlagStatus | None = None,
-    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    since: Annotated[Day | None, Query(description="Raised on or after this date")] = None,
-    certification_id: DbId | None = None,
-    cursor: Cursor = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    count: CountTotal = False,
-) -> FlagPage:
-    """Flags raised by the sweep, newest first. Boards see their states' flags only."""
-    found = flag_service.list_page(
-        session, principal=principal, credential_code=credential_code, status=status, state=state,
-        since=since, certification_id=certification_id, cursor=cursor, limit=limit, count=count)
-    return FlagPage(items=[FlagPublic.model_validate(f) for f in found.items], next_cursor=found.next_cursor,
-                    total=found.total)
-
-
-# --- webhooks -----------------------------------------------------------------------------
 
 
 def subscription_in_scope(webhook_id: DbId, session: SessionDep, principal: AdminOrBoardDep) -> WebhookSubscription:
@@ -145,10 +87,10 @@ def get_delivery(delivery: DeliveryInScope, session: SessionDep) -> DeliveryDeta
 
 @webhooks_router.post("/deliveries/{delivery_id}/replay", response_model=DeliveryDetail, status_code=202,
                       operation_id="replayWebhookDelivery", responses=problem_responses(401, 403, 404, 409, 422))
-def replay_delivery(delivery: DeliveryInScope, request: Request, session: SessionDep,
+def replay_delivery(delivery: DeliveryInScope, clock: ClockDep, session: SessionDep,
                     principal: AdminOrBoardDep) -> DeliveryDetail:
     """Queue a delivery again (e.g. after a failure); the next delivery run sends it."""
-    webhooks.replay(session, principal=principal, delivery=delivery, now=request.app.state.clock.now())
+    webhooks.replay(session, principal=principal, delivery=delivery, now=clock.now())
     return _detail(session, delivery)
 
 
@@ -161,10 +103,10 @@ def get_webhook(sub: SubscriptionInScope) -> WebhookPublic:
 
 @webhooks_router.delete("/{webhook_id}", status_code=204, operation_id="deleteWebhook",
                         responses=problem_responses(401, 403, 404, 422))
-def delete_webhook(sub: SubscriptionInScope, request: Request, session: SessionDep,
+def delete_webhook(sub: SubscriptionInScope, clock: ClockDep, session: SessionDep,
                    principal: AdminOrBoardDep) -> Response:
     """Deactivate a subscription: nothing more is sent to it; its delivery log is kept."""
-    webhooks.deactivate(session, principal=principal, sub=sub, now=request.app.state.clock.now())
+    webhooks.deactivate(session, principal=principal, sub=sub, now=clock.now())
     return Response(status_code=204)
 
 
