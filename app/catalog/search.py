@@ -62,9 +62,9 @@ def search(
         query = query.where(approved)
     found = keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
     page = found.items
-    ids = [c.id for c in page]
-    topics_by_course = service.topics_of(session, ids)  # type: ignore[arg-type]
-    counts = counts_for(session, ids, on=on)  # type: ignore[arg-type]
+    ids = [id_of(c) for c in page]
+    topics_by_course = service.topics_of(session, ids)
+    counts = counts_for(session, ids, on=on)
     names = {pid: name for pid, name in session.exec(select(Provider.id, Provider.name).where(
         col(Provider.id).in_(sorted({c.provider_id for c in page}))))}
     items = [
