@@ -75,7 +75,7 @@ lint: install ## ruff's lint rules
 	$(BIN)/ruff check $(LINT_PATHS)
 
 format-check: install ## ruff's formatting, checked (never rewritten here)
-	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/ruff format --check --output-format concise $(LINT_PATHS)
 
 typecheck: install ## mypy: strict for the rule engine and the compliance read model, standard elsewhere
 	$(BIN)/mypy
@@ -83,7 +83,7 @@ typecheck: install ## mypy: strict for the rule engine and the compliance read m
 check: install ## lint, formatting and types: every static check CI runs (all three run; any failure fails it)
 	@status=0; \
 	echo "ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
-	echo "ruff format --check $(LINT_PATHS)"; $(BIN)/ruff format --check $(LINT_PATHS) || status=1; \
+	echo "ruff format --check $(LINT_PATHS)"; $(BIN)/ruff format --check --output-format concise $(LINT_PATHS) || status=1; \
 	echo "mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
 
