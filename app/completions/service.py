@@ -93,9 +93,9 @@ def _resolve_person(session: Session, principal: Principal, data: CompletionCrea
     if principal.role is Role.provider:
         return _provider_learner(session, principal, data)
     if data.credential_code:
-        code = data.credential_code.upper()
-        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
-            (code, data.certificate_number))  # type: ignore[arg-type]
+        code, number = data.credential_code.upper(), data.certificate_number
+        assert number is not None  # CompletionCreate requires it with credential_code
+        found = learners.by_certificate(session, [(code, number)]).get((code, number))
         if found is None or not (data.family_name is None or learners.same_name(found[1], data.family_name)):
             raise _field_error("certificate_number", "unknown certificate number",
                                f"No {code} certification has number {data.certificate_number}"
@@ -121,9 +121,9 @@ def _provider_learner(session: Session, principal: Principal, data: CompletionCr
             raise _field_error("family_name", "required with credential_code and certificate_number",
                                "A provider names the learner by credential_code, certificate_number and "
                                "family_name.")
-        code = data.credential_code.upper()
-        found = learners.by_certificate(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
-            (code, data.certificate_number))  # type: ignore[arg-type]
+        code, number = data.credential_code.upper(), data.certificate_number
+        assert number is not None  # CompletionCreate requires it with credential_code
+        found = learners.by_certificate(session, [(code, number)]).get((code, number))
         if found is None or not learners.same_name(found[1], data.family_name):
             raise unknown
         return found[0]
@@ -164,8 +164,10 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
             raise _field_error("course_id", "a provider reports completions of its own catalog courses")
         if data.completed_on > today:
             raise _field_error("completed_on", f"{data.completed_on} is in the future")
-        completion = Completion(person_id=person_id, title=data.title, provider_name=data.provider_name,  # type: ignore[arg-type]
-                                hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,  # type: ignore[arg-type]
+        # CompletionCreate requires them without a course_id
+        assert data.title is not None and data.hours is not None and data.modality is not None
+        completion = Completion(person_id=person_id, title=data.title, provider_name=data.provider_name,
+                                hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,
                                 evidence_url=str(data.evidence_url) if data.evidence_url else None,
                                 status=status, source=source, reported_by=principal.actor)
     else:
