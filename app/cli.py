@@ -160,6 +160,12 @@ def token(
     except ValidationError as exc:
         typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from exc
+    key = settings.dev_key_path
+    if settings.uses_dev_key and not key.exists():
+        typer.echo(f"peer-ce: no development signing key in {settings.data_dir.resolve()} (PEER_CE_DATA_DIR): "
+                   f"creating a new one at {key.resolve()}. A server started with another PEER_CE_DATA_DIR "
+                   "will refuse this token (401 \"Unknown signing key id\"): run `peer-ce token` with the "
+                   "server's PEER_CE_DATA_DIR.", err=True)
     try:
         signed = mint_dev_token(settings, role=role, subject=subject, states=state,
                                 provider_id=provider_id, person_id=person_id, ttl_seconds=ttl)
@@ -209,7 +215,9 @@ def sweep(
 
 @app.command()
 def status(
-    url: Annotated[str, typer.Option(help="The peer-ce service, e.g. http://127.0.0.1:8000")] = "http://127.0.0.1:8000",
+    url: Annotated[str | None, typer.Option(
+        envvar="PEER_CE_URL", help="The peer-ce service (default: PEER_CE_PUBLIC_BASE_URL, else "
+        "http://PEER_CE_HOST:PEER_CE_PORT, i.e. http://127.0.0.1:8000)")] = None,
     token: Annotated[str | None, typer.Option(envvar="PEER_CE_TOKEN", help="Your peer token")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer as JSON")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the service")] = 15.0,
@@ -220,7 +228,7 @@ def status(
     if not token:
         typer.echo("error: give --token (or set PEER_CE_TOKEN)", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(show_status(url=url, token=token, as_json=as_json, timeout=timeout))
+    raise typer.Exit(show_status(url=url or _settings().base_url, token=token, as_json=as_json, timeout=timeout))
 
 
 @app.command()

@@ -8,7 +8,9 @@ the engine's reasons and approved courses that would close the gap. The exit cod
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +34,7 @@ STATUS = {
     "inactive": ("Inactive", "–", "magenta"),
 }
 HOLDS = {"suspended", "revoked", "inactive"}
+BOARD_ONLY = HOLDS | {"lapsed"}  # more CE does not change these: only the board can
 
 
 class StatusError(Exception):
@@ -59,6 +62,8 @@ def fetch(client: httpx.Client, token: str) -> dict[str, Any]:
         raise StatusError(f"the token was refused ({_problem(response)}); ask for a new one")
     if response.status_code == 403:
         raise StatusError(f"this is not a peer's token ({_problem(response)})")
+    if response.status_code == 404:
+        raise StatusError(f"no record matches this token ({_problem(response)})")
     if response.status_code != 200:
         raise StatusError(f"the service answered {_problem(response)}")
     try:
@@ -76,18 +81,99 @@ def taken(client: httpx.Client, token: str) -> list[dict[str, Any]]:
         return []
 
 
+def credentials(client: httpx.Client) -> dict[str, dict[str, Any]]:
+    """The public credentials by code (names, boards, their current rules: contact, grace); empty if unavailable."""
+    try:
+        response = client.get("/v1/credentials?limit=200", headers={"Accept": "application/json"})
+        return {c["code"]: c for c in response.json()["items"]} if response.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError, KeyError):
+        return {}
+
+
+def day(iso: str) -> str:
+    """A calendar date as people write it: Nov 30, 2026."""
+    d = date.fromisoformat(iso)
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def num(value: float | int) -> str:
+    """Hours with two decimals only where needed."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def plain(reason: str, titles: dict[int, str]) -> str:
+    """The engine's reasons for people: plain dates, no trailing zeros, course titles instead of record ids."""
+    text = re.sub(r"Completion #(\d+) \((.+?), (\d{4}-\d{2}-\d{2})\)", r'"\2" (\3)', reason)
+    text = re.sub(r"Completion #(\d+) \((\d{4}-\d{2}-\d{2})\)",
+                  lambda m: f'"{titles.get(int(m[1]), "A course")}" ({m[2]})', text)
+    text = re.sub(r"completion #(\d+)", lambda m: f'"{titles[int(m[1])]}"' if int(m[1]) in titles
+                  else "another record", text)
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", lambda m: day(m[0]), text)
+    return re.sub(r"\b(\d+)\.(\d\d)\b", lambda m: num(float(m[0])), text)
+
+
+def contact_line(credential: dict[str, Any] | None) -> str:
+    rules = (credential or {}).get("current", {}).get("rules", {})
+    who = rules.get("contact")
+    if not who:
+        body = (credential or {}).get("body")
+        return f"Contact your certification board{f' ({body})' if body else ''}."
+    ways = [w for w in (who.get("url"), who.get("email"), who.get("phone")) if w]
+    return f"Contact {who['name']}: {', '.join(ways)}."
+
+
+def next_step(c: dict[str, Any], credential: dict[str, Any] | None,
+              completions: Sequence[dict[str, Any]] = ()) -> list[str]:
+    """What to do next and by when, for one certification (the status page says the same)."""
+    rules = (credential or {}).get("current", {}).get("rules", {})
+    status, left = c["status"], c["remaining_hours"] > 0
+    open_ = (sum(r["remaining_hours"] > 0 for r in c["categories"])
+             + sum(m["remaining_hours"] > 0 for m in c["modality_minimums"])
+             + sum(not o["met"] for o in c["other_requirements"]))
+    need = f"earn {num(c['remaining_hours'])} more hours" if left else \
+        f"complete the {open_} open requirement{'s' if open_ > 1 else ''}"
+    pending = [x for x in completions if x.get("status") == "pending" and x["completed_on"] >= c["cycle_start"]]
+    waiting = [f"{len(pending)} of your reports {'is' if len(pending) == 1 else 'are'} waiting for board review."] \
+        if pending else []
+    due = c.get("filing_due_on") or c["cycle_end"]
+    if status == "compliant":
+        start = date.fromisoformat(c["cycle_end"]) + timedelta(days=1)
+        return [f"Nothing for now: this cycle is complete. Your next cycle starts on {day(start.isoformat())}."]
+    if status in ("in_progress", "due_soon"):
+        return [f"Next: {need} by {day(due)}.", *waiting] if left or open_ else []
+    if status == "overdue":
+        if c["as_of"] <= c["cycle_end"]:
+            return [f"Late: the renewal was due by {day(due)}. {need.capitalize()} by {day(c['cycle_end'])} and file "
+                    "your renewal as soon as you can.", contact_line(credential), *waiting]
+        if rules.get("grace_counts_ce", True) and (left or open_):
+            return [f"Late: the cycle ended on {day(c['cycle_end'])}. You are in the grace period: {need} by "
+                    f"{day(c['grace_ends_on'])}, when it ends; after that the certification lapses.",
+                    contact_line(credential), *waiting]
+        return [f"Late: the cycle ended on {day(c['cycle_end'])} and CE taken after it does not count. Ask your board "
+                f"about a late renewal before {day(c['grace_ends_on'])}.", contact_line(credential)]
+    if status == "lapsed":
+        grace = f" and the grace period on {day(c['grace_ends_on'])}" if c["grace_ends_on"] != c["cycle_end"] else ""
+        return [f"Lapsed: the cycle ended on {day(c['cycle_end'])}{grace} with requirements unmet. More CE will not "
+                "bring it back: only your board can reinstate it.", contact_line(credential)]
+    if status in HOLDS:
+        what = "is not active" if status == "inactive" else f"was {status} by your board"
+        return [f"This certification {what}; courses will not change that. Ask your board what happened and what "
+                "they need from you.", contact_line(credential)]
+    return []
+
+
 def gap_courses(client: httpx.Client, compliance: dict[str, Any], completions: Sequence[dict[str, Any]] = (),
-                limit: int = 3) -> list[tuple[str, list[dict]]]:
+                limit: int = 3, approved_only: bool = True) -> list[tuple[str, list[dict]]]:
     """Approved catalog courses for each category still short of hours, then for the total.
 
     Courses the peer already completed in this cycle are left out: a course counts once per cycle.
     """
-    if compliance["status"] in HOLDS:
+    if compliance["status"] in BOARD_ONLY:
         return []
     groups = [(r.get("label") or r["category"].replace("-", " "), {"category": r["category"]})
               for r in compliance["categories"] if r["remaining_hours"] > 0]
     if compliance["remaining_hours"] > 0:
-        groups.append(("any approved course", {}))
+        groups.append(("any approved course" if approved_only else "any course", {}))
     out: list[tuple[str, list[dict]]] = []
     seen = {c["course_id"] for c in completions if c.get("course_id") and c["status"] in ("accepted", "pending")
             and compliance["cycle_start"] <= c["completed_on"] <= compliance["cycle_end"]}
@@ -110,12 +196,15 @@ def _hours(value: float | int | None) -> str:
     return f"{value:g} h"
 
 
-def _row(table: Table, label: str, earned: float, required: float, note: str = "") -> None:
+def _row(table: Table, label: str, earned: float, required: float, note: str = "", cap: bool = False) -> None:
     done = earned >= required
     bar = ProgressBar(total=max(required, 0.01), completed=min(earned, required), width=24,
-                      complete_style="green" if done else "blue", finished_style="green")
-    left = "✓ met" if done else f"{max(required - earned, 0):g} h to go"
-    table.add_row(label, bar, f"{earned:g} / {required:g} h", left + (f" · {note}" if note else ""))
+                      complete_style=("yellow" if cap else "green") if done else "blue", finished_style="green")
+    if cap:  # a limit, not a requirement: reaching it is nothing to tick off
+        left = "limit reached: more does not count" if done else f"a limit: at most {num(required)} h count"
+    else:
+        left = "✓ met" if done else f"{num(max(required - earned, 0))} h to go"
+    table.add_row(label, bar, f"{num(earned)} / {num(required)} h", left + (f" · {note}" if note else ""))
 
 
 def requirements_table(c: dict[str, Any]) -> Table:
@@ -137,30 +226,46 @@ def requirements_table(c: dict[str, Any]) -> Table:
             table.add_row(o["description"], "", "", "✓ met" if o["met"] else "○ not yet recorded")
     for cap in c["caps"]:
         what = (cap["modality"] or cap["category"] or "").replace("_", " ").replace("-", " ")
-        _row(table, f"cap on {what} hours", cap["used_hours"], cap["max_hours"],
-             "cap reached: more does not count" if cap["reached"] else "")
+        _row(table, f"limit on {what} hours", cap["used_hours"], cap["max_hours"], cap=True)
     return table
 
 
-def render(console: Console, data: dict[str, Any], gaps: dict[int, list[tuple[str, list[dict]]]]) -> None:
+def render(console: Console, data: dict[str, Any], gaps: dict[int, list[tuple[str, list[dict]]]],
+           known: dict[str, dict[str, Any]] | None = None, completions: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
     items = data["items"]
     if not items:
         console.print("No certification is recorded for you yet.")
         return
     person = items[0]["certification"]["person"]
     console.print(f"[bold]{person['given_name']} {person['family_name']}[/] · CE status as of "
-                  f"{items[0]['compliance']['as_of']}")
+                  f"{day(items[0]['compliance']['as_of'])}")
+    known = known or {}
+    titles = {x["id"]: x["title"] for x in completions}
+    pending = {x["id"]: x for x in completions if x["status"] == "pending"}
     for item in items:
         cert, c = item["certification"], item["compliance"]
         word, icon, colour = STATUS.get(c["status"], (c["status"], "?", "white"))
         head = Text.assemble((f"{icon} {word}", f"bold {colour}"), "  ",
                              f"{cert['credential_code']} ({cert['state']}) No. {cert['number']}")
-        dates = (f"Cycle {c['cycle_start']} to {c['cycle_end']} · due by {c['cycle_end']} · grace ends "
-                 f"{c['grace_ends_on']}" + (f" · next change {c['next_change_on']}" if c.get("next_change_on") else ""))
-        parts: list[Any] = [Text(dates, style="dim"), requirements_table(c)]
+        due = c.get("filing_due_on") or c["cycle_end"]
+        dates = (f"Cycle {day(c['cycle_start'])} to {day(c['cycle_end'])} · "
+                 f"{'was due' if c['status'] in ('overdue', 'lapsed') else 'due'} by {day(due)} · "
+                 + (f"grace period ends {day(c['grace_ends_on'])}" if c["grace_ends_on"] != c["cycle_end"]
+                    else "no grace period"))
+        parts: list[Any] = [Text(line, style=f"bold {colour}") for line in
+                            next_step(c, known.get(cert["credential_code"]), completions)]
+        parts += [Text(dates, style="dim"), requirements_table(c)]
         if c["reasons"]:
             parts.append(Text("Why:", style="bold"))
-            parts.extend(Text(f"  • {reason}") for reason in c["reasons"])
+            for reason in c["reasons"]:
+                hit = re.match(r"Completion #(\d+) .*not accepted \(pending review or voided\)$", reason)
+                if hit and int(hit[1]) in pending:
+                    x = pending[int(hit[1])]
+                    reason = (f'"{x["title"]}" ({day(x["completed_on"])}) is waiting for board review (reported on '
+                              f'{day(x["created_at"][:10])})')
+                else:
+                    reason = plain(reason, titles)
+                parts.append(Text(f"  • {reason}"))
         for label, courses in gaps.get(cert["id"], []):
             parts.append(Text(f"Courses that would close your gap: {label}", style="bold"))
             if not courses:
@@ -192,12 +297,17 @@ def show_status(*, url: str, token: str, as_json: bool = False, timeout: float =
                 console.print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
                 return exit_code(data)
             mine = taken(client, token.strip()) if data["items"] else []
-            gaps = {i["certification"]["id"]: gap_courses(client, i["compliance"], mine) for i in data["items"]}
+            known = credentials(client) if data["items"] else {}
+            gaps = {i["certification"]["id"]: gap_courses(
+                client, i["compliance"], mine,
+                approved_only=known.get(i["certification"]["credential_code"], {}).get("current", {}).get(
+                    "rules", {}).get("approved_only", True))
+                for i in data["items"]}
     except StatusError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return ERROR
     except httpx.InvalidURL as exc:
         err.print(f"[bold red]error:[/] invalid --url {url!r}: {exc}", highlight=False)
         return ERROR
-    render(console, data, gaps)
+    render(console, data, gaps, known, mine)
     return exit_code(data)

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
 
     max_body_bytes: int = 20 * 1024 * 1024
+    evidence_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024,
+        description="Largest evidence file (PDF, PNG or JPEG) a self-report may attach; at most MAX_BODY_BYTES "
+        "less the form's other fields")
+    evidence_dir: Path | None = Field(default=None, description="Where evidence files are kept (default: "
+                                      "DATA_DIR/evidence)")
     content_dir: Path = Path(__file__).resolve().parent.parent / "content"
     load_content_on_start: bool = True
     migrate_on_start: bool = True

@@ -16,6 +16,7 @@ from app import __version__, api, docs, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.certificates.keys import Issuer
 from app.clock import Clock
+from app.completions.evidence import store_for as evidence_store_for
 from app.config import Settings, get_settings
 from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)
     app.state.verify_limiter = RateLimiter(counter_for(engine), settings.verify_rate_per_minute)
     app.state.issuer = Issuer(settings)
+    app.state.evidence_store = evidence_store_for(settings)
     if settings.environment == "production":
         app.state.issuer.load()  # a key file that cannot sign stops the start, not a request
     install_error_handlers(app)

@@ -34,6 +34,7 @@ def install(app: FastAPI) -> None:
                             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}}
             _declare_idempotency_key(app, spec)
             _declare_optional_tokens(app, spec)
+            _add_request_schemas(spec)
             spec = _clean_schema_names(spec)
             _restore_null_examples(spec)
             schemas = spec.get("components", {}).get("schemas", {})
@@ -45,6 +46,22 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_request_schemas(spec: dict[str, Any]) -> None:
+    """Request bodies a route reads itself (JSON or a form) and documents by reference (`openapi_extra`)."""
+    from app.completions.schemas import CompletionCreate
+
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for model in (CompletionCreate,):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, sub)
+        schemas.setdefault(model.__name__, schema)
+    from app.completions.forms import form_schema
+
+    form = spec["paths"]["/v1/completions"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    form["schema"] = form_schema(schemas["CompletionCreate"])
 
 
 def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
-from app.certificates import service
+from app.certificates import qr, service
 from app.certificates.schemas import DidDocument, Jwks, VerifyRequest, VerifyResult
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -80,3 +81,25 @@ def verify_certificate(body: VerifyRequest, request: Request, session: SessionDe
     Rate-limited per client (`PEER_CE_VERIFY_RATE_PER_MINUTE`, across replicas): 429 with `Retry-After` past it.
     """
     return service.verify(session, token=body.certificate, issuer=request.app.state.issuer)
+
+
+@router.get("/{credential_id}/check", response_model=VerifyResult, operation_id="checkCertificate",
+            responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("certificates-verify"))])
+def check_certificate(credential_id: UUID, request: Request, session: SessionDep) -> VerifyResult:
+    """What a printed certificate's QR code opens: the certificate with this credential id (the uuid of its
+    `urn:uuid:` id), checked as `POST /v1/certificates/verify` checks a presented one. Says nothing about the
+    learner. Rate-limited like the verification."""
+    cert = service.by_credential_id(session, f"urn:uuid:{credential_id}")
+    return service.verify(session, token=cert.token, issuer=request.app.state.issuer)
+
+
+@router.get("/{credential_id}/qr", response_class=Response, operation_id="getCertificateQrCode",
+            responses={200: {"description": "A QR code (SVG) of the certificate's public check page",
+                             "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+                       **problem_responses(404, 422)})
+def certificate_qr(credential_id: UUID, request: Request, session: SessionDep) -> Response:
+    """The QR code printed on a certificate: it opens `/certificate-check#<uuid>`, the public check."""
+    service.by_credential_id(session, f"urn:uuid:{credential_id}")
+    svg = qr.svg(f"{request.app.state.issuer.base_url}/certificate-check#{credential_id}")
+    return Response(content=svg, media_type="image/svg+xml", headers={"Cache-Control": PUBLIC_CACHE,
+                                                                       "X-Content-Type-Options": "nosniff"})

@@ -207,6 +207,13 @@ def supersede(session: Session, *, old: Completion, new: Completion, actor: str,
 # --- serving ---------------------------------------------------------------------------------------------
 
 
+def by_credential_id(session: Session, credential_id: str) -> Certificate:
+    cert = session.exec(select(Certificate).where(Certificate.credential_id == credential_id)).first()
+    if cert is None:
+        raise NotFound("No certificate has this id.")
+    return cert
+
+
 def public(session: Session, cert: Certificate, *, issuer: Issuer) -> CertificatePublic:
     replacement = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
     return CertificatePublic(

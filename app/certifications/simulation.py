@@ -71,7 +71,12 @@ def simulate(session: Session, *, cert: Certification, request: SimulationReques
         )
         for i, c in enumerate(request.completions)
     ]
-    result, day = service.evaluate(session, cert=cert, clock=clock, as_of=request.as_of, extra=extra,
+    as_of = request.as_of
+    if as_of is None and request.completions:  # a course planned for next week is evaluated as of its date
+        today = service.board_today(session, cert.credential_code, clock)
+        latest = max(c.completed_on for c in request.completions)
+        as_of = latest if latest > today else None
+    result, day = service.evaluate(session, cert=cert, clock=clock, as_of=as_of, extra=extra,
                                    versions=versions)
     return presenters.compliance(cert, result, day)
 

@@ -75,3 +75,20 @@ class IdempotencyRecord(SQLModel, table=True):
     response_headers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONDocument, nullable=False))
     response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class CompletionEvidence(SQLModel, table=True):
+    """The evidence file a completion was reported with (app.completions.evidence): its bytes are in the
+    evidence store under `storage_key`; the type was read from the content."""
+
+    __tablename__ = "completion_evidence"
+    __table_args__ = (UniqueConstraint("completion_id"), UniqueConstraint("storage_key"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    completion_id: int = Field(sa_column=Column(Integer, ForeignKey("completion.id"), nullable=False))
+    storage_key: str = Field(max_length=100)
+    media_type: str = Field(max_length=40)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    filename: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

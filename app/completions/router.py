@@ -12,10 +12,9 @@ from app.certificates import service as certificates
 from app.certificates.schemas import CertificatePublic
 from app.certifications.impact import Impact
 from app.clock import Clock, ClockDep
-from app.completions import importer, service, transcript
+from app.completions import evidence, forms, importer, service, transcript
 from app.completions.models import Completion
 from app.completions.schemas import (
-    CompletionCreate,
     CompletionPage,
     CompletionPublic,
     CompletionVoided,
@@ -47,21 +46,48 @@ Reviewer = Annotated[Principal, Depends(require_roles(Role.admin, Role.board))]
 def _public(session: Session, principal: Principal, completion: Completion, clock: Clock,
             evaluations: dict | None = None) -> CompletionPublic:
     public = CompletionPublic.model_validate(completion)
+    public.has_evidence = bool(evidence.of(session, [completion.id]))  # type: ignore[list-item]
     public.credit = service.credit(session, principal=principal, completion=completion, clock=clock,
                                    evaluations=evaluations)
     return public
 
 
 @router.post("", response_model=CompletionPublic, status_code=201, operation_id="createCompletion",
-             responses=problem_responses(400, 401, 403, 409, 422))
-def create_completion(data: CompletionCreate, request: Request, clock: ClockDep, response: Response,
+             responses=problem_responses(400, 401, 403, 409, 413, 415, 422),
+             openapi_extra=forms.create_doc())
+def create_completion(submitted: forms.Submitted, request: Request, clock: ClockDep, response: Response,
                       session: SessionDep, principal: PrincipalDep) -> CompletionPublic:
-    """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key."""
+    """Report a completion; a peer's own report waits for a board's review. Accepts an Idempotency-Key.
+
+    As JSON, or as `multipart/form-data` with the same fields as form fields and an optional evidence file
+    (`evidence`: a PDF, PNG or JPEG certificate of at most `PEER_CE_EVIDENCE_MAX_BYTES`, 10 MB by default; its
+    type is read from its content: 415 otherwise, 413 past the size). The file is readable only by the peer and
+    the boards of the peer's states (`GET /v1/completions/{id}/evidence`)."""
+    data, upload = submitted.data, submitted.upload
     completion = service.record(session, principal=principal, data=data, clock=clock,
                                 issuer=request.app.state.issuer)
+    if upload is not None:
+        row = evidence.attach(session, store=request.app.state.evidence_store, completion=completion, upload=upload)
+        service.audit_evidence(session, principal, completion, row)
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{completion.id}"
     return _public(session, principal, completion, clock, evaluations)
+
+
+@router.get("/{completion_id}/evidence", response_class=Response, operation_id="getCompletionEvidence",
+            responses={200: {"description": "The evidence file as uploaded",
+                             "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                         for t in evidence.MEDIA_TYPES}},
+                       **problem_responses(401, 404, 422)})
+def get_evidence(completion: CompletionInScope, request: Request, session: SessionDep,
+                 principal: PrincipalDep) -> Response:
+    """The evidence file a completion was reported with: for the peer and the boards of the peer's states (and
+    admins); anyone else, providers included, gets 404."""
+    row = evidence.for_reading(session, principal=principal, completion=completion)
+    data = request.app.state.evidence_store.get(row.storage_key)
+    return Response(content=data, media_type=row.media_type, headers={
+        "Content-Disposition": f'inline; filename="{row.filename}"', "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'", "Cache-Control": "private, no-store"})
 
 
 @router.get("", response_model=CompletionPage, operation_id="listCompletions",
@@ -71,11 +97,15 @@ def list_completions(
     status: Literal["accepted", "pending", "rejected", "voided"] | None = None,
     cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 100, count: CountTotal = False,
 ) -> CompletionPage:
-    """Completions the caller may see (a board's review queue: `status=pending`)."""
+    """Completions the caller may see. A board's review queue: `status=pending` (oldest first; each says
+    `has_evidence`), answered with `POST /v1/completions/{id}/review`."""
     found = service.list_page(session, principal=principal, person_id=person_id, status=status,
                               cursor=cursor, limit=limit, count=count)
-    return CompletionPage(items=[CompletionPublic.model_validate(c) for c in found.items],
-                          next_cursor=found.next_cursor, total=found.total)
+    attached = evidence.of(session, [c.id for c in found.items])  # type: ignore[misc]
+    items = [CompletionPublic.model_validate(c) for c in found.items]
+    for item in items:
+        item.has_evidence = item.id in attached
+    return CompletionPage(items=items, next_cursor=found.next_cursor, total=found.total)
 
 
 @router.post("/import", response_model=importer.RosterReport, operation_id="importCompletions",

@@ -151,6 +151,8 @@ class CompletionPublic(BaseModel):
     review_reason: str | None
     void_reason: str | None
     created_at: datetime
+    has_evidence: bool = Field(default=False, description="Reported with an evidence file "
+                               "(`GET /v1/completions/{id}/evidence`, for the peer and their boards)")
     credit: list[Credit] = Field(default_factory=list,
                                  description="Where this completion counts today, and where not and why")
 

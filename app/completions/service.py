@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, false
 from sqlalchemy import select as sa_select
@@ -334,6 +335,13 @@ def _audit(session: Session, principal: Principal, action: str, completion: Comp
     toward any of them."""
     audit.record(session, actor=principal.actor, action=action, entity="completion", entity_id=completion.id,
                  state=completion.review_state, states=states, changes={"person_id": completion.person_id, **changes})
+
+
+def audit_evidence(session: Session, principal: Principal, completion: Completion, row: Any) -> None:
+    states = set(session.exec(select(Certification.state).where(Certification.person_id == completion.person_id)))
+    _audit(session, principal, "attach_evidence", completion, states,
+           {"evidence": {"media_type": row.media_type, "size_bytes": row.size_bytes, "sha256": row.sha256,
+                         "filename": row.filename}})
 
 
 def credit(session: Session, *, principal: Principal, completion: Completion, clock: Clock,

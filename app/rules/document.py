@@ -396,6 +396,29 @@ class Variant(BaseModel):
         return v
 
 
+class Contact(BaseModel):
+    """Whom a peer contacts about this credential: the board's renewal desk. Shown on the peer's status page
+    when only the board can help (overdue, lapsed, suspended, revoked, inactive). Give only what the board
+    itself publishes."""
+
+    model_config = _CONFIG
+
+    name: str = Field(min_length=1, max_length=200,
+                      description="Who to contact, e.g. the board's certification office.")
+    url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000,
+                            description="The board's page for renewals or contact (https).")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254,
+                              description="The board's published email address.")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ().-]{7,30}$", max_length=30,
+                              description="As the board writes it, e.g. `(919) 555-0100`.")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if self.url is None and self.email is None and self.phone is None:
+            raise ValueError("a contact needs a url, an email or a phone")
+        return self
+
+
 class Source(BaseModel):
     """One source a rule set was read from: a board's page, a form or a regulation text."""
 
@@ -561,6 +584,9 @@ class RuleSet(BaseModel):
         "`variants.<id>`, `superseded_by`.",
     )
     notes: str = Field(default="", max_length=8000, description="What a reader must know: gaps, modelling choices.")
+    contact: Contact | None = Field(
+        default=None, description="Whom peers contact about renewals, lapses and holds (the board's own "
+        "published contact); without it the status page says to contact the certification board.")
 
     @field_validator("timezone")
     @classmethod

@@ -7,17 +7,17 @@
 (() => {
   const KEY = "peer-ce.board-token";
   const STATUS = {
-    compliant: ["Compliant", "✓", "ok"],
-    in_progress: ["In progress", "◔", "info"],
-    due_soon: ["Due soon", "!", "warn"],
-    overdue: ["Overdue", "⚠", "bad"],
-    lapsed: ["Lapsed", "✕", "bad"],
-    suspended: ["Suspended", "‖", "hold"],
-    revoked: ["Revoked", "⊘", "hold"],
-    inactive: ["Inactive", "–", "hold"],
+    compliant: ["Compliant", "check", "ok"],
+    in_progress: ["In progress", "clock", "info"],
+    due_soon: ["Due soon", "alert", "warn"],
+    overdue: ["Overdue", "alert", "bad"],
+    lapsed: ["Lapsed", "cross", "bad"],
+    suspended: ["Suspended", "pause", "hold"],
+    revoked: ["Revoked", "stop", "hold"],
+    inactive: ["Inactive", "dash", "hold"],
   };
   const ORDER = Object.keys(STATUS);
-  const { $, el, say, day } = window.PeerCE;
+  const { $, el, say, day, icon: drawn } = window.PeerCE;
   const Charts = window.PeerCECharts;
   const data = {};
   let credentials = {};
@@ -32,9 +32,8 @@
   const statusWord = (s) => (STATUS[s] || [words(s)])[0];
 
   function badge(status) {
-    const [word, icon, tone] = STATUS[status] || [words(status), "?", "info"];
-    return el("span", { class: `badge small tone-${tone}`, "data-status": status },
-      el("span", { class: "icon", "aria-hidden": "true" }, icon), ` ${word}`);
+    const [word, icon, tone] = STATUS[status] || [words(status), "dash", "info"];
+    return el("span", { class: `badge small tone-${tone}`, "data-status": status }, drawn(icon), ` ${word}`);
   }
 
   function takeTokenFromFragment() {
@@ -187,7 +186,7 @@
       const [word, icon, tone] = STATUS[s];
       return el("li", { class: `tile tone-${tone}`, "data-status": s },
         el("span", { class: "tile-count" }, number(totals[s])),
-        el("span", { class: "tile-word" }, el("span", { class: "icon", "aria-hidden": "true" }, icon), ` ${word}`),
+        el("span", { class: "tile-word" }, drawn(icon), ` ${word}`),
         el("span", { class: "hint" }, `${Math.round((totals[s] / all) * 100)}%`));
     }));
     const figure = el("figure", { class: "chart-box" });
@@ -204,7 +203,7 @@
       tiles, figure,
       table("Certifications by credential and status", ["Credential", ...present.map(statusWord), "Total"], rows,
         { numeric: present.map((_, k) => k + 1).concat([present.length + 1]) }));
-    draw(figure, () => Charts.bars(figure, present.map((s) => ({ label: `${STATUS[s][1]} ${STATUS[s][0]}`, value: totals[s], tone: STATUS[s][2] })),
+    draw(figure, () => Charts.bars(figure, present.map((s) => ({ label: STATUS[s][0], value: totals[s], tone: STATUS[s][2] })),
       { title: "Certifications by status", desc: present.map((s) => `${statusWord(s)}: ${totals[s]}`).join("; ") }));
   }
 

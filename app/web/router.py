@@ -11,13 +11,17 @@ from app.errors import NotFound
 from app.inputs import GuardedRoute
 
 WEB_DIR = Path(__file__).resolve().parent
-PAGES = {"status": "status.html", "verify": "verify.html", "board": "board.html"}
+PAGES = {"status": "status.html", "verify": "verify.html", "board": "board.html", "transcript": "transcript.html",
+         "certificate": "certificate.html", "certificate-check": "certificate-check.html"}
 ASSETS = {
     "app.css": "text/css; charset=utf-8",
     "board.css": "text/css; charset=utf-8",
     "board.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "dom.js": "text/javascript; charset=utf-8",
+    "papers.js": "text/javascript; charset=utf-8",
+    "print.css": "text/css; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
     "status.js": "text/javascript; charset=utf-8",
     "verify.js": "text/javascript; charset=utf-8",
 }
@@ -56,6 +60,24 @@ def verify_page() -> FileResponse:
 def board_page() -> FileResponse:
     """The board dashboard: counts, trend, the due list, CE demand and provider activity, with CSV downloads."""
     return _page("board")
+
+
+@router.api_route("/transcript", methods=["GET", "HEAD"])
+def transcript_page() -> FileResponse:
+    """The peer's printable transcript: every certification's cycles and the CE in each, what counted and why."""
+    return _page("transcript")
+
+
+@router.api_route("/certificate", methods=["GET", "HEAD"])
+def certificate_page() -> FileResponse:
+    """A completion's certificate for people (`#id=<completion id>`), printable, with a QR code to its check."""
+    return _page("certificate")
+
+
+@router.api_route("/certificate-check", methods=["GET", "HEAD"])
+def certificate_check_page() -> FileResponse:
+    """What a certificate's QR code opens (`#<credential uuid>`): valid or withdrawn, nothing about the person."""
+    return _page("certificate-check")
 
 
 @router.api_route("/static/{name}", methods=["GET", "HEAD"])

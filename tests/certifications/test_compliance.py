@@ -1,5 +1,8 @@
 """Compliance through the API: the engine's answer with every field of the contract."""
 
+from datetime import UTC, datetime
+
+from app.clock import FixedClock
 from tests import factories
 
 CONTRACT_FIELDS = {"status", "cycle_start", "cycle_end", "grace_ends_on", "required_hours", "earned_hours",
@@ -97,3 +100,26 @@ def test_a_peer_sees_exactly_their_own_certifications(client, tokens, admin):
     assert peer.post(f"/v1/certifications/{a['id']}/actions",
                      json={"kind": "reinstate", "effective_on": "2025-01-01", "reason": "please"}).status_code == 403
     assert client.as_(tokens.board("NC")).get("/v1/me/certifications").status_code == 403
+
+
+def test_a_what_if_with_a_course_next_week_is_evaluated_on_its_date(app, admin):
+    """Without as_of, a planned course dated after today is not 'after the evaluation date': the what-if is
+    evaluated as of the latest planned date (issue 19)."""
+    app.state.clock = FixedClock(datetime(2025, 11, 20, 15, tzinfo=UTC))
+    cert = factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-02-01")
+    url = f"/v1/certifications/{cert['id']}/compliance/simulate"
+    plan = {"completions": [
+        {"title": "Ethics for peers", "hours": 2, "modality": "live_virtual", "completed_on": "2025-11-27",
+         "categories": ["ethics"]},
+        {"title": "Harm reduction", "hours": 6, "modality": "in_person", "completed_on": "2025-11-26"}]}
+    body = admin.post(url, json=plan).json()
+    assert body["as_of"] == "2025-11-27" and body["status"] == "compliant" and body["earned_hours"] == 8
+    past = admin.post(url, json={"completions": [{**plan["completions"][1], "completed_on": "2025-11-02"}]}).json()
+    assert past["as_of"] == "2025-11-20" and past["earned_hours"] == 6
+    pinned = admin.post(url, json={"as_of": "2025-11-20", **plan}).json()
+    assert pinned["earned_hours"] == 0  # an explicit as_of still wins
+
+
+def test_a_peer_token_for_a_person_with_no_record_is_404(client, tokens):
+    response = client.as_(tokens.peer(987654)).get("/v1/me/certifications")
+    assert response.status_code == 404 and "987654" in response.json()["detail"]

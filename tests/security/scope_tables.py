@@ -54,6 +54,9 @@ PUBLIC = {
     "getIssuerJwks": "the certificate issuer's public keys, as a JWKS",
     "getCertificateStatusList": "revocation bits of certificates (a status list): no ids, nothing personal",
     "verifyCertificate": "checks a certificate its holder presents: answers about that document only",
+    "checkCertificate": "what a printed certificate's QR code opens: valid or withdrawn, by its unguessable "
+                        "uuid, nothing about the learner",
+    "getCertificateQrCode": "the QR code of that public check's address",
     "searchCourses": "the public catalog of published courses",
     "listCredentials": "state CE rules are public data",
     "getCredential": "state CE rules are public data",
@@ -100,6 +103,7 @@ OPS: dict[str, Op] = {
     "importCompletions": _protected(422, 422, 403),
     "getCompletion": _protected(404, 404, 404),
     "getCompletionCertificate": _protected(404, 404, 404),
+    "getCompletionEvidence": _protected(404, 404, 404),
     "reviewCompletion": _protected(404, FN, FN),
     "voidCompletion": _protected(404, 404, 404),
     "correctCompletion": _protected(404, 404, 404),
@@ -170,6 +174,7 @@ _VA = {
     "number": [Lit(M["va_number"])],
     "state": [Lit("VA")],
     "list_id": [Lit(1)],  # status lists are public: the walk's lists hold every scope's certificates
+    "credential_id": [Lit("00000000-0000-4000-8000-000000000000")],  # public by an unguessable uuid
 }
 FOREIGN: dict[str, dict[str, list]] = {
     ANON: _VA,
@@ -187,6 +192,7 @@ _NC = {
     "webhook_id": "hook_NC", "delivery_id": "delivery_NC", "sweep_id": "sweep", "code": Lit("NC-CPSS"),
     "version": Lit(1), "credential_code": Lit("NC-CPSS"), "number": Lit(M["nc_number"]), "state": Lit("NC"),
     "list_id": Lit(1),
+    "credential_id": Lit("00000000-0000-4000-8000-000000000000"),
 }
 OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
                                           PROVIDER: {**_NC, "course_id": "draft_A"}}
@@ -195,6 +201,7 @@ OWN_TARGETS: dict[str, dict[str, Any]] = {ANON: _NC, BOARD: _NC, PEER: _NC,
 NEEDS = {
     ("reviewCompletion", "completion_id"): "pending_",
     ("getCompletionCertificate", "completion_id"): "done_",
+    ("getCompletionEvidence", "completion_id"): "pending_",
 }
 
 EMAIL = {"person_nc": M["nc_email"], "person_va": M["va_email"], "person_sh": M["sh_email"]}
@@ -318,6 +325,8 @@ POSITIVE: dict[str, dict[str, Positive]] = {
                           PROVIDER: Positive(200, body=_roster, allow=frozenset({"nc_number", "nc_family"}))},
     "getCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
     "getCompletionCertificate": {BOARD: _READ, PROVIDER: _READ, PEER: _READ},
+    "getCompletionEvidence": {BOARD: Positive(200, targets={"completion_id": "pending_nc"}),
+                              PEER: Positive(200, targets={"completion_id": "pending_nc"})},
     "reviewCompletion": {BOARD: Positive(200, targets={"completion_id": "pending_nc"})},
     "voidCompletion": {BOARD: _READ, PROVIDER: _READ, PEER: Positive(200, targets={"completion_id": "pending_nc"})},
     "correctCompletion": {BOARD: Positive(201), PROVIDER: Positive(201),

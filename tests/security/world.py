@@ -153,7 +153,10 @@ def build(client, tokens) -> World:
 
     def self_report(key: str, person: str, body: dict) -> None:
         peer = client.as_(tokens.peer(ids[person]))
-        ids[key] = _ok(peer.post("/v1/completions", json=body), 201)["id"]
+        # as the status page's form sends it, with an evidence file (readable by the peer and their boards)
+        form = {k: str(v) for k, v in body.items()}
+        files = {"evidence": (f"{key}.pdf", b"%PDF-1.4\n" + key.encode() + b"\n%%EOF\n", "application/pdf")}
+        ids[key] = _ok(peer.post("/v1/completions", data=form, files=files), 201)["id"]
 
     outside = {"provider_name": "A state peer conference", "hours": 1.5, "modality": "in_person"}
     self_report("pending_nc", "person_nc", {**outside, "title": M["nc_self"], "completed_on": "2025-09-01"})

@@ -17,6 +17,7 @@ import pytest
 from app.auth.tokens import mint_dev_token
 from app.config import Settings
 from app.demo import DemoReport, run_demo
+from tests.support.databases import throwaway_database
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -42,8 +43,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
+    """On SQLite, or on a throwaway PostgreSQL database with PEER_CE_TEST_DATABASE_URL set."""
     data = tmp_path_factory.mktemp("live-demo")
-    database_url = f"sqlite:///{data / 'peer-ce.sqlite3'}"
+    with throwaway_database(os.environ.get("PEER_CE_TEST_DATABASE_URL") or None, data) as database_url:
+        yield from _live_demo(data, database_url)
+
+
+def _live_demo(data: Path, database_url: str) -> Iterator[LiveDemo]:
     settings = Settings(_env_file=None, data_dir=data, database_url=database_url, scheduler_enabled=False)
     report = run_demo(settings, peers=30, seed=5)
     port = _free_port()

@@ -69,8 +69,7 @@ def test_status_page_shows_the_apis_status_and_progress_for_the_demo_peer(browse
         assert float(total.get_attribute("max")) == compliance["required_hours"]
         assert f"{compliance['earned_hours']:g} hours of {compliance['required_hours']:g}" in total.get_attribute(
             "aria-valuetext")
-        for reason in compliance["reasons"][:2]:
-            assert reason in card.locator(".reasons").inner_text()
+        assert len(compliance["reasons"]) == card.locator(".reasons li").count()
     pa = cards.nth(0)
     assert pa.get_attribute("data-status") == "due_soon"
     gap = pa.locator(".gap").inner_text()

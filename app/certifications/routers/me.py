@@ -15,17 +15,22 @@ from app.certifications.schemas import (
 )
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import NotFound, problem_responses
 from app.inputs import GuardedRoute
+from app.people.models import Person
 
 me_router = APIRouter(prefix="/me", tags=["me"], route_class=GuardedRoute)
 Peer = Annotated[Principal, Depends(require_roles(Role.peer))]
 
 
 @me_router.get("/certifications", response_model=MyCertifications, operation_id="listMyCertifications",
-               responses=problem_responses(401, 403))
+               responses=problem_responses(401, 403, 404))
 def list_my_certifications(clock: ClockDep, session: SessionDep, principal: Peer) -> MyCertifications:
-    """The calling peer's certifications, each with its compliance as of today."""
+    """The calling peer's certifications, each with its compliance as of today. 404 when the token names a
+    person with no record here (a token for another installation, or a person since merged)."""
+    if principal.person_id is None or session.get(Person, principal.person_id) is None:
+        raise NotFound(f"Your token names person {principal.person_id}, who has no record here: ask your board "
+                       "for a new token.")
     certs, _ = service.list_page(session, principal=principal, limit=200)
     people = service.people_of(session, certs)
     results = service.evaluate_today(session, certs, clock=clock)
