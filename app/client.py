@@ -231,7 +231,7 @@ def requirements_table(c: dict[str, Any]) -> Table:
 
 
 def render(console: Console, data: dict[str, Any], gaps: dict[int, list[tuple[str, list[dict]]]],
-           known: dict[str, dict[str, Any]] | None = None, completions: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+           known: dict[str, dict[str, Any]] | None = None, completions: Sequence[dict[str, Any]] = ()) -> None:
     items = data["items"]
     if not items:
         console.print("No certification is recorded for you yet.")
