@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test contract install lock openapi lint clean
+.PHONY: run demo test contract install lock openapi lint format-check typecheck check clean
 
 run: install ## set up, migrate, load shipped content and serve on PEER_CE_HOST:PEER_CE_PORT
 	@echo "peer-ce: serving on http://$${PEER_CE_HOST:-127.0.0.1}:$${PEER_CE_PORT:-8000} (docs at /docs)."
@@ -67,8 +67,25 @@ lock: ## re-pin dependencies after editing pyproject.toml (needs uv)
 openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/peer-ce openapi
 
-lint: install
-	$(BIN)/ruff check app tests migrations
+# Static checks (CI runs `make check` before the tests): lint, formatting, types (mypy's settings, files and
+# strict modules are in pyproject.toml).
+LINT_PATHS := app tests migrations bench
+
+lint: install ## ruff's lint rules
+	$(BIN)/ruff check $(LINT_PATHS)
+
+format-check: install ## ruff's formatting, checked (never rewritten here)
+	$(BIN)/ruff format --check --output-format concise $(LINT_PATHS)
+
+typecheck: install ## mypy: strict for the rule engine and the compliance read model, standard elsewhere
+	$(BIN)/mypy
+
+check: install ## lint, formatting and types: every static check CI runs (all three run; any failure fails it)
+	@status=0; \
+	echo "ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	echo "ruff format --check $(LINT_PATHS)"; $(BIN)/ruff format --check --output-format concise $(LINT_PATHS) || status=1; \
+	echo "mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

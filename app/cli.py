@@ -155,8 +155,8 @@ def token(
 
     settings = _settings()
     try:
-        Principal(subject=subject or "dev", role=role, states=frozenset(state or ()),
-                  provider_id=provider_id, person_id=person_id)
+        Principal.model_validate({"subject": subject or "dev", "role": role, "states": frozenset(state or ()),
+                                  "provider_id": provider_id, "person_id": person_id})
     except ValidationError as exc:
         typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -122,7 +123,7 @@ def contact_line(credential: dict[str, Any] | None) -> str:
 
 
 def next_step(c: dict[str, Any], credential: dict[str, Any] | None,
-              completions: list[dict[str, Any]] = ()) -> list[str]:  # type: ignore[assignment]
+              completions: Sequence[dict[str, Any]] = ()) -> list[str]:
     """What to do next and by when, for one certification (the status page says the same)."""
     rules = (credential or {}).get("current", {}).get("rules", {})
     status, left = c["status"], c["remaining_hours"] > 0
@@ -161,7 +162,7 @@ def next_step(c: dict[str, Any], credential: dict[str, Any] | None,
     return []
 
 
-def gap_courses(client: httpx.Client, compliance: dict[str, Any], completions: list[dict[str, Any]] = (),  # type: ignore[assignment]
+def gap_courses(client: httpx.Client, compliance: dict[str, Any], completions: Sequence[dict[str, Any]] = (),
                 limit: int = 3, approved_only: bool = True) -> list[tuple[str, list[dict]]]:
     """Approved catalog courses for each category still short of hours, then for the total.
 
@@ -230,7 +231,7 @@ def requirements_table(c: dict[str, Any]) -> Table:
 
 
 def render(console: Console, data: dict[str, Any], gaps: dict[int, list[tuple[str, list[dict]]]],
-           known: dict[str, dict[str, Any]] | None = None, completions: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+           known: dict[str, dict[str, Any]] | None = None, completions: Sequence[dict[str, Any]] = ()) -> None:
     items = data["items"]
     if not items:
         console.print("No certification is recorded for you yet.")

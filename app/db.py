@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import (
@@ -20,9 +20,11 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Table,
     TypeDecorator,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import sessionmaker
@@ -190,6 +192,26 @@ def in_values(session: Session, column: Any, values: list[Any], item_type: Any) 
     return in_(session.get_bind().dialect.name, column, None, item_type, values)
 
 
+class HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: HasId) -> int:
+    """A stored row's id (a table model's `id` is None only until its insert is flushed)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id before its insert is flushed")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table a table model maps (SQLModel sets `__table__` but does not declare it to type checkers)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
 def is_postgres(bind: Engine | Session | Any) -> bool:
     engine = bind.get_bind() if isinstance(bind, Session) else bind
     return engine.dialect.name == "postgresql"
@@ -213,7 +235,10 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     import psycopg
     from sqlalchemy.exc import IntegrityError
 
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    raw = connection.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs psycopg 3, not {type(raw).__name__}")
+    cursor = raw.cursor()
     columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
     statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     try:

@@ -17,7 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from pydantic import AnyHttpUrl
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -25,7 +27,7 @@ from app.auth.principal import Principal, Role
 from app.catalog import approvals
 from app.catalog import service as catalog
 from app.catalog.models import Course, Provider
-from app.catalog.schemas import ApprovalCreate, CourseUpsert, ProviderCreate
+from app.catalog.schemas import ApprovalCreate, CourseUpsert, ProviderCreate, ProviderKind
 from app.certifications import bulk
 from app.certifications import service as certifications
 from app.certifications.models import Certification
@@ -34,7 +36,7 @@ from app.clock import Clock
 from app.completions import importer
 from app.config import Settings
 from app.constants import DEFAULT_TIMEZONE
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import id_of, make_engine, make_session_factory, session_scope
 from app.people.models import Person
 from app.reports import snapshots
 from app.rules import engine
@@ -60,7 +62,7 @@ FAMILY = [
 ]
 
 # provider -> courses: (external_id, title, hours, modality, topics, {credential: [categories]})
-PROVIDERS: dict[tuple[str, str, str], list[tuple]] = {
+PROVIDERS: dict[tuple[str, ProviderKind, str], list[tuple[Any, ...]]] = {
     ("Demo Appalachian Regional Training Center (demo data)", "attc_region", "Demo HHS Region 3 (demo data)"): [
         ("APP-ETH-1", "Peer recovery code of ethics, part 1", 3, "live_virtual", ["ethics-and-boundaries"],
          {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "PA-CPS": ["ethics"], "NC-CPSS": []}),
@@ -158,7 +160,8 @@ class Planner:
         self.rng, self.today = rng, today
         self.versions = {code: rules_service.engine_versions(rules_service.versions_of(session, code))
                          for code in CREDENTIALS}
-        ids = list(session.exec(select(Course.id).where(Course.status == "published").order_by(col(Course.id))))
+        ids = [cid for cid in session.exec(select(col(Course.id)).where(col(Course.status) == "published")
+                                           .order_by(col(Course.id))) if cid is not None]
         facts, apps = catalog.course_facts(session, ids), catalog.engine_approvals(session, ids)
         self.courses = {cid: (facts[cid], apps.get(cid, ())) for cid in ids}
         self.eligible = {code: [cid for cid in ids if not self.versions[code][-1].rules.approved_only
@@ -189,14 +192,14 @@ class Planner:
                 return
             need = {c.category for c in r.categories if c.remaining_hours > 0}
             pool = [cid for cid in self.eligible[code] if cid not in used
-                    and self.courses[cid][0].available_from <= last]
+                    and _from(self.courses[cid][0], last) <= last]
             if skip:
                 pool = [cid for cid in pool if skip not in self._counts(code, cid)] or pool
             preferred = [cid for cid in pool if self._counts(code, cid) & need] if target is None else []
             if not pool:
                 return
             cid = self.rng.choice(preferred or pool)
-            first = max(start, self.courses[cid][0].available_from)
+            first = _from(self.courses[cid][0], start)
             comps.append((cid, first + timedelta(days=self.rng.randint(0, max((last - first).days, 0)))))
             used.add(cid)
 
@@ -324,7 +327,7 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     bulk.import_certifications(session, principal=admin, body=buffer.getvalue().encode(), content_type="text/csv",
                                dry_run=False, clock=clock)
     by_provider: dict[int, list[dict]] = {}
-    owner = {cid: pid for cid, pid in session.exec(select(Course.id, Course.provider_id))}
+    owner = {cid: pid for cid, pid in session.exec(select(col(Course.id), col(Course.provider_id)))}
     for peer in population:
         code, number, _ = peer.certs[0]
         for cid, day in peer.completions:
@@ -346,14 +349,19 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     certifications.refresh_status(session, certs, clock=clock)
 
 
+def _from(course: catalog.CourseFacts, day: date) -> date:
+    """The first day from `day` on that a completion of the course can be dated (its availability)."""
+    return day if course.available_from is None else max(day, course.available_from)
+
+
 def _featured(session: Session, planner: Planner, rng: random.Random) -> Peer:
     """Jordan Rivera: PA-CPS due soon with gaps in both categories; NY-CRPA under way with a cap reached."""
     today = planner.today
     pa_issued = engine.add_months(today + timedelta(days=46), -24)
     ny_issued = today - timedelta(days=200)
     picks = ("APP-CORE-1", "APP-CORE-2", "ESR-PD")
-    query = select(Course.external_id, Course.id).where(col(Course.external_id).in_(picks))
-    ids = {key: cid for key, cid in session.exec(query)}
+    query = select(col(Course.external_id), col(Course.id)).where(col(Course.external_id).in_(picks))
+    ids = {key: cid for key, cid in session.exec(query) if cid is not None}
     comps = [(ids[key], today - timedelta(days=rng.randint(10, 190))) for key in picks]
     certs = [("PA-CPS", "PA-CPS-D00001", pa_issued), ("NY-CRPA", "NY-CRPA-D00001", ny_issued)]
     return Peer("Jordan", "Rivera", certs=certs, completions=comps)
@@ -371,7 +379,7 @@ def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> N
             data = CourseUpsert(
                 external_id=external_id, title=f"{title} (demo course)", hours=hours, modality=modality, topics=topics,
                 description="Demo data, not a real offering.", status="published", available_from=COURSES_FROM,
-                url=f"https://{slug}.{DOMAIN}/courses/{external_id.lower()}")
+                url=AnyHttpUrl(f"https://{slug}.{DOMAIN}/courses/{external_id.lower()}"))
             course, _ = catalog.upsert_course(session, principal=manager, provider=provider, today=today, data=data)
             demo_sessions.schedule(session, principal=manager, course=course, today=today, n=(n := n + 1))
             for code, categories in approved.items():
@@ -394,8 +402,8 @@ def _report(session: Session, *, created: bool, today: date) -> DemoReport:
     completions = session.exec(select(func.count()).select_from(Completion).where(
         col(Completion.person_id).in_(select(Person.id).where(col(Person.email).like(f"%@{DOMAIN}"))))).one()
     return DemoReport(created=created, today=today, peers=peers, completions=completions,
-                      statuses=dict(Counter(statuses)), featured_person_id=person.id,  # type: ignore[arg-type]
-                      featured=featured, board_state="PA", provider_id=provider.id,  # type: ignore[arg-type]
+                      statuses=dict(Counter(statuses)), featured_person_id=id_of(person),
+                      featured=featured, board_state="PA", provider_id=id_of(provider),
                       provider_name=provider.name)
 
 

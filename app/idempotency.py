@@ -25,7 +25,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import RouteContext, iter_route_contexts
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
@@ -115,9 +115,9 @@ def claim(session: Session, request: Claim) -> Stored | None:
     session.execute(delete(IdempotencyRecord).where(  # an expired record frees its key
         col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key,
         col(IdempotencyRecord.created_at) < now - TTL))
-    values = {"owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
-              "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {},
-              "created_at": now}
+    values: dict[str, Any] = {
+        "owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
+        "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {}, "created_at": now}
     statement = _insert_new(session).values(**values).on_conflict_do_nothing(index_elements=["owner", "key"])
     if session.execute(statement.returning(col(IdempotencyRecord.id))).first() is not None:
         return None
@@ -148,7 +148,7 @@ def purge_expired(session: Session, *, now: Any = None) -> int:
     """Forget records older than `TTL` (the scheduler's minute job)."""
     result = session.execute(delete(IdempotencyRecord).where(
         col(IdempotencyRecord.created_at) < (now or utcnow()) - TTL))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return (result.rowcount or 0) if isinstance(result, CursorResult) else 0  # a DELETE returns a cursor result
 
 
 async def send_stored(send: Send, stored: Stored) -> None:
@@ -161,10 +161,12 @@ async def send_stored(send: Send, stored: Stored) -> None:
 
 def _insert_new(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(IdempotencyRecord)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(IdempotencyRecord)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(IdempotencyRecord)
 
 
 async def _owner(scope: Scope) -> str | None:

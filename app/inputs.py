@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, MutableMapping
 from typing import Any
 
 from fastapi.routing import APIRoute
@@ -122,7 +122,7 @@ def _check_text(text: str, loc: list[str | int]) -> None:
                             errors=[_error(loc, SURROGATE_MESSAGE, "unpaired_surrogate")]) from None
 
 
-def check_url(scope: dict[str, Any]) -> None:
+def check_url(scope: MutableMapping[str, Any]) -> None:
     """422 for a NUL character in the path or the query string."""
     query = scope.get("query_string", b"")
     for where, found in (("path", "\x00" in scope.get("path", "")),

@@ -113,7 +113,7 @@ def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
       titled alike (one class name in two domains) would collide.
     """
     schemas = spec.get("components", {}).get("schemas", {})
-    renames = {}
+    renames: dict[str, str] = {}
     for name in sorted(schemas):
         if "__" in name:
             parts = name.split("__")

@@ -12,7 +12,7 @@ from fastapi import Query
 from pydantic import Field
 from sqlalchemy import func, select
 from sqlmodel import Session, col
-from sqlmodel.sql.expression import Select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from app.errors import BadRequest
 
@@ -53,7 +53,7 @@ class KeysetPage(Generic[T]):
         return iter((self.items, self.next_cursor))
 
 
-def count_rows(session: Session, query: Select[Any]) -> int:
+def count_rows(session: Session, query: Select[Any] | SelectOfScalar[Any]) -> int:
     """How many rows `query` selects (its order, limit and offset aside)."""
     inner = query.order_by(None).limit(None).offset(None).subquery()
     return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
@@ -77,14 +77,14 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
 
 def keyset_page(
     session: Session,
-    query: Select[Any],
+    query: SelectOfScalar[T],
     key: Any,
     *,
     cursor: str | None,
     limit: int,
     newest_first: bool = False,
     count: bool = False,
-) -> KeysetPage[Any]:
+) -> KeysetPage[T]:
     """One page of `query` in `key` order (an integer id column), the cursor of the next page, and with
     `count` the number of rows `query` selects in all."""
     column = col(key)
@@ -97,4 +97,5 @@ def keyset_page(
         query = query.where(column < last if newest_first else column > last)
     rows = list(session.exec(query))
     page = rows[:limit]
-    return KeysetPage(page, encode_cursor(getattr(page[-1], column.key)) if len(rows) > limit else None, total)
+    name: str = key.key  # the mapped attribute's name
+    return KeysetPage(page, encode_cursor(getattr(page[-1], name)) if len(rows) > limit else None, total)

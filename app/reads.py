@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+import psycopg
 from sqlalchemy import Integer, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
@@ -32,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
 Rows = list[Any]
+AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 
 def columns(row: type[NamedTuple], exprs: dict[str, Any], *, prefix: bool = False) -> list[Any]:
@@ -55,10 +57,10 @@ class Query:
 
     __slots__ = ("_build", "_built", "_compiled", "row", "materialize")
 
-    def __init__(self, build: Callable[[str], Select], row: type[NamedTuple] | None = None, *,
+    def __init__(self, build: Callable[[str], AnySelect], row: type[NamedTuple] | None = None, *,
                  materialize: bool = True) -> None:
         self._build = build  # dialect name -> statement
-        self._built: dict[str, Select] = {}
+        self._built: dict[str, AnySelect] = {}
         self._compiled: tuple[str, dict[str, Any]] | None = None
         self.row = row
         self.materialize = materialize
@@ -71,7 +73,7 @@ class Query:
         new = tuple.__new__
         return [new(row, r) for r in rows]
 
-    def statement(self, dialect: str) -> Select:
+    def statement(self, dialect: str) -> AnySelect:
         stmt = self._built.get(dialect)
         if stmt is None:
             stmt = self._built[dialect] = self._build(dialect)
@@ -96,10 +98,11 @@ Plan = Generator[Fetch, Rows, T]
 def in_(dialect: str, column: Any, name: str | None, item_type: Any = Integer, values: list[Any] | None = None) -> Any:
     """`column IN (:name)`: one array parameter on PostgreSQL (not thousands to render and parse), an
     expanding list elsewhere. With `values` the parameter carries them (an anonymous one without `name`)."""
-    bound = {} if values is None else {"value": values}
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(item_type), **bound))
-    return column.in_(bindparam(name, expanding=True, **bound))
+        array = ARRAY(item_type)
+        param = bindparam(name, type_=array) if values is None else bindparam(name, values, type_=array)
+        return column == any_(param)
+    return column.in_(bindparam(name, expanding=True) if values is None else bindparam(name, values, expanding=True))
 
 
 def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
@@ -107,7 +110,10 @@ def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         sql, defaults = query.postgres_sql()
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        raw = connection.connection.dbapi_connection
+        if not isinstance(raw, psycopg.Connection):
+            raise TypeError(f"PostgreSQL is read through psycopg 3, not {type(raw).__name__}")
+        cursor = raw.cursor()
         try:
             cursor.execute(sql, {**defaults, **params}, binary=True)  # binary rows: cheaper to load
             return query.typed(cursor.fetchall())

@@ -53,8 +53,9 @@ def generate(engine, *, code: str, certifications: int, seed: int, today: date) 
     with engine.begin() as conn:
         state = conn.execute(text("SELECT state FROM rule_set_version WHERE code = :c LIMIT 1"), {"c": code}).scalar()
         provider_id = conn.execute(text(
-            "INSERT INTO provider (name, kind, created_at, updated_at) VALUES ('Impact bench provider (synthetic)', "
-            "'training_center', :now, :now) RETURNING id"), {"now": now}).scalar()
+            "INSERT INTO provider (name, kind, created_at, updated_at) "
+            "VALUES ('Impact bench provider (synthetic)', 'training_center', :now, :now) RETURNING id"),
+            {"now": now}).scalar()
         courses = []
         for i in range(COURSES):
             hours = rng.choice((100, 150, 200, 300, 400, 600))

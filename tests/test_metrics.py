@@ -21,7 +21,8 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def metrics_app(settings, engine, session_factory):
-    app = create_app(settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}), engine=engine)
+    app = create_app(settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}),
+                     engine=engine)
     app.state.session_factory = session_factory
     return app
 

@@ -12,7 +12,7 @@ from app.audit.models import AuditEntry, AuditEntryState
 from app.audit.schemas import AuditEntryPublic, AuditPage
 from app.auth.principal import Principal
 from app.context import request_id_var
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.pagination import keyset_page
 
 
@@ -103,9 +103,9 @@ def list_page(session: Session, *, principal: Principal, entity: str | None, ent
         query = query.where(col(AuditEntry.id).in_(
             select(AuditEntryState.audit_entry_id).where(col(AuditEntryState.state).in_(sorted(principal.states)))))
     result = keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit, newest_first=True, count=count)
-    page, next_cursor = result
-    states = _states_of(session, [e.id for e in page])  # type: ignore[misc]
-    return AuditPage(items=[AuditEntryPublic(**e.model_dump(), states=states.get(e.id, [])) for e in page],
+    page, next_cursor = result.items, result.next_cursor
+    states = _states_of(session, [id_of(e) for e in page])
+    return AuditPage(items=[AuditEntryPublic(**e.model_dump(), states=states.get(id_of(e), [])) for e in page],
                      next_cursor=next_cursor, total=result.total)
 
 

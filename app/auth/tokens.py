@@ -160,7 +160,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         and isinstance(states, list) and all(isinstance(s, str) and _STATE.fullmatch(s) for s in states)
         and all(_id_claim(claims.get(name)) for name in ("provider_id", "person_id"))
     )
-    if not valid:
+    if not valid or not isinstance(sub, str) or not isinstance(role, str):  # narrowed for the type checker
         raise Unauthorized(_INVALID_SCOPE)
     try:
         return Principal(subject=sub, role=Role(role), states=frozenset(states),

@@ -19,6 +19,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.completions.models import Completion
 from app.compliance import dirty
+from app.db import id_of
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.rules import service as rules_service
 
@@ -92,14 +93,14 @@ def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate)
             raise OverlappingApproval(
                 f"Course {course.id} already has an approval for {code} over these dates (approval {other.id}); "
                 "withdraw it first, or give dates that do not overlap.")
-    approval = CourseApproval(course_id=course.id, credential_code=code, state=state, hours=data.hours,  # type: ignore[arg-type]
+    approval = CourseApproval(course_id=id_of(course), credential_code=code, state=state, hours=data.hours,
                               valid_from=data.valid_from, valid_until=data.valid_until, approved_by=actor)
     session.add(approval)
     session.flush()
     for category in data.categories:
-        session.add(CourseApprovalCategory(approval_id=approval.id, category=category))  # type: ignore[arg-type]
+        session.add(CourseApprovalCategory(approval_id=id_of(approval), category=category))
     session.flush()
-    dirty.courses_changed(session, [course.id], credential_code=code)  # type: ignore[list-item]
+    dirty.courses_changed(session, [id_of(course)], credential_code=code)
     audit.record(session, actor=actor, action="approve", entity="approval", entity_id=approval.id,
                  state=state, changes={
                      "course_id": [None, course.id], "credential_code": [None, code],
@@ -107,14 +108,14 @@ def grant(session: Session, *, actor: str, course: Course, data: ApprovalCreate)
                      "hours": [None, float(data.hours) if data.hours is not None else None],
                      "valid_from": [None, data.valid_from and data.valid_from.isoformat()],
                      "valid_until": [None, data.valid_until and data.valid_until.isoformat()]})
-    return present([approval], categories_of(session, [approval.id]))[0]  # type: ignore[list-item]
+    return present([approval], categories_of(session, [id_of(approval)]))[0]
 
 
 def list_for(session: Session, *, course: Course) -> list[ApprovalPublic]:
     """Every approval of a course, withdrawn ones included, oldest first."""
     approvals = list(session.exec(select(CourseApproval).where(CourseApproval.course_id == course.id)
                                   .order_by(col(CourseApproval.id))))
-    return present(approvals, categories_of(session, [a.id for a in approvals]))  # type: ignore[misc]
+    return present(approvals, categories_of(session, [id_of(a) for a in approvals]))
 
 
 def withdraw(session: Session, *, principal: Principal, course: Course, approval_id: int,
@@ -135,14 +136,14 @@ def withdraw(session: Session, *, principal: Principal, course: Course, approval
         approval.withdrawn_by = principal.actor
         session.add(approval)
         session.flush()
-        dirty.courses_changed(session, [course.id], credential_code=approval.credential_code)  # type: ignore[list-item]
+        dirty.courses_changed(session, [id_of(course)], credential_code=approval.credential_code)
         audit.record(session, actor=principal.actor, action="withdraw", entity="approval", entity_id=approval.id,
                      state=approval.state, changes={"withdrawn_on": [None, data.withdrawn_on.isoformat()],
                                                     "reason": [None, data.reason]})
-        return present([approval], categories_of(session, [approval.id]))[0]  # type: ignore[list-item]
+        return present([approval], categories_of(session, [id_of(approval)]))[0]
 
-    return impact.measure(session, principal=principal, reach=_completers(course, approval.credential_code), clock=clock,
-                          change=take_back, dry_run=dry_run)
+    return impact.measure(session, principal=principal, reach=_completers(course, approval.credential_code),
+                          clock=clock, change=take_back, dry_run=dry_run)
 
 
 def categories_of(session: Session, approval_ids: Collection[int]) -> dict[int, list[str]]:
@@ -159,8 +160,8 @@ def categories_of(session: Session, approval_ids: Collection[int]) -> dict[int, 
 def present(approvals: list[CourseApproval], categories: dict[int, list[str]]) -> list[ApprovalPublic]:
     return [
         ApprovalPublic(
-            id=a.id, course_id=a.course_id, credential_code=a.credential_code, state=a.state,  # type: ignore[arg-type]
-            categories=categories.get(a.id, []), hours=a.hours, valid_from=a.valid_from,  # type: ignore[arg-type]
+            id=id_of(a), course_id=a.course_id, credential_code=a.credential_code, state=a.state,
+            categories=categories.get(id_of(a), []), hours=a.hours, valid_from=a.valid_from,
             valid_until=a.valid_until, withdrawn_on=a.withdrawn_on, withdrawal_reason=a.withdrawal_reason,
             approved_by=a.approved_by, created_at=a.created_at,
         )

@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.catalog import approvals, upserts
 from app.catalog.models import Course, CourseApproval, Provider, Topic, TopicProposal
 from app.catalog.schemas import ApprovalCreate, CourseUpsert, ProviderCreate, TopicId
-from app.db import utcnow
+from app.db import id_of, utcnow
 
 CONTENT_ACTOR = "system:content"
 
@@ -151,10 +151,10 @@ def _add_courses(session: Session, provider: Provider, courses: list[_SampleCour
         for n, c in enumerate(courses, start=1) if c.external_id not in existing
     ]
     if items:
-        plan = upserts.plan(session, provider_id=provider.id, items=items, today=default_from)  # type: ignore[arg-type]
+        plan = upserts.plan(session, provider_id=id_of(provider), items=items, today=default_from)
         if bad := [r for r in plan.rows if r.errors]:
             raise CatalogFileError(f"sample catalog, {provider.name}: {[(r.external_id, r.errors) for r in bad]}")
-        upserts.apply(session, provider_id=provider.id, plan=plan, actor=CONTENT_ACTOR)  # type: ignore[arg-type]
+        upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=CONTENT_ACTOR)
         report.courses_created += len(items)
     ids = {external_id: course_id for external_id, course_id in session.exec(
         select(Course.external_id, Course.id).where(Course.provider_id == provider.id))}

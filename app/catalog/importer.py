@@ -20,6 +20,7 @@ from app.auth.principal import Principal
 from app.catalog import service, upserts
 from app.catalog.models import Provider
 from app.catalog.schemas import CatalogImportReport, CourseUpsert, ImportRow, RowError
+from app.db import id_of
 from app.errors import AppError, Unprocessable
 
 CSV_REQUIRED = ("external_id", "title", "hours", "modality", "topics")
@@ -36,7 +37,7 @@ def import_courses(
     dry_run: bool, today: date,
 ) -> CatalogImportReport:
     """Validate every row, then write them all in the request's transaction (or, for a dry run, nothing)."""
-    service.require_manager(principal, provider.id)  # type: ignore[arg-type]
+    service.require_manager(principal, id_of(provider))
     return bulk.run(
         parse=lambda: parse(body, content_type),
         plan=lambda items: plan(session, provider=provider, items=items, today=today, dry_run=dry_run),
@@ -81,7 +82,7 @@ class Plan:
 
 def plan(session: Session, *, provider: Provider, items: list[upserts.Item], today: date, dry_run: bool) -> Plan:
     """Each item against the provider's courses and the taxonomy: created, updated, unchanged or its errors."""
-    planned = upserts.plan(session, provider_id=provider.id, items=items, today=today)  # type: ignore[arg-type]
+    planned = upserts.plan(session, provider_id=id_of(provider), items=items, today=today)
     report = CatalogImportReport.of(
         [ImportRow(row=r.row, external_id=r.external_id, outcome=r.outcome,  # type: ignore[arg-type]
                    course_id=r.course_id, changes=r.changes,
@@ -93,7 +94,7 @@ def plan(session: Session, *, provider: Provider, items: list[upserts.Item], tod
 def apply(session: Session, *, provider: Provider, planned: Plan, actor: str) -> None:
     """Write a plan without errors (`upserts.apply`), and audit the upload as a whole."""
     report = planned.report
-    upserts.apply(session, provider_id=provider.id, plan=planned.upserts, actor=actor)  # type: ignore[arg-type]
+    upserts.apply(session, provider_id=id_of(provider), plan=planned.upserts, actor=actor)
     for out, row in zip(report.rows, planned.upserts.rows, strict=True):
         out.course_id = row.course_id  # the new courses' ids
     audit.record(session, actor=actor, action="import_courses", entity="provider", entity_id=provider.id,

@@ -6,13 +6,14 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, or_, text, true
+from sqlalchemy import ColumnElement, TextClause, and_, exists, or_, text, true
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.catalog import service
 from app.catalog.models import SEARCH_DOCUMENT, Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider
 from app.catalog.schemas import CatalogEntry, CountsFor, ProviderSummary
-from app.db import contains, is_postgres
+from app.db import contains, id_of, is_postgres
 from app.pagination import KeysetPage, keyset_page
 from app.sessions import service as sessions
 
@@ -26,7 +27,7 @@ def valid_on(day: date) -> ColumnElement[bool]:
     )
 
 
-def _matches(session: Session, q: str) -> ColumnElement[bool]:
+def _matches(session: Session, q: str) -> ColumnElement[bool] | TextClause:
     if is_postgres(session):
         return text(f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery('english', :search_q)").bindparams(search_q=q)
     words = [w for w in (w.strip('"') for w in q.split()) if w]
@@ -46,32 +47,32 @@ def search(
     if q and q.strip():
         query = query.where(_matches(session, q.strip()))
     if topics:
-        query = query.where(exists().where(CourseTopic.course_id == Course.id,
+        query = query.where(exists().where(col(CourseTopic.course_id) == Course.id,
                                            col(CourseTopic.topic_id).in_(sorted(topics))))
     if modality:
         query = query.where(Course.modality == modality)
     if provider_id is not None:
         query = query.where(Course.provider_id == provider_id)
     if credential_code or category:
-        approved = exists().where(CourseApproval.course_id == Course.id, valid_on(on))
+        approved = exists().where(col(CourseApproval.course_id) == Course.id, valid_on(on))
         if credential_code:
-            approved = approved.where(CourseApproval.credential_code == credential_code.upper())
+            approved = approved.where(col(CourseApproval.credential_code) == credential_code.upper())
         if category:
-            approved = approved.where(exists().where(CourseApprovalCategory.approval_id == CourseApproval.id,
-                                                     CourseApprovalCategory.category == category))
+            approved = approved.where(exists().where(col(CourseApprovalCategory.approval_id) == CourseApproval.id,
+                                                     col(CourseApprovalCategory.category) == category))
         query = query.where(approved)
     found = keyset_page(session, query, Course.id, cursor=cursor, limit=limit, count=count)
     page = found.items
-    ids = [c.id for c in page]
-    topics_by_course = service.topics_of(session, ids)  # type: ignore[arg-type]
-    counts = counts_for(session, ids, on=on)  # type: ignore[arg-type]
+    ids = [id_of(c) for c in page]
+    topics_by_course = service.topics_of(session, ids)
+    counts = counts_for(session, ids, on=on)
     names = {pid: name for pid, name in session.exec(select(Provider.id, Provider.name).where(
         col(Provider.id).in_(sorted({c.provider_id for c in page}))))}
-    upcoming = sessions.next_sessions(session, ids, now=now) if now is not None else {}  # type: ignore[arg-type]
+    upcoming = sessions.next_sessions(session, ids, now=now) if now is not None else {}
     items = [
-        CatalogEntry(**service.public(c, topics_by_course.get(c.id, [])).model_dump(),  # type: ignore[arg-type]
+        CatalogEntry(**service.public(c, topics_by_course.get(id_of(c), [])).model_dump(),
                      provider=ProviderSummary(id=c.provider_id, name=names[c.provider_id]),
-                     approvals=counts.get(c.id, []), next_sessions=upcoming.get(c.id, []))  # type: ignore[arg-type]
+                     approvals=counts.get(id_of(c), []), next_sessions=upcoming.get(id_of(c), []))
         for c in page
     ]
     return KeysetPage(items, found.next_cursor, found.total)
@@ -83,13 +84,13 @@ def counts_for(session: Session, course_ids: Collection[int], *, on: date) -> di
         return {}
     grouped: dict[int, tuple[int, str, object, list[str]]] = {}
     query = (
-        select(CourseApproval.id, CourseApproval.course_id, CourseApproval.credential_code, CourseApproval.hours,
-               CourseApprovalCategory.category)
+        sa_select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
+                  col(CourseApproval.hours), col(CourseApprovalCategory.category))
         .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
         .where(col(CourseApproval.course_id).in_(sorted(course_ids)), valid_on(on))
         .order_by(col(CourseApproval.credential_code), col(CourseApproval.id), col(CourseApprovalCategory.category))
     )
-    for aid, cid, code, hours, category in session.exec(query):
+    for aid, cid, code, hours, category in session.execute(query):
         item = grouped.setdefault(aid, (cid, code, hours, []))
         if category is not None:
             item[3].append(category)

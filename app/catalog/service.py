@@ -7,8 +7,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -25,7 +27,7 @@ from app.catalog.models import (
 )
 from app.catalog.schemas import CoursePublic, CourseUpsert, ProviderCreate
 from app.constants import DEFAULT_TIMEZONE
-from app.db import contains, utcnow
+from app.db import contains, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.rules import engine
@@ -33,6 +35,7 @@ from app.rules import engine
 # "Today" for the catalog (default availability dates, approvals valid today): the rules' default zone.
 CATALOG_TIMEZONE = DEFAULT_TIMEZONE
 IN_CHUNKS = 5000  # ids per IN (...) list: one query for any realistic batch, within every driver's limits
+_Id = TypeVar("_Id", int, str)
 
 
 class ProviderNotFound(NotFound):
@@ -139,7 +142,7 @@ def list_provider_courses(
 ) -> KeysetPage[Course]:
     """A provider's courses by id: every status for an admin and the provider, published ones for others."""
     query = select(Course).where(Course.provider_id == provider.id)
-    if not manages(principal, provider.id):  # type: ignore[arg-type]
+    if not manages(principal, id_of(provider)):
         query = query.where(Course.status == "published")
     if status:
         query = query.where(Course.status == status)
@@ -150,9 +153,9 @@ def course_ids_by_external(session: Session, provider_id: int, external_ids: Col
     """external_id -> course id among this provider's courses (ids it does not have are absent)."""
     out: dict[str, int] = {}
     for chunk in _chunks(external_ids):
-        query = select(Course.external_id, Course.id).where(Course.provider_id == provider_id,
-                                                            col(Course.external_id).in_(chunk))
-        out.update(dict(session.exec(query).all()))
+        query = select(col(Course.external_id), col(Course.id)).where(Course.provider_id == provider_id,
+                                                                      col(Course.external_id).in_(chunk))
+        out.update({external_id: course_id for external_id, course_id in session.exec(query) if course_id is not None})
     return out
 
 
@@ -168,13 +171,13 @@ def topics_of(session: Session, course_ids: Collection[int]) -> dict[int, list[s
 
 def present(session: Session, courses: Sequence[Course]) -> list[CoursePublic]:
     """Courses as the API shows them, with their topics loaded in one query."""
-    topics = topics_of(session, [c.id for c in courses])  # type: ignore[misc]
-    return [public(c, topics.get(c.id, [])) for c in courses]  # type: ignore[arg-type]
+    topics = topics_of(session, [id_of(c) for c in courses])
+    return [public(c, topics.get(id_of(c), [])) for c in courses]
 
 
 def public(course: Course, topics: Iterable[str]) -> CoursePublic:
     return CoursePublic(
-        id=course.id, provider_id=course.provider_id, external_id=course.external_id, title=course.title,  # type: ignore[arg-type]
+        id=id_of(course), provider_id=course.provider_id, external_id=course.external_id, title=course.title,
         description=course.description, hours=course.hours, modality=course.modality,  # type: ignore[arg-type]
         topics=sorted(topics), url=course.url, status=course.status,  # type: ignore[arg-type]
         available_from=course.available_from, created_at=course.created_at, updated_at=course.updated_at,
@@ -185,9 +188,9 @@ def upsert_course(
     session: Session, *, principal: Principal, provider: Provider, data: CourseUpsert, today: date,
 ) -> tuple[Course, str]:
     """Create the course, or update the provider's course with the same external_id; returns (course, outcome)."""
-    require_manager(principal, provider.id)  # type: ignore[arg-type]
+    require_manager(principal, id_of(provider))
     item = upserts.Item(row=1, external_id=data.external_id, course=data)
-    plan = upserts.plan(session, provider_id=provider.id, items=[item], today=today)  # type: ignore[arg-type]
+    plan = upserts.plan(session, provider_id=id_of(provider), items=[item], today=today)
     (row,) = plan.rows
     if row.errors:
         raise Unprocessable(
@@ -195,7 +198,7 @@ def upsert_course(
             errors=[{"loc": ["body", e["field"]], "field": f"body.{e['field']}", "message": e["message"],
                      "type": e["type"]} for e in row.errors],
         )
-    upserts.apply(session, provider_id=provider.id, plan=plan, actor=principal.actor)  # type: ignore[arg-type]
+    upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=principal.actor)
     course = session.get(Course, row.course_id, populate_existing=True)
     assert course is not None
     return course, row.outcome
@@ -238,9 +241,10 @@ def course_facts(session: Session, course_ids: Collection[int]) -> dict[int, Cou
     topics = topics_of(session, course_ids)
     out: dict[int, CourseFacts] = {}
     for chunk in _chunks(course_ids):
-        query = select(Course.id, Course.provider_id, Course.title, Course.hours, Course.modality, Course.status,
-                       Course.available_from).where(col(Course.id).in_(chunk))
-        for cid, provider_id, title, hours, modality, status, available_from in session.exec(query):
+        query = sa_select(col(Course.id), col(Course.provider_id), col(Course.title), col(Course.hours),
+                          col(Course.modality), col(Course.status),
+                          col(Course.available_from)).where(col(Course.id).in_(chunk))
+        for cid, provider_id, title, hours, modality, status, available_from in session.execute(query):
             out[cid] = CourseFacts(id=cid, provider_id=provider_id, title=title, hours=hours, modality=modality,
                                    topics=frozenset(topics.get(cid, ())), status=status,
                                    available_from=available_from)
@@ -255,14 +259,14 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     rows: dict[int, dict] = {}
     for chunk in _chunks(course_ids):
         query = (
-            select(CourseApproval.id, CourseApproval.course_id, CourseApproval.credential_code,
-                   CourseApproval.hours, CourseApproval.valid_from, CourseApproval.valid_until,
-                   CourseApproval.withdrawn_on, CourseApprovalCategory.category)
+            sa_select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
+                      col(CourseApproval.hours), col(CourseApproval.valid_from), col(CourseApproval.valid_until),
+                      col(CourseApproval.withdrawn_on), col(CourseApprovalCategory.category))
             .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
             .where(col(CourseApproval.course_id).in_(chunk))
             .order_by(col(CourseApproval.id))
         )
-        for aid, cid, code, hours, valid_from, valid_until, withdrawn_on, category in session.exec(query):
+        for aid, cid, code, hours, valid_from, valid_until, withdrawn_on, category in session.execute(query):
             item = rows.setdefault(aid, {"course_id": cid, "credential_code": code, "hours": hours,
                                          "valid_from": valid_from, "valid_until": valid_until,
                                          "withdrawn_on": withdrawn_on, "categories": set()})
@@ -275,7 +279,7 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     return {cid: tuple(approvals) for cid, approvals in out.items()}
 
 
-def _chunks(ids: Collection[int] | Collection[str]) -> Iterable[list]:
+def _chunks(ids: Collection[_Id]) -> Iterable[list[_Id]]:
     values = sorted(set(ids))
     for start in range(0, len(values), IN_CHUNKS):
         yield values[start:start + IN_CHUNKS]

@@ -38,7 +38,7 @@ def sees_proposals(principal: Principal | None) -> bool:
     return principal is not None and (principal.is_admin or principal.role is Role.provider)
 
 
-def _proposals(principal: Principal | None):  # type: ignore[no-untyped-def]
+def _proposals(principal: Principal | None):  # noqa: ANN202 (a SelectOfScalar of proposals)
     query = select(TopicProposal)
     if principal is not None and not principal.is_admin:
         query = query.where(TopicProposal.provider_id == principal.provider_id)

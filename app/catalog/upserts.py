@@ -20,14 +20,14 @@ from app.audit import service as audit
 from app.catalog.models import Course, CourseTopic, Topic
 from app.catalog.schemas import CourseUpsert
 from app.compliance import dirty
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict
 
 FIELDS = ("title", "description", "hours", "modality", "topics", "url", "status", "available_from")
 _COLUMNS = tuple(f for f in FIELDS if f != "topics")
 _BY_IDS_UP_TO = 500  # a plan for at most this many courses loads them by external_id, else the whole provider
-_course = Course.__table__  # type: ignore[attr-defined]
-_course_topic = CourseTopic.__table__  # type: ignore[attr-defined]
+_course = table_of(Course)
+_course_topic = table_of(CourseTopic)
 
 
 @dataclass
@@ -50,6 +50,28 @@ class PlannedRow:
     values: dict[str, Any] | None = None
     changes: dict[str, list[Any]] | None = None
     errors: list[dict[str, str]] | None = None
+
+    # What a row that writes (created or updated) always carries:
+    @property
+    def key(self) -> str:
+        """Its external_id."""
+        if self.external_id is None:
+            raise ValueError(f"row {self.row} has no external_id")
+        return self.external_id
+
+    @property
+    def written(self) -> dict[str, Any]:
+        """The course's values it writes."""
+        if self.values is None:
+            raise ValueError(f"row {self.row} writes nothing")
+        return self.values
+
+    @property
+    def saved_id(self) -> int:
+        """The course's id (an updated row's, or a created row's once inserted)."""
+        if self.course_id is None:
+            raise ValueError(f"row {self.row} has no course id yet")
+        return self.course_id
 
 
 @dataclass
@@ -161,44 +183,44 @@ def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None
         with session.begin_nested():
             if created:
                 params = [{"provider_id": provider_id, "external_id": r.external_id, "created_at": stamp,
-                           "updated_at": stamp, **{c: r.values[c] for c in _COLUMNS}}  # type: ignore[index]
+                           "updated_at": stamp, **{c: r.written[c] for c in _COLUMNS}}
                           for r in created]
                 session.execute(insert(_course), params)  # executemany (RETURNING would defeat psycopg's pipeline)
-                ids = _ids(session, provider_id, {r.external_id for r in created})  # type: ignore[misc]
+                ids = _ids(session, provider_id, {r.key for r in created})
                 for r in created:
-                    r.course_id = ids[r.external_id]
+                    r.course_id = ids[r.key]
             if updated:
                 statement = (update(_course).where(_course.c.id == bindparam("b_id"))
                              .values({c: bindparam(f"b_{c}") for c in (*_COLUMNS, "updated_at")}))
                 session.execute(statement, [
                     {"b_id": r.course_id, "b_updated_at": stamp,
-                     **{f"b_{c}": r.values[c] for c in _COLUMNS}}  # type: ignore[index]
+                     **{f"b_{c}": r.written[c] for c in _COLUMNS}}
                     for r in updated])
             retopic = [r for r in updated if r.changes and "topics" in r.changes]
             if retopic:
                 session.execute(delete(_course_topic).where(_course_topic.c.course_id == bindparam("b_id")),
                                 [{"b_id": r.course_id} for r in retopic])
                 # topics can map completions to required categories: new facts for every credential
-                dirty.courses_changed(session, [r.course_id for r in retopic])  # type: ignore[misc]
+                dirty.courses_changed(session, [r.saved_id for r in retopic])
             pairs = [{"course_id": r.course_id, "topic_id": t}
-                     for r in (*created, *retopic) for t in r.values["topics"]]  # type: ignore[index]
+                     for r in (*created, *retopic) for t in r.written["topics"]]
             if pairs:
                 session.execute(insert(_course_topic), pairs)
     except IntegrityError as exc:  # the same external_id created concurrently
         raise Conflict("Another upload changed these courses at the same time; retry.") from exc
     audit.record_many(session, actor=actor, entity="course", entries=[
         *(("create", r.course_id, {"provider_id": [None, provider_id], "external_id": [None, r.external_id],
-                                   **{f: [None, jsonable(r.values[f])] for f in FIELDS}})  # type: ignore[index]
+                                   **{f: [None, jsonable(r.written[f])] for f in FIELDS}})
           for r in created),
-        *(("update", r.course_id, r.changes) for r in updated),
+        *(("update", r.course_id, r.changes or {}) for r in updated),  # an updated row has changes
     ])
 
 
 def _ids(session: Session, provider_id: int, external_ids: set[str]) -> dict[str, int]:
     """The provider's course ids by external_id (those named, or all of them for a large set)."""
-    query = select(Course.external_id, Course.id).where(Course.provider_id == provider_id)
+    query = select(col(Course.external_id), col(Course.id)).where(col(Course.provider_id) == provider_id)
     if len(external_ids) <= _BY_IDS_UP_TO:
         query = query.where(col(Course.external_id).in_(sorted(external_ids)))
-    return {external_id: course_id for external_id, course_id in session.exec(query)}
+    return {external_id: course_id for external_id, course_id in session.exec(query) if course_id is not None}
 
 

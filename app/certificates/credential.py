@@ -78,7 +78,7 @@ def build(facts: Facts, *, base_url: str, issuer: Profile, credential_id: str, s
     hours = _hours(facts.hours)
     if facts.course_id is not None:
         achievement_id = f"{base_url}/v1/courses/{facts.course_id}"
-        creator = Profile(id=f"{base_url}/v1/providers/{facts.provider_id}", name=facts.provider_name or "")
+        creator = Profile(id=f"{base_url}/v1/providers/{facts.provider_id}", name=facts.provider_name or "", url=None)
     else:  # CE taken outside the catalog: an achievement of its own
         achievement_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, credential_id + '#achievement')}"
         creator = None

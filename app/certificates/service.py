@@ -29,7 +29,7 @@ from app.certificates.models import Certificate, CredentialSubject
 from app.certificates.schemas import AchievementCredential, CertificatePublic, Profile, VerifyResult
 from app.certifications.models import Certification
 from app.completions.models import Completion
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import Conflict, NotFound
 from app.people import service as people
 from app.people.models import Person
@@ -55,7 +55,7 @@ def stored(session: Session, completion_id: int) -> Certificate | None:
 
 def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: str) -> Certificate:
     """Sign and store the certificate of an accepted completion (the one already stored, if any)."""
-    existing = stored(session, completion.id)  # type: ignore[arg-type]
+    existing = stored(session, id_of(completion))
     if existing is not None:
         return existing
     if completion.status != "accepted":
@@ -72,13 +72,13 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
                                   subject_id=subject_id, salt=secrets.token_hex(16), status_list=status_list,
                                   status_index=status_index, issued_at=issued_at)
         token = issuer.sign(credentials.claims(built.model_dump(mode="json")))
-        cert = Certificate(completion_id=completion.id, credential_id=credential_id, status_list=status_list,  # type: ignore[arg-type]
+        cert = Certificate(completion_id=id_of(completion), credential_id=credential_id, status_list=status_list,
                            status_index=status_index, token=token, kid=issuer.signing.kid, issued_at=issued_at)
         try:
             with session.begin_nested():
                 session.add(cert)
         except IntegrityError:
-            existing = stored(session, completion.id)  # type: ignore[arg-type]
+            existing = stored(session, id_of(completion))
             if existing is not None:  # a concurrent request issued it first
                 return existing
             continue  # its status index was taken meanwhile: another one
@@ -138,14 +138,14 @@ def _facts(session: Session, completion: Completion) -> credentials.Facts:
     provider = session.get(Provider, course.provider_id) if course else None
     reviewed = completion.source == "self_report" and completion.reviewed_at is not None
     return credentials.Facts(
-        completion_id=completion.id, title=completion.title,  # type: ignore[arg-type]
+        completion_id=id_of(completion), title=completion.title,
         description=course.description if course else None, hours=completion.hours, modality=completion.modality,
         completed_on=completion.completed_on,
         awarded_at=completion.reviewed_at if reviewed else completion.created_at,  # type: ignore[arg-type]
         email=person.email, course_id=course.id if course else None, course_hours=course.hours if course else None,
         provider_id=provider.id if provider else None,
         provider_name=provider.name if provider else completion.provider_name,
-        topics=tuple(sorted(catalog.topics_of(session, [course.id]).get(course.id, ()))) if course else (),  # type: ignore[list-item]
+        topics=tuple(sorted(catalog.topics_of(session, [id_of(course)]).get(id_of(course), ()))) if course else (),
         approvals=_approvals(session, completion, course))
 
 
@@ -155,7 +155,7 @@ def _approvals(session: Session, completion: Completion,
     on = completion.completed_on
     found: dict[str, tuple[tuple[str, ...], Any]] = {}
     if course is not None:
-        for a in catalog.engine_approvals(session, [course.id]).get(course.id, ()):  # type: ignore[list-item]
+        for a in catalog.engine_approvals(session, [id_of(course)]).get(id_of(course), ()):
             if ((a.valid_from is None or a.valid_from <= on) and (a.valid_until is None or on <= a.valid_until)
                     and (a.withdrawn_on is None or on < a.withdrawn_on)):
                 found[a.credential_code] = (tuple(sorted(a.categories)), a.hours)
@@ -177,7 +177,7 @@ def _approvals(session: Session, completion: Completion,
 
 def revoke(session: Session, *, completion: Completion, actor: str, states: set[str]) -> Certificate | None:
     """The completion was voided: set its certificate's status-list bit (if it has one)."""
-    cert = stored(session, completion.id)  # type: ignore[arg-type]
+    cert = stored(session, id_of(completion))
     if cert is None or cert.revoked_at is not None:
         return cert
     cert.revoked_at, cert.revocation_reason = utcnow(), "voided"
@@ -191,7 +191,7 @@ def revoke(session: Session, *, completion: Completion, actor: str, states: set[
 
 def supersede(session: Session, *, old: Completion, new: Completion, actor: str, states: set[str]) -> None:
     """A correction replaced `old` by `new`: the old certificate (revoked with the void) points to the new one."""
-    before, after = stored(session, old.id), stored(session, new.id)  # type: ignore[arg-type]
+    before, after = stored(session, id_of(old)), stored(session, id_of(new))
     if before is None:
         return
     if before.revoked_at is None:
@@ -242,7 +242,7 @@ def status_list(session: Session, *, list_no: int, issuer: Issuer, ttl_seconds: 
     revoked = session.exec(select(Certificate.status_index, Certificate.revoked_at).where(
         Certificate.status_list == list_no, col(Certificate.revoked_at).is_not(None))).all()
     indexes = sorted(i for i, _ in revoked)
-    valid_from = max([first, *(at for _, at in revoked)])
+    valid_from = max([first, *(at for _, at in revoked if at is not None)])  # revoked: revoked_at is set
     digest = hashlib.sha256(",".join(map(str, indexes)).encode()).hexdigest()
     key = (list_no, issuer.signing.kid, statuslist.timestamp(valid_from), digest, ttl_seconds, issuer.base_url)
     token = _signed.get(key)

@@ -23,7 +23,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
 from app.csvio import cell_decimal
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import AppError
 from app.people import service as people_service
 from app.people.models import Person
@@ -127,13 +127,14 @@ def parse(body: bytes, content_type: str | None) -> Parsed:
         named[i] = ((raw.get("credential_code") or "").upper() or None, raw.get("number") or None)
         checked[i] = {k: raw[k] for k in CHECKED if raw.get(k)}
         try:
-            cells = {k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)}
-            if cells.get("carryover_hours") is not None:  # a number written as digits; other text stays text
-                cells["carryover_hours"] = cell_decimal(cells["carryover_hours"])
-            row = ImportRow.model_validate(cells)
-            row.credential_code = row.credential_code.upper()
-            row.email = row.email.lower()
-            parsed.append((i, row, []))
+            cells: dict[str, Any] = {k: (v or None) for k, v in raw.items() if k not in (*CHECKED, *COMPUTED)}
+            carryover = cells.get("carryover_hours")
+            if carryover is not None:  # a number written as digits; other text stays text
+                cells["carryover_hours"] = cell_decimal(carryover)
+            valid = ImportRow.model_validate(cells)
+            valid.credential_code = valid.credential_code.upper()
+            valid.email = valid.email.lower()
+            parsed.append((i, valid, []))
         except ValidationError as exc:
             parsed.append((i, None, [RowError(field=str(e["loc"][0]), message=e["msg"]) for e in exc.errors()]))
     return Parsed(rows=parsed, named=named, checked=checked)
@@ -155,8 +156,8 @@ def plan(session: Session, *, principal: Principal, parsed: Parsed, dry_run: boo
                                         clock)
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
-    held = people_service.held_states(session, [p.id for p in people.values()])  # type: ignore[misc]
-    visible = _visible_ids(session, principal, [p.id for p in people.values()])  # type: ignore[misc]
+    held = people_service.held_states(session, [id_of(p) for p in people.values()])
+    visible = _visible_ids(session, principal, [id_of(p) for p in people.values()])
 
     seen: dict[tuple[str, str], int] = {}
     names: dict[str, tuple[int, tuple[str, str, str | None]]] = {}
@@ -251,7 +252,8 @@ def _visible_ids(session: Session, principal: Principal, person_ids: list[int]) 
     scope = people_service.visible_to(principal)
     if scope is None or not person_ids:
         return set(person_ids)
-    return set(session.exec(select(Person.id).where(col(Person.id).in_(person_ids), scope)))
+    found = session.exec(select(col(Person.id)).where(col(Person.id).in_(person_ids), scope))
+    return {i for i in found if i is not None}
 
 
 def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock) -> None:
@@ -261,7 +263,7 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
     work = [(outcome, row, cert) for outcome, row, cert in planned.work if outcome.outcome != "unchanged"]
     rows_by_email = {row.email: row for _, row, _ in work}
     corrected = sorted((p for email, p in people.items() if email in rows_by_email and
-                        _person_changes(p, rows_by_email[email])), key=lambda p: p.id)  # type: ignore[arg-type, return-value]
+                        _person_changes(p, rows_by_email[email])), key=id_of)
     for person in corrected:
         changes = _person_changes(person, rows_by_email[person.email])
         before = {field: getattr(person, field) for field in changes}
@@ -284,7 +286,7 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
     for outcome, row, cert in work:
         person = people[row.email]
         if cert is None:
-            cert = Certification(person_id=person.id, credential_code=row.credential_code,  # type: ignore[arg-type]
+            cert = Certification(person_id=id_of(person), credential_code=row.credential_code,
                                  state=states[row.credential_code], number=row.number, issued_on=row.issued_on,
                                  cycle_option=row.cycle_option, variants=compliance.join_variants(row.variant_ids()))
             changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],

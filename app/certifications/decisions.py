@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from app.certifications.models import Certification
+from app.db import id_of
 from app.errors import Unprocessable
 from app.rules import engine
 from app.rules import service as rules_service
@@ -76,7 +77,7 @@ def record_stated_cycle(session: Session, *, cert: Certification, start: date, e
     for s, e in cycles:
         if s in standing:
             continue
-        session.add(Renewal(certification_id=cert.id, cycle_start=s, cycle_end=e, met_on=None, recorded_on=today,
+        session.add(Renewal(certification_id=id_of(cert), cycle_start=s, cycle_end=e, met_on=None, recorded_on=today,
                             source="board", generation=generation[s] + 1 if s in generation else 0))
     cert.registered_cycle_start, cert.registered_cycle_end = start, end
     cert.registered_carryover_hours = None if carryover is None else carryover.quantize(Decimal("0.01"))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from sqlalchemy import Integer
 from sqlmodel import Session, col, select
 
@@ -61,10 +61,13 @@ EXAMPLE: dict[str, Any] = {
     "counts": {"before": {"compliant": 1, "in_progress": 3}, "after": {"due_soon": 1, "in_progress": 3}}}
 
 
-def with_impact(model: type[BaseModel]) -> dict[str, Any]:
+def with_impact(model: type[BaseModel]) -> ConfigDict:
     """The model config of a response that adds `impact` to `model`: its examples, each with an impact."""
-    examples = (model.model_config.get("json_schema_extra") or {}).get("examples", [])  # type: ignore[union-attr]
-    return {"json_schema_extra": {"examples": [{**e, "impact": EXAMPLE} for e in examples]}}
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples", []) if isinstance(extra, dict) else []
+    with_it: list[JsonValue] = [{**e, "impact": EXAMPLE} for e in examples if isinstance(e, dict)] \
+        if isinstance(examples, list) else []
+    return ConfigDict(json_schema_extra={"examples": with_it})
 
 
 class Impact(BaseModel):
@@ -143,11 +146,11 @@ def _ids(session: Session, reach: Any, principal: Principal) -> list[int]:
 
     if isinstance(reach, (list, tuple, set)):
         reach = in_values(session, col(Certification.id), sorted(set(reach)), Integer)
-    query = select(Certification.id).where(reach)
+    query = select(col(Certification.id)).where(reach)
     scope = visible_to(principal)
     if scope is not None:
         query = query.where(scope)
-    return list(session.exec(query.order_by(col(Certification.id))))
+    return [i for i in session.exec(query.order_by(col(Certification.id))) if i is not None]  # ids: never None
 
 
 def _impact(session: Session, ids: list[int], before: dict[int, Standing], after: dict[int, Standing]) -> Impact:
@@ -156,8 +159,8 @@ def _impact(session: Session, ids: list[int], before: dict[int, Standing], after
     for start in range(0, len(moved), 5000):
         chunk = moved[start:start + 5000]
         labels.update((cid, (code, number)) for cid, code, number in session.exec(
-            select(Certification.id, Certification.credential_code, Certification.number)
-            .where(in_values(session, col(Certification.id), chunk, Integer))))
+            select(col(Certification.id), col(Certification.credential_code), col(Certification.number))
+            .where(in_values(session, col(Certification.id), chunk, Integer))) if cid is not None)
     unknown = Standing(status="unknown", cycle_start=None, cycle_end=None, earned_hours=None)
     return Impact(
         changes=[ImpactChange(certification_id=i, credential_code=labels[i][0], number=labels[i][1],

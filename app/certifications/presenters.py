@@ -13,6 +13,7 @@ from app.certifications.models import Certification
 from app.certifications.schemas import CertificationPublic, CompliancePublic, PersonSummary, RegisteredCycle
 from app.compliance.facts import split_variants
 from app.compliance.rows import CertRow
+from app.db import id_of
 from app.people.models import Person
 from app.rules import engine
 
@@ -27,7 +28,7 @@ def certification(cert: Certification, person: Person) -> CertificationPublic:
                                    "registered_cycle_end", "registered_carryover_hours", "registered_on"}),
         variants=list(split_variants(cert.variants)),
         registered_cycle=registered,
-        person=PersonSummary(id=person.id, given_name=person.given_name, family_name=person.family_name),  # type: ignore[arg-type]
+        person=PersonSummary(id=id_of(person), given_name=person.given_name, family_name=person.family_name),
     )
 
 

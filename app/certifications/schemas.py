@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -16,8 +16,8 @@ ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate", "reopen"]
 _SLUG = r"^[a-z][a-z0-9_-]*$"
 CycleOptionId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["two-year"])]
 VariantId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["military"])]
-_NUMBER = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
-           "examples": ["NC-2024-00117"]}
+_NUMBER: dict[str, Any] = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
+                          "examples": ["NC-2024-00117"]}
 
 
 _CURRENT_CYCLE_START = ("A migrated record: the start of its current cycle in the board's previous system (on or "

@@ -23,7 +23,7 @@ from app.compliance import facts as read_model
 from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.constants import DEFAULT_TIMEZONE
-from app.db import contains, get_scoped, utcnow
+from app.db import contains, get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.people import service as people_service
@@ -49,7 +49,7 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
     if principal.role is Role.board:
         return col(Certification.state).in_(sorted(principal.states))
     if principal.role is Role.peer:
-        return Certification.person_id == principal.person_id
+        return col(Certification.person_id) == principal.person_id
     return false()
 
 
@@ -271,7 +271,7 @@ def update(session: Session, *, principal: Principal, cert: Certification, data:
     if statement is not None:
         session.add(cert)
         session.flush()
-        renewed = decisions.record_stated_cycle(session, cert=cert, today=today, **statement)  # type: ignore[arg-type]
+        renewed = decisions.record_stated_cycle(session, cert=cert, today=today, **statement)
     after = cert.model_dump()
     if changes or before != after:
         cert.row_version += 1
@@ -341,7 +341,7 @@ def add_action(session: Session, *, principal: Principal, cert: Certification, d
                         "renewal_recorded_on": str(renewal.recorded_on), "renewal_source": renewal.source}
         elif data.cycle_start is not None:
             changes["cycle_start"] = str(data.cycle_start)
-        action = BoardAction(certification_id=cert.id, kind=data.kind, effective_on=effective_on,
+        action = BoardAction(certification_id=id_of(cert), kind=data.kind, effective_on=effective_on,
                              cycle_start=data.cycle_start, reason=data.reason, actor=principal.actor)
         session.add(action)
         cert.row_version += 1
@@ -394,14 +394,14 @@ def list_page(
 
 def people_of(session: Session, certs: Sequence[Certification]) -> dict[int, Person]:
     ids = sorted({c.person_id for c in certs})
-    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
+    return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(ids)))} if ids else {}
 
 
 def evaluate(session: Session, *, cert: Certification, clock: Clock, as_of: date | None = None,
              extra: Sequence[engine.Completion] = (),
              versions: Sequence[engine.RuleVersion] | None = None) -> tuple[engine.Evaluation, date]:
     """The engine's answer for one certification as of a date (default: the board's today)."""
-    inputs = read_model.gather(session, [cert.id])[cert.id]  # type: ignore[list-item, index]
+    inputs = read_model.gather(session, [id_of(cert)])[id_of(cert)]
     return _evaluate(inputs, clock=clock, as_of=as_of, extra=extra, versions=versions)
 
 
@@ -445,7 +445,7 @@ def evaluate_today(session: Session, certs: Sequence[Certification], *,
     Certifications whose rules need a fact that is not recorded (a WA birthday) are left out.
     """
     out: dict[int, tuple[engine.Evaluation, date]] = {}
-    for cert_id, item in read_model.gather(session, [c.id for c in certs]).items():  # type: ignore[misc]
+    for cert_id, item in read_model.gather(session, [id_of(c) for c in certs]).items():
         today = read_model.today_for(clock, item)
         try:
             out[cert_id] = (read_model.evaluate(item, as_of=today), today)
@@ -465,10 +465,10 @@ def refresh_status(session: Session, certs: Sequence[Certification], *,
     results = evaluate_today(session, certs, clock=clock)
     rows = [cached_status.Status.of(cert_id, result, today) for cert_id, (result, today) in results.items()]
     cached_status.store(session, rows, dirty=True)
-    dirty.mark(session, certification_ids=[c.id for c in certs if c.id not in results])  # type: ignore[misc]
+    dirty.mark(session, certification_ids=[id_of(c) for c in certs if c.id not in results])
     stored = {r.id: r._asdict() for r in rows}
     for cert in certs:  # the session's objects show what was stored, without being written again
-        for name, value in stored.get(cert.id, {}).items():  # type: ignore[arg-type]
+        for name, value in stored.get(id_of(cert), {}).items():
             if name != "id":
                 set_committed_value(cert, name, value)
         set_committed_value(cert, "dirty", True)
@@ -508,7 +508,7 @@ def record_activity(session: Session, *, principal: Principal, cert: Certificati
     if data.on > clock.today(versions[-1].rules.timezone):
         raise Unprocessable(f"{data.on} is in the future.", errors=[{"loc": ["body", "on"], "field": "body.on",
                                                                     "message": "in the future", "type": "value_error"}])
-    activity = CertificationActivity(certification_id=cert.id, requirement_id=requirement.id, kind=requirement.kind,  # type: ignore[arg-type]
+    activity = CertificationActivity(certification_id=id_of(cert), requirement_id=requirement.id, kind=requirement.kind,
                                      on=data.on, hours=data.hours, note=data.note, recorded_by=principal.actor)
     session.add(activity)
     session.flush()

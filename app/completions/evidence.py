@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from app.auth.principal import Principal, Role
 from app.completions.models import Completion, CompletionEvidence
 from app.config import Settings
+from app.db import id_of
 from app.errors import AppError, NotFound, PayloadTooLarge, UnsupportedMediaType
 
 MEDIA_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
@@ -114,7 +115,7 @@ def store_for(settings: Settings) -> EvidenceStore:
 
 def attach(session: Session, *, store: EvidenceStore, completion: Completion, upload: Upload) -> CompletionEvidence:
     key = store.put(upload.data, upload.media_type)
-    row = CompletionEvidence(completion_id=completion.id, storage_key=key, media_type=upload.media_type,  # type: ignore[arg-type]
+    row = CompletionEvidence(completion_id=id_of(completion), storage_key=key, media_type=upload.media_type,
                              size_bytes=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(),
                              filename=upload.filename)
     session.add(row)

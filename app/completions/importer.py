@@ -32,7 +32,7 @@ from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.compliance import dirty
 from app.csvio import cell_decimal, cell_int
-from app.db import bulk_insert, in_values, utcnow
+from app.db import bulk_insert, in_values, table_of, utcnow
 from app.errors import AppError, Conflict, Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
@@ -247,8 +247,8 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
 
     ids, scope, found = sorted(person_ids), visible_to(principal), set()
     for start in range(0, len(ids), _CHUNK):
-        query = select(Person.id).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
-        found |= set(session.exec(query if scope is None else query.where(scope)))
+        query = select(col(Person.id)).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
+        found |= {i for i in session.exec(query if scope is None else query.where(scope)) if i is not None}
     return found
 
 
@@ -315,7 +315,8 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
         if item["errors"]:
             report_rows.append(_row(item, "error"))
             continue
-        outcome = "duplicate" if item["key"] in existing or item["key"] in seen else "created"
+        outcome: Literal["created", "duplicate"] = (
+            "duplicate" if item["key"] in existing or item["key"] in seen else "created")
         seen.add(item["key"])
         report_rows.append(_row(item, outcome, existing.get(item["key"])))
         if outcome == "created":
@@ -371,14 +372,15 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
     for _ in range(5):
         try:
             with session.begin_nested():
-                bulk_insert(session, Completion.__table__, rows)
+                bulk_insert(session, table_of(Completion), rows)
             break
         except IntegrityError:
             keys = [r["dedupe_key"] for r in rows]
             taken: set[str] = set()
             for start in range(0, len(keys), _CHUNK):
-                taken |= set(session.exec(select(Completion.dedupe_key).where(
-                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))))
+                taken |= {k for k in session.exec(select(col(Completion.dedupe_key)).where(
+                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String)))
+                          if k is not None}
             if not taken:
                 raise
             report.duplicates += len(taken)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Integer, String, and_, func, tuple_
+from sqlalchemy import ColumnElement, Integer, String, and_, func, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.auth.principal import Principal, Role
@@ -53,8 +54,8 @@ def certificates(session: Session, keys: Collection[tuple[str, str]]) -> dict[tu
     ordered = sorted(keys)
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start:start + _CHUNK]
-        query = (sa_select(Certification.credential_code, Certification.number, Certification.person_id,
-                           Person.family_name, Certification.id)
+        query = (sa_select(col(Certification.credential_code), col(Certification.number), col(Certification.person_id),
+                           col(Person.family_name), col(Certification.id))
                  .join(Person, col(Person.id) == col(Certification.person_id))
                  .where(_pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk)))
         for code, number, person_id, family_name, cert_id in session.execute(query):
@@ -68,7 +69,7 @@ def named_before(session: Session, provider_id: int, person_ids: Iterable[int]) 
     ids = sorted(set(person_ids))
     out: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
-        query = (sa_select(Completion.person_id, Completion.learner_certification_id)
+        query = (sa_select(col(Completion.person_id), col(Completion.learner_certification_id))
                  .join(Course, col(Course.id) == col(Completion.course_id))
                  .where(and_(col(Course.provider_id) == provider_id, col(Completion.source) == "provider",
                              col(Completion.learner_certification_id).is_not(None),
@@ -84,7 +85,7 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
     ids = sorted(set(person_ids))
     known: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
-        query = (sa_select(Completion.person_id).distinct()
+        query = (sa_select(col(Completion.person_id)).distinct()
                  .join(Course, col(Course.id) == col(Completion.course_id))
                  .where(and_(col(Course.provider_id) == provider_id,
                              in_values(session, col(Completion.person_id), ids[start:start + _CHUNK], Integer))))
@@ -92,7 +93,8 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
     return known
 
 
-def _pairs_in(session: Session, first: object, second: object, pairs: list[tuple[str, str]]) -> object:
+def _pairs_in(session: Session, first: Mapped[str], second: Mapped[str],
+              pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
     """`(first, second) IN pairs`; on PostgreSQL against two unnested arrays (two parameters)."""
     from sqlalchemy import bindparam
 
@@ -118,16 +120,16 @@ def described(session: Session, principal: Principal, completions: Collection[Co
     person_ids = sorted({c.person_id for c in completions})
     names: dict[int, tuple[str, str]] = {}
     for start in range(0, len(person_ids), _CHUNK):
-        query = sa_select(Person.id, Person.given_name, Person.family_name).where(
+        query = sa_select(col(Person.id), col(Person.given_name), col(Person.family_name)).where(
             in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))
         names.update({pid: (given, family) for pid, given, family in session.execute(query)})
     cert_ids = sorted({c.learner_certification_id for c in completions if c.learner_certification_id})
     certs: dict[int, tuple[str, str, str]] = {}
     for start in range(0, len(cert_ids), _CHUNK):
-        query = sa_select(Certification.id, Certification.credential_code, Certification.number,
-                          Certification.state).where(
+        by_id = sa_select(col(Certification.id), col(Certification.credential_code), col(Certification.number),
+                          col(Certification.state)).where(
             in_values(session, col(Certification.id), cert_ids[start:start + _CHUNK], Integer))
-        certs.update({cid: (code, number, state) for cid, code, number, state in session.execute(query)})
+        certs.update({cid: (code, number, state) for cid, code, number, state in session.execute(by_id)})
     out: dict[int, dict] = {}
     for c in completions:
         given, family = names.get(c.person_id, ("", ""))

@@ -24,7 +24,7 @@ from app.completions.schemas import (
     VoidCreate,
 )
 from app.csvio import RawBody, csv_lines, upload_doc
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
@@ -197,7 +197,7 @@ async def get_certificate(completion_id: DbId, request: Request, principal: Prin
 
     def read(session: Session) -> CertificatePublic | None:
         completion = service.get_in_scope(session, principal=principal, completion_id=completion_id)
-        cert = certificates.stored(session, completion.id)  # type: ignore[arg-type]
+        cert = certificates.stored(session, id_of(completion))
         if cert is None and completion.status != "accepted":
             raise certificates.CertificateUnavailable(
                 f"Completion {completion.id} is {completion.status}; only accepted completions get a certificate.")
@@ -208,7 +208,8 @@ async def get_certificate(completion_id: DbId, request: Request, principal: Prin
         cert = certificates.issue_on_fetch(session, completion=completion, issuer=state.issuer, actor=principal.actor)
         return certificates.public(session, cert, issuer=state.issuer)
 
-    return await run_unit(state, read, write=False) or await run_unit(state, issue, write=True)
+    found = await run_unit(state, read, write=False)
+    return found if found is not None else await run_unit(state, issue, write=True)
 
 
 transcripts_router = APIRouter(prefix="/people", tags=["completions"], route_class=GuardedRoute)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from app.certifications.impact import Impact, with_impact
 from app.pagination import Total
@@ -21,7 +21,7 @@ def _absent(*fields: str) -> dict[str, Any]:
 
 
 # What `CompletionCreate._shape` checks, stated in the schema (a field sent as null counts as not given).
-_SHAPE: list[dict[str, Any]] = [
+_SHAPE: list[JsonValue] = [
     {"if": _given("credential_code", "string"), "then": _given("certificate_number", "string")},
     {"if": _given("certificate_number", "string"), "then": _given("credential_code", "string")},
     {"if": _given("person_id", "integer"), "then": _absent("credential_code")},

@@ -28,7 +28,7 @@ from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.compliance import dirty
 from app.constants import DEFAULT_TIMEZONE
-from app.db import get_scoped, utcnow
+from app.db import get_scoped, id_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.pagination import KeysetPage, keyset_page
 from app.people import service as people
@@ -55,13 +55,13 @@ def visible_to(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_admin:
         return None
     if principal.role is Role.peer:
-        return Completion.person_id == principal.person_id
+        return col(Completion.person_id) == principal.person_id
     if principal.role is Role.provider:
         return col(Completion.course_id).in_(
-            sa_select(Course.id).where(Course.provider_id == principal.provider_id))
+            sa_select(col(Course.id)).where(col(Course.provider_id) == principal.provider_id))
     if principal.role is Role.board:
         clause = people.visible_to(principal)
-        return col(Completion.person_id).in_(sa_select(Person.id).where(clause))
+        return col(Completion.person_id).in_(sa_select(col(Person.id)).where(clause))
     return false()
 
 
@@ -96,9 +96,9 @@ def _resolve_person(session: Session, principal: Principal, data: CompletionCrea
         return _provider_learner(session, principal, data)
     cert_id: int | None = None
     if data.credential_code:
-        code = data.credential_code.upper()
-        found = learners.certificates(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
-            (code, data.certificate_number))  # type: ignore[arg-type]
+        code, number = data.credential_code.upper(), data.certificate_number
+        assert number is not None  # CompletionCreate requires it with credential_code
+        found = learners.certificates(session, [(code, number)]).get((code, number))
         if found is None or not (data.family_name is None or learners.same_name(found[1], data.family_name)):
             raise _field_error("certificate_number", "unknown certificate number",
                                f"No {code} certification has number {data.certificate_number}"
@@ -124,9 +124,9 @@ def _provider_learner(session: Session, principal: Principal, data: CompletionCr
             raise _field_error("family_name", "required with credential_code and certificate_number",
                                "A provider names the learner by credential_code, certificate_number and "
                                "family_name.")
-        code = data.credential_code.upper()
-        found = learners.certificates(session, [(code, data.certificate_number)]).get(  # type: ignore[list-item]
-            (code, data.certificate_number))  # type: ignore[arg-type]
+        code, number = data.credential_code.upper(), data.certificate_number
+        assert number is not None  # CompletionCreate requires it with credential_code
+        found = learners.certificates(session, [(code, number)]).get((code, number))
         if found is None or not learners.same_name(found[1], data.family_name):
             raise unknown
         return found[0], found[2]
@@ -176,14 +176,19 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
     person_id, learner_certification_id = _resolve_person(session, principal, data)
     course_id = _course_id(session, principal, data)
     today = board_today(session, clock, person_id)
+    # a peer's own report waits for a board's review; everyone else's counts at once
+    status, source = ("pending", "self_report") if principal.role is Role.peer else ("accepted", principal.role.value)
     if course_id is None:
         if principal.role is Role.provider:
             raise _field_error("course_id", "a provider reports completions of its own catalog courses")
         if data.completed_on > today:
             raise _field_error("completed_on", f"{data.completed_on} is in the future")
-        completion = Completion(person_id=person_id, title=data.title, provider_name=data.provider_name,  # type: ignore[arg-type]
-                                hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,  # type: ignore[arg-type]
-                                evidence_url=str(data.evidence_url) if data.evidence_url else None)
+        # CompletionCreate requires them without a course_id
+        assert data.title is not None and data.hours is not None and data.modality is not None
+        completion = Completion(person_id=person_id, title=data.title, provider_name=data.provider_name,
+                                hours=Decimal(data.hours), modality=data.modality, completed_on=data.completed_on,
+                                evidence_url=str(data.evidence_url) if data.evidence_url else None,
+                                status=status, source=source, reported_by=principal.actor)
     else:
         course = catalog.course_facts(session, [course_id]).get(course_id)
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
@@ -198,12 +203,8 @@ def record(session: Session, *, principal: Principal, data: CompletionCreate, cl
         completion = Completion(person_id=person_id, course_id=course.id, title=course.title, hours=hours,
                                 modality=course.modality, completed_on=data.completed_on,
                                 evidence_url=str(data.evidence_url) if data.evidence_url else None,
-                                dedupe_key=dedupe_key(person_id, course.id, data.completed_on))
-    if principal.role is Role.peer:
-        completion.status, completion.source = "pending", "self_report"
-    else:
-        completion.status, completion.source = "accepted", principal.role.value
-    completion.reported_by = principal.actor
+                                dedupe_key=dedupe_key(person_id, course.id, data.completed_on),
+                                status=status, source=source, reported_by=principal.actor)
     completion.learner_certification_id = learner_certification_id
     try:
         with session.begin_nested():
@@ -329,7 +330,7 @@ def _within_callers_credit(session: Session, principal: Principal, completion: C
     session.flush()
     if foreign:
         after = _credit_of(session, foreign, clock)
-        moved = sorted({c.state for c in foreign if before.get(c.id) != after.get(c.id)})
+        moved = sorted({c.state for c in foreign if before.get(id_of(c)) != after.get(id_of(c))})
         if moved:
             affected = sorted(principal.states | set(moved))
             raise Forbidden(
@@ -382,10 +383,10 @@ def credit(session: Session, *, principal: Principal, completion: Completion, cl
     for cert in certs:
         if cert.id not in evaluations:
             continue
-        result, _ = evaluations[cert.id]  # type: ignore[index]
+        result, _ = evaluations[cert.id]
         outcome = next((o for o in result.completions if o.completion_id == completion.id), None)
         if outcome is not None:
-            out.append(Credit(certification_id=cert.id, credential_code=cert.credential_code,  # type: ignore[arg-type]
+            out.append(Credit(certification_id=cert.id, credential_code=cert.credential_code,
                               counted_hours=outcome.counted_hours, outcome=outcome.outcome, reason=outcome.reason))
     return out
 

@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.completions.models import Completion
 from app.compliance import facts as compliance
 from app.constants import DEFAULT_TIMEZONE
+from app.db import id_of
 from app.people.models import Person
 from app.rules import engine
 from app.types import HoursOut
@@ -68,12 +69,12 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
     if clause is not None:
         query = query.where(clause)
     certs = list(session.exec(query))
-    inputs = compliance.gather(session, [c.id for c in certs])  # type: ignore[misc]
+    inputs = compliance.gather(session, [id_of(c) for c in certs])
     stored = {c.id: c for c in session.exec(select(Completion).where(Completion.person_id == person.id))}
     today = clock.today(DEFAULT_TIMEZONE)
     out = []
     for cert in certs:
-        item = inputs[cert.id]  # type: ignore[index]
+        item = inputs[id_of(cert)]
         today = compliance.today_for(clock, item)
         try:
             current = compliance.evaluate(item, as_of=today)
@@ -87,9 +88,9 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
                 decided = summary.met_on if summary.met_on and summary.met_on > summary.end else summary.end
                 result, status = compliance.evaluate(item, as_of=decided), "compliant"
             cycles.append(_cycle(summary, result, status, stored))
-        out.append(TranscriptCertification(certification_id=cert.id, credential_code=cert.credential_code,  # type: ignore[arg-type]
+        out.append(TranscriptCertification(certification_id=id_of(cert), credential_code=cert.credential_code,
                                            state=cert.state, number=cert.number, cycles=cycles))
-    return Transcript(person_id=person.id, name=f"{person.given_name} {person.family_name}",  # type: ignore[arg-type]
+    return Transcript(person_id=id_of(person), name=f"{person.given_name} {person.family_name}",
                       as_of=today, certifications=out)
 
 
@@ -103,7 +104,7 @@ def _cycle(summary: engine.CycleSummary, result: engine.Evaluation, status: str,
         in_window = summary.start <= row.completed_on <= (
             result.grace_ends_on if status != "compliant" else summary.end)
         if outcome.counted_hours > 0 or in_window:
-            lines.append(TranscriptLine(completion_id=row.id, title=row.title, provider_name=row.provider_name,  # type: ignore[arg-type]
+            lines.append(TranscriptLine(completion_id=id_of(row), title=row.title, provider_name=row.provider_name,
                                         completed_on=row.completed_on, hours=row.hours, status=row.status,
                                         counted_hours=outcome.counted_hours, outcome=outcome.outcome,
                                         reason=outcome.reason))

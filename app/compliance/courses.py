@@ -10,6 +10,7 @@ stale or missing one is read again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.compliance.queries import APPROVALS, TOPICS
@@ -31,8 +32,9 @@ class EngineCourse:
 _cache: dict[int, tuple[str, EngineCourse]] = {}
 
 
-def plan(tokens: dict[int, str]) -> Plan[dict[int, EngineCourse]]:
-    """The engine's facts of these courses, given the token read with each (course id -> token)."""
+def plan(tokens: Mapping[int, str | None]) -> Plan[dict[int, EngineCourse]]:
+    """The engine's facts of these courses, given the token read with each (course id -> token; None: the course
+    was not found, and is looked up again)."""
     out: dict[int, EngineCourse] = {}
     stale: list[int] = []
     for course_id, token in tokens.items():
@@ -52,15 +54,15 @@ def plan(tokens: dict[int, str]) -> Plan[dict[int, EngineCourse]]:
         names = topics.setdefault(t.course_id, set())
         if t.topic is not None:
             names.add(t.topic)
-    approvals: dict[int, dict[int, list]] = {}
+    # course id -> approval id -> (its first row, its categories): one row per category of an approval
+    approvals: dict[int, dict[int, tuple[ApprovalRow, set[str]]]] = {}
     approval_rows: list[ApprovalRow] = yield APPROVALS, {"ids": stale}
-    for a in approval_rows:
-        if seen.get(a.course_id) != a.facts_token:  # changed between the two reads: use it, do not keep it
-            seen[a.course_id] = ""
-        item = approvals.setdefault(a.course_id, {}).setdefault(
-            a.approval_id, [a.credential_code, a.hours, a.valid_from, a.valid_until, a.withdrawn_on, set()])
-        if a.category is not None:
-            item[5].add(a.category)
+    for row in approval_rows:
+        if seen.get(row.course_id) != row.facts_token:  # changed between the two reads: use it, do not keep it
+            seen[row.course_id] = ""
+        _, categories = approvals.setdefault(row.course_id, {}).setdefault(row.approval_id, (row, set()))
+        if row.category is not None:
+            categories.add(row.category)
     if len(_cache) + len(stale) > MAX_CACHED:
         _cache.clear()
     for course_id in stale:
@@ -70,11 +72,10 @@ def plan(tokens: dict[int, str]) -> Plan[dict[int, EngineCourse]]:
             key=f"course:{course_id}",
             topics=frozenset(topics.get(course_id, ())),
             approvals=tuple(
-                engine.Approval(credential_code=code, categories=frozenset(categories),
-                                hours=None if hundredths is None else decimal_hours(hundredths),
-                                valid_from=valid_from, valid_until=valid_until, withdrawn_on=withdrawn_on)
-                for code, hundredths, valid_from, valid_until, withdrawn_on, categories
-                in approvals.get(course_id, {}).values()
+                engine.Approval(credential_code=a.credential_code, categories=frozenset(categories),
+                                hours=None if a.hours is None else decimal_hours(a.hours),
+                                valid_from=a.valid_from, valid_until=a.valid_until, withdrawn_on=a.withdrawn_on)
+                for a, categories in approvals.get(course_id, {}).values()
             ),
         )
         out[course_id] = facts

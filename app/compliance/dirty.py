@@ -9,8 +9,10 @@ dirty, so its UPDATE would neither wait for the batch nor mark the row again aft
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, or_, select, update
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.catalog.models import Course, new_facts_token
@@ -24,9 +26,10 @@ _SQLITE_CHUNK = 5000
 def mark(session: Session, *, person_ids: Sequence[int] = (), certification_ids: Sequence[int] = (),
          credential_codes: Sequence[str] = ()) -> None:
     """Flag certifications whose evaluation a write may have changed: by holder, by id, by credential."""
-    keys = [(col(Certification.person_id), sorted(set(person_ids)), Integer),
-            (col(Certification.id), sorted(set(certification_ids)), Integer),
-            (col(Certification.credential_code), sorted(set(credential_codes)), String)]
+    keys: list[tuple[Mapped[Any], list[Any], type[Integer] | type[String]]] = [
+        (col(Certification.person_id), sorted(set(person_ids)), Integer),
+        (col(Certification.id), sorted(set(certification_ids)), Integer),
+        (col(Certification.credential_code), sorted(set(credential_codes)), String)]
     if is_postgres(session):  # one statement: the rows are locked in one order (`_mark`)
         conditions = [in_values(session, column, values, kind) for column, values, kind in keys if values]
         if conditions:
@@ -46,8 +49,8 @@ def courses_changed(session: Session, course_ids: Iterable[int], *, credential_c
         return
     session.execute(update(Course).where(col(Course.id).in_(ids)).values(facts_token=new_facts_token())
                     .execution_options(synchronize_session=False))
-    completers = select(Completion.person_id).where(col(Completion.course_id).in_(ids))
-    condition = col(Certification.person_id).in_(completers)
+    completers = select(col(Completion.person_id)).where(col(Completion.course_id).in_(ids))
+    condition: ColumnElement[bool] = col(Certification.person_id).in_(completers)
     if credential_code is not None:
         condition = condition & (col(Certification.credential_code) == credential_code)
     _mark(session, condition)
@@ -60,7 +63,7 @@ def _mark(session: Session, condition: ColumnElement[bool]) -> None:
     locks in that order), so writers that mark overlapping sets wait for each other instead of deadlocking.
     """
     if is_postgres(session):
-        ids = list(session.execute(select(Certification.id).where(condition)
+        ids = list(session.execute(select(col(Certification.id)).where(condition)
                                    .order_by(col(Certification.id)).with_for_update()).scalars())
         if not ids:
             return

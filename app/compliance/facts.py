@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,7 +40,6 @@ from app.compliance.rows import (
     ActionRow,
     ActivityRow,
     CertRow,
-    CompletionRow,
     CompletionTuple,
     RenewalRecord,
     VersionKeyRow,
@@ -113,7 +112,7 @@ def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionTu
     if with_actions:
         action_rows: list[ActionRow] = yield ACTIONS, {"ids": with_actions}
         for a in action_rows:
-            actions[a.certification_id].append(engine.BoardAction(kind=a.kind, effective_on=a.effective_on,  # type: ignore[arg-type]
+            actions[a.certification_id].append(engine.BoardAction(kind=a.kind, effective_on=a.effective_on,
                                                                   cycle_start=a.cycle_start))
     activities: dict[int, list[engine.Activity]] = defaultdict(list)
     with_activities = [c.id for c in certs if c.has_activities]
@@ -154,7 +153,7 @@ def certification_facts(c: CertRow, actions: Sequence[engine.BoardAction],
         stated_cycle=stated)
 
 
-def completions_plan(credentials: dict[int, Collection[tuple[str, str]]], *, accepted_only: bool = False,
+def completions_plan(credentials: Mapping[int, Collection[tuple[str, str]]], *, accepted_only: bool = False,
                      ) -> Plan[dict[int, list[engine.Completion]]]:
     """Every completion of these people (accepted or not, so reasons can name them), oldest first.
 
@@ -169,11 +168,12 @@ def completions_plan(credentials: dict[int, Collection[tuple[str, str]]], *, acc
     return (yield from engine_completions(rows, credentials))
 
 
-def engine_completions(rows: Sequence[CompletionTuple], credentials: dict[int, Collection[tuple[str, str]]],
+def engine_completions(rows: Sequence[CompletionTuple], credentials: Mapping[int, Collection[tuple[str, str]]],
                        ) -> Plan[dict[int, list[engine.Completion]]]:
     """Completion rows (`CompletionRow`'s values, by person, oldest first) as the engine's completions, by
     person."""
-    known = yield from courses.plan({r[_COURSE_ID]: r[_FACTS_TOKEN] for r in rows if r[_COURSE_ID] is not None})
+    known = yield from courses.plan({course_id: token for _, _, course_id, _, _, _, _, _, _, _, token in rows
+                                     if course_id is not None})
     out: dict[int, list[engine.Completion]] = {}
     Completion_, hours_of = engine.Completion, _HOURS.get
     person_id = None
@@ -202,7 +202,6 @@ def engine_completions(rows: Sequence[CompletionTuple], credentials: dict[int, C
 _RENEWAL_WIDTH = len(engine.RecordedRenewal._fields)
 assert RenewalRecord._fields[:_RENEWAL_WIDTH] == engine.RecordedRenewal._fields
 _new = tuple.__new__
-_COURSE_ID, _FACTS_TOKEN = CompletionRow._fields.index("course_id"), CompletionRow._fields.index("facts_token")
 _NO_TOPICS: frozenset[str] = frozenset()
 _HOURS: dict[int, Any] = {}  # hundredths -> Decimal: a few dozen distinct course lengths in practice
 _REVIEWED: dict[tuple[str, str | None, frozenset[tuple[str, str]]], tuple[engine.Approval, ...]] = {}

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
-    Select,
     String,
     Text,
     bindparam,
@@ -34,8 +33,9 @@ from app.compliance.rows import (
     TopicRow,
     VersionKeyRow,
 )
+from app.db import table_of
 from app.people.models import Person
-from app.reads import Query, columns, in_
+from app.reads import AnySelect, Query, columns, in_
 from app.rules.models import RuleSetVersion
 from app.scheduler.models import Renewal
 
@@ -60,7 +60,7 @@ def versions_key(dialect: str, code_column: Any) -> Any:
     """A correlated subquery naming every stored version of the credential in `code_column`
     ("version:content_hash,..."): equal keys mean the same versions, so it validates the versions cache.
     Versions are never changed or removed, and a hash covers a version's whole document."""
-    v = RuleSetVersion.__table__.c  # type: ignore[attr-defined]
+    v = table_of(RuleSetVersion).c
     item = cast(v.version, String) + ":" + v.content_hash
     return select(_aggregate(dialect, item)).where(v.code == code_column).scalar_subquery()
 
@@ -68,7 +68,7 @@ def versions_key(dialect: str, code_column: Any) -> Any:
 def packed_renewals(dialect: str, certification_id: Any) -> Any:
     """A correlated subquery packing a certification's stored renewals into one text value
     (`RenewalRecord.unpack`), so a compliance check reads them in its one query."""
-    r = Renewal.__table__.c  # type: ignore[attr-defined]
+    r = table_of(Renewal).c
     bar = literal_column("'|'", String)
     item = (_day_text(dialect, r.cycle_start) + bar + _day_text(dialect, r.cycle_end) + bar
             + _day_text(dialect, r.recorded_on) + bar + case((r.source == "board", "b"), else_="s") + bar
@@ -110,7 +110,7 @@ def claim(*, full: bool) -> Query:
     """The sweep's next batch of certifications after `last_id` and up to `upto` (all, or the due ones: dirty,
     or whose `next_change_on` is on or before `horizon`), locked for its transaction."""
 
-    def build(dialect: str) -> Select:
+    def build(dialect: str) -> AnySelect:
         query = (select(*cert_columns(dialect))
                  .join(Person, col(Person.id) == col(Certification.person_id))
                  .where(col(Certification.id) > bindparam("last_id"), col(Certification.id) <= bindparam("upto"))
@@ -118,7 +118,7 @@ def claim(*, full: bool) -> Query:
         if not full:
             query = query.where(col(Certification.dirty).is_(True)
                                 | (col(Certification.next_change_on) <= bindparam("horizon")))
-        return query.with_for_update(skip_locked=True, of=Certification.__table__)
+        return query.with_for_update(skip_locked=True, of=table_of(Certification))
 
     return Query(build, row=CertRow)
 
@@ -159,7 +159,7 @@ ACCEPTED_COMPLETIONS = Query(lambda d: (
 ), row=CompletionRow, materialize=False)
 
 
-def _one_with_completions(dialect: str) -> Select:
+def _one_with_completions(dialect: str) -> AnySelect:
     cert = (select(*cert_columns(dialect, stored=False))
             .join(Person, col(Person.id) == col(Certification.person_id))
             .where(col(Certification.id) == bindparam("id"))).cte("cert")
@@ -197,7 +197,7 @@ APPROVALS = Query(lambda d: (
     .order_by(col(CourseApproval.id))
 ), row=ApprovalRow)
 
-_CREDENTIAL = RuleSetVersion.__table__.alias("credential")  # type: ignore[attr-defined]
+_CREDENTIAL = table_of(RuleSetVersion).alias("credential")
 VERSION_KEYS = Query(lambda d: (
     select(*columns(VersionKeyRow, {"code": _CREDENTIAL.c.code, "key": versions_key(d, _CREDENTIAL.c.code)}))
     .distinct()

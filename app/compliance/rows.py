@@ -7,8 +7,11 @@ plain: dates, ints, strings; hours are integer hundredths.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from app.rules.engine.types import BoardActionKind
 
 
 class CertRow(NamedTuple):
@@ -62,11 +65,12 @@ class CompletionRow(NamedTuple):
     facts_token: str | None
 
 
-# A `CompletionRow`'s values as a plain tuple, in its fields' order (its queries do not materialize rows).
-CompletionTuple = tuple
+# A `CompletionRow`'s values as a plain tuple, in its fields' order (its queries do not materialize rows);
+# tests/compliance/test_rows.py checks the two agree.
+CompletionTuple = tuple[int, int, int | None, str, int, str, date, str, str | None, str | None, str | None]
 
 
-def split_cert_completions(rows: list[tuple]) -> tuple[CertRow, list[CompletionTuple]]:
+def split_cert_completions(rows: Sequence[tuple[Any, ...]]) -> tuple[CertRow, list[CompletionTuple]]:
     """The rows of the one-query compliance read (the certification's facts, repeated, then a `CompletionRow`'s
     values, all None when its holder has no completion) as the certification and its completions."""
     completions = [r[FACTS_WIDTH:] for r in rows if r[FACTS_WIDTH + 1] is not None]
@@ -100,13 +104,13 @@ class DocumentRow(NamedTuple):
     code: str
     version: int
     effective_from: date
-    document: dict
+    document: dict[str, Any]
     content_hash: str
 
 
 class ActionRow(NamedTuple):
     certification_id: int
-    kind: str
+    kind: BoardActionKind  # its query leaves reopenings out (they act on renewals, not on the cycles)
     effective_on: date
     cycle_start: date | None
 

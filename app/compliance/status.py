@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from app.certifications import gaps
 from app.certifications.models import Certification
-from app.db import in_values, is_postgres
+from app.db import in_values, is_postgres, table_of
 from app.rules import engine
 
 
@@ -52,7 +52,7 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
     rows = sorted(rows, key=_by_id)
     if is_postgres(session):
         if not locked:
-            session.execute(select(Certification.id).where(
+            session.execute(select(col(Certification.id)).where(
                 in_values(session, col(Certification.id), [r.id for r in rows], Integer))
                 .order_by(col(Certification.id)).with_for_update())
         session.execute(_FROM_ARRAYS, {
@@ -76,7 +76,7 @@ def _by_id(row: Status) -> int:
     return row[0]
 
 
-_table = Certification.__table__  # type: ignore[attr-defined]
+_table = table_of(Certification)
 _BY_ID = (update(_table).where(_table.c.id == bindparam("b_id"))
           .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
                   cycle_end=bindparam("b_cycle_end"), grace_ends_on=bindparam("b_grace_ends_on"),

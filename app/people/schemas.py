@@ -3,12 +3,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, JsonValue, field_validator, model_validator
 
 from app.types import RequestModel, stripped_text
 
 _NOT_BLANK = stripped_text(1)  # documents `_strip`
 _NAME: dict[str, Any] = {"min_length": 1, "max_length": 100, "json_schema_extra": _NOT_BLANK}
+
+
+def _stripped(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
 
 
 class PersonBase(RequestModel):
@@ -26,12 +35,7 @@ class PersonBase(RequestModel):
     @field_validator("given_name", "family_name", "external_ref")
     @classmethod
     def _strip(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
+        return _stripped(value)
 
     @field_validator("email")
     @classmethod
@@ -40,7 +44,7 @@ class PersonBase(RequestModel):
 
 
 # What `_birthday_pair` checks, stated in the schema (a field sent as null counts as not given).
-_BIRTHDAY_PAIR = [
+_BIRTHDAY_PAIR: list[JsonValue] = [
     {"if": {"required": [a], "properties": {a: {"type": "integer"}}},
      "then": {"required": [b], "properties": {b: {"type": "integer"}}}}
     for a, b in (("birth_month", "birth_day"), ("birth_day", "birth_month"))
@@ -72,7 +76,10 @@ class PersonUpdate(RequestModel):
     birth_month: int | None = Field(default=None, ge=1, le=12)
     birth_day: int | None = Field(default=None, ge=1, le=31)
 
-    _strip = field_validator("given_name", "family_name", "external_ref")(PersonBase._strip.__func__)
+    @field_validator("given_name", "family_name", "external_ref")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        return _stripped(value)
 
     @field_validator("email")
     @classmethod

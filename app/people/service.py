@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.certifications.models import Certification
-from app.db import get_scoped, in_values, utcnow
+from app.db import get_scoped, id_of, in_values, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonUpdate
@@ -31,10 +31,10 @@ def visible_to(principal: Principal):
     if principal.role is Role.board:
         states = sorted(principal.states)
         return or_(
-            Person.registered_by_state.in_(states),  # type: ignore[union-attr]
+            col(Person.registered_by_state).in_(states),
             exists(
-                sa_select(Certification.id).where(
-                    Certification.person_id == Person.id, Certification.state.in_(states)  # type: ignore[attr-defined]
+                sa_select(col(Certification.id)).where(
+                    col(Certification.person_id) == Person.id, col(Certification.state).in_(states)
                 )
             ),
         )
@@ -61,7 +61,7 @@ def held_states(session: Session, person_ids: Collection[int]) -> dict[int, set[
 def states_of(session: Session, person: Person) -> set[str]:
     """The states whose records a person's record belongs to: where they hold certifications, else the
     state that registered them."""
-    return held_states(session, [person.id]).get(person.id) or (  # type: ignore[list-item]
+    return held_states(session, [id_of(person)]).get(id_of(person)) or (
         {person.registered_by_state} if person.registered_by_state else set())
 
 
@@ -140,7 +140,7 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
     if {"birth_month", "birth_day"} & set(changes):  # birthday-anchored cycles may move
         from app.compliance import dirty
 
-        dirty.mark(session, person_ids=[person.id])  # type: ignore[list-item]
+        dirty.mark(session, person_ids=[id_of(person)])
     audit.record(session, actor=principal.actor, action="update", entity="person",
                  entity_id=person.id, state=person.registered_by_state, states=states,
                  changes=audit.diff(before, person.model_dump()))

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, literal, or_, select
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from app.certifications.models import Certification
 from app.certifications.schemas import PersonSummary
 from app.clock import Clock
 from app.compliance import facts as compliance
+from app.db import id_of
 from app.errors import BadRequest
 from app.pagination import count_rows, decode_cursor, encode_cursor
 from app.people.models import Person
@@ -35,7 +36,7 @@ _DEADLINE = case((col(Certification.status) == "overdue", col(Certification.grac
 
 def _query(scope: Scope, *, as_of: date, within_days: int) -> Any:
     horizon = as_of + timedelta(days=within_days)
-    return (select(Certification, Person.given_name, Person.family_name, _DEADLINE.label("deadline"))
+    return (select(Certification, col(Person.given_name), col(Person.family_name), _DEADLINE.label("deadline"))
             .join(Person, col(Person.id) == col(Certification.person_id))
             .where(col(Certification.status).in_(OPEN), horizon >= _DEADLINE, *scope.where()))
 
@@ -53,7 +54,8 @@ def page(session: Session, *, scope: Scope, clock: Clock, as_of: date, within_da
             raise BadRequest("The cursor is not valid; start again without it.") from exc
         if not isinstance(last_id, int):
             raise BadRequest("The cursor is not valid; start again without it.")
-        query = query.where(or_(last < _DEADLINE, and_(last == _DEADLINE, col(Certification.id) > last_id)))
+        after = literal(last)  # the cursor's deadline as a bound date, compared with the SQL deadline
+        query = query.where(or_(after < _DEADLINE, and_(after == _DEADLINE, col(Certification.id) > last_id)))
     rows = session.execute(query.order_by(_DEADLINE, col(Certification.id)).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -81,7 +83,7 @@ def _item(cert: Certification, given: str, family: str, deadline: date, inputs: 
         if result is not None:
             unmet, remaining = requirements(result), result.remaining_hours
     return DueItem(
-        certification_id=cert.id, person=PersonSummary(id=cert.person_id, given_name=given, family_name=family),  # type: ignore[arg-type]
+        certification_id=id_of(cert), person=PersonSummary(id=cert.person_id, given_name=given, family_name=family),
         credential_code=cert.credential_code, state=cert.state, number=cert.number, status=cert.status,  # type: ignore[arg-type]
         cycle_start=cert.cycle_start, cycle_end=cert.cycle_end, grace_ends_on=cert.grace_ends_on, deadline=deadline,
         days_left=(deadline - as_of).days, remaining_hours=remaining, unmet=unmet)

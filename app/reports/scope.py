@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, select
+from sqlalchemy import ColumnElement, Connection, and_, false, select
 from sqlmodel import Session, col
 
 from app.auth.principal import Principal, Role
@@ -53,7 +53,7 @@ class Scope:
         """The people certified in scope, as a subquery of person ids (None: anyone)."""
         if self.everything:
             return None
-        return select(Certification.person_id).where(and_(*self.where())).scalar_subquery()
+        return select(col(Certification.person_id)).where(and_(*self.where())).scalar_subquery()
 
 
 def resolve(session: Session, principal: Principal, *, state: str | None = None,
@@ -68,7 +68,7 @@ def resolve(session: Session, principal: Principal, *, state: str | None = None,
     elif principal.role is Role.provider:
         today = (clock.today(CATALOG_TIMEZONE) if clock else date.today())
         approved = frozenset(session.execute(
-            select(CourseApproval.state).distinct()
+            select(col(CourseApproval.state)).distinct()
             .join(Course, col(Course.id) == col(CourseApproval.course_id))
             .where(col(Course.provider_id) == principal.provider_id, col(Course.status) == "published",
                    valid_on(today))).scalars())
@@ -86,7 +86,7 @@ def credentials(session: Session) -> dict[str, tuple[str, str]]:
     """Every credential's state and board time zone, read at most once a minute per database (a rule version
     that moves a board to another time zone is seen within the minute)."""
     bind = session.get_bind()
-    key = str(getattr(bind, "engine", bind).url)
+    key = str((bind.engine if isinstance(bind, Connection) else bind).url)
     hit = _CREDENTIALS.get(key)
     if hit is not None and time.monotonic() - hit[0] < CREDENTIALS_SECONDS:
         return hit[1]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, distinct, func, select, true, type_coerce
+from sqlalchemy import Date, Integer, and_, cast, distinct, func, select, true, type_coerce
 from sqlmodel import Session, col
 
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
@@ -49,7 +49,7 @@ def compliance(session: Session, *, scope: Scope) -> list[StatusCount]:
     """Certifications in scope by credential and stored status: what counting the list gives."""
     c = Certification
     rows = session.execute(
-        select(c.credential_code, c.state, c.status, func.count()).where(*scope.where())
+        select(col(c.credential_code), col(c.state), col(c.status), func.count()).where(*scope.where())
         .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
     items = [StatusCount(credential_code=code, state=state, status=status, count=n) for code, state, status, n in rows]
     return sorted(items, key=lambda i: (i.credential_code, _ORDER.get(i.status, 99)))
@@ -72,16 +72,16 @@ def trend(session: Session, *, scope: Scope, start: date, end: date, interval: s
     s = ComplianceSnapshot
     where = [col(s.day) >= start, col(s.day) <= end, *scope.where(s.state, s.credential_code)]
     if interval == "day":
-        rows = session.execute(select(s.day, s.status, func.sum(s.count)).where(*where)
+        rows = session.execute(select(col(s.day), col(s.status), func.sum(s.count)).where(*where)
                                .group_by(col(s.day), col(s.status))).all()
         points = [TrendPoint(period=day, day=day, status=status, count=n) for day, status, n in rows]
     else:
-        month = (cast(func.date_trunc("month", s.day), s.day.type) if is_postgres(session)  # type: ignore[attr-defined]
+        month = (cast(func.date_trunc("month", s.day), Date) if is_postgres(session)
                  else func.strftime("%Y-%m-01", s.day))
-        last = (select(s.credential_code, month.label("month"), func.max(s.day).label("last"))
+        last = (select(col(s.credential_code), month.label("month"), func.max(s.day).label("last"))
                 .where(*where).group_by(col(s.credential_code), month).subquery())
         rows = session.execute(
-            select(last.c.month, s.status, func.sum(s.count), func.max(s.day))
+            select(last.c.month, col(s.status), func.sum(s.count), func.max(s.day))
             .join(last, and_(col(s.credential_code) == last.c.credential_code, col(s.day) == last.c.last))
             .group_by(last.c.month, col(s.status))).all()
         points = [TrendPoint(period=_date(m), day=_date(day), status=status, count=n) for m, status, n, day in rows]
@@ -90,7 +90,7 @@ def trend(session: Session, *, scope: Scope, start: date, end: date, interval: s
 
 def _date(value: Any) -> date:
     if isinstance(value, date):
-        return value if type(value) is date else value.date()  # a datetime from date_trunc
+        return value.date() if isinstance(value, datetime) else value  # a datetime from date_trunc
     return date.fromisoformat(str(value)[:10])
 
 
@@ -119,15 +119,16 @@ def topics(session: Session, *, scope: Scope, start: date, end: date,
     """Per topic of the taxonomy: completions in the period, hours still needed, hours on offer."""
     hundredths = type_coerce(Completion.hours, Integer)
     demand = {topic: (total, n, learners) for topic, total, n, learners in session.execute(
-        select(CourseTopic.topic_id, func.sum(hundredths), func.count(), func.count(distinct(Completion.person_id)))
+        select(col(CourseTopic.topic_id), func.sum(hundredths), func.count(),
+               func.count(distinct(col(Completion.person_id))))
         .join(CourseTopic, col(CourseTopic.course_id) == col(Completion.course_id))
         .where(*_period_completions(start, end, scope.holders()))
         .group_by(col(CourseTopic.topic_id)))}
 
-    approved = select(CourseApproval.id).where(col(CourseApproval.course_id) == col(Course.id), valid_on(today),
+    approved = select(col(CourseApproval.id)).where(col(CourseApproval.course_id) == col(Course.id), valid_on(today),
                                                *scope.where(CourseApproval.state, CourseApproval.credential_code))
     supply = {topic: (total, n) for topic, total, n in session.execute(
-        select(CourseTopic.topic_id, func.sum(type_coerce(Course.hours, Integer)), func.count())
+        select(col(CourseTopic.topic_id), func.sum(type_coerce(Course.hours, Integer)), func.count())
         .join(CourseTopic, col(CourseTopic.course_id) == col(Course.id))
         .where(col(Course.status) == "published", approved.exists())
         .group_by(col(CourseTopic.topic_id)))}
@@ -155,7 +156,7 @@ def _categories(session: Session, *, scope: Scope, today: date) -> list[Category
     else:
         each = func.json_each(c.unmet_categories).table_valued("key", "value", joins_implicitly=True)
     rows = session.execute(
-        select(c.credential_code, each.c.key, func.sum(cast(each.c.value, Integer)), func.count())
+        select(col(c.credential_code), each.c.key, func.sum(cast(each.c.value, Integer)), func.count())
         .select_from(Certification).join(each, true())
         .where(col(c.unmet_categories).is_not(None), *scope.where())
         .group_by(col(c.credential_code), each.c.key)).all()
@@ -172,7 +173,7 @@ def _categories(session: Session, *, scope: Scope, today: date) -> list[Category
                 satisfied[(code, cat.category)].update(cat.topics)
     ca, cac = CourseApproval, CourseApprovalCategory
     for code, category, topic in session.execute(
-            select(ca.credential_code, cac.category, CourseTopic.topic_id).distinct()
+            select(col(ca.credential_code), col(cac.category), col(CourseTopic.topic_id)).distinct()
             .join(cac, col(cac.approval_id) == col(ca.id))
             .join(Course, col(Course.id) == col(ca.course_id))
             .join(CourseTopic, col(CourseTopic.course_id) == col(ca.course_id))
@@ -206,13 +207,15 @@ def providers(session: Session, *, scope: Scope, start: date, end: date,
     if provider_id is not None:
         where.append(col(Course.provider_id) == provider_id)
     hundredths = func.sum(type_coerce(Completion.hours, Integer))
-    learners = func.count(distinct(Completion.person_id))
+    learners = func.count(distinct(col(Completion.person_id)))
     joined = select().select_from(Completion).join(Course, col(Course.id) == col(Completion.course_id)).where(*where)
     per_course = session.execute(
-        joined.add_columns(Course.provider_id, Course.id, Course.title, func.count(), learners, hundredths)
+        joined.add_columns(col(Course.provider_id), col(Course.id), col(Course.title), func.count(), learners,
+                           hundredths)
         .group_by(col(Course.provider_id), col(Course.id), col(Course.title))).all()
     per_provider = {pid: (n, people, total) for pid, n, people, total in session.execute(
-        joined.add_columns(Course.provider_id, func.count(), learners, hundredths).group_by(col(Course.provider_id)))}
+        joined.add_columns(col(Course.provider_id), func.count(), learners, hundredths)
+        .group_by(col(Course.provider_id)))}
     if not per_provider:
         return []
     names = {p.id: p for p in session.execute(

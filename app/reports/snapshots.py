@@ -24,7 +24,7 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
 from app.constants import DEFAULT_TIMEZONE
-from app.db import bulk_insert, is_postgres, session_scope, utcnow
+from app.db import bulk_insert, is_postgres, session_scope, table_of, utcnow
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
@@ -43,7 +43,7 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
     c = Certification
     with session_scope(session_factory, write=True) as session:
         counts = session.execute(
-            select(c.credential_code, c.state, c.status, func.count())
+            select(col(c.credential_code), col(c.state), col(c.status), func.count())
             .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
         known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
         zones = zones_of(session, known)
@@ -53,7 +53,7 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
         by_day: dict[date, list[str]] = defaultdict(list)
         for code, day in day_of.items():
             by_day[day].append(code)
-        table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+        table = table_of(ComplianceSnapshot)
         for day, codes in by_day.items():
             session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
         now = utcnow()
@@ -78,7 +78,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
     wanted = sorted(set(days))
     if not wanted:
         return 0
-    table = ComplianceSnapshot.__table__  # type: ignore[attr-defined]
+    table = table_of(ComplianceSnapshot)
     taken = {(code, day) for code, day in session.execute(
         select(table.c.credential_code, table.c.day).where(table.c.day.in_(wanted)).distinct())}
     counts: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
@@ -92,7 +92,7 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
         last = certs[-1].id
         inputs = compliance.gather(session, [c.id for c in certs])
         for cert in certs:
-            item = inputs.get(cert.id)  # type: ignore[arg-type]
+            item = inputs.get(cert.id)
             if item is None or not item.versions:
                 continue
             states[cert.credential_code] = cert.state

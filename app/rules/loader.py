@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from app.rules.document import RuleSet
 
@@ -21,7 +22,7 @@ SCHEMA_FILE = CONTENT_RULES_DIR / "schema.json"
 class RuleFileError(ValueError):
     """A rule file that cannot be read, parsed or validated; names the file and the fields."""
 
-    def __init__(self, path: Path, message: str, errors: list[dict] | None = None) -> None:
+    def __init__(self, path: Path, message: str, errors: list[ErrorDetails] | None = None) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
         self.errors = errors or []

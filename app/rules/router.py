@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import ColumnElement, or_
@@ -47,6 +47,15 @@ def _reached_by(rule_set: RuleSet, proposed: RuleVersion | None, clock: Clock) -
                       col(Certification.next_change_on) <= horizon)
 
 
+def _origin(value: str) -> Literal["content", "api"]:
+    """A stored version's origin, as the API states it (`service.publish` stores only these two)."""
+    if value == "content":
+        return "content"
+    if value == "api":
+        return "api"
+    raise ValueError(f"unknown rule-set origin {value!r}")
+
+
 def _present(clock: Clock, versions: list[RuleSetVersion]) -> CredentialPublic:
     parsed = {v.version: v.rules for v in service.engine_versions(versions)}  # parsed once, cached
     today = clock.today(parsed[versions[-1].version].timezone)
@@ -60,7 +69,7 @@ def _present(clock: Clock, versions: list[RuleSetVersion]) -> CredentialPublic:
         current=RuleSetVersionPublic(
             version=current.version,
             effective_from=current.effective_from,
-            origin=current.origin,  # type: ignore[arg-type]
+            origin=_origin(current.origin),
             published_at=current.published_at,
             rules=rules,
         ),
@@ -68,7 +77,7 @@ def _present(clock: Clock, versions: list[RuleSetVersion]) -> CredentialPublic:
             VersionSummary(
                 version=v.version,
                 effective_from=v.effective_from,
-                origin=v.origin,  # type: ignore[arg-type]
+                origin=_origin(v.origin),
                 published_at=v.published_at,
             )
             for v in versions
@@ -109,7 +118,7 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
         if row.version == version:
             return RuleSetVersionPublic(
                 version=row.version, effective_from=row.effective_from,
-                origin=row.origin, published_at=row.published_at,  # type: ignore[arg-type]
+                origin=_origin(row.origin), published_at=row.published_at,
                 rules=service.engine_versions([row])[0].rules,
             )
     raise service.CredentialNotFound(f"Credential {code} has no version {version}.")

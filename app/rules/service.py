@@ -16,7 +16,7 @@ from app.compliance import dirty
 from app.compliance.versions import parsed
 from app.errors import Conflict, NotFound, Unprocessable
 from app.rules.document import RuleSet
-from app.rules.engine import RuleVersion
+from app.rules.engine import RuleVersion, select_version
 from app.rules.models import RuleSetVersion
 
 
@@ -64,11 +64,9 @@ def codes_by_state(session: Session) -> dict[str, list[str]]:
 
 
 def in_effect(versions: Sequence[RuleSetVersion], on: date) -> RuleSetVersion:
-    """The version in effect on a date: latest effective_from on or before it (ties: newest)."""
-    started = [v for v in versions if v.effective_from <= on]
-    if not started:
-        return min(versions, key=lambda v: (v.effective_from, v.version))
-    return max(started, key=lambda v: (v.effective_from, v.version))
+    """The stored version in effect on a date, by the engine's own rule (`engine.select_version`): latest
+    effective_from on or before it (ties: newest); the earliest when none has started."""
+    return select_version(versions, on)
 
 
 def check_topics(session: Session, rule_set: RuleSet) -> None:

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from app.compliance.facts import Inputs
 from app.compliance.rows import CertRow
+from app.db import table_of
 from app.reads import Query, fetch_sync, in_
 from app.rules import engine
 from app.scheduler.models import Flag, Renewal
@@ -55,7 +56,8 @@ class Evaluated:
 
 # What the sweep reads back per batch, as plain columns on the raw driver (app.reads).
 EXISTING_FLAGS = Query(lambda d: (
-    sa_select(Flag.certification_id, Flag.cycle_start, Flag.status).where(in_(d, Flag.certification_id, "ids"))
+    sa_select(col(Flag.certification_id), col(Flag.cycle_start), col(Flag.status))
+    .where(in_(d, Flag.certification_id, "ids"))
 ))
 
 
@@ -138,7 +140,7 @@ def record_renewals(session: Session, items: Sequence[Evaluated], *, now: dateti
                          "met_on": c.met_on, "recorded_on": item.day, "source": "sweep",
                          "generation": generation.get(start, -1) + 1, "earned_hours": c.earned_hours,
                          "required_hours": c.required_hours, "rule_version": c.rule_version, "recorded_at": now})
-    table = Renewal.__table__  # type: ignore[attr-defined]
+    table = table_of(Renewal)
     inserted = insert_ignoring_conflicts(session, table, rows, ["certification_id", "cycle_start", "generation"],
                                          returning=[table.c.id])
     return len(inserted)
@@ -179,9 +181,10 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
     rows = [r for r in rows if (r["certification_id"], r["cycle_start"], r["status"]) not in existing]
     if not rows:
         return []
-    t = Flag.__table__.c
+    table = table_of(Flag)
+    t = table.c
     inserted = insert_ignoring_conflicts(
-        session, Flag.__table__, rows, ["certification_id", "cycle_start", "status"],
+        session, table, rows, ["certification_id", "cycle_start", "status"],
         returning=[t.id, t.certification_id, t.credential_code, t.state, t.status, t.cycle_start, t.cycle_end,
                    t.raised_on, t.raised_at, t.reasons],
     )

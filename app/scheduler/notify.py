@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import Clock
 from app.config import Settings
-from app.db import is_postgres, session_scope
+from app.db import id_of, is_postgres, session_scope, table_of
 from app.people.models import Person
 from app.rules import engine
 from app.scheduler.flags import Evaluated, NewFlag, insert_ignoring_conflicts
@@ -154,8 +154,9 @@ def queue(session: Session, flags: Sequence[NewFlag], items: dict[int, Evaluated
         if person is not None and person.email:
             rows.append({**common, "channel": "email", "subscription_id": None,
                          "recipient_key": f"email:{person.id}", "recipient": person.email})
-    inserted = insert_ignoring_conflicts(session, Outbox.__table__, rows, ["flag_id", "recipient_key"],
-                                         returning=[Outbox.__table__.c.id])
+    outbox = table_of(Outbox)
+    inserted = insert_ignoring_conflicts(session, outbox, rows, ["flag_id", "recipient_key"],
+                                         returning=[outbox.c.id])
     return len(inserted)
 
 
@@ -263,7 +264,7 @@ def _deliver_batch(session_factory: sessionmaker[Session], *, settings: Settings
                 report.not_configured += 1
                 continue
             if row.channel == "webhook":
-                sub = subs.get(row.subscription_id)  # type: ignore[arg-type]
+                sub = subs.get(row.subscription_id)
                 if sub is None or not sub.active:
                     _finish(session_factory, row, status="cancelled", error="the subscription was deactivated",
                             now=now)
@@ -293,7 +294,7 @@ def _record(session_factory: sessionmaker[Session], row: Outbox, outcome: Outcom
         if fresh is None:
             return
         fresh.attempts += 1
-        session.add(WebhookDeliveryAttempt(outbox_id=fresh.id, attempt=fresh.attempts, at=now,  # type: ignore[arg-type]
+        session.add(WebhookDeliveryAttempt(outbox_id=id_of(fresh), attempt=fresh.attempts, at=now,
                                            status_code=outcome.status_code, error=outcome.error,
                                            duration_ms=outcome.duration_ms))
         fresh.last_status_code, fresh.last_error = outcome.status_code, outcome.error

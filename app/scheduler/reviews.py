@@ -35,7 +35,7 @@ def reasons(session: Session, item: Evaluated, start: date, end: date, stranded:
         out.append(f"It is no longer a cycle of this certification: its issue date, a reinstatement or its rules "
                    f"changed since (the current cycle is {result.cycle_start} to {result.cycle_end})")
         return out
-    inputs = compliance.gather(session, [item.cert.id]).get(item.cert.id)  # type: ignore[arg-type]
+    inputs = compliance.gather(session, [item.cert.id]).get(item.cert.id)
     if inputs is None:
         return out
     facts = dataclasses.replace(inputs.facts, renewals=tuple(

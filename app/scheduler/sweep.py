@@ -54,7 +54,7 @@ from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.config import Settings
 from app.constants import DEFAULT_TIMEZONE
-from app.db import is_postgres, make_session_factory, session_scope
+from app.db import id_of, is_postgres, make_session_factory, session_scope
 from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
@@ -164,12 +164,12 @@ def run_sweep_with_report(
     try:
         with _run_lock(lock_engine) as acquired:
             if acquired:
-                workers = _dispatch(session_factory, lock_engine, run_id=run.id, settings=settings,  # type: ignore[arg-type]
+                workers = _dispatch(session_factory, lock_engine, run_id=id_of(run), settings=settings,
                           clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
                 if not (stop and stop.is_set()) and (full or as_of is None):
-                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)  # type: ignore[arg-type]
+                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)
             else:
                 run.skipped = True
                 log.info("sweep %s skipped: another sweep holds the lock", run.id)

@@ -12,6 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -158,7 +159,7 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _scope(principal: Principal, column: ColumnElement[str]) -> ColumnElement[bool] | None:
+def _scope(principal: Principal, column: Mapped[str]) -> ColumnElement[bool] | None:
     return None if principal.is_admin else column.in_(sorted(principal.states))
 
 
@@ -201,7 +202,7 @@ def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscripti
 
 def delivery_in_scope(session: Session, *, principal: Principal, delivery_id: int) -> Outbox:
     scope = _scope(principal, col(Outbox.state))
-    is_webhook = Outbox.channel == "webhook"
+    is_webhook = col(Outbox.channel) == "webhook"
     return get_scoped(session, Outbox, delivery_id, scope=is_webhook if scope is None else and_(is_webhook, scope),
                       missing=DeliveryNotFound(f"Webhook delivery {delivery_id} was not found."))
 

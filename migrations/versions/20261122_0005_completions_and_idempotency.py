@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import app.db  # noqa: F401
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0005'
 down_revision: str | None = '0004'

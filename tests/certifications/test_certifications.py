@@ -111,7 +111,8 @@ def test_board_actions_change_status_from_their_date(admin):
 
 def test_board_action_needs_a_reason_and_a_known_kind(admin):
     cert = factories.certification(admin)
-    response = admin.post(f"/v1/certifications/{cert['id']}/actions", json={"kind": "delete", "effective_on": "2025-01-01"})
+    response = admin.post(f"/v1/certifications/{cert['id']}/actions",
+                          json={"kind": "delete", "effective_on": "2025-01-01"})
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"body.kind", "body.reason"}
 

@@ -175,8 +175,8 @@ def test_a_two_day_suspension_keeps_the_24_month_cycle_and_its_history(app, admi
     url = f"/v1/certifications/{cert['id']}/actions"
     assert admin.post(url, json={"kind": "suspend", "effective_on": "2026-12-01", "reason": "Complaint"}).status_code \
         == 201
-    assert admin.post(url, json={"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Dismissed"}).status_code \
-        == 201
+    reinstated = admin.post(url, json={"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Dismissed"})
+    assert reinstated.status_code == 201
     compliance = admin.get(f"/v1/certifications/{cert['id']}/compliance").json()
     assert (compliance["status"], compliance["cycle_start"], compliance["cycle_end"]) == (
         "due_soon", "2025-01-15", "2027-01-31")

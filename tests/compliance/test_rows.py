@@ -4,11 +4,19 @@ tuples for speed read them by the right names."""
 from __future__ import annotations
 
 from datetime import date
+from typing import get_args, get_type_hints
 
 import pytest
 
 from app.compliance import facts, queries
-from app.compliance.rows import FACTS_WIDTH, CertRow, CompletionRow, RenewalRecord, split_cert_completions
+from app.compliance.rows import (
+    FACTS_WIDTH,
+    CertRow,
+    CompletionRow,
+    CompletionTuple,
+    RenewalRecord,
+    split_cert_completions,
+)
 from app.reads import Query, columns, run
 
 
@@ -50,6 +58,11 @@ def test_completions_are_read_by_their_names_from_plain_tuples(db):
     first, completions = split_cert_completions([cert + tuple(row)])
     assert first == CertRow(*cert) and completions == [tuple(row)]
     assert split_cert_completions([cert + (None,) * len(CompletionRow._fields)]) == (first, [])
+
+
+def test_the_plain_completion_tuple_is_typed_field_for_field_as_its_row():
+    hints = get_type_hints(CompletionRow)
+    assert get_args(CompletionTuple) == tuple(hints[name] for name in CompletionRow._fields)
 
 
 def test_packed_renewals_unpack_in_cycle_order():

@@ -31,7 +31,7 @@ from app.certifications.schemas import (
 from app.certifications.simulation import SimulationRequest
 from app.clock import ClockDep
 from app.csvio import RawBody, csv_lines_async, upload_doc
-from app.db import SessionDep
+from app.db import SessionDep, id_of
 from app.errors import problem_responses
 from app.inputs import GuardedRoute
 from app.pagination import CountTotal, Cursor
@@ -202,11 +202,11 @@ def get_history(cert: CertificationInScope, clock: ClockDep, session: SessionDep
     result, day = service.evaluate(session, cert=cert, clock=clock)
     events = audit_service.entries_for(session, entity="certification", entity_id=cert.id)
     return HistoryPublic(
-        certification_id=cert.id,  # type: ignore[arg-type]
+        certification_id=id_of(cert),
         as_of=day,
         cycles=[CycleSummary.model_validate(c, from_attributes=True) for c in result.cycles],
         board_actions=[BoardActionPublic.model_validate(a) for a in service.actions_of(session, cert)],
         events=[AuditEvent.model_validate(e, from_attributes=True) for e in events],
-        renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, cert.id)],  # type: ignore[arg-type]
-        flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [cert.id])],  # type: ignore[list-item]
+        renewals=[RenewalPublic.model_validate(r) for r in scheduler_flags.renewals_of(session, id_of(cert))],
+        flags=[FlagPublic.model_validate(f) for f in scheduler_flags.flags_of(session, [id_of(cert)])],
     )

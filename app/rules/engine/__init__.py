@@ -5,7 +5,7 @@ No database, web framework, clock or I/O: every input is an argument and the eva
 is compiled once (when its `RuleVersion` is built); `evaluate` then walks the certification's
 cycles from the start of its chain to the cycle current on `as_of`.
 
-Modules, by use case (each imports nothing of the app but `app.rules.schema`):
+Modules, by use case (each imports nothing of the app but `app.rules.document`):
 
 - `types`: the frozen inputs and outputs, and the errors;
 - `dates`, `hours`: month arithmetic, and hours as integer hundredths;

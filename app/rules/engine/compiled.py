@@ -3,12 +3,82 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
+from app.rules.document import CycleOption, OtherRequirement, RuleSet
 from app.rules.engine.dates import _ONE, _fixed_on_or_after, _month_end, _on, add_months
 from app.rules.engine.hours import _h
-from app.rules.schema import RuleSet
 
 # --- compiled rules -----------------------------------------------------------------------
+
+# Hours are integer hundredths throughout. The NamedTuples below are read by name outside the per-completion
+# loop; that loop reads the parallel tuples of plain ints (`_Compiled.cat_need`, `mod_need`, `cap_max`).
+
+
+class Category(NamedTuple):
+    """A required category: its slug, hours, look-back (`every_years`, or `once` ever) and how reasons name it."""
+
+    slug: str
+    need: int
+    every_years: int | None
+    label: str | None
+    once: bool
+
+
+class Cap(NamedTuple):
+    """A per-cycle cap on the hours of a modality or of a category."""
+
+    modality: str | None
+    category: str | None
+    max: int
+
+
+class ModalityMinimum(NamedTuple):
+    """A minimum of hours from some delivery modalities."""
+
+    modalities: tuple[str, ...]
+    need: int
+    label: str | None
+
+
+class Other(NamedTuple):
+    """A non-CE requirement (service or supervision hours, or an attestation)."""
+
+    id: str
+    kind: str
+    need: int | None
+    description: str
+
+
+class Initial(NamedTuple):
+    """The initial certification phase: its name, length, extension and requirements."""
+
+    label: str
+    months: int
+    extension: int
+    others: tuple[Other, ...]
+
+
+class Targets(NamedTuple):
+    """What a completion's approval tags, topics and modality count toward: indices of the required categories,
+    of the caps and of the modality minimums."""
+
+    cats: tuple[int, ...]
+    caps: tuple[int, ...]
+    mods: tuple[int, ...]
+
+
+NO_TARGETS = Targets((), (), ())
+
+
+# (approval tags, topics, modality): the key of the memoized `Targets`
+TagKey = tuple[frozenset[str] | None, frozenset[str], str]
+# (cycle option, variants): the key of a certification's chosen rules
+ChoiceKey = tuple[str | None, tuple[str, ...]]
+
+
+def _others(declared: list[OtherRequirement]) -> tuple[Other, ...]:
+    return tuple(Other(o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in declared)
 
 
 class _Compiled:
@@ -22,14 +92,18 @@ class _Compiled:
         "min_first",
         "total",
         "cats",
+        "cat_need",
         "cat_index",
         "topic_cats",
         "tagged",
         "caps",
+        "cap_max",
         "cap_by_mod",
         "cap_by_cat",
         "mods",
+        "mod_need",
         "mod_by_modality",
+        "untagged",
         "others",
         "carry_max",
         "due_soon",
@@ -51,46 +125,90 @@ class _Compiled:
         "rules",
     )
 
+    code: str
+    anchor: str
+    months: int
+    fixed: tuple[int, int] | None  # (month, day) of a fixed anchor
+    min_first: int
+    total: int
+    cats: tuple[Category, ...]
+    cat_need: tuple[int, ...]  # cats[i].need
+    cat_index: dict[str, int]  # slug -> index in cats
+    topic_cats: dict[str, tuple[int, ...]]  # topic -> the categories it counts toward
+    tagged: bool  # categories or category caps: approval tags and topics matter
+    caps: tuple[Cap, ...]
+    cap_max: tuple[int, ...]  # caps[i].max
+    cap_by_mod: dict[str, tuple[int, ...]]
+    cap_by_cat: dict[str, tuple[int, ...]]
+    mods: tuple[ModalityMinimum, ...]
+    mod_need: tuple[int, ...]  # mods[i].need
+    mod_by_modality: dict[str, tuple[int, ...]]
+    untagged: dict[str, Targets]  # modality -> the targets of a completion without approval tags or topics
+    others: tuple[Other, ...]
+    carry_max: int
+    due_soon: timedelta
+    grace_days: int  # truthy when there is a grace period (in days or months)
+    grace_months: int
+    grace: timedelta
+    grace_ce: bool
+    approved_only: bool
+    lookback: bool  # a category looks back before the cycle (every_years, once)
+    tag_cache: dict[TagKey, Targets]
+    year: int | None
+    on_anniversary: bool
+    no_ce_under: int
+    filing: timedelta
+    once_ever: bool
+    initial: Initial | None
+    choices: dict[ChoiceKey, _Compiled] | None  # None: no options or variants, or already chosen
+    options: dict[str, CycleOption]
+    rules: RuleSet
+
     def __init__(self, rs: RuleSet) -> None:
         cy, req = rs.cycle, rs.requirements
         self.code = rs.code
         self.anchor = cy.anchor
         self.months = cy.months
-        self.fixed = (cy.month, cy.day) if cy.anchor == "fixed" else None
+        self.fixed = None  # (month, day): both set when the anchor is fixed
+        if cy.anchor == "fixed" and cy.month is not None and cy.day is not None:
+            self.fixed = (cy.month, cy.day)
         self.min_first = cy.min_first_cycle_months
         self.year = cy.year if cy.anchor == "fixed" else None
         self.on_anniversary = cy.ends_on_anniversary
         self.no_ce_under = cy.no_ce_first_cycle_under_months
         self.total = _h(req.total_hours)
-        # (slug, min, every_years, label, once)
-        self.cats = tuple((c.category, _h(c.min_hours), c.every_years, c.label, c.once) for c in req.categories)
+        self.cats = tuple(Category(c.category, _h(c.min_hours), c.every_years, c.label, c.once)
+                          for c in req.categories)
+        self.cat_need = tuple(c.need for c in self.cats)
         self.cat_index = {c.category: i for i, c in enumerate(req.categories)}
         topic_cats: dict[str, list[int]] = {}
         for i, c in enumerate(req.categories):
             for t in c.topics:
                 topic_cats.setdefault(t, []).append(i)
         self.topic_cats = {t: tuple(v) for t, v in topic_cats.items()}
-        # (modality, category, max)
-        self.caps = tuple((c.modality, c.category, _h(c.max_hours)) for c in rs.caps)
+        self.caps = tuple(Cap(cap.modality, cap.category, _h(cap.max_hours)) for cap in rs.caps)
+        self.cap_max = tuple(cap.max for cap in self.caps)
         by_mod: dict[str, list[int]] = {}
         by_cat: dict[str, list[int]] = {}
-        for i, c in enumerate(rs.caps):
-            if c.modality is not None:
-                by_mod.setdefault(c.modality, []).append(i)
+        for i, cap in enumerate(rs.caps):
+            if cap.modality is not None:
+                by_mod.setdefault(cap.modality, []).append(i)
             else:
-                by_cat.setdefault(c.category or "", []).append(i)
+                by_cat.setdefault(cap.category or "", []).append(i)
         self.cap_by_mod = {k: tuple(v) for k, v in by_mod.items()}
         self.cap_by_cat = {k: tuple(v) for k, v in by_cat.items()}
         self.tagged = bool(self.cats or self.cap_by_cat)
-        # (modalities, min, label)
-        self.mods = tuple((tuple(m.modalities), _h(m.min_hours), m.label) for m in req.modality_minimums)
+        self.mods = tuple(ModalityMinimum(tuple(m.modalities), _h(m.min_hours), m.label)
+                          for m in req.modality_minimums)
+        self.mod_need = tuple(m.need for m in self.mods)
         by_modality: dict[str, list[int]] = {}
         for i, m in enumerate(req.modality_minimums):
             for mod in m.modalities:
                 by_modality.setdefault(mod, []).append(i)
         self.mod_by_modality = {k: tuple(v) for k, v in by_modality.items()}
-        # (id, kind, hours or None, description)
-        self.others = tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in req.other)
+        self.untagged = {m: Targets((), self.cap_by_mod.get(m, ()), self.mod_by_modality.get(m, ()))
+                         for m in (*self.cap_by_mod, *self.mod_by_modality)}
+        self.others = _others(req.other)
         self.carry_max = _h(rs.carryover.max_hours)
         self.due_soon = timedelta(days=rs.due_soon_days)
         self.grace_months = rs.grace_months
@@ -98,25 +216,19 @@ class _Compiled:
         self.grace = timedelta(days=rs.grace_days)
         self.grace_ce = rs.grace_counts_ce
         self.approved_only = rs.approved_only
-        self.lookback = any(c[2] is not None or c[4] for c in self.cats)
+        self.lookback = any(c.every_years is not None or c.once for c in self.cats)
         self.filing = timedelta(days=rs.filing_days_before_end)
         self.once_ever = rs.course_counts_once
         ip = rs.initial_period
-        # (label, months, extension months, other requirements as in `others`)
-        self.initial = None if ip is None else (
-            ip.label, ip.months, ip.extension_months,
-            tuple((o.id, o.kind, None if o.hours is None else _h(o.hours), o.description) for o in ip.requirements))
+        self.initial = None if ip is None else Initial(ip.label, ip.months, ip.extension_months,
+                                                       _others(ip.requirements))
         self.rules = rs
         self.options = {o.id: o for o in rs.cycle_options}
         # (cycle option, variants) -> the rules a certification with those choices is evaluated with
-        self.choices: dict[tuple[str | None, tuple[str, ...]], _Compiled] | None = (
-            {} if rs.cycle_options or rs.variants else None)
-        # (approval tags, topics, modality) -> (category indices, cap indices); memoized
-        self.tag_cache: dict[tuple, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.choices = {} if rs.cycle_options or rs.variants else None
+        self.tag_cache = {}  # memoized `tag_targets`
 
-    def tag_targets(
-        self, tags: frozenset[str] | None, topics: frozenset[str], modality: str
-    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def tag_targets(self, tags: frozenset[str] | None, topics: frozenset[str], modality: str) -> Targets:
         """The required categories and the caps a completion counts toward."""
         found: set[int] = set()
         for t in tags or ():
@@ -126,9 +238,9 @@ class _Compiled:
         for t in topics:
             found.update(self.topic_cats.get(t, ()))
         caps = set(self.cap_by_mod.get(modality, ()))
-        for slug in set(tags or ()) | {self.cats[i][0] for i in found}:
+        for slug in set(tags or ()) | {self.cats[i].slug for i in found}:
             caps.update(self.cap_by_cat.get(slug, ()))
-        return tuple(sorted(found)), tuple(sorted(caps))
+        return Targets(tuple(sorted(found)), tuple(sorted(caps)), self.mod_by_modality.get(modality, ()))
 
     def grace_end(self, end: date) -> date:
         """The last day of the grace period after a cycle that ends on `end`."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Protocol, TypeVar
 
+from app.rules.document import RuleSet
 from app.rules.engine.compiled import _Compiled
 from app.rules.engine.dates import _ONE, _month_days
-from app.rules.engine.types import CertificationFacts, InvalidFact, MissingFact, NoRuleVersions, RuleVersion
-from app.rules.schema import RuleSet
+from app.rules.engine.types import CertificationFacts, InvalidFact, MissingFact, NoRuleVersions
 
 
 def _birthday(facts: CertificationFacts) -> tuple[int, int]:
@@ -50,12 +51,26 @@ def cycle_bounds(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def select_version(versions: Sequence[RuleVersion], on: date) -> RuleVersion:
+class Dated(Protocol):
+    """A numbered version effective from a date: the engine's `RuleVersion`, a stored `RuleSetVersion`."""
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def effective_from(self) -> date: ...
+
+
+V = TypeVar("V", bound=Dated)
+
+
+def select_version(versions: Sequence[V], on: date) -> V:
     """The version in effect on a date: latest effective_from on or before it (ties: highest
-    version); the earliest version when none has started."""
+    version); the earliest version when none has started. The one rule for the engine's versions
+    and the stored ones (`app.rules.service.in_effect`)."""
     if not versions:
         raise NoRuleVersions("no rule versions were given")
-    best: RuleVersion | None = None
+    best: V | None = None
     for v in versions:
         if v.effective_from <= on and (
             best is None or (v.effective_from, v.version) > (best.effective_from, best.version)

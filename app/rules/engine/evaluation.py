@@ -8,7 +8,7 @@ from datetime import date
 from operator import attrgetter
 
 from app.rules.engine.compiled import _Compiled
-from app.rules.engine.counting import CYCLE, _initial_run, _Prep, _Run, _run_cycle
+from app.rules.engine.counting import CYCLE, INITIAL, _initial_run, _Prepared, _Records, _Run, _run_cycle
 from app.rules.engine.cycles import _birthday, select_version
 from app.rules.engine.dates import _ONE, add_months
 from app.rules.engine.explain import _Explainer
@@ -72,23 +72,25 @@ def evaluate(
     comps = sorted(completions, key=_by_day_then_id)
     dates = [c.completed_on for c in comps]
     acts = sorted(activities, key=attrgetter("on")) if activities else ()
-    preps: dict[int, list[_Prep | None]] = {}  # per compiled rule set, per completion
+    preps: dict[int, _Prepared] = {}  # per compiled rule set (by id: each holds its rule set)
     if facts.board_actions:
         def current_end(start: date, reinstated: bool, day: date) -> date:
-            return _walk(versions, pinned, facts, comps, dates, acts, preps, start, reinstated, day, False)[0][-1].end
+            records = _Records(comps, dates, acts, chain_start=start, as_of=day, explain=False)
+            return _walk(versions, pinned, facts, records, preps, reinstated)[0][-1].end
 
         chain = _chain(facts, as_of, current_end)
     else:
         chain = _Chain(facts.issued_on)
-    runs, applied = _walk(versions, pinned, facts, comps, dates, acts, preps, chain.start, chain.reinstated, as_of,
-                          explain)
+    records = _Records(comps, dates, acts, chain_start=chain.start, as_of=as_of, explain=explain)
+    runs, applied = _walk(versions, pinned, facts, records, preps, chain.reinstated)
     stranded: tuple[RecordedRenewal, ...] = ()
     if facts.renewals:
         # a reinstatement's new chain leaves the renewals of the chains before it behind, not stranded
         stranded = tuple(x for x in facts.renewals if not x.by_board and x.stands_on(as_of)
                          and x.cycle_start not in applied and (not chain.reinstated or x.cycle_start >= chain.start))
-    return _result(runs, facts, as_of, chain, comps, explain, requirements,
-                   preps.get(id(runs[-1].rules)) or [None] * len(comps), stranded)
+    r = runs[-1].rules
+    return _result(runs, facts, as_of, chain, comps, explain, requirements, preps.get(id(r)) or _Prepared(r, comps),
+                   stranded)
 
 
 class _Chain:
@@ -96,13 +98,20 @@ class _Chain:
 
     __slots__ = ("start", "reinstated", "restarted_on", "hold", "next_action", "resumed")
 
+    start: date
+    reinstated: bool
+    restarted_on: date | None
+    hold: BoardAction | None
+    next_action: date | None
+    resumed: tuple[date, date] | None
+
     def __init__(self, issued_on: date) -> None:
         self.start = issued_on  # the first day of the current chain of cycles
         self.reinstated = False  # the chain began with a reinstatement (no initial phase, no first-cycle waiver)
-        self.restarted_on: date | None = None  # the reinstatement that began it
-        self.hold: BoardAction | None = None  # the hold in effect on the date
-        self.next_action: date | None = None  # the first board action after the date
-        self.resumed: tuple[date, date] | None = None  # (hold began, reinstated): the chain went on beneath a hold
+        self.restarted_on = None  # the reinstatement that began it
+        self.hold = None  # the hold in effect on the date
+        self.next_action = None  # the first board action after the date
+        self.resumed = None  # (hold began, reinstated): the chain went on beneath a hold
 
 
 def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, bool, date], date]) -> _Chain:
@@ -146,13 +155,13 @@ def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, 
     return chain
 
 
-def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts,
-          comps: list[Completion], dates: list[date], acts: Sequence[Activity],
-          preps: dict[int, list[_Prep | None]], chain_start: date, reinstated: bool, as_of: date,
-          explain: bool) -> tuple[list[_Run], set[date]]:
-    """The walk over a chain's cycles to the one current on `as_of` (docs/compliance.md, "Which cycle is current"),
-    with recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of
-    its cycles, and the starts of the recorded renewals that passed cycles over."""
+def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts, records: _Records,
+          preps: dict[int, _Prepared], reinstated: bool) -> tuple[list[_Run], set[date]]:
+    """The walk over a chain's cycles (from `records.chain_start`; `reinstated`: the chain began with a
+    reinstatement) to the one current on `records.as_of` (docs/compliance.md, "Which cycle is current"), with
+    recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of its
+    cycles, and the starts of the recorded renewals that passed cycles over."""
+    chain_start, as_of, acts = records.chain_start, records.as_of, records.acts
     standing: dict[date, RecordedRenewal] | None = None
     if facts.renewals:
         standing = {x.cycle_start: x for x in facts.renewals if x.stands_on(as_of) and x.cycle_end >= x.cycle_start}
@@ -189,11 +198,9 @@ def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: Ce
             start = count_from = anchor = run.met_on
             continue
         initial_pending = False
+        cmd: tuple[int, int] | None = r.fixed  # the cycle's (month, day): fixed, or the holder's birthday
         if r.anchor == "birthday":
-            md = md or _birthday(facts)
-            cmd = md
-        else:
-            cmd = r.fixed
+            md = cmd = md or _birthday(facts)
         end = plain_end = r.end(start, anchor, first, cmd)
         carry = excess if excess < r.carry_max else r.carry_max
         if stated is not None and start == stated.start:  # the board's own dates and carry-over
@@ -203,18 +210,18 @@ def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: Ce
         if renewal is not None:
             end = renewal.cycle_end
         no_ce = bool(first and not reinstated and r.no_ce_under and add_months(start, r.no_ce_under) > end)
-        slots = preps.get(id(r))
-        if slots is None:
-            slots = preps[id(r)] = [None] * len(comps)
-        run = _run_cycle(v, r, start, end, count_from, chain_start, as_of, carry, comps, dates, slots, acts,
-                         explain, no_ce, counted_before)
+        prepared = preps.get(id(r))
+        if prepared is None:
+            prepared = preps[id(r)] = _Prepared(r, records.comps)
+        run = _run_cycle(records, prepared, v, start=start, end=end, count_from=count_from, carry_in=carry, no_ce=no_ce,
+                         counted_before=counted_before)
         runs.append(run)
         if renewal is not None or (as_of > end and run.met_on is not None):
             # passed over: a recorded renewal stands, or it was met by E, or late on or before D
             if renewal is not None:
                 run.renewed_on, run.by_board = renewal.recorded_on, renewal.by_board
                 applied.add(start)
-            if r.once_ever:
+            if r.once_ever and run.seen is not None:
                 counted_before = {**run.seen, **counted_before} if counted_before else dict(run.seen)
             met_on = run.met_on
             if met_on is not None and met_on <= end and not run.by_board:
@@ -264,7 +271,7 @@ def _result(
     comps: list[Completion],
     explain: bool,
     requirements: bool,
-    run_preps: list[_Prep | None],
+    prepared: _Prepared,
     stranded: tuple[RecordedRenewal, ...],
 ) -> Evaluation:
     run = runs[-1]
@@ -294,7 +301,7 @@ def _result(
     outcomes: tuple[CompletionOutcome, ...] = ()
     reasons: tuple[str, ...] = ()
     if explain:
-        from_text = _Explainer(run, runs, as_of, chain.start, chain.reinstated, status, hold, comps, run_preps,
+        from_text = _Explainer(run, runs, as_of, chain.start, chain.reinstated, status, hold, comps, prepared,
                                (facts.cycle_option, facts.variants), restarted_on=chain.restarted_on,
                                resumed=chain.resumed, stated=facts.stated_cycle, stranded=stranded)
         outcomes = from_text.outcomes()
@@ -337,47 +344,47 @@ def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[Modality
     ce = run.kind == CYCLE  # an initial phase and a first cycle without CE require no hours
     categories = tuple(
         CategoryResult(
-            category=slug,
-            required_hours=_dec(need if ce else 0),
+            category=cat.slug,
+            required_hours=_dec(cat.need if ce else 0),
             earned_hours=_dec(got),
-            remaining_hours=_dec(need - got if ce and got < need else 0),
-            label=label,
-            every_years=every,
-            once=once,
+            remaining_hours=_dec(cat.need - got if ce and got < cat.need else 0),
+            label=cat.label,
+            every_years=cat.every_years,
+            once=cat.once,
         )
-        for (slug, need, every, label, once), got in zip(r.cats, run.cat_sum, strict=True)
+        for cat, got in zip(r.cats, run.cat_sum, strict=True)
     )
     modality_minimums = tuple(
         ModalityMinimumResult(
-            modalities=modalities,
-            required_hours=_dec(need if ce else 0),
+            modalities=m.modalities,
+            required_hours=_dec(m.need if ce else 0),
             earned_hours=_dec(got),
-            remaining_hours=_dec(need - got if ce and got < need else 0),
-            label=label,
+            remaining_hours=_dec(m.need - got if ce and got < m.need else 0),
+            label=m.label,
         )
-        for (modalities, need, label), got in zip(r.mods, run.mod_sum, strict=True)
+        for m, got in zip(r.mods, run.mod_sum, strict=True)
     )
-    declared = r.others if run.kind != "initial" else r.initial[3]  # type: ignore[index]
+    declared = r.initial.others if run.kind == INITIAL and r.initial is not None else r.others
     others = tuple(
         OtherResult(
-            id=oid,
-            kind=kind,
-            description=desc,
-            required_hours=None if need is None else _dec(need),
-            earned_hours=None if kind == "attestation" else _dec(got),
-            met=met_on is not None,
+            id=o.id,
+            kind=o.kind,
+            description=o.description,
+            required_hours=None if o.need is None else _dec(o.need),
+            earned_hours=None if o.kind == "attestation" else _dec(progress.got),
+            met=progress.met_on is not None,
         )
-        for (oid, kind, need, desc), (got, met_on) in zip(declared, run.others, strict=True)
+        for o, progress in zip(declared, run.others, strict=True)
     )
     caps = tuple(
         CapResult(
-            modality=mod,
-            category=cat,
-            max_hours=_dec(cap_max),
+            modality=cap.modality,
+            category=cap.category,
+            max_hours=_dec(cap.max),
             used_hours=_dec(used),
-            reached=used >= cap_max,
+            reached=used >= cap.max,
         )
-        for (mod, cat, cap_max), used in zip(r.caps, run.cap_used, strict=True)
+        for cap, used in zip(r.caps, run.cap_used, strict=True)
     )
     return categories, modality_minimums, others, caps
 
@@ -401,7 +408,7 @@ def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts,
         if r.choices is not None or facts.cycle_option is not None or facts.variants:
             r = _chosen(r, facts, v.version)
         if initial_pending and r.initial is not None:
-            end = add_months(start, r.initial[1]) - _ONE
+            end = add_months(start, r.initial.months) - _ONE
         else:
             if r.anchor == "birthday":
                 md = md or _birthday(facts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 
+from app.rules.engine.compiled import Other
 from app.rules.engine.counting import (
     _CAPPED,
     _DUPLICATE,
@@ -15,8 +16,7 @@ from app.rules.engine.counting import (
     CYCLE,
     INITIAL,
     NO_CE,
-    _Prep,
-    _prepare,
+    _Prepared,
     _Run,
 )
 from app.rules.engine.dates import _ONE
@@ -48,7 +48,7 @@ class _Explainer:
         status: Status,
         hold: BoardAction | None,
         comps: list[Completion],
-        preps: list[_Prep | None],
+        prepared: _Prepared,
         choices: tuple[str | None, tuple[str, ...]] = (None, ()),
         *,
         restarted_on: date | None = None,
@@ -62,7 +62,7 @@ class _Explainer:
         self.stated = stated if stated is not None and stated.recorded_on <= as_of else None
         self.chain_start, self.reinstated = chain_start, reinstated
         self.status, self.hold, self.comps = status, hold, comps
-        self.preps = preps  # the current cycle's prepared completions (by index), from the evaluation
+        self.prepared = prepared  # the completions prepared for the current cycle's rules, from the evaluation
         self.days = [c.completed_on.isoformat() for c in comps]
         r = run.rules
         self.r = r
@@ -101,11 +101,10 @@ class _Explainer:
         out.extend(self._choices())
         if run.kind == INITIAL:
             assert r.initial is not None
-            label, _, extension, declared = r.initial
-            longer = f", extendable once until {self.grace_end.isoformat()}" if extension else ""
-            out.append(f"No CE is required in the {label} ({s} to {e}{longer}); the renewal cycles begin on "
-                       "the date its requirements are met")
-            out.extend(self._other_lines(declared, s, e))
+            longer = f", extendable once until {self.grace_end.isoformat()}" if r.initial.extension else ""
+            out.append(f"No CE is required in the {r.initial.label} ({s} to {e}{longer}); the renewal cycles begin "
+                       "on the date its requirements are met")
+            out.extend(self._other_lines(r.initial.others, s, e))
             return self._with_completions(out, outcomes)
         if run.kind != CYCLE:
             out.append(f"No CE is required in this cycle: it is the certification's first cycle and shorter "
@@ -124,24 +123,24 @@ class _Explainer:
                 f"Includes {_fmt(run.carry_in)} hours carried over from the cycle "
                 f"{prev.start.isoformat()} to {prev.end.isoformat()}"
             )
-        for (slug, need, every, label, once), got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
-            name = label or slug
-            line = f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}"
-            if once:
+        for cat, got, w in zip(r.cats, run.cat_sum, run.windows, strict=True):
+            name = cat.label or cat.slug
+            line = f"{_fmt(got)} of {_fmt(cat.need)} {name} hours earned; {self._still(cat.need, got)}"
+            if cat.once:
                 line += f" (due once: hours completed at any time up to {e} count)"
-            elif every is not None and w is not None:
+            elif cat.every_years is not None and w is not None:
                 line += (
-                    f" (due once every {every} years: hours completed from "
+                    f" (due once every {cat.every_years} years: hours completed from "
                     f"{max(w + _ONE, self.chain_start).isoformat()} to {e} count)"
                 )
             out.append(line)
-        for (modalities, need, label), got in zip(r.mods, run.mod_sum, strict=True):
-            name = label or " or ".join(modalities)
-            out.append(f"{_fmt(got)} of {_fmt(need)} {name} hours earned; {self._still(need, got)}")
+        for m, got in zip(r.mods, run.mod_sum, strict=True):
+            name = m.label or " or ".join(m.modalities)
+            out.append(f"{_fmt(got)} of {_fmt(m.need)} {name} hours earned; {self._still(m.need, got)}")
         out.extend(self._other_lines(r.others, s, e))
-        for (mod, cat, cap_max), used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
+        for cap, used, lost in zip(r.caps, run.cap_used, run.cap_discarded, strict=True):
             if used or lost:
-                line = f"{mod or cat} cap: {_fmt(used)} of {_fmt(cap_max)} hours used"
+                line = f"{cap.modality or cap.category} cap: {_fmt(used)} of {_fmt(cap.max)} hours used"
                 out.append(line + (f"; {_fmt(lost)} discarded" if lost else ""))
         return self._with_completions(out, outcomes)
 
@@ -154,17 +153,18 @@ class _Explainer:
                 out.append(f"{head} {o.reason}")
         return tuple(out)
 
-    def _other_lines(self, declared: tuple, s: str, e: str) -> list[str]:
+    def _other_lines(self, declared: tuple[Other, ...], s: str, e: str) -> list[str]:
         out = []
-        for (oid, kind, need, desc), (got, met_on) in zip(declared, self.run.others, strict=True):
-            if kind == "attestation":
+        for o, progress in zip(declared, self.run.others, strict=True):
+            got, met_on = progress.got, progress.met_on
+            if o.kind == "attestation":
                 done = f"recorded on {met_on.isoformat()}" if met_on else f"not recorded between {s} and {e}"
-                out.append(f"Attestation {oid} ({desc}): {done}")
+                out.append(f"Attestation {o.id} ({o.description}): {done}")
             else:
-                words = kind.replace("_", " ")
+                words = o.kind.replace("_", " ")
                 out.append(
-                    f"{_fmt(got)} of {_fmt(need or 0)} {words} recorded for {oid} ({desc}); "
-                    f"{self._still(need or 0, got)}"
+                    f"{_fmt(got)} of {_fmt(o.need or 0)} {words} recorded for {o.id} ({o.description}); "
+                    f"{self._still(o.need or 0, got)}"
                 )
         return out
 
@@ -172,11 +172,11 @@ class _Explainer:
         """Recorded decisions the walk followed: renewals the data alone would not give, a board's stated cycle,
         and standing renewals of cycles the derivation no longer has."""
         out = []
-        by_board = [x for x in self.runs[:-1] if x.renewed_on is not None and x.by_board]
+        by_board = [(x, x.renewed_on) for x in self.runs[:-1] if x.renewed_on is not None and x.by_board]
         if by_board:
-            out.append(f"The cycles from {by_board[0].start.isoformat()} to {by_board[-1].end.isoformat()} count as "
-                       f"renewed by the board (recorded on {by_board[-1].renewed_on.isoformat()}, when it "  # type: ignore[union-attr]
-                       "registered the certification)")
+            (first, _), (last, recorded_on) = by_board[0], by_board[-1]
+            out.append(f"The cycles from {first.start.isoformat()} to {last.end.isoformat()} count as renewed by "
+                       f"the board (recorded on {recorded_on.isoformat()}, when it registered the certification)")
         for x in self.runs[:-1]:
             if x.renewed_on is not None and not x.by_board and x.met_on is None:
                 out.append(f"The cycle {x.start.isoformat()} to {x.end.isoformat()} stands as renewed (recorded on "
@@ -187,10 +187,10 @@ class _Explainer:
             out.append(f"The board registered the certification in the cycle starting on {st.start.isoformat()}"
                        + (f" and ending on {st.end.isoformat()}" if st.end is not None else "")
                        + f" (recorded on {st.recorded_on.isoformat()})")
-        for x in self.stranded:
-            out.append(f"The renewal of the cycle {x.cycle_start.isoformat()} to {x.cycle_end.isoformat()} recorded "
-                       f"on {x.recorded_on.isoformat()} is no longer a cycle of this certification (its issue date, "
-                       "a reinstatement or the rules changed); it stands until a board reopens it")
+        for renewal in self.stranded:
+            out.append(f"The renewal of the cycle {renewal.cycle_start.isoformat()} to {renewal.cycle_end.isoformat()} "
+                       f"recorded on {renewal.recorded_on.isoformat()} is no longer a cycle of this certification (its "
+                       "issue date, a reinstatement or the rules changed); it stands until a board reopens it")
         return out
 
     def _choices(self) -> list[str]:
@@ -309,8 +309,8 @@ class _Explainer:
         hits = run.lookback_hits.get(j)
         if hits:
             names = " and ".join(
-                f"{r.cats[i][3] or r.cats[i][0]} "
-                + ("(due once)" if r.cats[i][4] else f"(due once every {r.cats[i][2]} years)")
+                f"{r.cats[i].label or r.cats[i].slug} "
+                + ("(due once)" if r.cats[i].once else f"(due once every {r.cats[i].every_years} years)")
                 for i in hits)
             why += f"; it still counts toward {names}"
         return CompletionOutcome(c.id, _ZERO, "not_counted", why)
@@ -328,26 +328,30 @@ class _Explainer:
                 "start": self.run.start.isoformat(), "end": self.run.end.isoformat(),
                 "grace_end": self.grace_end.isoformat()}
 
-    def _processed(self, j: int, c: Completion, day: str, counted: int, code: int, arg: object) -> CompletionOutcome:
-        """A completion the current cycle looked at: what it counted, and why."""
+    def _processed(self, j: int, c: Completion, day: str, counted: int, code: int,
+                   about: int | None) -> CompletionOutcome:
+        """A completion the current cycle looked at: what it counted, and why (`about`: see `_Outcome`)."""
         r = self.r
         if code == _NOT_ACCEPTED:
             return CompletionOutcome(c.id, _ZERO, "not_counted", "not accepted (pending review or voided)")
         if code == _NOT_APPROVED:
             return CompletionOutcome(c.id, _ZERO, "not_counted", f"not approved for {r.code} on {day}")
         if code == _DUPLICATE:
-            return CompletionOutcome(c.id, _ZERO, "not_counted", f"duplicate of completion #{arg}")
+            return CompletionOutcome(c.id, _ZERO, "not_counted", f"duplicate of completion #{about}")
         if code == _NO_HOURS:
             return CompletionOutcome(c.id, _ZERO, "not_counted", "carries no hours")
         if code == _REPEATED:
             return CompletionOutcome(c.id, _ZERO, "not_counted",
-                                     f"the course was counted in an earlier cycle (completion #{arg}); "
+                                     f"the course was counted in an earlier cycle (completion #{about}); "
                                      f"a course counts once for {r.code}")
-        p = self.preps[j] or _prepare(r, c)
-        credit, cats, course = p[1], p[2], p[5]
+        prepared = self.prepared
+        credit = prepared.credit[j]
+        if credit < 0:
+            credit = prepared.fill(j)
+        cats, course = prepared.targets[j].cats, prepared.course[j]
         notes = []
         if cats:
-            names = [r.cats[i][3] or r.cats[i][0] for i in cats]
+            names = [r.cats[i].label or r.cats[i].slug for i in cats]
             notes.append("toward " + ", ".join(names))
         if c.completed_on > self.run.end:
             notes.append("late, in the grace period")
@@ -355,8 +359,10 @@ class _Explainer:
             notes.append(f"the approval for {r.code} sets {_fmt(credit)} hours; the course has {_fmt(course)}")
         extra = f" ({'; '.join(notes)})" if notes else ""
         if code == _CAPPED:
-            mod, cat, cap_max = r.caps[arg]  # type: ignore[index]
-            why = f"{mod or cat} hours over the {_fmt(cap_max)}-hour cap ({_fmt(credit - counted)} discarded)"
+            assert about is not None
+            cap = r.caps[about]
+            why = (f"{cap.modality or cap.category} hours over the {_fmt(cap.max)}-hour cap "
+                   f"({_fmt(credit - counted)} discarded)")
             if not counted:
                 return CompletionOutcome(c.id, _ZERO, "not_counted", why)
             return CompletionOutcome(

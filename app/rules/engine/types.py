@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
+from app.rules.document import RuleSet
 from app.rules.engine.compiled import _Compiled
-from app.rules.schema import RuleSet
 
 Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"]
 Outcome = Literal["counted", "partly_counted", "not_counted"]
+BoardActionKind = Literal["suspend", "revoke", "inactivate", "reinstate"]  # the board actions the engine reads
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ class BoardAction:
     """A dated hold (suspend, revoke, inactivate) or reinstatement; a reinstatement may state the start of
     the chain of cycles it begins (`cycle_start`)."""
 
-    kind: Literal["suspend", "revoke", "inactivate", "reinstate"]
+    kind: BoardActionKind
     effective_on: date
     cycle_start: date | None = None
 

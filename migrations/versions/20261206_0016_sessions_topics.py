@@ -1,6 +1,6 @@
 """course sessions, topic proposals, and the certification a completion's learner was named by
 
-Revision ID: 0014_sessions_topics
+Revision ID: 0016_sessions_topics
 Revises: 0015_self_reports (chained after the peer branch's migration, merged first)
 Create Date: 2026-12-06 01:00:00
 
@@ -21,7 +21,7 @@ from alembic import op
 
 import app.db  # noqa: F401
 
-revision: str = '0014_sessions_topics'
+revision: str = '0016_sessions_topics'
 down_revision: str | None = '0015_self_reports'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
