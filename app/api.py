@@ -25,14 +25,33 @@ from app.sessions.routers import providers as provider_sessions
 from app.sessions.routers import sessions
 
 PUBLIC = [
-    credentials_public_router, verify_router, certificates_router,
-    topics.topics_router, providers.public_providers, courses.public_courses,
-    sessions.public_sessions, course_sessions.public_course_sessions, provider_sessions.public_provider_sessions,
+    credentials_public_router,
+    verify_router,
+    certificates_router,
+    topics.topics_router,
+    providers.public_providers,
+    courses.public_courses,
+    sessions.public_sessions,
+    course_sessions.public_course_sessions,
+    provider_sessions.public_provider_sessions,
 ]
 AUTHENTICATED = [
-    credentials_router, people_router, certifications_router, me_router, completions_router, transcripts_router,
-    providers.providers_router, courses.courses_router, audit_router, sweeps_router, flags_router, webhooks_router,
-    reports_router, sessions.sessions_router, course_sessions.course_sessions_router, topics.topics_write_router,
+    credentials_router,
+    people_router,
+    certifications_router,
+    me_router,
+    completions_router,
+    transcripts_router,
+    providers.providers_router,
+    courses.courses_router,
+    audit_router,
+    sweeps_router,
+    flags_router,
+    webhooks_router,
+    reports_router,
+    sessions.sessions_router,
+    course_sessions.course_sessions_router,
+    topics.topics_write_router,
 ]
 
 

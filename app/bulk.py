@@ -58,8 +58,14 @@ class ImportReport(BaseModel, Generic[RowT]):
     def of(cls, rows: list[RowT], *, dry_run: bool) -> Self:
         """The report of these rows (each with an `outcome`), counted."""
         outcomes = [row.outcome for row in rows]  # type: ignore[attr-defined]
-        return cls(dry_run=dry_run, created=outcomes.count("created"), updated=outcomes.count("updated"),
-                   unchanged=outcomes.count("unchanged"), errors=outcomes.count("error"), rows=rows)
+        return cls(
+            dry_run=dry_run,
+            created=outcomes.count("created"),
+            updated=outcomes.count("updated"),
+            unchanged=outcomes.count("unchanged"),
+            errors=outcomes.count("error"),
+            rows=rows,
+        )
 
 
 def media_type(content_type: str | None) -> str:
@@ -75,8 +81,15 @@ class Upload:
     data: Any
 
 
-def read_upload(body: bytes, content_type: str | None, *, required: Sequence[str], optional: Sequence[str] = (),
-                json: bool = True, unsupported: str) -> Upload:
+def read_upload(
+    body: bytes,
+    content_type: str | None,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    json: bool = True,
+    unsupported: str,
+) -> Upload:
     """The parse stage's common part: a CSV table or (when `json`) a JSON document, by media type; 415 with
     the `unsupported` message for any other."""
     kind = media_type(content_type)
@@ -94,8 +107,14 @@ def row_problem(row: int, message: str, *, field: str | None = None, type: str =
     return {"loc": ["body", row, field], "field": f"row {row}.{field}", "message": message, "type": type}
 
 
-def refusal(detail: str, *, errors: list[dict[str, Any]], report: dict[str, Any],
-            forbidden: bool = False, error: type[AppError] | None = None) -> AppError:
+def refusal(
+    detail: str,
+    *,
+    errors: list[dict[str, Any]],
+    report: dict[str, Any],
+    forbidden: bool = False,
+    error: type[AppError] | None = None,
+) -> AppError:
     """The answer to a plan with errors: nothing is written; `errors` name the rows, `report` is the report."""
     kind = error or (Forbidden if forbidden else Unprocessable)
     return kind(detail, errors=errors, extensions={"report": report})

@@ -30,8 +30,9 @@ def _settings() -> Settings:
         typer.echo("peer-ce: the configuration is refused:", err=True)
         for error in exc.errors():
             where = ".".join(map(str, error["loc"])) if error["loc"] else ""
-            typer.echo(f"  - {(where.upper() + ': ') if where else ''}{error['msg'].removeprefix('Value error, ')}",
-                       err=True)
+            typer.echo(
+                f"  - {(where.upper() + ': ') if where else ''}{error['msg'].removeprefix('Value error, ')}", err=True
+            )
         raise typer.Exit(2) from exc
 
 
@@ -92,8 +93,10 @@ def _prepare_workers(settings: Settings) -> None:
     engine = make_engine(settings)
     try:
         if not is_postgres(engine):
-            typer.echo("peer-ce serve --workers needs PostgreSQL (PEER_CE_DATABASE_URL); SQLite serves one "
-                       "worker process.", err=True)
+            typer.echo(
+                "peer-ce serve --workers needs PostgreSQL (PEER_CE_DATABASE_URL); SQLite serves one worker process.",
+                err=True,
+            )
             raise typer.Exit(2)
         startup_tasks(settings, engine)
     finally:
@@ -155,20 +158,37 @@ def token(
 
     settings = _settings()
     try:
-        Principal.model_validate({"subject": subject or "dev", "role": role, "states": frozenset(state or ()),
-                                  "provider_id": provider_id, "person_id": person_id})
+        Principal.model_validate(
+            {
+                "subject": subject or "dev",
+                "role": role,
+                "states": frozenset(state or ()),
+                "provider_id": provider_id,
+                "person_id": person_id,
+            }
+        )
     except ValidationError as exc:
         typer.echo(f"error: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from exc
     key = settings.dev_key_path
     if settings.uses_dev_key and not key.exists():
-        typer.echo(f"peer-ce: no development signing key in {settings.data_dir.resolve()} (PEER_CE_DATA_DIR): "
-                   f"creating a new one at {key.resolve()}. A server started with another PEER_CE_DATA_DIR "
-                   "will refuse this token (401 \"Unknown signing key id\"): run `peer-ce token` with the "
-                   "server's PEER_CE_DATA_DIR.", err=True)
+        typer.echo(
+            f"peer-ce: no development signing key in {settings.data_dir.resolve()} (PEER_CE_DATA_DIR): "
+            f"creating a new one at {key.resolve()}. A server started with another PEER_CE_DATA_DIR "
+            'will refuse this token (401 "Unknown signing key id"): run `peer-ce token` with the '
+            "server's PEER_CE_DATA_DIR.",
+            err=True,
+        )
     try:
-        signed = mint_dev_token(settings, role=role, subject=subject, states=state,
-                                provider_id=provider_id, person_id=person_id, ttl_seconds=ttl)
+        signed = mint_dev_token(
+            settings,
+            role=role,
+            subject=subject,
+            states=state,
+            provider_id=provider_id,
+            person_id=person_id,
+            ttl_seconds=ttl,
+        )
     except RuntimeError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -177,8 +197,9 @@ def token(
 
 @app.command()
 def sweep(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate as of YYYY-MM-DD (default: each "
-                                              "board's today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluate as of YYYY-MM-DD (default: each board's today)")
+    ] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-evaluate every certification (after a rule change)")] = False,
     deliver: Annotated[bool, typer.Option(help="Then send due notifications from the outbox")] = True,
 ) -> None:
@@ -203,9 +224,15 @@ def sweep(
     clock = Clock()
     try:
         run = run_sweep(factory, engine, settings=settings, clock=clock, as_of=day, full=full, triggered_by="cli")
-        typer.echo(f"sweep {run.id}: " + ("skipped (another sweep holds the lock)" if run.skipped else
-                   f"evaluated {run.evaluated}, flagged {run.flagged}, renewed {run.renewed}, "
-                   f"notified {run.notified} in {run.duration_ms} ms"))
+        typer.echo(
+            f"sweep {run.id}: "
+            + (
+                "skipped (another sweep holds the lock)"
+                if run.skipped
+                else f"evaluated {run.evaluated}, flagged {run.flagged}, renewed {run.renewed}, "
+                f"notified {run.notified} in {run.duration_ms} ms"
+            )
+        )
         if deliver:
             report = notify.deliver_due(factory, settings=settings, clock=clock)
             typer.echo("outbox: " + ", ".join(f"{k} {v}" for k, v in report.as_dict().items()))
@@ -215,9 +242,14 @@ def sweep(
 
 @app.command()
 def status(
-    url: Annotated[str | None, typer.Option(
-        envvar="PEER_CE_URL", help="The peer-ce service (default: PEER_CE_PUBLIC_BASE_URL, else "
-        "http://PEER_CE_HOST:PEER_CE_PORT, i.e. http://127.0.0.1:8000)")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="PEER_CE_URL",
+            help="The peer-ce service (default: PEER_CE_PUBLIC_BASE_URL, else "
+            "http://PEER_CE_HOST:PEER_CE_PORT, i.e. http://127.0.0.1:8000)",
+        ),
+    ] = None,
     token: Annotated[str | None, typer.Option(envvar="PEER_CE_TOKEN", help="Your peer token")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer as JSON")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the service")] = 15.0,

@@ -25,16 +25,23 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1, description="Connections kept open (SQLAlchemy pool)")
     db_max_overflow: int = Field(default=20, ge=0, description="Connections opened beyond the pool under load")
     db_reserved: int = Field(
-        default=4, ge=1,
+        default=4,
+        ge=1,
         description="Connections of the pool kept for the scheduler's jobs and rate limits; requests share the "
         "rest (DB_POOL_SIZE + DB_MAX_OVERFLOW - DB_RESERVED), admitted in turn, and the worker threads are "
-        "sized to match")
+        "sized to match",
+    )
     db_pool_timeout_seconds: float = Field(default=30, gt=0, description="Longest wait for a pooled connection")
     sqlite_busy_timeout_seconds: float = Field(
-        default=60, gt=0, description="SQLite: how long a writer waits for the one before it")
+        default=60, gt=0, description="SQLite: how long a writer waits for the one before it"
+    )
     db_read_pool_min: int = Field(default=4, ge=1, description="PostgreSQL: connections kept open for hot reads")
-    db_read_pool_size: int = Field(default=20, ge=1, description="PostgreSQL: most connections for hot reads "
-                                   "(compliance checks), besides the DB_POOL_SIZE + DB_MAX_OVERFLOW of the rest")
+    db_read_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="PostgreSQL: most connections for hot reads "
+        "(compliance checks), besides the DB_POOL_SIZE + DB_MAX_OVERFLOW of the rest",
+    )
 
     jwt_issuer: str = "peer-ce"
     jwt_audience: str = "peer-ce-api"
@@ -43,18 +50,26 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwt_leeway_seconds: int = 30
     issuer_key_file: Path | None = Field(
-        default=None, description="Private key (PEM) that signs completion certificates: RSA of 2048 bits or more "
+        default=None,
+        description="Private key (PEM) that signs completion certificates: RSA of 2048 bits or more "
         "(RS256, what Open Badges 3.0 requires every verifier to support), or P-256 (ES256). Required in production; "
         "elsewhere an RSA key is created once in DATA_DIR",
     )
     issuer_retired_keys_dir: Path | None = Field(
-        default=None, description="Directory of PEM public keys (*.pem) that signed earlier certificates: still "
+        default=None,
+        description="Directory of PEM public keys (*.pem) that signed earlier certificates: still "
         "published in the issuer's DID document and JWKS so those certificates keep verifying, never used to sign",
     )
-    issuer_name: str = Field(default="peer-ce", min_length=1, max_length=200,
-                             description="The issuer's name in certificates (what wallets show)")
+    issuer_name: str = Field(
+        default="peer-ce",
+        min_length=1,
+        max_length=200,
+        description="The issuer's name in certificates (what wallets show)",
+    )
     status_list_max_age_seconds: int = Field(
-        default=300, ge=0, le=86400,
+        default=300,
+        ge=0,
+        le=86400,
         description="How long verifiers may cache a certificate status list (Cache-Control max-age): the longest "
         "a void takes to reach a verifier that caches",
     )
@@ -68,7 +83,8 @@ class Settings(BaseSettings):
     scheduler_timezone: str = "UTC"
     sweep_batch: int = Field(default=1000, ge=1, description="Certifications per sweep transaction")
     sweep_workers: int | None = Field(
-        default=None, ge=1,
+        default=None,
+        ge=1,
         description="Processes a full sweep runs its batches in on PostgreSQL (default: the CPU count); "
         "always 1 on SQLite and for sweeps of fewer than two batches per worker",
     )
@@ -94,11 +110,14 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 20 * 1024 * 1024
     evidence_max_bytes: int = Field(
-        default=10 * 1024 * 1024, ge=1024,
+        default=10 * 1024 * 1024,
+        ge=1024,
         description="Largest evidence file (PDF, PNG or JPEG) a self-report may attach; at most MAX_BODY_BYTES "
-        "less the form's other fields")
-    evidence_dir: Path | None = Field(default=None, description="Where evidence files are kept (default: "
-                                      "DATA_DIR/evidence)")
+        "less the form's other fields",
+    )
+    evidence_dir: Path | None = Field(
+        default=None, description="Where evidence files are kept (default: DATA_DIR/evidence)"
+    )
     content_dir: Path = Path(__file__).resolve().parent.parent / "content"
     load_content_on_start: bool = True
     migrate_on_start: bool = True
@@ -109,7 +128,9 @@ class Settings(BaseSettings):
         "globally configured providers; off, nothing is checked per request",
     )
     verify_rate_per_minute: int = Field(
-        default=60, ge=1, description="Requests per minute and client to each public verification endpoint, "
+        default=60,
+        ge=1,
+        description="Requests per minute and client to each public verification endpoint, "
         "counted across workers and replicas (in the database on PostgreSQL)",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
@@ -119,7 +140,8 @@ class Settings(BaseSettings):
         "(the right-most address that is not itself a trusted proxy). Default: none, the socket peer is the client",
     )
     max_header_bytes: int = Field(
-        default=32 * 1024, ge=1024,
+        default=32 * 1024,
+        ge=1024,
         description="Most bytes of a request head (request line and headers); larger heads get 431 from the "
         "server (`peer-ce serve`) before the app sees them",
     )
@@ -128,7 +150,8 @@ class Settings(BaseSettings):
     )
     metrics_enabled: bool = Field(default=False, description="Serve Prometheus metrics at /metrics")
     metrics_token: SecretStr | None = Field(
-        default=None, description="Bearer token /metrics requires (at least 16 characters; required in production "
+        default=None,
+        description="Bearer token /metrics requires (at least 16 characters; required in production "
         "when metrics are enabled)",
     )
 
@@ -170,8 +193,10 @@ class Settings(BaseSettings):
         if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
             raise ValueError("PEER_CE_METRICS_TOKEN must be at least 16 characters")
         if self.environment == "production" and self.metrics_enabled and self.metrics_token is None:
-            raise ValueError("PEER_CE_METRICS_TOKEN is required in production when PEER_CE_METRICS_ENABLED is on; "
-                             "/metrics is never open there")
+            raise ValueError(
+                "PEER_CE_METRICS_TOKEN is required in production when PEER_CE_METRICS_ENABLED is on; "
+                "/metrics is never open there"
+            )
         return self
 
     def _production_issuer(self) -> None:
@@ -183,12 +208,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PEER_CE_PUBLIC_BASE_URL must be the service's public https URL in production (e.g. "
                 "https://ce.example.org): certificates name their issuer by it (did:web) and verifiers fetch its "
-                f"keys there; it is {self.public_base_url!r}")
+                f"keys there; it is {self.public_base_url!r}"
+            )
         if self.issuer_key_file is None:
             raise ValueError(
                 "PEER_CE_ISSUER_KEY_FILE is required in production: the private key (PEM, RSA 2048+ for RS256) that "
                 "signs completion certificates, the same file for every replica; a key created per container "
-                "would sign certificates no one can verify after a restart")
+                "would sign certificates no one can verify after a restart"
+            )
         if not self.issuer_key_file.is_file():
             raise ValueError(f"PEER_CE_ISSUER_KEY_FILE {self.issuer_key_file} is not a readable file")
         if self.issuer_retired_keys_dir is not None and not self.issuer_retired_keys_dir.is_dir():

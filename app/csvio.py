@@ -39,8 +39,7 @@ def _line_error(line: int, message: str, kind: str) -> dict[str, Any]:
 
 def _refuse(errors: list[dict[str, Any]], what: str) -> Unprocessable:
     lines = ", ".join(str(e["line"]) for e in errors[:10]) + (", ..." if len(errors) > 10 else "")
-    return Unprocessable(f"{what} (line{'s' if len(errors) > 1 else ''} {lines}); nothing was imported.",
-                         errors=errors)
+    return Unprocessable(f"{what} (line{'s' if len(errors) > 1 else ''} {lines}); nothing was imported.", errors=errors)
 
 
 def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
@@ -74,8 +73,9 @@ def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
                 if twice:
                     errors.append(_line_error(line, f"column(s) named twice: {', '.join(twice)}", "csv_header"))
             elif len(cells) != len(header):
-                errors.append(_line_error(
-                    line, f"{len(cells)} cell(s) where the header has {len(header)}", "csv_cell_count"))
+                errors.append(
+                    _line_error(line, f"{len(cells)} cell(s) where the header has {len(header)}", "csv_cell_count")
+                )
             else:
                 rows.append([unescape_cell(c.strip()) for c in cells])
             line = reader.line_num + 1
@@ -98,11 +98,14 @@ def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] =
     unknown = [c for c in header if c not in required and c not in optional]
     if missing or unknown:
         problems = ([f"missing column(s): {', '.join(missing)}"] if missing else []) + (
-            [f"unknown column(s): {', '.join(unknown)}"] if unknown else [])
+            [f"unknown column(s): {', '.join(unknown)}"] if unknown else []
+        )
         raise Unprocessable(
             "; ".join(problems) + f". Expected: {', '.join([*required, *optional])}.",
-            errors=[{"loc": ["body", "header"], "field": "body.header", "message": p, "type": "csv_header", "line": 1}
-                    for p in problems],
+            errors=[
+                {"loc": ["body", "header"], "field": "body.header", "message": p, "type": "csv_header", "line": 1}
+                for p in problems
+            ],
         )
     if not rows:
         raise Unprocessable("The file has a header but no rows.")
@@ -160,8 +163,9 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterable[
 BOM = "\ufeff"
 
 
-async def csv_lines_async(header: Sequence[str], rows: AsyncIterable[Sequence[Any]], *,
-                          bom: bool = False) -> AsyncIterator[str]:
+async def csv_lines_async(
+    header: Sequence[str], rows: AsyncIterable[Sequence[Any]], *, bom: bool = False
+) -> AsyncIterator[str]:
     """`csv_lines` for rows that come from an async source (batches read in turn at the database gate);
     `bom`: starting with a byte-order mark, so spreadsheet programs read the file as UTF-8."""
     lines = _Lines()
@@ -182,8 +186,9 @@ def upload_doc(description: str, *media_types: str, example: str | None = None) 
     """openapi_extra documenting a raw upload body in the given media types."""
     content: dict[str, Any] = {}
     for media_type in media_types:
-        schema: dict[str, Any] = ({"type": "string"} if "csv" in media_type
-                                  else {"type": "array", "items": {"type": "object"}})
+        schema: dict[str, Any] = (
+            {"type": "string"} if "csv" in media_type else {"type": "array", "items": {"type": "object"}}
+        )
         if example and "csv" in media_type:
             schema["example"] = example
         content[media_type] = {"schema": schema}

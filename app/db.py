@@ -93,12 +93,16 @@ def make_engine(settings: Settings) -> Engine:
     """The app's engine. Its pool holds `db_pool_size + db_max_overflow` connections; requests are admitted
     to them through `app.uow.Gate`, which keeps `settings.db_reserved` of them for the jobs."""
     url = settings.resolved_database_url
-    pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
-            "pool_timeout": settings.db_pool_timeout_seconds}
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False,
-                                                  "timeout": settings.sqlite_busy_timeout_seconds}, **pool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_seconds}, **pool
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)

@@ -49,75 +49,275 @@ COURSES_FROM = date(2018, 1, 1)
 CREDENTIALS = {"NC-CPSS": 4, "PA-CPS": 4, "VA-RPRS": 3, "WV-PRSS-MH": 3, "OH-PEER": 3, "GA-CPS-MH": 3, "NY-CRPA": 2}
 TARGETS = {"compliant": 34, "in_progress": 30, "due_soon": 15, "overdue": 8, "lapsed": 11, "suspended": 2}
 GIVEN = [
-    "Alex", "Ana", "Andre", "Bianca", "Carlos", "Casey", "Dana", "Darnell", "Elena", "Eli", "Fatima", "Gabriel",
-    "Grace", "Hana", "Imani", "Isaac", "Jamal", "Jesse", "Kai", "Keisha", "Lena", "Luis", "Maya", "Malik",
-    "Nadia", "Noah", "Olivia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tanya", "Theo", "Uma", "Victor",
-    "Wren", "Xavier", "Yara", "Zoe",
+    "Alex",
+    "Ana",
+    "Andre",
+    "Bianca",
+    "Carlos",
+    "Casey",
+    "Dana",
+    "Darnell",
+    "Elena",
+    "Eli",
+    "Fatima",
+    "Gabriel",
+    "Grace",
+    "Hana",
+    "Imani",
+    "Isaac",
+    "Jamal",
+    "Jesse",
+    "Kai",
+    "Keisha",
+    "Lena",
+    "Luis",
+    "Maya",
+    "Malik",
+    "Nadia",
+    "Noah",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tanya",
+    "Theo",
+    "Uma",
+    "Victor",
+    "Wren",
+    "Xavier",
+    "Yara",
+    "Zoe",
 ]
 FAMILY = [
-    "Abbott", "Baker", "Brooks", "Castillo", "Chen", "Cruz", "Davis", "Diaz", "Ellis", "Foster", "Garcia",
-    "Greene", "Hall", "Harper", "Jackson", "Johnson", "Kim", "Lee", "Lopez", "Martin", "Mendez", "Miller",
-    "Nguyen", "Owens", "Patel", "Perez", "Price", "Reed", "Rivera", "Robinson", "Sanchez", "Scott", "Shaw",
-    "Singh", "Taylor", "Thomas", "Turner", "Walker", "Washington", "White", "Williams", "Young",
+    "Abbott",
+    "Baker",
+    "Brooks",
+    "Castillo",
+    "Chen",
+    "Cruz",
+    "Davis",
+    "Diaz",
+    "Ellis",
+    "Foster",
+    "Garcia",
+    "Greene",
+    "Hall",
+    "Harper",
+    "Jackson",
+    "Johnson",
+    "Kim",
+    "Lee",
+    "Lopez",
+    "Martin",
+    "Mendez",
+    "Miller",
+    "Nguyen",
+    "Owens",
+    "Patel",
+    "Perez",
+    "Price",
+    "Reed",
+    "Rivera",
+    "Robinson",
+    "Sanchez",
+    "Scott",
+    "Shaw",
+    "Singh",
+    "Taylor",
+    "Thomas",
+    "Turner",
+    "Walker",
+    "Washington",
+    "White",
+    "Williams",
+    "Young",
 ]
 
 # provider -> courses: (external_id, title, hours, modality, topics, {credential: [categories]})
 PROVIDERS: dict[tuple[str, ProviderKind, str], list[tuple[Any, ...]]] = {
     ("Demo Appalachian Regional Training Center (demo data)", "attc_region", "Demo HHS Region 3 (demo data)"): [
-        ("APP-ETH-1", "Peer recovery code of ethics, part 1", 3, "live_virtual", ["ethics-and-boundaries"],
-         {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "PA-CPS": ["ethics"], "NC-CPSS": []}),
-        ("APP-ETH-2", "Peer recovery code of ethics, part 2", 3, "in_person", ["ethics-and-boundaries"],
-         {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "GA-CPS-MH": ["peer-ethics"]}),
-        ("APP-CORE-1", "Mutuality and active listening booster", 6, "in_person", ["peer-support-core"],
-         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": [], "VA-RPRS": []}),
-        ("APP-CORE-2", "Person-centered recovery planning booster", 6, "live_virtual",
-         ["recovery-oriented-practice"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": []}),
-        ("APP-CORE-3", "Recovery capital and multiple pathways", 6, "self_paced", ["recovery-oriented-practice"],
-         {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []}),
-        ("APP-CORE-4", "Wellness and recovery action planning", 6, "in_person",
-         ["peer-support-core", "whole-health-wellness"], {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []}),
-        ("APP-MOUD", "Supporting people on medications for opioid use disorder", 2, "self_paced",
-         ["medication-supported-recovery"], {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": []}),
-        ("APP-SP", "Suicide safety for peer specialists", 3, "live_virtual", ["suicide-prevention"],
-         {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "NY-CRPA": []}),
-        ("APP-TIC", "Trauma-informed peer support booster", 2, "live_virtual", ["trauma-informed-practice"],
-         {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "OH-PEER": ["trauma-informed-care"]}),
+        (
+            "APP-ETH-1",
+            "Peer recovery code of ethics, part 1",
+            3,
+            "live_virtual",
+            ["ethics-and-boundaries"],
+            {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "PA-CPS": ["ethics"], "NC-CPSS": []},
+        ),
+        (
+            "APP-ETH-2",
+            "Peer recovery code of ethics, part 2",
+            3,
+            "in_person",
+            ["ethics-and-boundaries"],
+            {"WV-PRSS-MH": ["peer-code-of-ethics"], "VA-RPRS": ["ethics"], "GA-CPS-MH": ["peer-ethics"]},
+        ),
+        (
+            "APP-CORE-1",
+            "Mutuality and active listening booster",
+            6,
+            "in_person",
+            ["peer-support-core"],
+            {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": [], "VA-RPRS": []},
+        ),
+        (
+            "APP-CORE-2",
+            "Person-centered recovery planning booster",
+            6,
+            "live_virtual",
+            ["recovery-oriented-practice"],
+            {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": [], "NC-CPSS": []},
+        ),
+        (
+            "APP-CORE-3",
+            "Recovery capital and multiple pathways",
+            6,
+            "self_paced",
+            ["recovery-oriented-practice"],
+            {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []},
+        ),
+        (
+            "APP-CORE-4",
+            "Wellness and recovery action planning",
+            6,
+            "in_person",
+            ["peer-support-core", "whole-health-wellness"],
+            {"PA-CPS": ["peer-support-recovery"], "WV-PRSS-MH": []},
+        ),
+        (
+            "APP-MOUD",
+            "Supporting people on medications for opioid use disorder",
+            2,
+            "self_paced",
+            ["medication-supported-recovery"],
+            {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": []},
+        ),
+        (
+            "APP-SP",
+            "Suicide safety for peer specialists",
+            3,
+            "live_virtual",
+            ["suicide-prevention"],
+            {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "NY-CRPA": []},
+        ),
+        (
+            "APP-TIC",
+            "Trauma-informed peer support booster",
+            2,
+            "live_virtual",
+            ["trauma-informed-practice"],
+            {"WV-PRSS-MH": [], "VA-RPRS": [], "NC-CPSS": [], "OH-PEER": ["trauma-informed-care"]},
+        ),
     ],
     ("Demo Great Lakes Regional Training Center (demo data)", "attc_region", "Demo HHS Region 5 (demo data)"): [
-        ("GL-HT", "Recognising human trafficking", 1, "self_paced", ["human-trafficking"],
-         {"OH-PEER": ["human-trafficking"]}),
-        ("GL-CC", "Cultural humility in peer work", 2, "live_virtual", ["cultural-competence"],
-         {"OH-PEER": ["diversity-cultural"], "NY-CRPA": []}),
-        ("GL-SN", "Navigating benefits and services", 2, "live_virtual", ["system-navigation"],
-         {"OH-PEER": ["system-navigation"]}),
+        (
+            "GL-HT",
+            "Recognising human trafficking",
+            1,
+            "self_paced",
+            ["human-trafficking"],
+            {"OH-PEER": ["human-trafficking"]},
+        ),
+        (
+            "GL-CC",
+            "Cultural humility in peer work",
+            2,
+            "live_virtual",
+            ["cultural-competence"],
+            {"OH-PEER": ["diversity-cultural"], "NY-CRPA": []},
+        ),
+        (
+            "GL-SN",
+            "Navigating benefits and services",
+            2,
+            "live_virtual",
+            ["system-navigation"],
+            {"OH-PEER": ["system-navigation"]},
+        ),
         ("GL-BND", "Self-disclosure and boundaries", 3, "in_person", ["self-disclosure"], {"OH-PEER": ["boundaries"]}),
         ("GL-COACH", "Recovery coaching skills", 4, "in_person", ["peer-support-core"], {"OH-PEER": ["coaching"]}),
-        ("GL-BHK", "Co-occurring conditions: the basics", 3, "self_paced", ["co-occurring-disorders"],
-         {"OH-PEER": ["behavioral-health-knowledge"], "NY-CRPA": []}),
-        ("GL-WELL", "Whole health for peers", 2, "live_virtual", ["whole-health-wellness"],
-         {"OH-PEER": ["health-and-wellness"]}),
-        ("GL-ETH", "Ethical decisions in peer practice", 4, "live_virtual", ["ethics-and-boundaries"],
-         {"OH-PEER": ["ethics"], "NY-CRPA": ["ethics"]}),
+        (
+            "GL-BHK",
+            "Co-occurring conditions: the basics",
+            3,
+            "self_paced",
+            ["co-occurring-disorders"],
+            {"OH-PEER": ["behavioral-health-knowledge"], "NY-CRPA": []},
+        ),
+        (
+            "GL-WELL",
+            "Whole health for peers",
+            2,
+            "live_virtual",
+            ["whole-health-wellness"],
+            {"OH-PEER": ["health-and-wellness"]},
+        ),
+        (
+            "GL-ETH",
+            "Ethical decisions in peer practice",
+            4,
+            "live_virtual",
+            ["ethics-and-boundaries"],
+            {"OH-PEER": ["ethics"], "NY-CRPA": ["ethics"]},
+        ),
     ],
     ("Demo Georgia Peer Network (demo data)", "peer_run_organization", "Demo Georgia (demo data)"): [
-        ("GPN-SPON-1", "Peer leadership day (network-sponsored)", 6, "in_person", ["peer-support-core"],
-         {"GA-CPS-MH": ["gmhcn-sponsored"]}),
-        ("GPN-SPON-2", "Regional recovery conference (network-sponsored)", 6, "in_person",
-         ["recovery-oriented-practice"], {"GA-CPS-MH": ["gmhcn-sponsored"]}),
-        ("GPN-ETH", "Peer ethics refresher", 2, "live_virtual", ["ethics-and-boundaries"],
-         {"GA-CPS-MH": ["peer-ethics"]}),
+        (
+            "GPN-SPON-1",
+            "Peer leadership day (network-sponsored)",
+            6,
+            "in_person",
+            ["peer-support-core"],
+            {"GA-CPS-MH": ["gmhcn-sponsored"]},
+        ),
+        (
+            "GPN-SPON-2",
+            "Regional recovery conference (network-sponsored)",
+            6,
+            "in_person",
+            ["recovery-oriented-practice"],
+            {"GA-CPS-MH": ["gmhcn-sponsored"]},
+        ),
+        (
+            "GPN-ETH",
+            "Peer ethics refresher",
+            2,
+            "live_virtual",
+            ["ethics-and-boundaries"],
+            {"GA-CPS-MH": ["peer-ethics"]},
+        ),
         ("GPN-WH", "Whole health and resilience", 4, "self_paced", ["whole-health-wellness"], {"GA-CPS-MH": []}),
     ],
     ("Demo Empire State Recovery Institute (demo data)", "training_center", "Demo New York (demo data)"): [
-        ("ESR-ETH", "Ethics for recovery peer advocates", 4, "live_virtual", ["law-and-ethics"],
-         {"NY-CRPA": ["ethics"]}),
-        ("ESR-PD", "Supervision and career development", 6, "in_person", ["supervision"],
-         {"NY-CRPA": ["professional-development"]}),
+        (
+            "ESR-ETH",
+            "Ethics for recovery peer advocates",
+            4,
+            "live_virtual",
+            ["law-and-ethics"],
+            {"NY-CRPA": ["ethics"]},
+        ),
+        (
+            "ESR-PD",
+            "Supervision and career development",
+            6,
+            "in_person",
+            ["supervision"],
+            {"NY-CRPA": ["professional-development"]},
+        ),
         ("ESR-HR", "Harm reduction in practice", 6, "live_virtual", ["harm-reduction"], {"NY-CRPA": []}),
         ("ESR-CR", "Crisis support and de-escalation", 6, "in_person", ["crisis-support"], {"NY-CRPA": []}),
         ("ESR-FAM", "Supporting families in recovery", 6, "live_virtual", ["peer-support-core"], {"NY-CRPA": []}),
-        ("ESR-MH", "Contemporary mental health and substance use", 6, "self_paced",
-         ["mental-health-substance-use"], {"NY-CRPA": []}),
+        (
+            "ESR-MH",
+            "Contemporary mental health and substance use",
+            6,
+            "self_paced",
+            ["mental-health-substance-use"],
+            {"NY-CRPA": []},
+        ),
     ],
 }
 
@@ -158,25 +358,52 @@ class Planner:
 
     def __init__(self, session: Session, rng: random.Random, today: date) -> None:
         self.rng, self.today = rng, today
-        self.versions = {code: rules_service.engine_versions(rules_service.versions_of(session, code))
-                         for code in CREDENTIALS}
-        ids = [cid for cid in session.exec(select(col(Course.id)).where(col(Course.status) == "published")
-                                           .order_by(col(Course.id))) if cid is not None]
+        self.versions = {
+            code: rules_service.engine_versions(rules_service.versions_of(session, code)) for code in CREDENTIALS
+        }
+        ids = [
+            cid
+            for cid in session.exec(
+                select(col(Course.id)).where(col(Course.status) == "published").order_by(col(Course.id))
+            )
+            if cid is not None
+        ]
         facts, apps = catalog.course_facts(session, ids), catalog.engine_approvals(session, ids)
         self.courses = {cid: (facts[cid], apps.get(cid, ())) for cid in ids}
-        self.eligible = {code: [cid for cid in ids if not self.versions[code][-1].rules.approved_only
-                                or any(a.credential_code == code for a in apps.get(cid, ()))] for code in CREDENTIALS}
+        self.eligible = {
+            code: [
+                cid
+                for cid in ids
+                if not self.versions[code][-1].rules.approved_only
+                or any(a.credential_code == code for a in apps.get(cid, ()))
+            ]
+            for code in CREDENTIALS
+        }
 
     def rules(self, code: str):
         return self.versions[code][-1].rules
 
     def evaluate(self, code: str, issued: date, comps: list[tuple[int, date]]) -> engine.Evaluation:
-        items = [engine.Completion(id=n, course_key=f"course:{cid}", completed_on=day, hours=self.courses[cid][0].hours,
-                                   modality=self.courses[cid][0].modality, accepted=True,
-                                   topics=self.courses[cid][0].topics, approvals=self.courses[cid][1])
-                 for n, (cid, day) in enumerate(comps, start=1)]
-        return engine.evaluate(versions=self.versions[code], facts=engine.CertificationFacts(issued, code),
-                               completions=items, as_of=self.today, explain=False)
+        items = [
+            engine.Completion(
+                id=n,
+                course_key=f"course:{cid}",
+                completed_on=day,
+                hours=self.courses[cid][0].hours,
+                modality=self.courses[cid][0].modality,
+                accepted=True,
+                topics=self.courses[cid][0].topics,
+                approvals=self.courses[cid][1],
+            )
+            for n, (cid, day) in enumerate(comps, start=1)
+        ]
+        return engine.evaluate(
+            versions=self.versions[code],
+            facts=engine.CertificationFacts(issued, code),
+            completions=items,
+            as_of=self.today,
+            explain=False,
+        )
 
     def fill(self, code: str, issued: date, comps: list, start: date, end: date, target: Decimal | None) -> None:
         """Add completions inside [start, end] until the cycle is met (target None) or has `target` hours."""
@@ -191,8 +418,7 @@ class Planner:
             if target is not None and r.earned_hours >= target:
                 return
             need = {c.category for c in r.categories if c.remaining_hours > 0}
-            pool = [cid for cid in self.eligible[code] if cid not in used
-                    and _from(self.courses[cid][0], last) <= last]
+            pool = [cid for cid in self.eligible[code] if cid not in used and _from(self.courses[cid][0], last) <= last]
             if skip:
                 pool = [cid for cid in pool if skip not in self._counts(code, cid)] or pool
             preferred = [cid for cid in pool if self._counts(code, cid) & need] if target is None else []
@@ -309,42 +535,70 @@ def _populate(session: Session, *, peers: int, seed: int, clock: Clock) -> None:
     names: set[tuple[str, str]] = {("Jordan", "Rivera")}
     for n in range(peers - 1):
         target = order[n] if n < len(order) else rng.choices(order, weights=list(TARGETS.values()))[0]
-        codes = [c for c in CREDENTIALS if (target != "overdue" or planner.rules(c).grace_days)
-                 and (target != "compliant" or not planner.rules(c).requirements.other)]
+        codes = [
+            c
+            for c in CREDENTIALS
+            if (target != "overdue" or planner.rules(c).grace_days)
+            and (target != "compliant" or not planner.rules(c).requirements.other)
+        ]
         code = rng.choices(codes, weights=[CREDENTIALS[c] for c in codes])[0]
         while (name := (rng.choice(GIVEN), rng.choice(FAMILY))) in names:
             name = (name[0], f"{name[1]}-{rng.choice(FAMILY)}")
         names.add(name)
         issued, comps = planner.plan(code, target)
-        population.append(Peer(*name, certs=[(code, f"{code}-D{n + 2:05d}", issued)], completions=comps,
-                               suspend=target == "suspended"))
+        population.append(
+            Peer(
+                *name, certs=[(code, f"{code}-D{n + 2:05d}", issued)], completions=comps, suspend=target == "suspended"
+            )
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(bulk.REQUIRED)
     for peer in population:
         for code, number, issued in peer.certs:
             writer.writerow([peer.given, peer.family, peer.email, code, number, issued.isoformat()])
-    bulk.import_certifications(session, principal=admin, body=buffer.getvalue().encode(), content_type="text/csv",
-                               dry_run=False, clock=clock)
+    bulk.import_certifications(
+        session, principal=admin, body=buffer.getvalue().encode(), content_type="text/csv", dry_run=False, clock=clock
+    )
     by_provider: dict[int, list[dict]] = {}
     owner = {cid: pid for cid, pid in session.exec(select(col(Course.id), col(Course.provider_id)))}
     for peer in population:
         code, number, _ = peer.certs[0]
         for cid, day in peer.completions:
-            by_provider.setdefault(owner[cid], []).append({"credential_code": code, "certificate_number": number,
-                                                           "family_name": peer.family, "course_id": cid,
-                                                           "completed_on": day.isoformat()})
+            by_provider.setdefault(owner[cid], []).append(
+                {
+                    "credential_code": code,
+                    "certificate_number": number,
+                    "family_name": peer.family,
+                    "course_id": cid,
+                    "completed_on": day.isoformat(),
+                }
+            )
     for provider_id, rows in sorted(by_provider.items()):
         reporter = Principal(subject=f"demo-provider-{provider_id}", role=Role.provider, provider_id=provider_id)
-        importer.import_completions(session, principal=reporter, body=json.dumps(rows).encode(),
-                                    content_type="application/json", dry_run=False, clock=clock)
+        importer.import_completions(
+            session,
+            principal=reporter,
+            body=json.dumps(rows).encode(),
+            content_type="application/json",
+            dry_run=False,
+            clock=clock,
+        )
     for peer in (p for p in population if p.suspend):
         code, number, _ = peer.certs[0]
         cert = certifications.find_by_number(session, credential_code=code, number=number)
         board = Principal(subject="demo-board", role=Role.board, states=frozenset({cert.state}))
-        certifications.add_action(session, principal=board, cert=cert, clock=clock, data=BoardActionCreate(
-            kind="suspend", effective_on=today - timedelta(days=rng.randint(3, 40)),
-            reason="Demo data: suspended pending review of a complaint"))
+        certifications.add_action(
+            session,
+            principal=board,
+            cert=cert,
+            clock=clock,
+            data=BoardActionCreate(
+                kind="suspend",
+                effective_on=today - timedelta(days=rng.randint(3, 40)),
+                reason="Demo data: suspended pending review of a complaint",
+            ),
+        )
     certs = list(session.exec(select(Certification).where(col(Certification.number).like("%-D%"))))
     certifications.refresh_status(session, certs, clock=clock)
 
@@ -372,39 +626,72 @@ def _catalog(session: Session, admin: Principal, today: date, clock: Clock) -> N
     n = 0
     for (name, kind, region), courses in PROVIDERS.items():
         slug = name.split()[1].lower()
-        provider = catalog.create_provider(session, principal=admin, data=ProviderCreate(
-            name=name, kind=kind, region=region, contact_email=f"ce@{slug}.{DOMAIN}"))
+        provider = catalog.create_provider(
+            session,
+            principal=admin,
+            data=ProviderCreate(name=name, kind=kind, region=region, contact_email=f"ce@{slug}.{DOMAIN}"),
+        )
         manager = Principal(subject=f"demo-{slug}", role=Role.provider, provider_id=provider.id)
         for external_id, title, hours, modality, topics, approved in courses:
             data = CourseUpsert(
-                external_id=external_id, title=f"{title} (demo course)", hours=hours, modality=modality, topics=topics,
-                description="Demo data, not a real offering.", status="published", available_from=COURSES_FROM,
-                url=AnyHttpUrl(f"https://{slug}.{DOMAIN}/courses/{external_id.lower()}"))
+                external_id=external_id,
+                title=f"{title} (demo course)",
+                hours=hours,
+                modality=modality,
+                topics=topics,
+                description="Demo data, not a real offering.",
+                status="published",
+                available_from=COURSES_FROM,
+                url=AnyHttpUrl(f"https://{slug}.{DOMAIN}/courses/{external_id.lower()}"),
+            )
             course, _ = catalog.upsert_course(session, principal=manager, provider=provider, today=today, data=data)
             demo_sessions.schedule(session, principal=manager, course=course, today=today, n=(n := n + 1))
             for code, categories in approved.items():
                 board = Principal(subject="demo-board", role=Role.board, states=frozenset({code.split("-")[0]}))
-                approvals.create(session, principal=board, course=course, clock=clock,
-                                 data=ApprovalCreate(credential_code=code, categories=categories))
+                approvals.create(
+                    session,
+                    principal=board,
+                    course=course,
+                    clock=clock,
+                    data=ApprovalCreate(credential_code=code, categories=categories),
+                )
 
 
 def _report(session: Session, *, created: bool, today: date) -> DemoReport:
     demo_certs = col(Certification.number).like("%-D%")
-    statuses = dict(session.exec(select(Certification.status, func.count()).where(demo_certs)
-                                 .group_by(col(Certification.status))).all())
+    statuses = dict(
+        session.exec(
+            select(Certification.status, func.count()).where(demo_certs).group_by(col(Certification.status))
+        ).all()
+    )
     person = session.exec(select(Person).where(Person.email == FEATURED_EMAIL)).one()
-    featured = [(c.credential_code, c.status) for c in session.exec(
-        select(Certification).where(Certification.person_id == person.id).order_by(col(Certification.id)))]
+    featured = [
+        (c.credential_code, c.status)
+        for c in session.exec(
+            select(Certification).where(Certification.person_id == person.id).order_by(col(Certification.id))
+        )
+    ]
     provider = session.exec(select(Provider).where(col(Provider.name).like("Demo Appalachian%"))).one()
     peers = session.exec(select(func.count()).select_from(Person).where(col(Person.email).like(f"%@{DOMAIN}"))).one()
     from app.completions.models import Completion
 
-    completions = session.exec(select(func.count()).select_from(Completion).where(
-        col(Completion.person_id).in_(select(Person.id).where(col(Person.email).like(f"%@{DOMAIN}"))))).one()
-    return DemoReport(created=created, today=today, peers=peers, completions=completions,
-                      statuses=dict(Counter(statuses)), featured_person_id=id_of(person),
-                      featured=featured, board_state="PA", provider_id=id_of(provider),
-                      provider_name=provider.name)
+    completions = session.exec(
+        select(func.count())
+        .select_from(Completion)
+        .where(col(Completion.person_id).in_(select(Person.id).where(col(Person.email).like(f"%@{DOMAIN}"))))
+    ).one()
+    return DemoReport(
+        created=created,
+        today=today,
+        peers=peers,
+        completions=completions,
+        statuses=dict(Counter(statuses)),
+        featured_person_id=id_of(person),
+        featured=featured,
+        board_state="PA",
+        provider_id=id_of(provider),
+        provider_name=provider.name,
+    )
 
 
 def instructions(report: DemoReport, settings: Settings, *, ttl_seconds: int = 7 * 24 * 3600) -> str:
@@ -412,33 +699,38 @@ def instructions(report: DemoReport, settings: Settings, *, ttl_seconds: int = 7
     from app.auth.tokens import mint_dev_token
 
     base = settings.base_url.rstrip("/")
-    peer = mint_dev_token(settings, role="peer", person_id=report.featured_person_id, subject="demo-peer",
-                          ttl_seconds=ttl_seconds)
-    board = mint_dev_token(settings, role="board", states=[report.board_state], subject="demo-board",
-                           ttl_seconds=ttl_seconds)
-    provider = mint_dev_token(settings, role="provider", provider_id=report.provider_id, subject="demo-provider",
-                              ttl_seconds=ttl_seconds)
+    peer = mint_dev_token(
+        settings, role="peer", person_id=report.featured_person_id, subject="demo-peer", ttl_seconds=ttl_seconds
+    )
+    board = mint_dev_token(
+        settings, role="board", states=[report.board_state], subject="demo-board", ttl_seconds=ttl_seconds
+    )
+    provider = mint_dev_token(
+        settings, role="provider", provider_id=report.provider_id, subject="demo-provider", ttl_seconds=ttl_seconds
+    )
     status_words = ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items()))
     featured = "; ".join(f"{code} {status.replace('_', ' ')}" for code, status in report.featured)
     head = "demo data loaded" if report.created else "demo data already present: nothing added"
-    return "\n".join([
-        f"peer-ce demo: {head} ({report.peers} peers, {report.completions} completions, as of {report.today}).",
-        f"Certification statuses: {status_words}.",
-        "",
-        f"Start the service with `peer-ce serve`, then open (tokens are valid for {ttl_seconds // 86400} days):",
-        f"  Peer Jordan Rivera ({featured}):",
-        f"    {base}/status#token={peer}",
-        f"  Employer verification (try PA-CPS number PA-CPS-D00001):  {base}/verify",
-        f"  Board of {report.board_state} dashboard (counts, trend, due list, topic demand, providers):",
-        f"    {base}/board#token={board}",
-        f"  API docs:  {base}/docs",
-        "",
-        f"Board of {report.board_state}: who is due, overdue or lapsed",
-        f"  curl -H 'Authorization: Bearer {board}' '{base}/v1/certifications?status=due_soon'",
-        f"  curl -H 'Authorization: Bearer {board}' '{base}/v1/flags?credential_code=PA-CPS'",
-        f"Provider {report.provider_name}: its catalog and completions",
-        f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/providers/{report.provider_id}/courses'",
-        f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/completions?order=newest&limit=5'",
-        f"  Its sessions in a calendar app:  {base}/v1/providers/{report.provider_id}/sessions.ics",
-        f"The peer's own view:  curl -H 'Authorization: Bearer {peer}' '{base}/v1/me/certifications'",
-    ])
+    return "\n".join(
+        [
+            f"peer-ce demo: {head} ({report.peers} peers, {report.completions} completions, as of {report.today}).",
+            f"Certification statuses: {status_words}.",
+            "",
+            f"Start the service with `peer-ce serve`, then open (tokens are valid for {ttl_seconds // 86400} days):",
+            f"  Peer Jordan Rivera ({featured}):",
+            f"    {base}/status#token={peer}",
+            f"  Employer verification (try PA-CPS number PA-CPS-D00001):  {base}/verify",
+            f"  Board of {report.board_state} dashboard (counts, trend, due list, topic demand, providers):",
+            f"    {base}/board#token={board}",
+            f"  API docs:  {base}/docs",
+            "",
+            f"Board of {report.board_state}: who is due, overdue or lapsed",
+            f"  curl -H 'Authorization: Bearer {board}' '{base}/v1/certifications?status=due_soon'",
+            f"  curl -H 'Authorization: Bearer {board}' '{base}/v1/flags?credential_code=PA-CPS'",
+            f"Provider {report.provider_name}: its catalog and completions",
+            f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/providers/{report.provider_id}/courses'",
+            f"  curl -H 'Authorization: Bearer {provider}' '{base}/v1/completions?order=newest&limit=5'",
+            f"  Its sessions in a calendar app:  {base}/v1/providers/{report.provider_id}/sessions.ics",
+            f"The peer's own view:  curl -H 'Authorization: Bearer {peer}' '{base}/v1/me/certifications'",
+        ]
+    )

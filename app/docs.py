@@ -33,8 +33,12 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Referrer-Policy": "no-referrer",
-                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
 
 
 def assets_dir() -> Path:
@@ -54,8 +58,10 @@ def install(app: FastAPI) -> None:
     @router.get("/docs")
     def swagger_ui() -> HTMLResponse:
         page = get_swagger_ui_html(
-            openapi_url=OPENAPI_URL, title=f"{title}: API docs",
-            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+            openapi_url=OPENAPI_URL,
+            title=f"{title}: API docs",
+            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
             # no validator badge: Swagger UI would fetch it from validator.swagger.io
             swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
@@ -65,9 +71,13 @@ def install(app: FastAPI) -> None:
 
     @router.get("/redoc")
     def redoc() -> HTMLResponse:
-        page = get_redoc_html(openapi_url=OPENAPI_URL, title=f"{title}: API reference",
-                              redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-                              redoc_favicon_url=f"{ASSETS_URL}/favicon.png", with_google_fonts=False)
+        page = get_redoc_html(
+            openapi_url=OPENAPI_URL,
+            title=f"{title}: API reference",
+            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
         page.headers.update(PAGE_HEADERS)
         return page
 
@@ -75,7 +85,10 @@ def install(app: FastAPI) -> None:
     def asset(name: str) -> FileResponse:
         if name not in ASSETS:
             raise NotFound(f"No docs asset {name}.")
-        return FileResponse(directory / name, media_type=ASSETS[name],
-                            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+        return FileResponse(
+            directory / name,
+            media_type=ASSETS[name],
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )
 
     app.include_router(router)

@@ -151,11 +151,27 @@ def field_errors(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-async def send_problem(send: Any, *, status: int, title: str, slug: str, detail: str | None, instance: str | None,
-                       headers: dict[str, str] | None = None) -> None:
+async def send_problem(
+    send: Any,
+    *,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str | None,
+    instance: str | None,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Write a problem+json response straight to an ASGI `send` (for middleware, outside the router)."""
-    body = json.dumps({"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
-                       "instance": instance, "request_id": request_id_var.get()}).encode()
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": instance,
+            "request_id": request_id_var.get(),
+        }
+    ).encode()
     raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -221,10 +237,17 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         # `/v1/completions/import` reached `/v1/completions/{completion_id}`: a segment that is no id means
         # the id route does not apply, so the answer is the path's own (405 naming its methods), or 404.
         if allowed := allowed_methods(request):
-            return problem_response(request, status=405, title="Method not allowed", slug="method-not-allowed",
-                                    detail=_not_allowed(request, allowed), headers={"Allow": ", ".join(allowed)})
-        return problem_response(request, status=404, title="Not found", slug="not-found",
-                                detail=f"No resource at {request.url.path}.")
+            return problem_response(
+                request,
+                status=405,
+                title="Method not allowed",
+                slug="method-not-allowed",
+                detail=_not_allowed(request, allowed),
+                headers={"Allow": ", ".join(allowed)},
+            )
+        return problem_response(
+            request, status=404, title="Not found", slug="not-found", detail=f"No resource at {request.url.path}."
+        )
     return problem_response(
         request,
         status=422,
@@ -305,7 +328,7 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
         title="Validation failed",
         slug="validation",
         detail="A value in the request does not fit what the database holds (a number out of range, or text "
-               "too long); nothing was changed.",
+        "too long); nothing was changed.",
     )
 
 
@@ -313,9 +336,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     """The database could not be reached or did not answer in time (connection refused, the server's
     connection limit, the pool's wait): the request wrote nothing, and a retry may succeed."""
     log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
-    return problem_response(request, status=503, title="Service unavailable", slug="unavailable",
-                            detail="The database is not available right now; nothing was changed. Retry shortly.",
-                            headers={"Retry-After": "5"})
+    return problem_response(
+        request,
+        status=503,
+        title="Service unavailable",
+        slug="unavailable",
+        detail="The database is not available right now; nothing was changed. Retry shortly.",
+        headers={"Retry-After": "5"},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

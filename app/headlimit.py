@@ -36,16 +36,27 @@ class _HeadTooLarge(Exception):
 def refusal(limit: int, default_headers: list[tuple[bytes, bytes]]) -> bytes:
     """The complete 431 response, as bytes on the wire."""
     request_id = secrets.token_hex(16)
-    body = json.dumps({
-        "type": TYPE_BASE + "header-too-large", "title": "Request header fields too large", "status": 431,
-        "detail": f"The request line and headers exceed {limit} bytes.", "instance": None, "request_id": request_id,
-    }).encode()
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + "header-too-large",
+            "title": "Request header fields too large",
+            "status": 431,
+            "detail": f"The request line and headers exceed {limit} bytes.",
+            "instance": None,
+            "request_id": request_id,
+        }
+    ).encode()
     lines = [STATUS_LINE[431]]
     lines += [name + b": " + value + b"\r\n" for name, value in default_headers]
-    lines += [b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
-              b"content-length: " + str(len(body)).encode() + b"\r\n",
-              b"x-request-id: " + request_id.encode() + b"\r\n",
-              b"cache-control: no-store\r\n", b"connection: close\r\n", b"\r\n", body]
+    lines += [
+        b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
+        b"content-length: " + str(len(body)).encode() + b"\r\n",
+        b"x-request-id: " + request_id.encode() + b"\r\n",
+        b"cache-control: no-store\r\n",
+        b"connection: close\r\n",
+        b"\r\n",
+        body,
+    ]
     return b"".join(lines)
 
 
@@ -150,8 +161,10 @@ class HeadLimitedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self) -> None:
         self._refused = True
         self._in_head = False
-        access_log.info("request", extra={"fields": {"method": None, "route": None, "path": None, "status": 431,
-                                                     "duration_ms": 0.0}})
+        access_log.info(
+            "request",
+            extra={"fields": {"method": None, "route": None, "path": None, "status": 431, "duration_ms": 0.0}},
+        )
         if self.cycle is not None and not self.cycle.response_complete:
             # An earlier pipelined request is still being answered: no room for a response of ours.
             self.transport.close()

@@ -48,10 +48,15 @@ def honouring(app: FastAPI) -> list[RouteContext]:
     """The routes that honour Idempotency-Key: authenticated POSTs under /v1 that run in the request's unit."""
     from app.auth.deps import requires_token
 
-    return [route for route in iter_route_contexts(app.routes)
-            if getattr(route, "dependant", None) is not None and "POST" in (route.methods or ())
-            and (route.path or "").startswith("/v1/") and route.operation_id not in NOT_HONOURED
-            and requires_token(route)]
+    return [
+        route
+        for route in iter_route_contexts(app.routes)
+        if getattr(route, "dependant", None) is not None
+        and "POST" in (route.methods or ())
+        and (route.path or "").startswith("/v1/")
+        and route.operation_id not in NOT_HONOURED
+        and requires_token(route)
+    ]
 
 
 def _honours(scope: Scope) -> bool:
@@ -85,15 +90,22 @@ async def read_request(scope: Scope, receive: Receive) -> Claim | None:
     if raw is None or not _honours(scope):
         return None
     if not _VISIBLE_ASCII.match(raw):
-        raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters "
-                         f"(this one has {len(raw)} bytes).")
+        raise BadRequest(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (this one has {len(raw)} bytes)."
+        )
     body = await _read_body(receive)
     path, query = scope["path"], scope.get("query_string", b"")
     digest = hashlib.sha256()
     for part in (scope["method"].encode(), path.encode(), query, body):
         digest.update(len(part).to_bytes(8, "big") + part)  # length-prefixed: parts cannot run into each other
-    return Claim(owner=await _owner(scope), key=raw.decode("ascii"), method=scope["method"], path=path,
-                 fingerprint=digest.hexdigest(), receive=_replayer(body))
+    return Claim(
+        owner=await _owner(scope),
+        key=raw.decode("ascii"),
+        method=scope["method"],
+        path=path,
+        fingerprint=digest.hexdigest(),
+        receive=_replayer(body),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,42 +124,73 @@ def claim(session: Session, request: Claim) -> Stored | None:
     commits (its record is then read and replayed) or rolls back (the key is then ours).
     """
     now = utcnow()
-    session.execute(delete(IdempotencyRecord).where(  # an expired record frees its key
-        col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key,
-        col(IdempotencyRecord.created_at) < now - TTL))
+    session.execute(
+        delete(IdempotencyRecord).where(  # an expired record frees its key
+            col(IdempotencyRecord.owner) == request.owner,
+            col(IdempotencyRecord.key) == request.key,
+            col(IdempotencyRecord.created_at) < now - TTL,
+        )
+    )
     values: dict[str, Any] = {
-        "owner": request.owner, "key": request.key, "method": request.method, "path": request.path[:500],
-        "fingerprint": request.fingerprint, "state": "in_progress", "response_headers": {}, "created_at": now}
+        "owner": request.owner,
+        "key": request.key,
+        "method": request.method,
+        "path": request.path[:500],
+        "fingerprint": request.fingerprint,
+        "state": "in_progress",
+        "response_headers": {},
+        "created_at": now,
+    }
     statement = _insert_new(session).values(**values).on_conflict_do_nothing(index_elements=["owner", "key"])
     if session.execute(statement.returning(col(IdempotencyRecord.id))).first() is not None:
         return None
-    record = session.exec(select(IdempotencyRecord).where(
-        col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key)).one()
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key
+        )
+    ).one()
     if record.state != "done":  # left by a version that committed claims apart: no request holds it
-        session.execute(update(IdempotencyRecord).where(col(IdempotencyRecord.id) == record.id).values(
-            method=request.method, path=request.path[:500], fingerprint=request.fingerprint, created_at=now))
+        session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.id) == record.id)
+            .values(method=request.method, path=request.path[:500], fingerprint=request.fingerprint, created_at=now)
+        )
         return None
     if record.fingerprint != request.fingerprint:
-        raise Unprocessable(f"This {HEADER} was already used with another request (method, path, query or "
-                            "body); use a new key for a new request.")
-    return Stored(status=record.response_status or 200, headers=dict(record.response_headers),
-                  body=record.response_body or "")
+        raise Unprocessable(
+            f"This {HEADER} was already used with another request (method, path, query or "
+            "body); use a new key for a new request."
+        )
+    return Stored(
+        status=record.response_status or 200, headers=dict(record.response_headers), body=record.response_body or ""
+    )
 
 
 def store(session: Session, request: Claim, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     """Keep the response with the request's writes (called just before its unit commits)."""
-    kept = {name.decode("latin-1"): value.decode("latin-1") for name, value in headers
-            if name.lower() in _REPLAYED_HEADERS}
-    session.execute(update(IdempotencyRecord).where(
-        col(IdempotencyRecord.owner) == request.owner, col(IdempotencyRecord.key) == request.key,
-    ).values(state="done", response_status=status, response_headers=kept,
-             response_body=body.decode("utf-8", errors="replace")))
+    kept = {
+        name.decode("latin-1"): value.decode("latin-1") for name, value in headers if name.lower() in _REPLAYED_HEADERS
+    }
+    session.execute(
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.owner) == request.owner,
+            col(IdempotencyRecord.key) == request.key,
+        )
+        .values(
+            state="done",
+            response_status=status,
+            response_headers=kept,
+            response_body=body.decode("utf-8", errors="replace"),
+        )
+    )
 
 
 def purge_expired(session: Session, *, now: Any = None) -> int:
     """Forget records older than `TTL` (the scheduler's minute job)."""
-    result = session.execute(delete(IdempotencyRecord).where(
-        col(IdempotencyRecord.created_at) < (now or utcnow()) - TTL))
+    result = session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < (now or utcnow()) - TTL)
+    )
     return (result.rowcount or 0) if isinstance(result, CursorResult) else 0  # a DELETE returns a cursor result
 
 
@@ -179,7 +222,8 @@ async def _owner(scope: Scope) -> str | None:
     verifier = scope["app"].state.token_verifier
     try:
         principal = verifier.remembered(token) or (
-            await run_in_threadpool(verifier.verify, token) if verifier.may_block else verifier.verify(token))
+            await run_in_threadpool(verifier.verify, token) if verifier.may_block else verifier.verify(token)
+        )
     except AppError:
         return None
     return principal.actor
@@ -205,4 +249,3 @@ def _replayer(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-

@@ -48,19 +48,22 @@ def loads(body: bytes) -> Any:
     try:
         text = body.decode("utf-8-sig")  # RFC 8259: JSON between systems is UTF-8 (a BOM is tolerated)
     except UnicodeDecodeError as exc:
-        raise MalformedJson("The request body is not UTF-8 text.",
-                            errors=[_error(["body", exc.start], "not UTF-8", "json_invalid")]) from exc
+        raise MalformedJson(
+            "The request body is not UTF-8 text.", errors=[_error(["body", exc.start], "not UTF-8", "json_invalid")]
+        ) from exc
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise _too_deep() from None
     except json.JSONDecodeError as exc:
-        raise MalformedJson("The request body is not valid JSON.",
-                            errors=[_error(["body", exc.pos], f"JSON decode error: {exc.msg}", "json_invalid")]
-                            ) from exc
+        raise MalformedJson(
+            "The request body is not valid JSON.",
+            errors=[_error(["body", exc.pos], f"JSON decode error: {exc.msg}", "json_invalid")],
+        ) from exc
     except ValueError as exc:  # NaN/Infinity, or an integer of more than 4300 digits
-        raise MalformedJson("The request body is not valid JSON.",
-                            errors=[_error(["body"], str(exc), "json_invalid")]) from exc
+        raise MalformedJson(
+            "The request body is not valid JSON.", errors=[_error(["body"], str(exc), "json_invalid")]
+        ) from exc
     if _deeper_than(value, MAX_JSON_DEPTH):
         raise _too_deep()
     # Both can only come from escapes (raw control characters and invalid UTF-8 are refused above),
@@ -71,8 +74,9 @@ def loads(body: bytes) -> Any:
 
 
 def _too_deep() -> NestedTooDeeply:
-    return NestedTooDeeply(f"The JSON body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and "
-                           "objects are accepted.")
+    return NestedTooDeeply(
+        f"The JSON body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects are accepted."
+    )
 
 
 _CONTAINERS = (dict, list)
@@ -118,18 +122,19 @@ def _check_text(text: str, loc: list[str | int]) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise Unprocessable(SURROGATE_MESSAGE + ".",
-                            errors=[_error(loc, SURROGATE_MESSAGE, "unpaired_surrogate")]) from None
+        raise Unprocessable(
+            SURROGATE_MESSAGE + ".", errors=[_error(loc, SURROGATE_MESSAGE, "unpaired_surrogate")]
+        ) from None
 
 
 def check_url(scope: MutableMapping[str, Any]) -> None:
     """422 for a NUL character in the path or the query string."""
     query = scope.get("query_string", b"")
-    for where, found in (("path", "\x00" in scope.get("path", "")),
-                         ("query", b"%00" in query or b"\x00" in query)):
+    for where, found in (("path", "\x00" in scope.get("path", "")), ("query", b"%00" in query or b"\x00" in query)):
         if found:
-            raise Unprocessable(f"{NUL_MESSAGE} in the {where}.",
-                                errors=[_error([where], NUL_MESSAGE, "nul_character")])
+            raise Unprocessable(
+                f"{NUL_MESSAGE} in the {where}.", errors=[_error([where], NUL_MESSAGE, "nul_character")]
+            )
 
 
 class GuardedRequest(Request):

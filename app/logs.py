@@ -106,8 +106,13 @@ class RequestContextMiddleware:
     cache may keep them.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int,
-                 observe: Callable[[str | None, str | None, int, float], None] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        observe: Callable[[str | None, str | None, int, float], None] | None = None,
+    ) -> None:
         """`observe(method, route template, status, seconds)` is told of every answer (app.metrics)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -130,9 +135,15 @@ class RequestContextMiddleware:
 
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
-                               detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                               headers=error_headers)
+            await send_problem(
+                send,
+                status=413,
+                title="Request body too large",
+                slug="payload-too-large",
+                detail=f"The request body exceeds {limit} bytes.",
+                instance=scope.get("path"),
+                headers=error_headers,
+            )
             self._log(scope, 413, started)
             request_id_var.reset(token)
             return
@@ -163,16 +174,28 @@ class RequestContextMiddleware:
         except _BodyTooLarge:
             if not status_holder["started"]:
                 status_holder["status"] = 413
-                await send_problem(send, status=413, title="Request body too large", slug="payload-too-large",
-                                   detail=f"The request body exceeds {limit} bytes.", instance=scope.get("path"),
-                                   headers=error_headers)
+                await send_problem(
+                    send,
+                    status=413,
+                    title="Request body too large",
+                    slug="payload-too-large",
+                    detail=f"The request body exceeds {limit} bytes.",
+                    instance=scope.get("path"),
+                    headers=error_headers,
+                )
         except Exception:
             error_log.exception("unhandled error", extra={"request_id": rid})
             if not status_holder["started"]:
                 status_holder["status"] = 500
-                await send_problem(send, status=500, title="Internal server error", slug="internal",
-                                   detail="An unexpected error occurred; quote the request id when reporting it.",
-                                   instance=scope.get("path"), headers=error_headers)
+                await send_problem(
+                    send,
+                    status=500,
+                    title="Internal server error",
+                    slug="internal",
+                    detail="An unexpected error occurred; quote the request id when reporting it.",
+                    instance=scope.get("path"),
+                    headers=error_headers,
+                )
         finally:
             self._log(scope, status_holder["status"], started)
             request_id_var.reset(token)

@@ -36,21 +36,34 @@ OPENAPI_TAGS = [
     {"name": "certifications", "description": "Certification records, board actions and compliance."},
     {"name": "me", "description": "The calling peer's own view."},
     {"name": "verify", "description": "Public verification of a certification number."},
-    {"name": "completions", "description": "Completions, rosters, reviews, corrections, transcripts and each "
-     "completion's certificate."},
-    {"name": "certificates", "description": "Verifiable certificates (Open Badges 3.0, VC-JWT): the issuer's DID "
-     "document and keys, revocation status lists, verification. Public."},
+    {
+        "name": "completions",
+        "description": "Completions, rosters, reviews, corrections, transcripts and each completion's certificate.",
+    },
+    {
+        "name": "certificates",
+        "description": "Verifiable certificates (Open Badges 3.0, VC-JWT): the issuer's DID "
+        "document and keys, revocation status lists, verification. Public.",
+    },
     {"name": "topics", "description": "The booster topic taxonomy courses are tagged with."},
     {"name": "providers", "description": "Course providers and their catalogs: upserts and bulk upload."},
     {"name": "catalog", "description": "Booster courses: public search, retirement and board approvals."},
-    {"name": "sessions", "description": "Dated sessions of courses (when, where, how to join and register): "
-     "scheduled by their provider, searchable by date and state, and as iCalendar feeds. Public to read."},
+    {
+        "name": "sessions",
+        "description": "Dated sessions of courses (when, where, how to join and register): "
+        "scheduled by their provider, searchable by date and state, and as iCalendar feeds. Public to read.",
+    },
     {"name": "audit", "description": "Who changed what, when."},
-    {"name": "scheduler", "description": "Compliance sweeps and the flags they raise (due soon, overdue, "
-     "lapsed, back to compliant)."},
+    {
+        "name": "scheduler",
+        "description": "Compliance sweeps and the flags they raise (due soon, overdue, lapsed, back to compliant).",
+    },
     {"name": "webhooks", "description": "Boards' signed webhook subscriptions and their delivery log."},
-    {"name": "reports", "description": "Compliance counts and trend, the due list, CE demand by topic and provider "
-     "activity, as JSON or CSV."},
+    {
+        "name": "reports",
+        "description": "Compliance counts and trend, the due list, CE demand by topic and provider "
+        "activity, as JSON or CSV.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -83,8 +96,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(startup_tasks, settings, app.state.engine)
     await run_in_threadpool(app.state.issuer.load)  # the certificate keys (in development: created once)
     if is_postgres(app.state.engine):  # hot reads on an async pool while the app runs (app.reads)
-        app.state.reads = PoolReads(settings.resolved_database_url, min_size=settings.db_read_pool_min,
-                                    max_size=settings.db_read_pool_size)
+        app.state.reads = PoolReads(
+            settings.resolved_database_url, min_size=settings.db_read_pool_min, max_size=settings.db_read_pool_size
+        )
         await app.state.reads.open()
     runner = None
     if settings.scheduler_enabled:
@@ -128,7 +142,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         telemetry={"tracing": settings.telemetry, "metrics": settings.telemetry, "logs": settings.telemetry},
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         # /docs and /redoc are app.docs (local assets, no CDN); all three only when PEER_CE_API_DOCS is on
-        docs_url=None, redoc_url=None, openapi_url=docs.OPENAPI_URL if settings.api_docs else None,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=docs.OPENAPI_URL if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -38,15 +38,25 @@ log = logging.getLogger("peer_ce.metrics")
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-REQUESTS = Counter("peer_ce_http_requests", "HTTP requests answered, by method, route template and status",
-                   ["method", "route", "status"])
-REQUEST_SECONDS = Histogram("peer_ce_http_request_duration_seconds",
-                            "Time to answer an HTTP request, by method, route template and status",
-                            ["method", "route", "status"])
-SWEEPS = Counter("peer_ce_sweep_runs", "Compliance sweeps run by this service, by outcome (done, skipped, failed)",
-                 ["outcome"])
-SWEEP_SECONDS = Histogram("peer_ce_sweep_duration_seconds", "Duration of compliance sweeps, by outcome", ["outcome"],
-                          buckets=(0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, float("inf")))
+REQUESTS = Counter(
+    "peer_ce_http_requests",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+REQUEST_SECONDS = Histogram(
+    "peer_ce_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method, route template and status",
+    ["method", "route", "status"],
+)
+SWEEPS = Counter(
+    "peer_ce_sweep_runs", "Compliance sweeps run by this service, by outcome (done, skipped, failed)", ["outcome"]
+)
+SWEEP_SECONDS = Histogram(
+    "peer_ce_sweep_duration_seconds",
+    "Duration of compliance sweeps, by outcome",
+    ["outcome"],
+    buckets=(0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, float("inf")),
+)
 
 
 def observe_request(method: str | None, route: str | None, status: int, seconds: float) -> None:
@@ -61,8 +71,9 @@ def observe_sweep(outcome: str, seconds: float) -> None:
     SWEEP_SECONDS.labels(outcome).observe(seconds)
 
 
-_OUTBOX = text("SELECT channel, status, count(*) FROM outbox WHERE status IN ('pending', 'failed') "
-               "GROUP BY channel, status")
+_OUTBOX = text(
+    "SELECT channel, status, count(*) FROM outbox WHERE status IN ('pending', 'failed') GROUP BY channel, status"
+)
 
 
 class StateCollector(Collector):
@@ -83,20 +94,29 @@ class StateCollector(Collector):
         reads = getattr(getattr(self.state, "reads", None), "pool", None)
         if reads is not None and hasattr(reads, "get_stats"):
             stats = reads.get_stats()
-            yield GaugeMetricFamily("peer_ce_db_read_pool_size", "Connections of the hot-read pool (PostgreSQL)",
-                                    value=stats.get("pool_size", 0))
-            yield GaugeMetricFamily("peer_ce_db_read_pool_available", "Idle connections of the hot-read pool",
-                                    value=stats.get("pool_available", 0))
-            yield GaugeMetricFamily("peer_ce_db_read_pool_waiting", "Reads waiting for a connection",
-                                    value=stats.get("requests_waiting", 0))
+            yield GaugeMetricFamily(
+                "peer_ce_db_read_pool_size",
+                "Connections of the hot-read pool (PostgreSQL)",
+                value=stats.get("pool_size", 0),
+            )
+            yield GaugeMetricFamily(
+                "peer_ce_db_read_pool_available",
+                "Idle connections of the hot-read pool",
+                value=stats.get("pool_available", 0),
+            )
+            yield GaugeMetricFamily(
+                "peer_ce_db_read_pool_waiting", "Reads waiting for a connection", value=stats.get("requests_waiting", 0)
+            )
         yield from self._outbox()
 
     def _outbox(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("peer_ce_metrics_database_up", "1 when the scrape could read the database")
-        pending = GaugeMetricFamily("peer_ce_outbox_pending", "Notifications waiting to be delivered, by channel",
-                                    labels=["channel"])
-        failed = GaugeMetricFamily("peer_ce_outbox_failed", "Notifications given up on after every retry, by channel",
-                                   labels=["channel"])
+        pending = GaugeMetricFamily(
+            "peer_ce_outbox_pending", "Notifications waiting to be delivered, by channel", labels=["channel"]
+        )
+        failed = GaugeMetricFamily(
+            "peer_ce_outbox_failed", "Notifications given up on after every retry, by channel", labels=["channel"]
+        )
         try:
             with self.state.session_factory() as session:
                 rows = session.execute(_OUTBOX).all()
@@ -142,7 +162,8 @@ def install(app: FastAPI) -> None:
             scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
                 raise Unauthorized("/metrics needs the metrics bearer token (PEER_CE_METRICS_TOKEN).")
-        return Response(render(request.app.state), media_type=CONTENT_TYPE_LATEST,
-                        headers={"Cache-Control": "no-store"})
+        return Response(
+            render(request.app.state), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"}
+        )
 
     app.include_router(router)

@@ -22,8 +22,13 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = get_openapi(
-                title=app.title, version=app.version, summary=app.summary, description=app.description,
-                routes=app.routes, tags=app.openapi_tags, license_info=app.license_info,
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                license_info=app.license_info,
             )
             for path, operations in spec.get("paths", {}).items():
                 if not path.startswith("/v1/"):
@@ -40,7 +45,7 @@ def install(app: FastAPI) -> None:
             schemas = spec.get("components", {}).get("schemas", {})
             text = json.dumps(spec.get("paths", {}))
             for unused in ("HTTPValidationError", "ValidationError"):
-                if f"/{unused}\"" not in text:
+                if f'/{unused}"' not in text:
                     schemas.pop(unused, None)
             app.openapi_schema = spec
         return app.openapi_schema
@@ -70,20 +75,25 @@ def _declare_idempotency_key(app: FastAPI, spec: dict[str, Any]) -> None:
 
     hours = int(TTL.total_seconds() // 3600)
     parameter = {
-        "name": HEADER, "in": "header", "required": False,
+        "name": HEADER,
+        "in": "header",
+        "required": False,
         "description": f"Makes a retry safe: a repeat with the same key, method, path, query and body within "
-                       f"{hours} hours replays the first successful response (`Idempotent-Replayed: true`) and "
-                       "writes nothing; a duplicate sent meanwhile waits for the first; a key reused for another "
-                       "request is 422. Failed requests keep nothing.",
+        f"{hours} hours replays the first successful response (`Idempotent-Replayed: true`) and "
+        "writes nothing; a duplicate sent meanwhile waits for the first; a key reused for another "
+        "request is 422. Failed requests keep nothing.",
         "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
     }
     for route in honouring(app):
         operation = spec["paths"][route.path]["post"]
         operation.setdefault("parameters", []).append(dict(parameter))
-        operation["responses"].setdefault("400", {
-            "description": "Malformed request (an Idempotency-Key that is not 1 to 255 visible ASCII characters)",
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
-        })
+        operation["responses"].setdefault(
+            "400",
+            {
+                "description": "Malformed request (an Idempotency-Key that is not 1 to 255 visible ASCII characters)",
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_REF}},
+            },
+        )
 
 
 def _declare_optional_tokens(app: FastAPI, spec: dict[str, Any]) -> None:

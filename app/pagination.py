@@ -18,26 +18,33 @@ from app.errors import BadRequest
 
 T = TypeVar("T")
 
-_CURSOR_HELP = ("Opaque cursor from a previous page's `next_cursor` (only values the API issued are valid; "
-                "any other is 400)")
+_CURSOR_HELP = (
+    "Opaque cursor from a previous page's `next_cursor` (only values the API issued are valid; any other is 400)"
+)
 # The OpenAPI `format` names the kind of cursor, so a contract test can generate values the API issues.
 Cursor = Annotated[str | None, Query(max_length=512, json_schema_extra={"format": "cursor"}, description=_CURSOR_HELP)]
 """Lists in id order: the cursor holds the last id."""
 DueCursor = Annotated[
-    str | None, Query(max_length=512, json_schema_extra={"format": "due-cursor"}, description=_CURSOR_HELP)]
+    str | None, Query(max_length=512, json_schema_extra={"format": "due-cursor"}, description=_CURSOR_HELP)
+]
 """The due list, in deadline order: the cursor holds the last item's deadline and certification id."""
 CountTotal = Annotated[
     bool,
-    Query(description="Add `total`: how many items match the filters within your scope, over all pages "
-                      "(exact; costs one more query)"),
+    Query(
+        description="Add `total`: how many items match the filters within your scope, over all pages "
+        "(exact; costs one more query)"
+    ),
 ]
 
 
 # A page model's `total` field (`total: Total = None`): left out of the document unless it was asked for.
 Total = Annotated[
     int | None,
-    Field(ge=0, exclude_if=lambda value: value is None,
-          description="Items matching the filters within your scope, over all pages: present with `count=true`"),
+    Field(
+        ge=0,
+        exclude_if=lambda value: value is None,
+        description="Items matching the filters within your scope, over all pages: present with `count=true`",
+    ),
 ]
 
 

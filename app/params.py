@@ -6,5 +6,6 @@ from typing import Annotated
 
 from fastapi import Query
 
-DryRun = Annotated[bool, Query(description="Answer with what the change would do (`changes`, `counts`) and write "
-                                           "nothing")]
+DryRun = Annotated[
+    bool, Query(description="Answer with what the change would do (`changes`, `counts`) and write nothing")
+]

@@ -40,7 +40,7 @@ def columns(row: type[NamedTuple], exprs: dict[str, Any], *, prefix: bool = Fals
     """The select list of a query whose rows are `row`s: `exprs` maps each field, in order, to its SQL
     expression (`prefix`: the row's leading fields only). A list that is not the row's fields is an error
     at build time, so rows can never be read by the wrong names."""
-    fields = row._fields[:len(exprs)] if prefix else row._fields
+    fields = row._fields[: len(exprs)] if prefix else row._fields
     if tuple(exprs) != fields:
         raise TypeError(f"{row.__name__} has the fields {fields}; the query selects {tuple(exprs)}")
     return list(exprs.values())
@@ -57,8 +57,9 @@ class Query:
 
     __slots__ = ("_build", "_built", "_compiled", "row", "materialize")
 
-    def __init__(self, build: Callable[[str], AnySelect], row: type[NamedTuple] | None = None, *,
-                 materialize: bool = True) -> None:
+    def __init__(
+        self, build: Callable[[str], AnySelect], row: type[NamedTuple] | None = None, *, materialize: bool = True
+    ) -> None:
         self._build = build  # dialect name -> statement
         self._built: dict[str, AnySelect] = {}
         self._compiled: tuple[str, dict[str, Any]] | None = None
@@ -174,8 +175,14 @@ class PoolReads:
         from psycopg_pool import AsyncConnectionPool
 
         conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self.pool = AsyncConnectionPool(conninfo, min_size=min_size, max_size=max_size, open=False,
-                                        kwargs={"autocommit": True}, name="peer-ce-reads")
+        self.pool = AsyncConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            kwargs={"autocommit": True},
+            name="peer-ce-reads",
+        )
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)

@@ -99,17 +99,21 @@ def _hours(*, positive: bool) -> BeforeValidator:
         if not hours.is_finite():
             raise PydanticCustomError("finite_number", "Input should be a finite number")
         if hours <= 0 if positive else hours < 0:
-            raise PydanticCustomError("greater_than" if positive else "greater_than_equal",
-                                      "Input should be greater than {gt}" if positive
-                                      else "Input should be greater than or equal to {ge}",
-                                      {"gt": 0} if positive else {"ge": 0})
+            raise PydanticCustomError(
+                "greater_than" if positive else "greater_than_equal",
+                "Input should be greater than {gt}" if positive else "Input should be greater than or equal to {ge}",
+                {"gt": 0} if positive else {"ge": 0},
+            )
         if hours > MAX_HOURS:
-            raise PydanticCustomError("less_than_equal", "Input should be less than or equal to {le}",
-                                      {"le": str(MAX_HOURS)})
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": str(MAX_HOURS)}
+            )
         if hours != hours.quantize(_CENT):
-            raise PydanticCustomError("decimal_max_places",
-                                      "Decimal input should have no more than {decimal_places} decimal places",
-                                      {"decimal_places": 2})
+            raise PydanticCustomError(
+                "decimal_max_places",
+                "Decimal input should have no more than {decimal_places} decimal places",
+                {"decimal_places": 2},
+            )
         return hours
 
     return BeforeValidator(check)
@@ -127,8 +131,16 @@ HoursOut = Annotated[
 HoursIn = Annotated[
     Decimal,
     POSITIVE_HOURS,
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01,
-                    "description": "At most two decimal places", "examples": [1.5]}),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": float(MAX_HOURS),
+            "multipleOf": 0.01,
+            "description": "At most two decimal places",
+            "examples": [1.5],
+        }
+    ),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 

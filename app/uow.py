@@ -165,8 +165,9 @@ async def run_unit(state: Any, work: Callable[[Session], T], *, write: bool) -> 
         await unit.end(commit=True)
     except SQLAlchemyError as exc:
         log.exception("a unit of work could not be committed")
-        raise ServiceUnavailable("The change could not be saved, and nothing of it was; retry the request.",
-                                 headers={"Retry-After": "1"}) from exc
+        raise ServiceUnavailable(
+            "The change could not be saved, and nothing of it was; retry the request.", headers={"Retry-After": "1"}
+        ) from exc
     return result
 
 
@@ -205,15 +206,28 @@ class UnitOfWorkMiddleware:
                     claim = request
         except AppError as exc:
             await unit.end(commit=False)
-            await send_problem(send, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail,
-                               instance=scope["path"], headers=exc.headers)
+            await send_problem(
+                send,
+                status=exc.status,
+                title=exc.title,
+                slug=exc.slug,
+                detail=exc.detail,
+                instance=scope["path"],
+                headers=exc.headers,
+            )
             return
         except (OperationalError, PoolTimeout):  # no connection to claim the key on: as the app would answer
             log.error("database unavailable while claiming an Idempotency-Key", exc_info=True)
             await unit.end(commit=False)
-            await send_problem(send, status=503, title="Service unavailable", slug="unavailable",
-                               detail="The database is not available right now; nothing was changed. Retry shortly.",
-                               instance=scope["path"], headers={"Retry-After": "5"})
+            await send_problem(
+                send,
+                status=503,
+                title="Service unavailable",
+                slug="unavailable",
+                detail="The database is not available right now; nothing was changed. Retry shortly.",
+                instance=scope["path"],
+                headers={"Retry-After": "5"},
+            )
             return
 
         response = _BufferedResponse()
@@ -225,15 +239,24 @@ class UnitOfWorkMiddleware:
         if not 200 <= response.status < 400:
             await unit.end(commit=False)
         elif unit.opened:
-            store = (lambda session: idempotency.store(session, claim, response.status, response.headers,
-                                                       response.body)) if claim is not None else None
+            store = (
+                (lambda session: idempotency.store(session, claim, response.status, response.headers, response.body))
+                if claim is not None
+                else None
+            )
             try:
                 await unit.end(commit=True, before_commit=store)
             except SQLAlchemyError:
                 log.exception("the request's changes could not be committed")
-                await send_problem(send, status=503, title="Service unavailable", slug="unavailable",
-                                   detail="The change could not be saved, and nothing of it was; retry the request.",
-                                   instance=scope["path"], headers={"Retry-After": "1"})
+                await send_problem(
+                    send,
+                    status=503,
+                    title="Service unavailable",
+                    slug="unavailable",
+                    detail="The change could not be saved, and nothing of it was; retry the request.",
+                    instance=scope["path"],
+                    headers={"Retry-After": "1"},
+                )
                 return
         await response.replay(send)
 
@@ -245,8 +268,10 @@ def _read_only(scope: Scope) -> bool:
         from fastapi.routing import iter_route_contexts
 
         patterns = state.read_only_paths = [
-            (route.path_regex, route.methods) for route in iter_route_contexts(scope["app"].routes)
-            if getattr(route, "operation_id", None) in READ_ONLY_OPERATIONS]
+            (route.path_regex, route.methods)
+            for route in iter_route_contexts(scope["app"].routes)
+            if getattr(route, "operation_id", None) in READ_ONLY_OPERATIONS
+        ]
     return any(scope["method"] in methods and regex.match(scope["path"]) for regex, methods in patterns)
 
 

@@ -42,14 +42,26 @@ COMPLETIONS_SQL = (
 
 def _payload(cert: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> bytes:
     completions = [
-        {"id": r[0], "course_id": r[1], "title": r[2], "hours": r[3] / 100, "modality": r[4],
-         "completed_on": r[5] if isinstance(r[5], str) else r[5].isoformat(), "status": r[6]}
+        {
+            "id": r[0],
+            "course_id": r[1],
+            "title": r[2],
+            "hours": r[3] / 100,
+            "modality": r[4],
+            "completed_on": r[5] if isinstance(r[5], str) else r[5].isoformat(),
+            "status": r[6],
+        }
         for r in rows
     ]
     issued = cert[5] if isinstance(cert[5], str) else cert[5].isoformat()
     body = {
-        "certification_id": cert[0], "person_id": cert[1], "credential_code": cert[2], "state": cert[3],
-        "number": cert[4], "issued_on": issued, "status": cert[6],
+        "certification_id": cert[0],
+        "person_id": cert[1],
+        "credential_code": cert[2],
+        "state": cert[3],
+        "number": cert[4],
+        "issued_on": issued,
+        "status": cert[6],
         "earned_hours": sum(c["hours"] for c in completions if c["status"] == "accepted"),
         "completions": completions,
     }

@@ -68,14 +68,16 @@ def drop_database(server_url: str, name: str) -> None:
 def bench_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of a bench subprocess: the app's settings for the bench database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_")}
-    env.update({
-        "PEER_CE_DATABASE_URL": db_url,
-        "PEER_CE_DATA_DIR": str(data_dir),
-        "PEER_CE_SCHEDULER_ENABLED": "false",
-        "PEER_CE_LOAD_CONTENT_ON_START": "false",
-        "PEER_CE_MIGRATE_ON_START": "false",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "PEER_CE_DATABASE_URL": db_url,
+            "PEER_CE_DATA_DIR": str(data_dir),
+            "PEER_CE_SCHEDULER_ENABLED": "false",
+            "PEER_CE_LOAD_CONTENT_ON_START": "false",
+            "PEER_CE_MIGRATE_ON_START": "false",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.update(extra)
     return env
 
@@ -83,8 +85,15 @@ def bench_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
 def settings_for(db_url: str, data_dir: Path, **overrides: Any) -> Any:
     from app.config import Settings
 
-    return Settings(_env_file=None, database_url=db_url, data_dir=data_dir, scheduler_enabled=False,
-                    load_content_on_start=False, migrate_on_start=False, **overrides)
+    return Settings(
+        _env_file=None,
+        database_url=db_url,
+        data_dir=data_dir,
+        scheduler_enabled=False,
+        load_content_on_start=False,
+        migrate_on_start=False,
+        **overrides,
+    )
 
 
 def free_port() -> int:
@@ -122,8 +131,13 @@ def machine() -> dict[str, Any]:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
-    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": mem_gb, "python": platform.python_version(),
-            "loadavg_at_start": load}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gb": mem_gb,
+        "python": platform.python_version(),
+        "loadavg_at_start": load,
+    }
 
 
 def postgres_version(db_url: str) -> str | None:
@@ -138,8 +152,7 @@ def postgres_version(db_url: str) -> str | None:
 
 def run_json_subprocess(args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
     """Run `python -m ...` and return the JSON object on its last stdout line."""
-    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     lines = [line for line in proc.stdout.splitlines() if line.strip()]

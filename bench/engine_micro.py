@@ -67,8 +67,9 @@ def _courses(rs: RuleSet, rng: random.Random, n: int) -> list[tuple[str, frozens
             approvals = (engine.Approval(rs.code, tags, hours, withdrawn_on=withdrawn),)
         elif roll < 0.85:
             approvals = (engine.Approval("OTHER-CODE", tags),)
-        out.append((f"course:{rs.code}:{i}", frozenset(rng.sample(topics, k=min(len(topics), rng.randint(1, 2)))),
-                    approvals))
+        out.append(
+            (f"course:{rs.code}:{i}", frozenset(rng.sample(topics, k=min(len(topics), rng.randint(1, 2)))), approvals)
+        )
     return out
 
 
@@ -94,10 +95,19 @@ def cases(n: int, seed: int = 7) -> list[Case]:
         comps = []
         for j in range(min(120, 5 + int(span / 365 * rng.uniform(5, 12)))):  # most holders keep up
             key, topics, approvals = rng.choice(courses)
-            comps.append(engine.Completion(
-                id=k * 100 + j, course_key=key, completed_on=issued + timedelta(days=rng.randint(0, span)),
-                hours=Decimal(rng.choice((1, 1.5, 2, 3, 4, 6, 8))), modality=rng.choice(MODALITIES),
-                accepted=rng.random() > 0.03, title=f"Course {key}", topics=topics, approvals=approvals))
+            comps.append(
+                engine.Completion(
+                    id=k * 100 + j,
+                    course_key=key,
+                    completed_on=issued + timedelta(days=rng.randint(0, span)),
+                    hours=Decimal(rng.choice((1, 1.5, 2, 3, 4, 6, 8))),
+                    modality=rng.choice(MODALITIES),
+                    accepted=rng.random() > 0.03,
+                    title=f"Course {key}",
+                    topics=topics,
+                    approvals=approvals,
+                )
+            )
         others = list(rs.requirements.other) + (list(rs.initial_period.requirements) if rs.initial_period else [])
         acts = []
         for o in others:
@@ -107,13 +117,22 @@ def cases(n: int, seed: int = 7) -> list[Case]:
                 acts.append(engine.Activity(o.kind, o.id if rng.random() < 0.8 else None, on, hours))
         renewals: tuple[engine.RecordedRenewal, ...] = ()
         if rng.random() < 0.2:
-            start, end = engine.cycle_bounds(versions[0].rules, issued, birth_month_day=(3, 14)) \
-                if not rs.initial_period and not rs.cycle_options else (issued, issued + timedelta(days=700))
+            start, end = (
+                engine.cycle_bounds(versions[0].rules, issued, birth_month_day=(3, 14))
+                if not rs.initial_period and not rs.cycle_options
+                else (issued, issued + timedelta(days=700))
+            )
             if end < AS_OF:
                 renewals = (engine.RecordedRenewal(start, end, end + timedelta(days=5)),)
         facts = engine.CertificationFacts(
-            issued_on=issued, credential_code=rs.code, birth_month_day=(rng.randint(1, 12), rng.randint(1, 28)),
-            board_actions=actions, cycle_option=option, variants=variants, renewals=renewals)
+            issued_on=issued,
+            credential_code=rs.code,
+            birth_month_day=(rng.randint(1, 12), rng.randint(1, 28)),
+            board_actions=actions,
+            cycle_option=option,
+            variants=variants,
+            renewals=renewals,
+        )
         out.append(Case(versions, facts, tuple(comps), tuple(acts)))
     return out
 
@@ -130,8 +149,15 @@ def measure(inputs: list[Case], rounds: int) -> dict[str, float]:
         for _ in range(rounds):
             started = time.process_time()
             for c in inputs:
-                evaluate(versions=c.versions, facts=c.facts, completions=c.completions, as_of=AS_OF,
-                         activities=c.activities, explain=explain, requirements=requirements)
+                evaluate(
+                    versions=c.versions,
+                    facts=c.facts,
+                    completions=c.completions,
+                    as_of=AS_OF,
+                    activities=c.activities,
+                    explain=explain,
+                    requirements=requirements,
+                )
             best = min(best, time.process_time() - started)
         out[mode] = round(best / len(inputs) * 1e6, 2)
     return out
@@ -149,8 +175,9 @@ def fingerprint(inputs: list[Case]) -> str:
 
 
 def evaluate_one(c: Case) -> engine.Evaluation:
-    return engine.evaluate(versions=c.versions, facts=c.facts, completions=c.completions, as_of=AS_OF,
-                           activities=c.activities)
+    return engine.evaluate(
+        versions=c.versions, facts=c.facts, completions=c.completions, as_of=AS_OF, activities=c.activities
+    )
 
 
 def main() -> None:
@@ -163,8 +190,12 @@ def main() -> None:
     inputs = cases(args.certs, args.seed)
     for c in inputs:  # warm: compiled rules, choices, tag caches, hours caches
         evaluate_one(c)
-    result = {"certs": len(inputs), "rounds": args.rounds, "fingerprint": fingerprint(inputs),
-              "us_per_cert": measure(inputs, args.rounds)}
+    result = {
+        "certs": len(inputs),
+        "rounds": args.rounds,
+        "fingerprint": fingerprint(inputs),
+        "us_per_cert": measure(inputs, args.rounds),
+    }
     if args.json:
         print(json.dumps(result))
         return

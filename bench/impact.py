@@ -52,41 +52,119 @@ def generate(engine, *, code: str, certifications: int, seed: int, today: date) 
     now = datetime.now(UTC)
     with engine.begin() as conn:
         state = conn.execute(text("SELECT state FROM rule_set_version WHERE code = :c LIMIT 1"), {"c": code}).scalar()
-        provider_id = conn.execute(text(
-            "INSERT INTO provider (name, kind, created_at, updated_at) "
-            "VALUES ('Impact bench provider (synthetic)', 'training_center', :now, :now) RETURNING id"),
-            {"now": now}).scalar()
+        provider_id = conn.execute(
+            text(
+                "INSERT INTO provider (name, kind, created_at, updated_at) "
+                "VALUES ('Impact bench provider (synthetic)', 'training_center', :now, :now) RETURNING id"
+            ),
+            {"now": now},
+        ).scalar()
         courses = []
         for i in range(COURSES):
             hours = rng.choice((100, 150, 200, 300, 400, 600))
             modality = rng.choice(("in_person", "live_virtual", "self_paced"))
-            cid = conn.execute(text(
-                "INSERT INTO course (provider_id, external_id, title, hours, modality, status, facts_token, "
-                "created_at, updated_at) VALUES (:p, :e, :t, :h, :m, 'published', :tok, :now, :now) RETURNING id"),
-                {"p": provider_id, "e": f"IMP-{i}", "t": f"Impact course {i} (synthetic)", "h": hours, "m": modality,
-                 "tok": f"bench-{i}", "now": now}).scalar()
+            cid = conn.execute(
+                text(
+                    "INSERT INTO course (provider_id, external_id, title, hours, modality, status, facts_token, "
+                    "created_at, updated_at) VALUES (:p, :e, :t, :h, :m, 'published', :tok, :now, :now) RETURNING id"
+                ),
+                {
+                    "p": provider_id,
+                    "e": f"IMP-{i}",
+                    "t": f"Impact course {i} (synthetic)",
+                    "h": hours,
+                    "m": modality,
+                    "tok": f"bench-{i}",
+                    "now": now,
+                },
+            ).scalar()
             courses.append((cid, f"Impact course {i} (synthetic)", hours, modality))
     writer = Writer(engine)
     people, certs, completions = [], [], []
     for n in range(1, certifications + 1):
-        people.append((n, "Peer", f"Impact{n}", f"impact{n}@bench.example.org", None, rng.randint(1, 12),
-                       rng.randint(1, 28), state, now, now))
+        people.append(
+            (
+                n,
+                "Peer",
+                f"Impact{n}",
+                f"impact{n}@bench.example.org",
+                None,
+                rng.randint(1, 12),
+                rng.randint(1, 28),
+                state,
+                now,
+                now,
+            )
+        )
         issued = today - timedelta(days=int(rng.triangular(0, 12 * 365, 2 * 365)))
         certs.append((n, n, code, state, f"{code}-IMP-{n:07d}", issued, "in_progress", True, 1, now, now))
         keeps_up = rng.random()
-        day, stop = issued + timedelta(days=rng.randint(20, 120)), today if keeps_up < 0.85 else \
-            issued + timedelta(days=rng.randint(200, 900))
+        day, stop = (
+            issued + timedelta(days=rng.randint(20, 120)),
+            today if keeps_up < 0.85 else issued + timedelta(days=rng.randint(200, 900)),
+        )
         per_year = 5 if keeps_up < 0.7 else 3  # courses of 1-6 hours; NC asks 20 hours in 24 months
         while day <= min(stop, today):
             cid, title, hours, modality = rng.choice(courses)
-            completions.append((n, cid, title, "Impact bench provider (synthetic)", hours, modality, day,
-                                "accepted", "provider", None, None, "bench", None, "[]", None, None, None, None,
-                                None, None, now))
+            completions.append(
+                (
+                    n,
+                    cid,
+                    title,
+                    "Impact bench provider (synthetic)",
+                    hours,
+                    modality,
+                    day,
+                    "accepted",
+                    "provider",
+                    None,
+                    None,
+                    "bench",
+                    None,
+                    "[]",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    now,
+                )
+            )
             day += timedelta(days=int(rng.expovariate(per_year / 365)) + 1)
-    writer.write("person", ("id", "given_name", "family_name", "email", "external_ref", "birth_month", "birth_day",
-                            "registered_by_state", "created_at", "updated_at"), people)
-    writer.write("certification", ("id", "person_id", "credential_code", "state", "number", "issued_on", "status",
-                                   "dirty", "row_version", "created_at", "updated_at"), certs)
+    writer.write(
+        "person",
+        (
+            "id",
+            "given_name",
+            "family_name",
+            "email",
+            "external_ref",
+            "birth_month",
+            "birth_day",
+            "registered_by_state",
+            "created_at",
+            "updated_at",
+        ),
+        people,
+    )
+    writer.write(
+        "certification",
+        (
+            "id",
+            "person_id",
+            "credential_code",
+            "state",
+            "number",
+            "issued_on",
+            "status",
+            "dirty",
+            "row_version",
+            "created_at",
+            "updated_at",
+        ),
+        certs,
+    )
     writer.write("completion", COMPLETION_COLUMNS, completions)
     writer.commit()
     writer.close()
@@ -125,11 +203,17 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_to_head(engine)
         load_shipped_content(make_session_factory(engine), settings.content_dir)
         log(f"generating {args.certifications} {args.credential} certifications")
-        rows = generate(engine, code=args.credential, certifications=args.certifications, seed=args.seed,
-                        today=datetime.now(UTC).date())
+        rows = generate(
+            engine,
+            code=args.credential,
+            certifications=args.certifications,
+            seed=args.seed,
+            today=datetime.now(UTC).date(),
+        )
         log(f"  {rows}; first full sweep (renewals)")
-        sweep = run_sweep(make_session_factory(engine), engine, settings=settings, clock=Clock(), full=True,
-                          triggered_by="bench")
+        sweep = run_sweep(
+            make_session_factory(engine), engine, settings=settings, clock=Clock(), full=True, triggered_by="bench"
+        )
         log(f"  swept {sweep.evaluated} in {sweep.duration_ms} ms, {sweep.renewed} renewals recorded")
         load_or_create_dev_key(settings.dev_key_path)
         token = mint_dev_token(settings, role="admin", subject="bench", ttl_seconds=3600)
@@ -149,11 +233,18 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  dry run {run + 1}: {seconds[-1]:.2f} s, {len(body['changes'])} changes")
             versions = client.get(f"/v1/credentials/{args.credential}").json()["versions"]
         result = {
-            "scenario": "dry-run rule publish", "credential": args.credential, "certifications": args.certifications,
-            "rows": rows, "dry_run_seconds": round(statistics.median(seconds), 3),
-            "all_seconds": [round(s, 3) for s in seconds], "changes": len(body.get("changes", ())),
-            "counts": body.get("counts"), "versions_after": len(versions), "database": postgres_version(db_url),
-            "machine": machine(), "elapsed_seconds": round(time.perf_counter() - started, 1),
+            "scenario": "dry-run rule publish",
+            "credential": args.credential,
+            "certifications": args.certifications,
+            "rows": rows,
+            "dry_run_seconds": round(statistics.median(seconds), 3),
+            "all_seconds": [round(s, 3) for s in seconds],
+            "changes": len(body.get("changes", ())),
+            "counts": body.get("counts"),
+            "versions_after": len(versions),
+            "database": postgres_version(db_url),
+            "machine": machine(),
+            "elapsed_seconds": round(time.perf_counter() - started, 1),
         }
         print(json.dumps(result), flush=True)
         return 0

@@ -30,9 +30,20 @@ PATH = "/v1/certifications/{}/compliance"
 
 async def _request(app: Any, certification_id: int, headers: list[tuple[bytes, bytes]]) -> None:
     path = PATH.format(certification_id)
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -46,8 +57,9 @@ async def _request(app: Any, certification_id: int, headers: list[tuple[bytes, b
         raise RuntimeError(f"{path} answered {sent[0]['status']}: {sent[1:]}")
 
 
-async def _run(app: Any, ids: list[int], headers: list[tuple[bytes, bytes]], *, requests: int,
-               concurrency: int) -> float:
+async def _run(
+    app: Any, ids: list[int], headers: list[tuple[bytes, bytes]], *, requests: int, concurrency: int
+) -> float:
     """CPU seconds per request over `requests` requests, after a warm-up."""
     rng = random.Random(1)
     for _ in range(3):
@@ -63,8 +75,9 @@ async def _with_lifespan(app: Any, body: Any) -> Any:
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     await inbox.put({"type": "lifespan.startup"})
-    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get,
-                                   outbox.put))
+    task = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put)
+    )
     started = await outbox.get()
     if started["type"] != "lifespan.startup.complete":
         raise RuntimeError(f"start-up failed: {started}")
@@ -95,9 +108,11 @@ def main() -> None:
     configure_logging(settings.log_level)
     if args.baseline:
         from bench.baseline_app import app
+
         headers = [(b"host", b"bench")]
     else:
         from app.main import create_app
+
         app = create_app(settings)
         load_or_create_dev_key(settings.dev_key_path)
         token = mint_dev_token(settings, role="admin", subject="bench", ttl_seconds=3600)
@@ -110,8 +125,10 @@ def main() -> None:
     engine.dispose()
 
     async def runs() -> list[float]:
-        return [await _run(app, ids, headers, requests=args.requests, concurrency=args.concurrency)
-                for _ in range(args.runs)]
+        return [
+            await _run(app, ids, headers, requests=args.requests, concurrency=args.concurrency)
+            for _ in range(args.runs)
+        ]
 
     try:
         import uvloop

@@ -31,19 +31,26 @@ def _sql(dialect: str) -> dict[str, list[str]]:
     month = "CAST(date_trunc('month', day) AS date)" if pg else "strftime('%Y-%m-01', day)"
     each = "jsonb_each_text(c.unmet_categories) e" if pg else "json_each(c.unmet_categories) e"
     value = "CAST(e.value AS integer)" if pg else "e.value"
-    required = ("CAST(v.document -> 'requirements' ->> 'total_hours' AS numeric)" if pg
-                else "json_extract(v.document, '$.requirements.total_hours')")
+    required = (
+        "CAST(v.document -> 'requirements' ->> 'total_hours' AS numeric)"
+        if pg
+        else "json_extract(v.document, '$.requirements.total_hours')"
+    )
     deadline = "CASE WHEN c.status = 'overdue' THEN c.grace_ends_on ELSE c.cycle_end END"
     period = "k.status = 'accepted' AND k.completed_on BETWEEN :start AND :end"
     return {
-        "compliance": ["SELECT credential_code, state, status, count(*) FROM certification "
-                       "GROUP BY credential_code, state, status"],
-        "trend": [f"""WITH last AS (SELECT credential_code, {month} AS month, max(day) AS day FROM compliance_snapshot
+        "compliance": [
+            "SELECT credential_code, state, status, count(*) FROM certification GROUP BY credential_code, state, status"
+        ],
+        "trend": [
+            f"""WITH last AS (SELECT credential_code, {month} AS month, max(day) AS day FROM compliance_snapshot
                                     WHERE day BETWEEN :month_start AND :end GROUP BY credential_code, {month})
                       SELECT l.month, s.status, sum(s.count), max(s.day) FROM compliance_snapshot s
                       JOIN last l ON l.credential_code = s.credential_code AND l.day = s.day
-                      GROUP BY l.month, s.status"""],
-        "due": [f"""WITH page AS (
+                      GROUP BY l.month, s.status"""
+        ],
+        "due": [
+            f"""WITH page AS (
                         SELECT c.id, c.person_id, c.credential_code, c.cycle_start, c.cycle_end, {deadline} AS deadline,
                                p.given_name, p.family_name
                         FROM certification c JOIN person p ON p.id = c.person_id
@@ -58,7 +65,8 @@ def _sql(dialect: str) -> dict[str, list[str]]:
                     LEFT JOIN completion k ON k.person_id = page.person_id AND k.status = 'accepted'
                      AND k.completed_on BETWEEN page.cycle_start AND page.cycle_end
                     GROUP BY page.id, page.deadline, page.given_name, page.family_name, r.required
-                    ORDER BY page.deadline, page.id"""],
+                    ORDER BY page.deadline, page.id"""
+        ],
         "topics": [
             f"""SELECT ct.topic_id, sum(k.hours), count(*), count(DISTINCT k.person_id) FROM completion k
                 JOIN course_topic ct ON ct.course_id = k.course_id WHERE {period} GROUP BY ct.topic_id""",
@@ -99,21 +107,43 @@ def seed_history(engine: Any, days: int = 365) -> int:
         if latest is None:
             raise RuntimeError("no compliance snapshot: the sweeps should have recorded one")
         latest = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
-        rows = conn.execute(text("SELECT credential_code, status, state, count FROM compliance_snapshot "
-                                 "WHERE day = :day"), {"day": latest}).all()
+        rows = conn.execute(
+            text("SELECT credential_code, status, state, count FROM compliance_snapshot WHERE day = :day"),
+            {"day": latest},
+        ).all()
         now = datetime.now(UTC)
-        values = [{"code": code, "day": latest - timedelta(days=n), "status": status, "state": state,
-                   "count": count, "at": now} for n in range(1, days + 1) for code, status, state, count in rows]
+        values = [
+            {
+                "code": code,
+                "day": latest - timedelta(days=n),
+                "status": status,
+                "state": state,
+                "count": count,
+                "at": now,
+            }
+            for n in range(1, days + 1)
+            for code, status, state, count in rows
+        ]
         conn.execute(text("DELETE FROM compliance_snapshot WHERE day < :day"), {"day": latest})
-        conn.execute(text("INSERT INTO compliance_snapshot (credential_code, day, status, state, count, recorded_at) "
-                          "VALUES (:code, :day, :status, :state, :count, :at)"), values)
+        conn.execute(
+            text(
+                "INSERT INTO compliance_snapshot (credential_code, day, status, state, count, recorded_at) "
+                "VALUES (:code, :day, :status, :state, :count, :at)"
+            ),
+            values,
+        )
     return len(values)
 
 
 def _params(today: date) -> dict[str, Any]:
     month_start = date(today.year - (1 if today.month < 12 else 0), today.month % 12 + 1, 1)
-    return {"start": today - timedelta(days=364), "end": today, "today": today, "month_start": month_start,
-            "horizon": today + timedelta(days=90)}
+    return {
+        "start": today - timedelta(days=364),
+        "end": today,
+        "today": today,
+        "month_start": month_start,
+        "horizon": today + timedelta(days=90),
+    }
 
 
 def _run_sql(engine: Any, statements: list[str], params: dict[str, Any]) -> tuple[float, list[list[Any]]]:
@@ -141,8 +171,9 @@ def _raw(dialect: str, sql: str, params: dict[str, Any]) -> tuple[str, Any]:
     names = re.findall(r":([a-z_]+)", sql)
     if dialect == "postgresql":
         return re.sub(r":([a-z_]+)", r"%(\1)s", sql), {n: params[n] for n in names}
-    return re.sub(r":([a-z_]+)", "?", sql), [params[n].isoformat() if isinstance(params[n], date) else params[n]
-                                            for n in names]
+    return re.sub(r":([a-z_]+)", "?", sql), [
+        params[n].isoformat() if isinstance(params[n], date) else params[n] for n in names
+    ]
 
 
 def _check(name: str, body: dict[str, Any], rows: list[list[Any]]) -> None:
@@ -157,24 +188,32 @@ def _check(name: str, body: dict[str, Any], rows: list[list[Any]]) -> None:
         got = Counter(i["certification_id"] for i in body["items"])
         want = Counter(r[0] for r in rows[0])
     elif name == "topics":
-        got = Counter({t["topic_id"]: (round(t["completed_hours"] * 100), t["completions"], t["learners"])
-                       for t in body["items"] if t["completions"]})
+        got = Counter(
+            {
+                t["topic_id"]: (round(t["completed_hours"] * 100), t["completions"], t["learners"])
+                for t in body["items"]
+                if t["completions"]
+            }
+        )
         want = Counter({topic: (int(total), n, people) for topic, total, n, people in rows[0]})
-        got_unmet = Counter({(c["credential_code"], c["category"]): round(c["unmet_hours"] * 100)
-                             for c in body["categories"]})
+        got_unmet = Counter(
+            {(c["credential_code"], c["category"]): round(c["unmet_hours"] * 100) for c in body["categories"]}
+        )
         want_unmet = Counter({(code, key): int(total) for code, key, total, _n in rows[2]})
         if got_unmet != want_unmet:
             raise RuntimeError(f"reports: topics' unmet hours differ from the SQL aggregate: {got_unmet} {want_unmet}")
     else:
-        got = Counter({p["provider_id"]: (p["completions"], p["learners"], round(p["hours"] * 100))
-                       for p in body["items"]})
+        got = Counter(
+            {p["provider_id"]: (p["completions"], p["learners"], round(p["hours"] * 100)) for p in body["items"]}
+        )
         want = Counter({pid: (n, people, int(total)) for pid, n, people, total in rows[1]})
     if got != want:
         raise RuntimeError(f"reports: the app's {name} report differs from the SQL aggregate")
 
 
-def scenario(engine: Any, app_url: str, admin_token: str, board_token: str, board_state: str,
-             repeats: int) -> dict[str, Any]:
+def scenario(
+    engine: Any, app_url: str, admin_token: str, board_token: str, board_state: str, repeats: int
+) -> dict[str, Any]:
     """Every report against its SQL aggregate (medians of `repeats` alternating runs), then the first view."""
     seeded = seed_history(engine)
     with httpx.Client(base_url=app_url, headers={"Authorization": f"Bearer {admin_token}"}, timeout=600) as client:
@@ -202,32 +241,51 @@ def scenario(engine: Any, app_url: str, admin_token: str, board_token: str, boar
                     else:
                         sql_times.append(_run_sql(engine, statements[name], params)[0])
             app_s, sql_s = statistics.median(app_times), statistics.median(sql_times)
-            results[name] = {"app_ms": round(app_s * 1000, 1), "sql_ms": round(sql_s * 1000, 1),
-                             "ratio": round(app_s / sql_s, 2), "bytes": len(response.content),
-                             "app_all_ms": [round(t * 1000, 1) for t in app_times],
-                             "sql_all_ms": [round(t * 1000, 1) for t in sql_times]}
-            log(f"  {name}: app {results[name]['app_ms']} ms vs SQL {results[name]['sql_ms']} ms "
-                f"({results[name]['ratio']}x)")
-    first_view = {who: _first_view(app_url, token, repeats) for who, token in
-                  (("admin", admin_token), (f"board {board_state}", board_token))}
+            results[name] = {
+                "app_ms": round(app_s * 1000, 1),
+                "sql_ms": round(sql_s * 1000, 1),
+                "ratio": round(app_s / sql_s, 2),
+                "bytes": len(response.content),
+                "app_all_ms": [round(t * 1000, 1) for t in app_times],
+                "sql_all_ms": [round(t * 1000, 1) for t in sql_times],
+            }
+            log(
+                f"  {name}: app {results[name]['app_ms']} ms vs SQL {results[name]['sql_ms']} ms "
+                f"({results[name]['ratio']}x)"
+            )
+    first_view = {
+        who: _first_view(app_url, token, repeats)
+        for who, token in (("admin", admin_token), (f"board {board_state}", board_token))
+    }
     for who, seconds in first_view.items():
         log(f"  dashboard first view as {who}: {seconds['median_s']} s")
     worst = max(results.values(), key=lambda r: r["ratio"])
-    return {"ratio": worst["ratio"], "reports": results, "first_view": first_view,
-            "first_view_seconds": max(v["median_s"] for v in first_view.values()), "history_rows": seeded,
-            "repeats": repeats, "as_of": today.isoformat()}
+    return {
+        "ratio": worst["ratio"],
+        "reports": results,
+        "first_view": first_view,
+        "first_view_seconds": max(v["median_s"] for v in first_view.values()),
+        "history_rows": seeded,
+        "repeats": repeats,
+        "as_of": today.isoformat(),
+    }
 
 
 def _first_view(app_url: str, token: str, repeats: int) -> dict[str, Any]:
     """What /board asks for when it opens, all at once (as the page does); seconds until the last answer."""
-    paths = [("/v1/credentials", {}), ("/v1/reports/compliance", {}),
-             ("/v1/reports/compliance/trend", {"interval": "month"}),
-             ("/v1/reports/due", {"within_days": 90, "limit": 25, "count": "true"}),
-             ("/v1/reports/topics", {}), ("/v1/reports/providers", {})]
+    paths = [
+        ("/v1/credentials", {}),
+        ("/v1/reports/compliance", {}),
+        ("/v1/reports/compliance/trend", {"interval": "month"}),
+        ("/v1/reports/due", {"within_days": 90, "limit": 25, "count": "true"}),
+        ("/v1/reports/topics", {}),
+        ("/v1/reports/providers", {}),
+    ]
 
     async def once() -> float:
-        async with httpx.AsyncClient(base_url=app_url, headers={"Authorization": f"Bearer {token}"},
-                                     timeout=600) as client:
+        async with httpx.AsyncClient(
+            base_url=app_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
+        ) as client:
             started = time.perf_counter()
             answers = await asyncio.gather(*(client.get(p, params=q) for p, q in paths))
             seconds = time.perf_counter() - started

@@ -91,12 +91,32 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile(scale="20000", wrk_seconds=8, wrk_rounds=2, warmup_seconds=3, concurrency=32,
-                     bulk_rows=20_000, roster_rows=10_000, aggregate_repeats=3, sweep_timeout=240,
-                     incremental_ticks=3, report_repeats=5),
-    "full": Profile(scale="900000/1000000/15000000", wrk_seconds=20, wrk_rounds=3, warmup_seconds=10,
-                    concurrency=32, bulk_rows=200_000, roster_rows=10_000, aggregate_repeats=3, sweep_timeout=14_400,
-                    incremental_ticks=3, report_repeats=3),
+    "quick": Profile(
+        scale="20000",
+        wrk_seconds=8,
+        wrk_rounds=2,
+        warmup_seconds=3,
+        concurrency=32,
+        bulk_rows=20_000,
+        roster_rows=10_000,
+        aggregate_repeats=3,
+        sweep_timeout=240,
+        incremental_ticks=3,
+        report_repeats=5,
+    ),
+    "full": Profile(
+        scale="900000/1000000/15000000",
+        wrk_seconds=20,
+        wrk_rounds=3,
+        warmup_seconds=10,
+        concurrency=32,
+        bulk_rows=200_000,
+        roster_rows=10_000,
+        aggregate_repeats=3,
+        sweep_timeout=14_400,
+        incremental_ticks=3,
+        report_repeats=3,
+    ),
 }
 
 
@@ -107,8 +127,14 @@ class Server:
     def __init__(self, name: str, args: list[str], env: dict[str, str], port: int, log_path: Path) -> None:
         self.name, self.port = name, port
         self.log = log_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @property
     def url(self) -> str:
@@ -159,7 +185,11 @@ def run_wrk(url: str, *, seconds: int, concurrency: int, ids_file: Path | None, 
     script = ["-s", str(ROOT / "bench" / "compliance.lua")] if ids_file else []
     out = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s", "--latency", *script, url],
-        env=env, capture_output=True, text=True, timeout=seconds + 60, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -168,12 +198,19 @@ def run_wrk(url: str, *, seconds: int, concurrency: int, ids_file: Path | None, 
         raise RuntimeError(f"cannot read wrk's latency distribution:\n{out}")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "requests": requests, "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
-            "non_2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else None}
+    return {
+        "rps": rps,
+        "requests": requests,
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else None,
+    }
 
 
-def status_scenario(app: Server, baseline: Server, floor: Server, profile: Profile, ids_file: Path, token: str,
-                    sample_id: int) -> dict[str, Any]:
+def status_scenario(
+    app: Server, baseline: Server, floor: Server, profile: Profile, ids_file: Path, token: str, sample_id: int
+) -> dict[str, Any]:
     bearer = {"Authorization": f"Bearer {token}"}
 
     def get(server: Server, certification_id: int, headers: dict[str, str]) -> bytes:
@@ -189,17 +226,21 @@ def status_scenario(app: Server, baseline: Server, floor: Server, profile: Profi
     sizes = sorted((len(get(app, int(i), bearer)), int(i)) for i in ids_file.read_text().split()[:51])
     floor_bytes, floor_id = sizes[len(sizes) // 2]
     get(floor, floor_id, bearer)
-    log(f"status: warm-up {profile.warmup_seconds}s each, then {profile.wrk_rounds} alternating rounds of "
-        f"{profile.wrk_seconds}s at {profile.concurrency} connections")
+    log(
+        f"status: warm-up {profile.warmup_seconds}s each, then {profile.wrk_rounds} alternating rounds of "
+        f"{profile.wrk_seconds}s at {profile.concurrency} connections"
+    )
     for server, tok in ((app, token), (baseline, "")):
-        run_wrk(server.url, seconds=profile.warmup_seconds, concurrency=profile.concurrency, ids_file=ids_file,
-                token=tok)
+        run_wrk(
+            server.url, seconds=profile.warmup_seconds, concurrency=profile.concurrency, ids_file=ids_file, token=tok
+        )
     rounds: dict[str, list[dict[str, Any]]] = {"app": [], "baseline": []}
     for i in range(profile.wrk_rounds):
         order = ((app, token, "app"), (baseline, "", "baseline"))
         for server, tok, key in order if i % 2 == 0 else order[::-1]:
-            result = run_wrk(server.url, seconds=profile.wrk_seconds, concurrency=profile.concurrency,
-                             ids_file=ids_file, token=tok)
+            result = run_wrk(
+                server.url, seconds=profile.wrk_seconds, concurrency=profile.concurrency, ids_file=ids_file, token=tok
+            )
             if result["non_2xx"] or result["socket_errors"]:
                 raise RuntimeError(f"{server.name}: errors under load: {result}")
             rounds[key].append(result)
@@ -207,28 +248,45 @@ def status_scenario(app: Server, baseline: Server, floor: Server, profile: Profi
 
     def summary(results: list[dict[str, Any]], server: Server) -> dict[str, Any]:
         seconds = profile.wrk_seconds * len(results)
-        return {"rps": round(sum(r["requests"] for r in results) / seconds, 1),
-                "p50_ms": round(statistics.median(r["p50_ms"] for r in results), 2),
-                "p99_ms": round(statistics.median(r["p99_ms"] for r in results), 2),
-                "rounds_rps": [r["rps"] for r in results], **server.memory_mb()}
+        return {
+            "rps": round(sum(r["requests"] for r in results) / seconds, 1),
+            "p50_ms": round(statistics.median(r["p50_ms"] for r in results), 2),
+            "p99_ms": round(statistics.median(r["p99_ms"] for r in results), 2),
+            "rounds_rps": [r["rps"] for r in results],
+            **server.memory_mb(),
+        }
 
     app_s, base_s = summary(rounds["app"], app), summary(rounds["baseline"], baseline)
     # What limits the ratio: the same request with the compliance work taken out (serve_app --floor: same
     # route, middleware, token check and access log, one stored document), then the app's cheapest endpoint.
-    run_wrk(floor.url, seconds=profile.warmup_seconds, concurrency=profile.concurrency, ids_file=ids_file,
-            token=token)
-    floor_s = summary([run_wrk(floor.url, seconds=profile.wrk_seconds, concurrency=profile.concurrency,
-                               ids_file=ids_file, token=token)], floor)
+    run_wrk(floor.url, seconds=profile.warmup_seconds, concurrency=profile.concurrency, ids_file=ids_file, token=token)
+    floor_s = summary(
+        [
+            run_wrk(
+                floor.url, seconds=profile.wrk_seconds, concurrency=profile.concurrency, ids_file=ids_file, token=token
+            )
+        ],
+        floor,
+    )
     log(f"  app with the compliance work taken out (framework floor): {floor_s['rps']:.0f} req/s")
-    healthz = run_wrk(app.url + "/healthz", seconds=max(3, profile.wrk_seconds // 2), concurrency=profile.concurrency,
-                      ids_file=None)
+    healthz = run_wrk(
+        app.url + "/healthz", seconds=max(3, profile.wrk_seconds // 2), concurrency=profile.concurrency, ids_file=None
+    )
     log(f"  app GET /healthz: {healthz['rps']:.0f} req/s")
-    return {"app": app_s, "baseline": base_s,
-            "app_floor": {**floor_s, "body_bytes": floor_bytes,
-                          "ratio_vs_raw_starlette": round(floor_s["rps"] / base_s["rps"], 3)},
-            "app_healthz_rps": healthz["rps"], "concurrency": profile.concurrency,
-            "seconds_per_round": profile.wrk_seconds, "rounds": profile.wrk_rounds,
-            "ratio": round(app_s["rps"] / base_s["rps"], 3)}
+    return {
+        "app": app_s,
+        "baseline": base_s,
+        "app_floor": {
+            **floor_s,
+            "body_bytes": floor_bytes,
+            "ratio_vs_raw_starlette": round(floor_s["rps"] / base_s["rps"], 3),
+        },
+        "app_healthz_rps": healthz["rps"],
+        "concurrency": profile.concurrency,
+        "seconds_per_round": profile.wrk_seconds,
+        "rounds": profile.wrk_rounds,
+        "ratio": round(app_s["rps"] / base_s["rps"], 3),
+    }
 
 
 # --- bulk import -------------------------------------------------------------------------------------
@@ -239,9 +297,10 @@ def roster_rows(engine: Any, n: int, rng: random.Random) -> list[tuple[int, int,
     today = datetime.now(UTC).date()
     with engine.connect() as conn:
         max_person = conn.execute(text("SELECT max(id) FROM person")).scalar()
-        courses = conn.execute(text(
-            "SELECT id, title, hours, modality FROM course WHERE status = 'published' AND available_from <= :d"),
-            {"d": today - timedelta(days=400)}).all()
+        courses = conn.execute(
+            text("SELECT id, title, hours, modality FROM course WHERE status = 'published' AND available_from <= :d"),
+            {"d": today - timedelta(days=400)},
+        ).all()
     keys: dict[str, tuple[int, int, date, dict[str, Any]]] = {}
     while len(keys) < n:
         pid = rng.randint(1, max_person)
@@ -253,8 +312,13 @@ def roster_rows(engine: Any, n: int, rng: random.Random) -> list[tuple[int, int,
         taken: set[str] = set()
         listed = list(keys)
         for i in range(0, len(listed), 5000):
-            taken |= {k for (k,) in conn.execute(text("SELECT dedupe_key FROM completion WHERE dedupe_key IN :keys")
-                                                 .bindparams(_expanding("keys")), {"keys": listed[i:i + 5000]})}
+            taken |= {
+                k
+                for (k,) in conn.execute(
+                    text("SELECT dedupe_key FROM completion WHERE dedupe_key IN :keys").bindparams(_expanding("keys")),
+                    {"keys": listed[i : i + 5000]},
+                )
+            }
     return [v for k, v in keys.items() if k not in taken]
 
 
@@ -264,17 +328,19 @@ def _expanding(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-def post_rosters(app_url: str, token: str, rows: list[dict[str, Any]], per_request: int,
-                 columns: tuple[str, ...]) -> dict[str, Any]:
+def post_rosters(
+    app_url: str, token: str, rows: list[dict[str, Any]], per_request: int, columns: tuple[str, ...]
+) -> dict[str, Any]:
     created = duplicates = 0
     started = time.perf_counter()
-    with httpx.Client(base_url=app_url, timeout=600,
-                      headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}) as client:
+    with httpx.Client(
+        base_url=app_url, timeout=600, headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    ) as client:
         for i in range(0, len(rows), per_request):
             buf = io.StringIO()
             writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
             writer.writeheader()
-            writer.writerows(rows[i:i + per_request])
+            writer.writerows(rows[i : i + per_request])
             r = client.post("/v1/completions/import", content=buf.getvalue().encode())
             if r.status_code != 200:
                 raise RuntimeError(f"roster import answered {r.status_code}: {r.text[:1000]}")
@@ -296,50 +362,97 @@ def copy_rows(engine: Any, rows: list[tuple[Any, ...]]) -> float:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" for _ in COPY_COLUMNS)
-            cursor.executemany(f"INSERT INTO completion ({', '.join(COPY_COLUMNS)}) VALUES ({marks})",
-                               [(*r[:5], r[5].isoformat(), *r[6:11], r[11].isoformat(sep=" ")) for r in rows])
+            cursor.executemany(
+                f"INSERT INTO completion ({', '.join(COPY_COLUMNS)}) VALUES ({marks})",
+                [(*r[:5], r[5].isoformat(), *r[6:11], r[11].isoformat(sep=" ")) for r in rows],
+            )
         raw.commit()
         return time.perf_counter() - started
     finally:
         raw.close()
 
 
-COPY_COLUMNS = ("person_id", "course_id", "title", "hours", "modality", "completed_on", "status", "source",
-                "dedupe_key", "reported_by", "review_categories", "created_at")
+COPY_COLUMNS = (
+    "person_id",
+    "course_id",
+    "title",
+    "hours",
+    "modality",
+    "completed_on",
+    "status",
+    "source",
+    "dedupe_key",
+    "reported_by",
+    "review_categories",
+    "created_at",
+)
 assert set(COPY_COLUMNS) <= set(COMPLETION_COLUMNS)
 
 
 def bulk_scenario(engine: Any, app: Server, token: str, profile: Profile, rng: random.Random) -> dict[str, Any]:
     n = profile.bulk_rows
     candidates = roster_rows(engine, 2 * n, rng)
-    api_half, copy_half = candidates[:n], candidates[n:2 * n]
-    log(f"bulk import: {len(api_half)} roster rows through the API ({profile.roster_rows} per request), "
-        f"then COPY of {len(copy_half)} equivalent rows")
-    api = post_rosters(app.url, token, [{"person_id": p, "course_id": c, "completed_on": d.isoformat()}
-                                        for p, c, d, _ in api_half], profile.roster_rows,
-                       ("person_id", "course_id", "completed_on"))
+    api_half, copy_half = candidates[:n], candidates[n : 2 * n]
+    log(
+        f"bulk import: {len(api_half)} roster rows through the API ({profile.roster_rows} per request), "
+        f"then COPY of {len(copy_half)} equivalent rows"
+    )
+    api = post_rosters(
+        app.url,
+        token,
+        [{"person_id": p, "course_id": c, "completed_on": d.isoformat()} for p, c, d, _ in api_half],
+        profile.roster_rows,
+        ("person_id", "course_id", "completed_on"),
+    )
     now = datetime.now(UTC)
-    copy_seconds = copy_rows(engine, [
-        (p, c, facts["title"], facts["hours"], facts["modality"], d, "accepted", "admin",
-         f"{p}:{c}:{d.isoformat()}", "admin:bench-copy", "[]", now)
-        for p, c, d, facts in copy_half
-    ])
+    copy_seconds = copy_rows(
+        engine,
+        [
+            (
+                p,
+                c,
+                facts["title"],
+                facts["hours"],
+                facts["modality"],
+                d,
+                "accepted",
+                "admin",
+                f"{p}:{c}:{d.isoformat()}",
+                "admin:bench-copy",
+                "[]",
+                now,
+            )
+            for p, c, d, facts in copy_half
+        ],
+    )
     api_rps = api["created"] / api["seconds"]
     copy_rps = len(copy_half) / copy_seconds
-    log(f"  API {api_rps:.0f} rows/s ({api['created']} created in {api['seconds']:.2f}s); "
-        f"COPY {copy_rps:.0f} rows/s ({len(copy_half)} in {copy_seconds:.2f}s)")
-    return {"api_rows_per_s": round(api_rps), "copy_rows_per_s": round(copy_rps), "rows": api["created"],
-            "api_seconds": round(api["seconds"], 3), "copy_seconds": round(copy_seconds, 3),
-            "rows_per_request": profile.roster_rows, "duplicates": api["duplicates"],
-            "ratio": round(api_rps / copy_rps, 3), **{f"app_{k}": v for k, v in app.memory_mb().items()}}
+    log(
+        f"  API {api_rps:.0f} rows/s ({api['created']} created in {api['seconds']:.2f}s); "
+        f"COPY {copy_rps:.0f} rows/s ({len(copy_half)} in {copy_seconds:.2f}s)"
+    )
+    return {
+        "api_rows_per_s": round(api_rps),
+        "copy_rows_per_s": round(copy_rps),
+        "rows": api["created"],
+        "api_seconds": round(api["seconds"], 3),
+        "copy_seconds": round(copy_seconds, 3),
+        "rows_per_request": profile.roster_rows,
+        "duplicates": api["duplicates"],
+        "ratio": round(api_rps / copy_rps, 3),
+        **{f"app_{k}": v for k, v in app.memory_mb().items()},
+    }
 
 
 # --- sweeps ------------------------------------------------------------------------------------------
 
 
 def aggregate_sql(dialect: str) -> str:
-    required = ("(v.document -> 'requirements' ->> 'total_hours')::numeric" if dialect == "postgresql"
-                else "json_extract(v.document, '$.requirements.total_hours')")
+    required = (
+        "(v.document -> 'requirements' ->> 'total_hours')::numeric"
+        if dialect == "postgresql"
+        else "json_extract(v.document, '$.requirements.total_hours')"
+    )
     return f"""
         SELECT c.id, r.required, coalesce(sum(k.hours), 0) AS earned_hundredths
         FROM certification c
@@ -371,8 +484,7 @@ def sql_aggregate(engine: Any, repeats: int) -> dict[str, Any]:
             raw.rollback()
         finally:
             raw.close()
-    return {"seconds": round(statistics.median(times), 3), "all_seconds": [round(t, 3) for t in times],
-            "rows": rows}
+    return {"seconds": round(statistics.median(times), 3), "all_seconds": [round(t, 3) for t in times], "rows": rows}
 
 
 def sweep(env: dict[str, str], *, full: bool, timeout: int, as_of: date | None = None) -> dict[str, Any]:
@@ -391,8 +503,13 @@ def service_sweep(app: Server, token: str, *, full: bool = False) -> dict[str, A
     run = r.json()
     if run["skipped"] or run["error"]:
         raise RuntimeError(f"the service's sweep did not run: {run}")
-    return {"full": full, "seconds": round(seconds, 3), "duration_ms": run["duration_ms"], "process": "service",
-            **{k: run[k] for k in ("evaluated", "flagged", "renewed", "notified", "skipped")}}
+    return {
+        "full": full,
+        "seconds": round(seconds, 3),
+        "duration_ms": run["duration_ms"],
+        "process": "service",
+        **{k: run[k] for k in ("evaluated", "flagged", "renewed", "notified", "skipped")},
+    }
 
 
 def change_one_percent(engine: Any, app: Server, token: str, profile: Profile, rng: random.Random) -> dict[str, Any]:
@@ -403,15 +520,35 @@ def change_one_percent(engine: Any, app: Server, token: str, profile: Profile, r
         chosen = rng.sample(range(1, total + 1), max(1, total // 100))
         certs = []
         for i in range(0, len(chosen), 5000):
-            certs += conn.execute(text("SELECT id, credential_code, number FROM certification WHERE id IN :ids")
-                                  .bindparams(_expanding("ids")), {"ids": chosen[i:i + 5000]}).all()
-        courses = [cid for (cid,) in conn.execute(text(
-            "SELECT id FROM course WHERE status = 'published' AND available_from <= :d"),
-            {"d": today - timedelta(days=30)})]
-    rows = [{"credential_code": code, "certificate_number": number, "course_id": rng.choice(courses),
-             "completed_on": (today - timedelta(days=2)).isoformat()} for _id, code, number in certs]
-    result = post_rosters(app.url, token, rows, profile.roster_rows,
-                          ("credential_code", "certificate_number", "course_id", "completed_on"))
+            certs += conn.execute(
+                text("SELECT id, credential_code, number FROM certification WHERE id IN :ids").bindparams(
+                    _expanding("ids")
+                ),
+                {"ids": chosen[i : i + 5000]},
+            ).all()
+        courses = [
+            cid
+            for (cid,) in conn.execute(
+                text("SELECT id FROM course WHERE status = 'published' AND available_from <= :d"),
+                {"d": today - timedelta(days=30)},
+            )
+        ]
+    rows = [
+        {
+            "credential_code": code,
+            "certificate_number": number,
+            "course_id": rng.choice(courses),
+            "completed_on": (today - timedelta(days=2)).isoformat(),
+        }
+        for _id, code, number in certs
+    ]
+    result = post_rosters(
+        app.url,
+        token,
+        rows,
+        profile.roster_rows,
+        ("credential_code", "certificate_number", "course_id", "completed_on"),
+    )
     with engine.connect() as conn:
         dirty = conn.execute(text("SELECT count(*) FROM certification WHERE dirty")).scalar()
     return {"certifications_changed": len(certs), "completions_posted": result["created"], "dirty": dirty}
@@ -430,8 +567,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     parser.add_argument("--scale", type=Scale.parse, help="override the profile's scale")
-    parser.add_argument("--server-url", default=os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER_URL),
-                        help="PostgreSQL server on 127.0.0.1; the bench creates and drops its own database")
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("BENCH_SERVER_URL", DEFAULT_SERVER_URL),
+        help="PostgreSQL server on 127.0.0.1; the bench creates and drops its own database",
+    )
     parser.add_argument("--database", default=BENCH_DATABASE)
     parser.add_argument("--sqlite", action="store_true", help="run on a SQLite file instead of PostgreSQL")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
@@ -477,18 +617,45 @@ def main(argv: list[str] | None = None) -> int:
         ids_file.write_text("\n".join(str(rng.randint(1, scale.certifications)) for _ in range(20_000)) + "\n")
 
         app_port, base_port = free_port(), free_port()
-        servers.append(Server("app", ["-m", "bench.serve_app", "--port", str(app_port)], env, app_port,
-                              work / "app.log"))
+        servers.append(
+            Server("app", ["-m", "bench.serve_app", "--port", str(app_port)], env, app_port, work / "app.log")
+        )
         base_env = {**env, "BENCH_BASELINE_DSN": db_url if args.sqlite else libpq_url(db_url)}
         from bench.serve_app import server_options
 
         opts = server_options()
-        servers.append(Server("baseline", ["-m", "uvicorn", "bench.baseline_app:app", "--port", str(base_port),
-                                           "--host", "127.0.0.1", "--no-access-log", "--loop", str(opts["loop"]),
-                                           "--http", str(opts["http"])], base_env, base_port, work / "baseline.log"))
+        servers.append(
+            Server(
+                "baseline",
+                [
+                    "-m",
+                    "uvicorn",
+                    "bench.baseline_app:app",
+                    "--port",
+                    str(base_port),
+                    "--host",
+                    "127.0.0.1",
+                    "--no-access-log",
+                    "--loop",
+                    str(opts["loop"]),
+                    "--http",
+                    str(opts["http"]),
+                ],
+                base_env,
+                base_port,
+                work / "baseline.log",
+            )
+        )
         floor_port = free_port()
-        servers.append(Server("floor", ["-m", "bench.serve_app", "--port", str(floor_port), "--floor"], env,
-                              floor_port, work / "floor.log"))
+        servers.append(
+            Server(
+                "floor",
+                ["-m", "bench.serve_app", "--port", str(floor_port), "--floor"],
+                env,
+                floor_port,
+                work / "floor.log",
+            )
+        )
         app, baseline, floor = servers
         app.wait_ready("/healthz")
         baseline.wait_ready("/health")
@@ -511,8 +678,9 @@ def main(argv: list[str] | None = None) -> int:
         full = sweep(env, full=True, timeout=profile.sweep_timeout, as_of=steady_day)
         log(f"  {full['evaluated']} in {full['seconds']}s, peak RSS {full['peak_rss_mb']} MB")
         aggregate = sql_aggregate(engine, profile.aggregate_repeats)
-        log(f"SQL aggregate: {aggregate['rows']} rows in {aggregate['seconds']}s "
-            f"(median of {aggregate['all_seconds']})")
+        log(
+            f"SQL aggregate: {aggregate['rows']} rows in {aggregate['seconds']}s (median of {aggregate['all_seconds']})"
+        )
         # The incremental sweep as the service's scheduler runs it, every tick: in the service's warm process.
         # A first 1% change and sweep stand for the scheduler's previous tick; the next ticks (each after a
         # new 1% change) are measured, and the median one counts. One more runs in a fresh process
@@ -524,19 +692,25 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(profile.incremental_ticks):
             change = change_one_percent(engine, app, token, profile, rng)
             ticks.append({**service_sweep(app, token), "change": change})
-            log(f"1% changed ({change['dirty']} due), incremental sweep in the service: "
-                f"{ticks[-1]['evaluated']} in {ticks[-1]['seconds']}s")
+            log(
+                f"1% changed ({change['dirty']} due), incremental sweep in the service: "
+                f"{ticks[-1]['evaluated']} in {ticks[-1]['seconds']}s"
+            )
         incremental = sorted(ticks, key=lambda t: t["seconds"])[len(ticks) // 2]
         cold_change = change_one_percent(engine, app, token, profile, rng)
         cold = sweep(env, full=False, timeout=profile.sweep_timeout)
-        log(f"incremental sweep in a fresh process: {cold['evaluated']} in {cold['seconds']}s "
-            f"({cold['seconds'] / full['seconds']:.4f} of the full sweep)")
+        log(
+            f"incremental sweep in a fresh process: {cold['evaluated']} in {cold['seconds']}s "
+            f"({cold['seconds'] / full['seconds']:.4f} of the full sweep)"
+        )
         # The reports, on the statuses, gaps and snapshots the sweeps left, before the bulk import adds rows.
         with engine.connect() as conn:
-            board_state = conn.execute(text("SELECT state FROM certification GROUP BY state "
-                                            "ORDER BY count(*) DESC, state LIMIT 1")).scalar()
-        board_token = mint_dev_token(settings, role="board", states=[board_state], subject="bench-board",
-                                     ttl_seconds=6 * 3600)
+            board_state = conn.execute(
+                text("SELECT state FROM certification GROUP BY state ORDER BY count(*) DESC, state LIMIT 1")
+            ).scalar()
+        board_token = mint_dev_token(
+            settings, role="board", states=[board_state], subject="bench-board", ttl_seconds=6 * 3600
+        )
         reports = bench_reports.scenario(engine, app.url, token, board_token, board_state, profile.report_repeats)
         # The bulk import runs last, once the sweeps have left every certification clean: the steady state
         # in which each roster's mark_dirty really rewrites its holders' rows (straight after generation
@@ -564,20 +738,37 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         **ratios,
         "targets": {key: judge(key, value) for key, value in ratios.items()},
-        "scale": {"profile": args.profile, "people": scale.people, "certifications": scale.certifications,
-                  "completions_target": scale.completions, "rows": gen["rows"], "generate_seconds": gen["seconds"],
-                  "credentials": gen["credentials"], "statuses": statuses},
+        "scale": {
+            "profile": args.profile,
+            "people": scale.people,
+            "certifications": scale.certifications,
+            "completions_target": scale.completions,
+            "rows": gen["rows"],
+            "generate_seconds": gen["seconds"],
+            "credentials": gen["credentials"],
+            "statuses": statuses,
+        },
         "absolute": {
             "status": status,
             "bulk_import": bulk,
-            "full_sweep": {**full, "first_sweep": first, "sql_aggregate": aggregate,
-                           "certifications_per_s": round(full["evaluated"] / full["seconds"]),
-                           "first_ratio_vs_sql_aggregate": round(first["seconds"] / aggregate["seconds"], 2)},
+            "full_sweep": {
+                **full,
+                "first_sweep": first,
+                "sql_aggregate": aggregate,
+                "certifications_per_s": round(full["evaluated"] / full["seconds"]),
+                "first_ratio_vs_sql_aggregate": round(first["seconds"] / aggregate["seconds"], 2),
+            },
             "reports": reports,
-            "incremental_sweep": {**incremental, "ticks_seconds": [t["seconds"] for t in ticks],
-                                  "previous_tick": previous,
-                                  "fresh_process": {**cold, "change": cold_change,
-                                                    "ratio_vs_full": round(cold["seconds"] / full["seconds"], 4)}},
+            "incremental_sweep": {
+                **incremental,
+                "ticks_seconds": [t["seconds"] for t in ticks],
+                "previous_tick": previous,
+                "fresh_process": {
+                    **cold,
+                    "change": cold_change,
+                    "ratio_vs_full": round(cold["seconds"] / full["seconds"], 4),
+                },
+            },
         },
         "database": "sqlite" if args.sqlite else f"postgresql {postgres_version(args.server_url)}",
         "machine": info,

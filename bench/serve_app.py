@@ -63,8 +63,7 @@ def main() -> None:
 
     configure_logging(get_settings().log_level)
     factory = "bench.serve_app:floor_app" if args.floor else "app.main:create_app"
-    uvicorn.run(factory, factory=True, host=args.host, port=args.port, workers=1,
-                **server_options())  # type: ignore[arg-type]
+    uvicorn.run(factory, factory=True, host=args.host, port=args.port, workers=1, **server_options())  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -102,8 +102,14 @@ async def measure(url: str, requests: int, seed: int) -> dict[str, float]:
 
         async def bare(certification_id: int) -> Any:
             item = by_id[certification_id]
-            return engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
-                                   activities=item.activities, as_of=days[certification_id], explain=False)
+            return engine.evaluate(
+                versions=item.versions,
+                facts=item.facts,
+                completions=item.completions,
+                activities=item.activities,
+                as_of=days[certification_id],
+                explain=False,
+            )
 
         await timed("app: the engine without its reasons", bare)
 
@@ -125,8 +131,9 @@ async def measure(url: str, requests: int, seed: int) -> dict[str, float]:
         admin = Principal(subject="bench", role=Role.admin)
 
         async def whole(certification_id: int) -> bytes:
-            cert, result, day = await service.compliance(reads, principal=admin, certification_id=certification_id,
-                                                         clock=clock)
+            cert, result, day = await service.compliance(
+                reads, principal=admin, certification_id=certification_id, clock=clock
+            )
             return presenters.compliance_json(cert, result, day)
 
         served = await timed("app: all of it (service.compliance and rendering, on the pool)", whole)

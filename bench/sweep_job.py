@@ -27,9 +27,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--as-of", type=date.fromisoformat, help="evaluate every certification as of this date")
-    parser.add_argument("--today", type=date.fromisoformat,
-                        help="run as if on this day (17:00 UTC: the same date in every US board's time zone); unlike "
-                             "--as-of it may be a day that has not come (the sweep refuses an as_of in the future)")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="run as if on this day (17:00 UTC: the same date in every US board's time zone); unlike "
+        "--as-of it may be a day that has not come (the sweep refuses an as_of in the future)",
+    )
     parser.add_argument("--profile", help="write a pyinstrument profile here (.html or text; needs pyinstrument)")
     args = parser.parse_args()
 
@@ -50,8 +53,9 @@ def main() -> None:
         profiler.start()
     cpu, wall = time.process_time(), time.perf_counter()
     clock = FixedClock(datetime.combine(args.today, time_of_day(17), tzinfo=UTC)) if args.today else Clock()
-    result = run_sweep_with_report(factory, engine, settings=settings, clock=clock, full=args.full,
-                                   as_of=args.as_of, triggered_by="bench")
+    result = run_sweep_with_report(
+        factory, engine, settings=settings, clock=clock, full=args.full, as_of=args.as_of, triggered_by="bench"
+    )
     run = result.run
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     if profiler is not None:
@@ -63,19 +67,31 @@ def main() -> None:
     engine.dispose()
     workers = [w.peak_rss_kb / 1024 for w in result.workers]
     coordinator = status["VmHWM"] / 1024
-    print(json.dumps({
-        "full": args.full, "as_of": args.as_of.isoformat() if args.as_of else None,
-        "today": args.today.isoformat() if args.today else None,
-        "seconds": round(wall, 3), "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in result.workers), 3),
-        "coordinator_cpu_seconds": round(cpu, 3), "evaluated": run.evaluated,
-        "flagged": run.flagged, "renewed": run.renewed, "notified": run.notified, "batch": settings.sweep_batch,
-        "rss_before_mb": round(rss_before / 1024, 1), "workers": len(workers) or 1,
-        # peak RSS (VmHWM) of every process: the coordinator, each worker, the largest and the sum (an
-        # upper bound: forked workers share the coordinator's pages until they write them)
-        "peak_rss_mb": round(max([coordinator, *workers]), 1), "coordinator_peak_rss_mb": round(coordinator, 1),
-        "worker_peak_rss_mb": [round(w, 1) for w in workers],
-        "sum_peak_rss_mb": round(coordinator + sum(workers), 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "full": args.full,
+                "as_of": args.as_of.isoformat() if args.as_of else None,
+                "today": args.today.isoformat() if args.today else None,
+                "seconds": round(wall, 3),
+                "cpu_seconds": round(cpu + sum(w.cpu_seconds for w in result.workers), 3),
+                "coordinator_cpu_seconds": round(cpu, 3),
+                "evaluated": run.evaluated,
+                "flagged": run.flagged,
+                "renewed": run.renewed,
+                "notified": run.notified,
+                "batch": settings.sweep_batch,
+                "rss_before_mb": round(rss_before / 1024, 1),
+                "workers": len(workers) or 1,
+                # peak RSS (VmHWM) of every process: the coordinator, each worker, the largest and the sum (an
+                # upper bound: forked workers share the coordinator's pages until they write them)
+                "peak_rss_mb": round(max([coordinator, *workers]), 1),
+                "coordinator_peak_rss_mb": round(coordinator, 1),
+                "worker_peak_rss_mb": [round(w, 1) for w in workers],
+                "sum_peak_rss_mb": round(coordinator + sum(workers), 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -27,11 +27,17 @@ from app.types import FIRST_DAY, LAST_DAY
 
 _IDS = st.integers(min_value=1, max_value=2**31 - 1)
 register_string_format("cursor", _IDS.map(encode_cursor))
-register_string_format("due-cursor", st.builds(lambda day, id_: encode_cursor(day.isoformat(), id_),
-                                               st.dates(FIRST_DAY, LAST_DAY), _IDS))
-register_string_format("session-cursor", st.builds(
-    lambda at, id_: encode_cursor(at.isoformat(), id_),
-    st.datetimes(datetime(FIRST_DAY.year, 1, 1), datetime(LAST_DAY.year, 12, 31), timezones=st.just(UTC)), _IDS))
+register_string_format(
+    "due-cursor", st.builds(lambda day, id_: encode_cursor(day.isoformat(), id_), st.dates(FIRST_DAY, LAST_DAY), _IDS)
+)
+register_string_format(
+    "session-cursor",
+    st.builds(
+        lambda at, id_: encode_cursor(at.isoformat(), id_),
+        st.datetimes(datetime(FIRST_DAY.year, 1, 1), datetime(LAST_DAY.year, 12, 31), timezones=st.just(UTC)),
+        _IDS,
+    ),
+)
 
 # The problem details of request validation (app.errors, app.inputs, app.pagination): any other 4xx detail
 # is a rule of the domain.

@@ -18,8 +18,14 @@ PROTECTED = "/v1/audit"
 
 def _claims(settings, **overrides):
     now = int(time.time())
-    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "tester",
-              "iat": now, "exp": now + 600, "role": "admin"}
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": "tester",
+        "iat": now,
+        "exp": now + 600,
+        "role": "admin",
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -91,8 +97,10 @@ def test_alg_none_is_401(client, settings):
 
 def test_hs256_signed_with_the_public_key_is_401(client, settings):
     """Algorithm confusion: the public key used as an HMAC secret must not verify."""
-    public_pem = load_or_create_dev_key(settings.dev_key_path).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public_pem = (
+        load_or_create_dev_key(settings.dev_key_path)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     header = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()).rstrip(b"=")
     payload = base64.urlsafe_b64encode(json.dumps(_claims(settings)).encode()).rstrip(b"=")
@@ -100,9 +108,7 @@ def test_hs256_signed_with_the_public_key_is_401(client, settings):
     import hmac
 
     signing_input = header + b"." + payload
-    signature = base64.urlsafe_b64encode(
-        hmac.new(public_pem, signing_input, hashlib.sha256).digest()
-    ).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input, hashlib.sha256).digest()).rstrip(b"=")
     token = (signing_input + b"." + signature).decode()
     _assert_401(client.as_(token).get(PROTECTED), "algorithm")
 
@@ -163,8 +169,9 @@ def test_board_cannot_publish_another_states_credential(client, tokens):
 def test_dev_tokens_are_refused_when_a_production_key_is_configured(settings, tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     pem = tmp_path / "idp.pem"
-    pem.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     production = settings.model_copy(update={"jwt_public_key_file": pem})
     with pytest.raises(RuntimeError, match="production key"):
         mint_dev_token(production, role="admin")
@@ -177,8 +184,9 @@ def test_tokens_from_a_configured_public_key_verify(settings, tmp_path, engine, 
 
     idp = ec.generate_private_key(ec.SECP256R1())
     pem = tmp_path / "idp.pem"
-    pem.write_bytes(idp.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    pem.write_bytes(
+        idp.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     app = create_app(settings.model_copy(update={"jwt_public_key_file": pem}), engine=engine)
     app.state.session_factory = session_factory
     client = ApiClient(app)
@@ -202,8 +210,11 @@ def test_tokens_verify_against_a_jwks_endpoint_by_kid(settings, engine, session_
     from tests.support.client import ApiClient
 
     idp = ec.generate_private_key(ec.SECP256R1())
-    jwks = {"keys": [{**ECAlgorithm.to_jwk(idp.public_key(), as_dict=True), "kid": "idp-2026", "alg": "ES256",
-                      "use": "sig"}]}
+    jwks = {
+        "keys": [
+            {**ECAlgorithm.to_jwk(idp.public_key(), as_dict=True), "kid": "idp-2026", "alg": "ES256", "use": "sig"}
+        ]
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -219,8 +230,12 @@ def test_tokens_verify_against_a_jwks_endpoint_by_kid(settings, engine, session_
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    app = create_app(settings.model_copy(update={
-        "jwt_jwks_url": f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"}), engine=engine)
+    app = create_app(
+        settings.model_copy(
+            update={"jwt_jwks_url": f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"}
+        ),
+        engine=engine,
+    )
     app.state.session_factory = session_factory
     client = ApiClient(app)
     try:
@@ -228,8 +243,9 @@ def test_tokens_verify_against_a_jwks_endpoint_by_kid(settings, engine, session_
         assert client.as_(good).get(PROTECTED).status_code == 200
         unknown = jwt.encode(_claims(settings), idp, algorithm="ES256", headers={"kid": "retired-key"})
         _assert_401(client.as_(unknown).get(PROTECTED), "signing key")
-        forged = jwt.encode(_claims(settings), ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
-                            headers={"kid": "idp-2026"})
+        forged = jwt.encode(
+            _claims(settings), ec.generate_private_key(ec.SECP256R1()), algorithm="ES256", headers={"kid": "idp-2026"}
+        )
         _assert_401(client.as_(forged).get(PROTECTED), "signature")
     finally:
         client.close()
@@ -277,6 +293,7 @@ def test_every_route_but_the_public_ones_needs_a_bearer_token(app):
             if not route.path.startswith("/v1") or id(route.original_route) in public:
                 continue
             checked += 1
-            assert any(isinstance(call, JWTBearer) and not call.optional for call in bearers(route.dependant)), \
+            assert any(isinstance(call, JWTBearer) and not call.optional for call in bearers(route.dependant)), (
                 f"{sorted(route.methods)} {route.path} does not authenticate"
+            )
     assert checked > 40

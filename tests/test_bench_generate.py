@@ -38,9 +38,12 @@ def test_generator_loads_a_population_every_status_comes_out_of(tmp_path: Path) 
                 for table in GENERATED:
                     assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == summary["rows"][table]
                 credentials = load_credentials(session)
-                activities = session.execute(text(
-                    'SELECT c.credential_code, c.issued_on, a.requirement_id, a.kind, a."on", a.hours '
-                    "FROM certification_activity a JOIN certification c ON c.id = a.certification_id")).all()
+                activities = session.execute(
+                    text(
+                        'SELECT c.credential_code, c.issued_on, a.requirement_id, a.kind, a."on", a.hours '
+                        "FROM certification_activity a JOIN certification c ON c.id = a.certification_id"
+                    )
+                ).all()
             yesterday = datetime.now(UTC).date() - timedelta(days=1)
             with_other = {code for code, cred in credentials.items() if cred.other}
             assert activities and with_other
@@ -60,4 +63,5 @@ def test_generator_loads_a_population_every_status_comes_out_of(tmp_path: Path) 
     assert {"compliant", "in_progress", "due_soon", "lapsed"} <= set(overall), overall
     # Holders of rule sets with an attestation meet them too: they are not all bound to lapse.
     assert any(status == "compliant" for code, status in rows if code in with_other), Counter(
-        status for code, status in rows if code in with_other)
+        status for code, status in rows if code in with_other
+    )

@@ -26,15 +26,22 @@ class AppTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "accept")}
-        response = self.api.request(request.method, request.url.raw_path.decode(), headers=headers,
-                                    content=request.read())
+        response = self.api.request(
+            request.method, request.url.raw_path.decode(), headers=headers, content=request.read()
+        )
         return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
 
 def _run(client, token: str, *, as_json: bool = False) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = show_status(url="http://peer-ce.test", token=token, as_json=as_json, transport=AppTransport(client),
-                       console=Console(file=out, width=120), err_console=Console(file=err, width=120))
+    code = show_status(
+        url="http://peer-ce.test",
+        token=token,
+        as_json=as_json,
+        transport=AppTransport(client),
+        console=Console(file=out, width=120),
+        err_console=Console(file=err, width=120),
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -97,7 +104,6 @@ def test_status_needs_a_token():
     assert result.exit_code == 2 and "--token" in result.output
 
 
-
 def test_overdue_names_the_grace_end_as_the_deadline_and_the_boards_contact(app, client, peer):
     """NC-CPSS: the cycle ended on Mar 31, 2027; the 30-day grace ends Apr 30, 2027 and CE in it counts."""
     app.state.clock = FixedClock(datetime(2027, 4, 10, 15, tzinfo=UTC))
@@ -119,8 +125,10 @@ def test_lapsed_says_only_the_board_helps_and_suggests_no_courses(app, client, p
 def test_suspended_says_what_happened_and_whom_to_contact(app, client, admin, peer):
     app.state.clock = FixedClock(datetime(2026, 6, 1, 15, tzinfo=UTC))
     token, cert = peer
-    admin.post(f"/v1/certifications/{cert['id']}/actions",
-               json={"kind": "suspend", "effective_on": "2026-05-01", "reason": "Complaint under review"})
+    admin.post(
+        f"/v1/certifications/{cert['id']}/actions",
+        json={"kind": "suspend", "effective_on": "2026-05-01", "reason": "Complaint under review"},
+    )
     code, out, _ = _run(client, token)
     assert code == 1 and "Suspended" in out and "was suspended by your board" in out
     assert "Contact NC Certified Peer Support Specialist Program" in out
@@ -149,9 +157,11 @@ def test_status_reads_the_port_from_the_environment(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = CliRunner().invoke(cli, ["status", "--token", "x", "--timeout", "2"],
-                                env={"PEER_CE_PORT": str(port), "PEER_CE_DATA_DIR": str(tmp_path),
-                                     "PEER_CE_PUBLIC_BASE_URL": ""})
+    result = CliRunner().invoke(
+        cli,
+        ["status", "--token", "x", "--timeout", "2"],
+        env={"PEER_CE_PORT": str(port), "PEER_CE_DATA_DIR": str(tmp_path), "PEER_CE_PUBLIC_BASE_URL": ""},
+    )
     assert result.exit_code == 2 and f"127.0.0.1:{port}" in result.output
 
 
@@ -167,9 +177,16 @@ def test_token_says_when_it_creates_a_new_signing_key(tmp_path):
 def test_a_pending_self_report_reads_waiting_for_board_review(app, client, peer):
     app.state.clock = FixedClock(datetime(2026, 6, 1, 15, tzinfo=UTC))
     token, _ = peer
-    sent = client.as_(token).post("/v1/completions", json={
-        "title": "Peer conference: ethics panel", "provider_name": "State peer conference", "hours": 1.5,
-        "modality": "in_person", "completed_on": "2026-05-20"})
+    sent = client.as_(token).post(
+        "/v1/completions",
+        json={
+            "title": "Peer conference: ethics panel",
+            "provider_name": "State peer conference",
+            "hours": 1.5,
+            "modality": "in_person",
+            "completed_on": "2026-05-20",
+        },
+    )
     assert sent.status_code == 201, sent.text
     _, out, _ = _run(client, token)
     flat = " ".join(out.split())

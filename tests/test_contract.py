@@ -28,13 +28,19 @@ from app.openapi import build_spec
 from tests.contract_hooks import request_validation_agrees
 
 EXAMPLES = int(os.environ.get("PEER_CE_CONTRACT_EXAMPLES", "5"))
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance,
-          request_validation_agrees]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    request_validation_agrees,
+]
 
 
 SPEC = build_spec()
-OPERATIONS = sorted((op["operationId"], path, method) for path, methods in SPEC["paths"].items()
-                    for method, op in methods.items())
+OPERATIONS = sorted(
+    (op["operationId"], path, method) for path, methods in SPEC["paths"].items() for method, op in methods.items()
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +54,14 @@ def test_every_operation_keeps_its_contract(app, tokens, loaded_schema, operatio
     operation = loaded_schema[path][method]
     headers = {"Authorization": f"Bearer {tokens.admin()}"}
 
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                         phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def check(case):
         case.call_and_validate(headers=headers, checks=CHECKS)
@@ -89,7 +101,19 @@ def test_every_example_in_the_document_is_valid():
 
 def test_the_main_request_and_response_models_carry_examples():
     schemas = build_spec()["components"]["schemas"]
-    for name in ("CertificationCreate", "PersonCreate", "CourseUpsert", "ApprovalCreate", "CompletionCreate",
-                 "CertificationPublic", "CompliancePublic", "PersonPublic", "CoursePublic", "CatalogEntry",
-                 "CompletionPublic", "Verification", "Problem"):
+    for name in (
+        "CertificationCreate",
+        "PersonCreate",
+        "CourseUpsert",
+        "ApprovalCreate",
+        "CompletionCreate",
+        "CertificationPublic",
+        "CompliancePublic",
+        "PersonPublic",
+        "CoursePublic",
+        "CatalogEntry",
+        "CompletionPublic",
+        "Verification",
+        "Problem",
+    ):
         assert schemas[name].get("examples"), f"{name} has no example"

@@ -12,10 +12,37 @@ from app.content import load_shipped_content
 from app.rules.models import RuleSetVersion
 from tests import factories
 
-SHIPPED = {"NC-CPSS", "VA-RPRS", "KY-APSS", "KY-FPSS", "KY-RADPSS", "PA-CPS", "PA-CRS", "GA-CPS-MH", "GA-CPS-AD",
-           "TX-PS", "CA-CMPSS", "NY-CRPA", "WA-CPSS", "OH-PEER", "MI-CPSS", "IL-CPRS", "WV-PRSS", "ICRC-PR",
-           "MS-CPSSP", "NE-CPSS", "OR-PSS", "SC-CPSS", "WI-CPS", "NY-NYCPS", "NY-CARC", "KY-YPSS", "PA-CFRS",
-           "WV-PRSS-MH", "WV-PRSS-SUD"}
+SHIPPED = {
+    "NC-CPSS",
+    "VA-RPRS",
+    "KY-APSS",
+    "KY-FPSS",
+    "KY-RADPSS",
+    "PA-CPS",
+    "PA-CRS",
+    "GA-CPS-MH",
+    "GA-CPS-AD",
+    "TX-PS",
+    "CA-CMPSS",
+    "NY-CRPA",
+    "WA-CPSS",
+    "OH-PEER",
+    "MI-CPSS",
+    "IL-CPRS",
+    "WV-PRSS",
+    "ICRC-PR",
+    "MS-CPSSP",
+    "NE-CPSS",
+    "OR-PSS",
+    "SC-CPSS",
+    "WI-CPS",
+    "NY-NYCPS",
+    "NY-CARC",
+    "KY-YPSS",
+    "PA-CFRS",
+    "WV-PRSS-MH",
+    "WV-PRSS-SUD",
+}
 
 
 def _rules(client, code="NC-CPSS"):
@@ -30,13 +57,17 @@ def test_anyone_lists_the_shipped_credentials_with_sources(client):
         assert rules["sources"] and all(s["url"] and s["read_on"] and s["title"] for s in rules["sources"])
         ids = {s["id"] for s in rules["sources"]}
         assert rules["figure_sources"]["requirements.total_hours"] and all(
-            set(cited) <= ids for cited in rules["figure_sources"].values())
+            set(cited) <= ids for cited in rules["figure_sources"].values()
+        )
     nc = client.get("/v1/credentials", params={"state": "nc"}).json()["items"]
     assert [i["code"] for i in nc] == ["NC-CPSS"]
     wa = client.get("/v1/credentials/WA-CPSS").json()["current"]["rules"]
     wac = next(s for s in wa["sources"] if s["id"] == "wac-246-929-300")
     assert (wac["url"], wac["verified"], wac["read_on"]) == (
-        "http://app.leg.wa.gov/wac/default.aspx?cite=246-929-300", True, "2026-12-05")
+        "http://app.leg.wa.gov/wac/default.aspx?cite=246-929-300",
+        True,
+        "2026-12-05",
+    )
     assert wa["figure_sources"]["requirements.categories.suicide-prevention"] == ["wac-246-929-300"]
 
 
@@ -47,8 +78,8 @@ def test_a_legacy_source_text_is_still_published_and_read_as_one_unverified_sour
     response = client.as_(tokens.board("NC")).put("/v1/credentials/NC-CPSS", json=rules)
     assert response.status_code == 200, response.text
     assert response.json()["current"]["rules"]["sources"] == [
-        {"id": "source", "title": "NC board memo 2026-12", "url": None, "read_on": None, "verified": False,
-         "note": ""}]
+        {"id": "source", "title": "NC board memo 2026-12", "url": None, "read_on": None, "verified": False, "note": ""}
+    ]
 
 
 def test_unknown_credential_is_404(client):

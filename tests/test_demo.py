@@ -21,20 +21,25 @@ BASE = os.environ.get("PEER_CE_TEST_DATABASE_URL") or None
 
 
 def _settings(directory: Path, database_url: str, **overrides) -> Settings:
-    return Settings(_env_file=None, data_dir=directory, database_url=database_url, scheduler_enabled=False,
-                    **overrides)
+    return Settings(_env_file=None, data_dir=directory, database_url=database_url, scheduler_enabled=False, **overrides)
 
 
 def _snapshot(database_url: str) -> tuple[list, list]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            certs = conn.execute(text(
-                "SELECT p.email, c.credential_code, c.number, c.issued_on, c.status FROM certification c "
-                "JOIN person p ON p.id = c.person_id ORDER BY c.number")).all()
-            completions = conn.execute(text(
-                "SELECT p.email, k.external_id, x.completed_on, x.hours FROM completion x JOIN person p "
-                "ON p.id = x.person_id JOIN course k ON k.id = x.course_id ORDER BY 1, 2, 3")).all()
+            certs = conn.execute(
+                text(
+                    "SELECT p.email, c.credential_code, c.number, c.issued_on, c.status FROM certification c "
+                    "JOIN person p ON p.id = c.person_id ORDER BY c.number"
+                )
+            ).all()
+            completions = conn.execute(
+                text(
+                    "SELECT p.email, k.external_id, x.completed_on, x.hours FROM completion x JOIN person p "
+                    "ON p.id = x.person_id JOIN course k ON k.id = x.course_id ORDER BY 1, 2, 3"
+                )
+            ).all()
     finally:
         engine.dispose()
     return [tuple(map(str, r)) for r in certs], [tuple(map(str, r)) for r in completions]

@@ -51,8 +51,7 @@ def test_a_path_segment_that_is_no_id_is_not_an_id_route(admin):
 
 
 def test_malformed_json_is_400(admin):
-    response = admin.put("/v1/credentials/NC-CPSS", content=b'{"code": ',
-                         headers={"Content-Type": "application/json"})
+    response = admin.put("/v1/credentials/NC-CPSS", content=b'{"code": ', headers={"Content-Type": "application/json"})
     body = _is_problem(response, 400)
     assert body["title"] == "Malformed JSON"
 
@@ -71,8 +70,7 @@ def test_query_validation_error_is_422(client):
 
 def test_oversized_body_is_413(admin):
     big = b'{"x": "' + b"a" * (3 * 1024 * 1024) + b'"}'
-    response = admin.put("/v1/credentials/NC-CPSS", content=big,
-                         headers={"Content-Type": "application/json"})
+    response = admin.put("/v1/credentials/NC-CPSS", content=big, headers={"Content-Type": "application/json"})
     _is_problem(response, 413)
 
 

@@ -37,28 +37,33 @@ def test_a_retry_replays_the_committed_response_and_writes_nothing(admin, db):
 def test_a_failed_request_leaves_no_record_and_its_retry_runs_anew(admin, db):
     taken = admin.post("/v1/people", json=_person(2))
     assert taken.status_code == 201
-    clash = admin.post("/v1/people", json={**_person(3), "email": _person(2)["email"]},
-                       headers={"Idempotency-Key": "k-409"})
+    clash = admin.post(
+        "/v1/people", json={**_person(3), "email": _person(2)["email"]}, headers={"Idempotency-Key": "k-409"}
+    )
     problem(clash, 409)
     assert db.exec(select(IdempotencyRecord).where(IdempotencyRecord.key == "k-409")).first() is None
     # the caller fixes what was wrong elsewhere and retries with the same key and body: it runs again
     admin.patch(f"/v1/people/{taken.json()['id']}", json={"email": "moved@example.org"})
-    retry = admin.post("/v1/people", json={**_person(3), "email": _person(2)["email"]},
-                       headers={"Idempotency-Key": "k-409"})
+    retry = admin.post(
+        "/v1/people", json={**_person(3), "email": _person(2)["email"]}, headers={"Idempotency-Key": "k-409"}
+    )
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
 
 
 def test_the_same_key_with_another_query_string_is_refused_not_replayed(admin):
-    csv = ("given_name,family_name,email,credential_code,number,issued_on\r\n"
-           "Dry,Run,dry.run@example.org,NC-CPSS,NC-IDEM-1,2025-01-15\r\n")
+    csv = (
+        "given_name,family_name,email,credential_code,number,issued_on\r\n"
+        "Dry,Run,dry.run@example.org,NC-CPSS,NC-IDEM-1,2025-01-15\r\n"
+    )
     headers = {"Idempotency-Key": "import-1", "Content-Type": "text/csv"}
     dry = admin.post("/v1/certifications/import?dry_run=true", content=csv, headers=headers)
     assert dry.status_code == 200 and dry.json()["dry_run"] is True
     real = admin.post("/v1/certifications/import?dry_run=false", content=csv, headers=headers)
     body = problem(real, 422)
     assert "another request" in body["detail"]
-    fresh = admin.post("/v1/certifications/import?dry_run=false", content=csv,
-                       headers={**headers, "Idempotency-Key": "import-2"})
+    fresh = admin.post(
+        "/v1/certifications/import?dry_run=false", content=csv, headers={**headers, "Idempotency-Key": "import-2"}
+    )
     assert fresh.status_code == 200 and fresh.json()["created"] == 1
 
 
@@ -95,14 +100,24 @@ def test_an_expired_key_can_be_used_again(admin, db):
 
 
 def test_a_record_left_in_progress_by_an_older_version_does_not_block_the_key(admin, db, tokens, client):
-    db.add(IdempotencyRecord(owner="admin:legacy", key="stuck", method="POST", path="/v1/people",
-                             fingerprint="0" * 64, state="in_progress"))
+    db.add(
+        IdempotencyRecord(
+            owner="admin:legacy",
+            key="stuck",
+            method="POST",
+            path="/v1/people",
+            fingerprint="0" * 64,
+            state="in_progress",
+        )
+    )
     db.commit()
     legacy = client.as_(tokens.admin(subject="legacy"))
     response = legacy.post("/v1/people", json=_person(11), headers={"Idempotency-Key": "stuck"})
     assert response.status_code == 201
-    assert legacy.post("/v1/people", json=_person(11),
-                       headers={"Idempotency-Key": "stuck"}).headers["idempotent-replayed"] == "true"
+    assert (
+        legacy.post("/v1/people", json=_person(11), headers={"Idempotency-Key": "stuck"}).headers["idempotent-replayed"]
+        == "true"
+    )
 
 
 def test_without_a_valid_token_the_key_is_ignored_and_the_answer_is_401(client, db):
@@ -119,6 +134,7 @@ def test_every_operation_that_honours_the_key_declares_it_in_the_openapi_documen
     assert ("/v1/completions", "post") in honoured and ("/v1/sweeps", "post") not in honoured
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
-            declared = any(p["name"] == "Idempotency-Key" and p["in"] == "header"
-                           for p in operation.get("parameters", []))
+            declared = any(
+                p["name"] == "Idempotency-Key" and p["in"] == "header" for p in operation.get("parameters", [])
+            )
             assert declared == ((path, method) in honoured), (method, path)

@@ -54,15 +54,21 @@ def test_every_date_the_api_accepts_is_bounded_in_the_document(app):
 
 def test_every_operation_with_a_body_documents_the_400_of_a_body_that_is_not_json(app):
     spec = app.openapi()
-    assert [(method, path) for path, operations in spec["paths"].items() for method, operation in operations.items()
-            if "requestBody" in operation and "400" not in operation["responses"]] == []
+    assert [
+        (method, path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and "400" not in operation["responses"]
+    ] == []
 
 
 def test_the_depth_limit_counts_arrays_and_objects_from_the_top():
     assert loads(("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH).encode()) is not None
     assert loads(('{"a":' * (MAX_JSON_DEPTH - 1) + "[]" + "}" * (MAX_JSON_DEPTH - 1)).encode())
-    too_deep = ["[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1),
-                '{"a":' * MAX_JSON_DEPTH + "[]" + "}" * MAX_JSON_DEPTH]
+    too_deep = [
+        "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1),
+        '{"a":' * MAX_JSON_DEPTH + "[]" + "}" * MAX_JSON_DEPTH,
+    ]
     for body in too_deep:
         with pytest.raises(NestedTooDeeply):
             loads(body.encode())

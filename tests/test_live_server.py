@@ -39,8 +39,12 @@ class Live:
 @pytest.fixture(scope="module")
 def live(engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """`python -m app serve` on the suite's (migrated) database, verification limited to 3 a minute."""
-    env = {"PEER_CE_MIGRATE_ON_START": "false", "PEER_CE_LOAD_CONTENT_ON_START": "false",
-           "PEER_CE_SCHEDULER_ENABLED": "false", "PEER_CE_VERIFY_RATE_PER_MINUTE": "3"}
+    env = {
+        "PEER_CE_MIGRATE_ON_START": "false",
+        "PEER_CE_LOAD_CONTENT_ON_START": "false",
+        "PEER_CE_SCHEDULER_ENABLED": "false",
+        "PEER_CE_VERIFY_RATE_PER_MINUTE": "3",
+    }
     with live_server(None, tmp_path_factory.mktemp("live-server"), env=env, database_url=database_url) as server:
         yield Live(port=int(server.url.rsplit(":", 1)[1]), log=server.log)
 
@@ -75,8 +79,10 @@ def _parse(answer: bytes) -> tuple[int, dict[str, str], bytes]:
 def test_an_8_mb_authorization_header_gets_431_and_healthz_keeps_answering_fast(live: Live):
     head = b"GET /v1/people/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
     answers: list[bytes] = []
-    senders = [threading.Thread(target=lambda: answers.append(_raw_request(live.port, head, 8 * 1024 * 1024)))
-               for _ in range(3)]
+    senders = [
+        threading.Thread(target=lambda: answers.append(_raw_request(live.port, head, 8 * 1024 * 1024)))
+        for _ in range(3)
+    ]
     latencies = []
     with httpx.Client(base_url=live.url, timeout=5) as client:
         client.get("/healthz")  # the connection is open before the attack starts
@@ -110,8 +116,9 @@ def test_many_headers_adding_up_past_the_limit_get_431(live: Live):
 
 
 def test_a_long_url_gets_431(live: Live):
-    status, _, _ = _parse(_raw_request(live.port, b"GET /v1/verify/NC-CPSS/" + b"9" * (LIMIT + 10) +
-                                       b" HTTP/1.1\r\nHost: a"))
+    status, _, _ = _parse(
+        _raw_request(live.port, b"GET /v1/verify/NC-CPSS/" + b"9" * (LIMIT + 10) + b" HTTP/1.1\r\nHost: a")
+    )
     assert status == 431
 
 
@@ -121,8 +128,9 @@ def test_a_head_under_the_limit_is_served(live: Live):
 
 
 def test_a_bearer_token_over_8_kib_is_refused_with_401(live: Live):
-    response = httpx.get(f"{live.url}/v1/people/1", timeout=5,
-                         headers={"Authorization": "Bearer " + "a" * (MAX_TOKEN_CHARS + 1)})
+    response = httpx.get(
+        f"{live.url}/v1/people/1", timeout=5, headers={"Authorization": "Bearer " + "a" * (MAX_TOKEN_CHARS + 1)}
+    )
     assert response.status_code == 401 and response.headers["content-type"] == "application/problem+json"
     assert f"longer than {MAX_TOKEN_CHARS} characters" in response.json()["detail"]
 
@@ -132,8 +140,10 @@ def test_x_forwarded_for_from_loopback_does_not_choose_the_client(live: Live):
     source = f"127.{random.randrange(1, 255)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # a fresh client
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(base_url=live.url, transport=transport, timeout=5) as client:
-        codes = [client.get("/v1/verify/NC-CPSS/NO-SUCH-NUMBER",
-                            headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(5)]
+        codes = [
+            client.get("/v1/verify/NC-CPSS/NO-SUCH-NUMBER", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+            for n in range(5)
+        ]
     assert codes == [404, 404, 404, 429, 429]
 
 

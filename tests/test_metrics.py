@@ -21,8 +21,9 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def metrics_app(settings, engine, session_factory):
-    app = create_app(settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}),
-                     engine=engine)
+    app = create_app(
+        settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}), engine=engine
+    )
     app.state.session_factory = session_factory
     return app
 
@@ -58,8 +59,12 @@ def test_metrics_are_off_by_default(client):
 
 
 def test_metrics_need_the_token(metrics_client):
-    for headers in ({}, {"Authorization": "Bearer wrong-token-of-some-length"}, {"Authorization": f"Basic {TOKEN}"},
-                    {"Authorization": f"Bearer {TOKEN}x"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-token-of-some-length"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": f"Bearer {TOKEN}x"},
+    ):
         response = metrics_client.get("/metrics", headers=headers)
         assert response.status_code == 401, headers
         assert response.headers["content-type"] == PROBLEM and response.headers["www-authenticate"].startswith("Bearer")
@@ -77,14 +82,17 @@ def test_a_request_shows_up_by_route_template_method_and_status(metrics_client, 
     assert metrics_client.get("/v1/verify/NC-CPSS/ANOTHER-ONE").status_code == 404
     after = scrape(metrics_client)
     labels = {"method": "GET", "route": route, "status": "404"}
-    assert value(after, "peer_ce_http_requests_total", **labels) == value(before, "peer_ce_http_requests_total",
-                                                                          **labels) + 2
+    assert (
+        value(after, "peer_ce_http_requests_total", **labels)
+        == value(before, "peer_ce_http_requests_total", **labels) + 2
+    )
     assert value(after, "peer_ce_http_request_duration_seconds_count", **labels) >= 2
     assert value(after, "peer_ce_http_request_duration_seconds_bucket", **labels, le="+Inf") >= 2
     assert "NO-SUCH-NUMBER" not in after  # templates, never raw paths
     metrics_client.get("/no/such/path/at/all")
-    assert value(scrape(metrics_client), "peer_ce_http_requests_total", method="GET", route="unmatched",
-                 status="404") >= 1
+    assert (
+        value(scrape(metrics_client), "peer_ce_http_requests_total", method="GET", route="unmatched", status="404") >= 1
+    )
 
 
 def test_pool_use_is_read_at_scrape_time(metrics_client, metrics_app):
@@ -105,18 +113,25 @@ def test_sweeps_and_the_outbox_backlog_show_up(metrics_app, metrics_client, db, 
     before = scrape(metrics_client)
     sweep(metrics_app)
     after = scrape(metrics_client)
-    assert value(after, "peer_ce_sweep_runs_total", outcome="done") == value(before, "peer_ce_sweep_runs_total",
-                                                                            outcome="done") + 1
+    assert (
+        value(after, "peer_ce_sweep_runs_total", outcome="done")
+        == value(before, "peer_ce_sweep_runs_total", outcome="done") + 1
+    )
     assert value(after, "peer_ce_sweep_duration_seconds_count", outcome="done") >= 1
-    assert value(after, "peer_ce_outbox_pending", channel="webhook") == value(
-        before, "peer_ce_outbox_pending", channel="webhook") + 1
+    assert (
+        value(after, "peer_ce_outbox_pending", channel="webhook")
+        == value(before, "peer_ce_outbox_pending", channel="webhook") + 1
+    )
 
     row = db.exec(select(Outbox).where(Outbox.channel == "webhook")).one()
     row.status = "failed"
     db.add(row)
     db.commit()
     text = scrape(metrics_client)
-    assert value(text, "peer_ce_outbox_failed", channel="webhook") == value(after, "peer_ce_outbox_failed",
-                                                                           channel="webhook") + 1
-    assert value(text, "peer_ce_outbox_pending", channel="webhook") == value(before, "peer_ce_outbox_pending",
-                                                                            channel="webhook")
+    assert (
+        value(text, "peer_ce_outbox_failed", channel="webhook")
+        == value(after, "peer_ce_outbox_failed", channel="webhook") + 1
+    )
+    assert value(text, "peer_ce_outbox_pending", channel="webhook") == value(
+        before, "peer_ce_outbox_pending", channel="webhook"
+    )

@@ -56,8 +56,6 @@ def test_every_table_is_named_by_the_naming_convention(engine):
             assert uq["name"].startswith(f"uq_{table}_")
 
 
-
-
 def test_upgrading_a_database_that_holds_data_keeps_it(tmp_path):
     """Later migrations meet filled tables: a course with topics (referenced by other tables) survives
     0007 and 0008 up, down and up again."""
@@ -74,12 +72,20 @@ def test_upgrading_a_database_that_holds_data_keeps_it(tmp_path):
 
         migrate("0006")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO provider (id, name, kind, created_at, updated_at) "
-                              "VALUES (1, 'ATTC', 'attc_region', '2026-01-01', '2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO provider (id, name, kind, created_at, updated_at) "
+                    "VALUES (1, 'ATTC', 'attc_region', '2026-01-01', '2026-01-01')"
+                )
+            )
             conn.execute(text("INSERT INTO topic (id, name, description) VALUES ('ethics', 'Ethics', 'Ethics')"))
-            conn.execute(text("INSERT INTO course (id, provider_id, external_id, title, hours, modality, status, "
-                              "available_from, created_at, updated_at) VALUES (1, 1, 'c-1', 'Ethics', 300, "
-                              "'self_paced', 'published', '2026-01-01', '2026-01-01', '2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO course (id, provider_id, external_id, title, hours, modality, status, "
+                    "available_from, created_at, updated_at) VALUES (1, 1, 'c-1', 'Ethics', 300, "
+                    "'self_paced', 'published', '2026-01-01', '2026-01-01', '2026-01-01')"
+                )
+            )
             conn.execute(text("INSERT INTO course_topic (course_id, topic_id) VALUES (1, 'ethics')"))
         migrate("head")
         migrate("0006", down=True)

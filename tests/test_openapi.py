@@ -54,6 +54,10 @@ def test_page_cursors_name_their_kind():
     from app.openapi import build_spec
 
     paths = build_spec()["paths"]
-    formats = {p["schema"].get("format") for op in (paths["/v1/completions"]["get"], paths["/v1/reports/due"]["get"])
-               for p in op["parameters"] if p["name"] == "cursor"}
+    formats = {
+        p["schema"].get("format")
+        for op in (paths["/v1/completions"]["get"], paths["/v1/reports/due"]["get"])
+        for p in op["parameters"]
+        if p["name"] == "cursor"
+    }
     assert formats == {"cursor", "due-cursor"}

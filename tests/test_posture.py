@@ -23,13 +23,15 @@ def test_every_api_answer_is_no_store_errors_included(client, admin):
     answers = {
         "public read": client.get("/v1/credentials"),
         "authenticated read": admin.get("/v1/audit"),
-        "write": admin.post("/v1/people", json={"given_name": "Ada", "family_name": "Byrne",
-                                                "email": "ada.byrne@example.org"}),
+        "write": admin.post(
+            "/v1/people", json={"given_name": "Ada", "family_name": "Byrne", "email": "ada.byrne@example.org"}
+        ),
         "unknown path": client.get("/v1/no-such-thing"),
         "no token": client.get("/v1/people/1"),
         "validation": admin.post("/v1/people", json={}),
-        "body too large (middleware)": admin.post("/v1/people", content=b"x" * (3 * 1024 * 1024),
-                                                  headers={"Content-Type": "application/json"}),
+        "body too large (middleware)": admin.post(
+            "/v1/people", content=b"x" * (3 * 1024 * 1024), headers={"Content-Type": "application/json"}
+        ),
     }
     assert [r.status_code for r in answers.values()] == [200, 200, 201, 404, 401, 422, 413]
     for what, response in answers.items():
@@ -58,8 +60,10 @@ def _urls(html: str) -> list[str]:
     return [a or b for a, b in _URL_ATTRIBUTES.findall(html)]
 
 
-@pytest.mark.parametrize(("page", "scripts"), [("/docs", {"/docs/assets/swagger-ui-bundle.js"}),
-                                               ("/redoc", {"/docs/assets/redoc.standalone.js"})])
+@pytest.mark.parametrize(
+    ("page", "scripts"),
+    [("/docs", {"/docs/assets/swagger-ui-bundle.js"}), ("/redoc", {"/docs/assets/redoc.standalone.js"})],
+)
 def test_docs_pages_load_everything_from_this_origin(client, page, scripts):
     response = client.get(page)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
@@ -106,8 +110,13 @@ def _production(tmp_path) -> dict:
     key, issuer = tmp_path / "idp.pem", tmp_path / "issuer.pem"
     key.write_text("not read here")
     issuer.write_text("not read here")
-    return dict(_env_file=None, environment="production", jwt_public_key_file=key,
-                public_base_url="https://ce.example.org", issuer_key_file=issuer)
+    return dict(
+        _env_file=None,
+        environment="production",
+        jwt_public_key_file=key,
+        public_base_url="https://ce.example.org",
+        issuer_key_file=issuer,
+    )
 
 
 def test_docs_are_off_by_default_in_production_only(tmp_path):

@@ -117,8 +117,9 @@ def test_metrics_of_several_worker_processes_add_up(tmp_path):
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     for _ in range(3):  # three workers, one request each
         subprocess.run([sys.executable, "-c", _COUNT_ONE_REQUEST], env=env, check=True, timeout=60)
-    scrape = subprocess.run([sys.executable, "-c", _RENDER], env=env, check=True, timeout=60, capture_output=True,
-                            text=True).stdout
+    scrape = subprocess.run(
+        [sys.executable, "-c", _RENDER], env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
     assert 'peer_ce_http_requests_total{method="GET",route="/v1/things/{id}",status="200"} 3.0' in scrape
     assert "peer_ce_metrics_database_up 0.0" in scrape  # no outbox in that empty database: reported, not raised
 
@@ -148,4 +149,3 @@ def test_without_hard_links_the_key_is_created_in_place(tmp_path, monkeypatch):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     assert load_or_create_dev_key(path).private_numbers() == first.private_numbers()
-

@@ -14,8 +14,17 @@ from app.clock import FixedClock, get_clock
 APP = Path(__file__).resolve().parent.parent / "app"
 # The packages with routes; `compliance` is the read model every domain reads (no routes, no tables of its
 # own), and `auth`, `health`, `ratelimit`, `web` are the app's plumbing.
-DOMAINS = ["audit", "catalog", "certificates", "certifications", "completions", "people", "reports", "rules",
-           "scheduler"]
+DOMAINS = [
+    "audit",
+    "catalog",
+    "certificates",
+    "certifications",
+    "completions",
+    "people",
+    "reports",
+    "rules",
+    "scheduler",
+]
 
 
 def _sources() -> dict[str, str]:
@@ -28,7 +37,8 @@ def test_every_domain_has_its_models_schemas_service_and_routes(domain):
     for module in ("models.py", "schemas.py", "service.py"):
         assert (package / module).is_file(), f"app/{domain} has no {module}"
     assert (package / "router.py").is_file() != (package / "routers").is_dir(), (
-        f"app/{domain}: its routes are in router.py, or in a routers/ package by use case (not both)")
+        f"app/{domain}: its routes are in router.py, or in a routers/ package by use case (not both)"
+    )
 
 
 def test_a_router_module_holds_at_most_two_routers():
@@ -36,8 +46,11 @@ def test_a_router_module_holds_at_most_two_routers():
     for name, text in _sources().items():
         if "/router" not in name:
             continue
-        routers = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)
-                   and getattr(node.func, "id", None) == "APIRouter"]
+        routers = [
+            node
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "APIRouter"
+        ]
         assert len(routers) <= 2, f"{name} builds {len(routers)} routers"
 
 
@@ -50,8 +63,9 @@ def test_one_import_report_and_one_row_error():
     assert classes == {"ImportReport": ["app/bulk.py"], "RowError": ["app/bulk.py"]}
 
 
-@pytest.mark.parametrize("importer", ["app/certifications/bulk.py", "app/catalog/importer.py",
-                                      "app/completions/importer.py"])
+@pytest.mark.parametrize(
+    "importer", ["app/certifications/bulk.py", "app/catalog/importer.py", "app/completions/importer.py"]
+)
 def test_every_bulk_import_runs_the_shared_stages(importer):
     text = _sources()[importer]
     assert "bulk.run(" in text and "def parse(" in text and "def plan(" in text and "def apply(" in text

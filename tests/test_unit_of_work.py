@@ -26,27 +26,32 @@ def test_a_write_whose_commit_fails_is_answered_503_and_leaves_nothing(admin, db
         raise OperationalError("COMMIT", {}, Exception("the disk is full"))
 
     monkeypatch.setattr(Session, "commit", failing_commit)
-    response = admin.post("/v1/people", json={"given_name": "Una", "family_name": "Saved",
-                                              "email": "una.saved@example.org"},
-                          headers={"Idempotency-Key": "commit-fails"})
+    response = admin.post(
+        "/v1/people",
+        json={"given_name": "Una", "family_name": "Saved", "email": "una.saved@example.org"},
+        headers={"Idempotency-Key": "commit-fails"},
+    )
     body = problem(response, 503)
     assert "nothing of it was" in body["detail"] and response.headers["retry-after"] == "1"
     assert _count(db) == before
-    retry = admin.post("/v1/people", json={"given_name": "Una", "family_name": "Saved",
-                                           "email": "una.saved@example.org"},
-                       headers={"Idempotency-Key": "commit-fails"})
+    retry = admin.post(
+        "/v1/people",
+        json={"given_name": "Una", "family_name": "Saved", "email": "una.saved@example.org"},
+        headers={"Idempotency-Key": "commit-fails"},
+    )
     assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers  # nothing was kept of it
     assert _count(db) == before + 1
 
 
 def test_a_refused_write_rolls_back_what_it_did_before_the_refusal(admin, client, tokens, db):
     """An import that fails on its last row has written nothing of the rows before it."""
-    csv = ("given_name,family_name,email,credential_code,number,issued_on\r\n"
-           "Ana,One,ana.one@example.org,NC-CPSS,NC-UOW-1,2024-02-01\r\n"
-           "Ben,Two,ben.two@example.org,NOPE,NC-UOW-2,2024-02-01\r\n")
+    csv = (
+        "given_name,family_name,email,credential_code,number,issued_on\r\n"
+        "Ana,One,ana.one@example.org,NC-CPSS,NC-UOW-1,2024-02-01\r\n"
+        "Ben,Two,ben.two@example.org,NOPE,NC-UOW-2,2024-02-01\r\n"
+    )
     before = _count(db)
-    problem(admin.post("/v1/certifications/import", content=csv.encode(), headers={"Content-Type": "text/csv"}),
-            422)
+    problem(admin.post("/v1/certifications/import", content=csv.encode(), headers={"Content-Type": "text/csv"}), 422)
     assert _count(db) == before
 
 
@@ -57,16 +62,22 @@ def test_every_turn_at_the_database_is_given_back(app, admin, method):
     app.state.db_gate = Gate(4)
     person = {"given_name": "Gil", "family_name": "Gate", "email": "gil.gate@example.org"}
     if method == "read":
-        calls = [lambda: admin.get("/v1/people/999999"), lambda: admin.get("/v1/audit"),
-                 lambda: admin.get("/v1/certifications/export")]
+        calls = [
+            lambda: admin.get("/v1/people/999999"),
+            lambda: admin.get("/v1/audit"),
+            lambda: admin.get("/v1/certifications/export"),
+        ]
     else:
-        calls = [lambda: admin.post("/v1/people", json=person),
-                 lambda: admin.post("/v1/people", json=person | {"email": "not-an-email"}),
-                 lambda: admin.post("/v1/people", json=person, headers={"Idempotency-Key": "g"}),
-                 lambda: admin.post("/v1/people", json=person, headers={"Idempotency-Key": "g"}),
-                 lambda: admin.post("/v1/certifications", json={"person_id": 999_999, "number": "X",
-                                                                "credential_code": "NC-CPSS",
-                                                                "issued_on": "2025-01-01"})]
+        calls = [
+            lambda: admin.post("/v1/people", json=person),
+            lambda: admin.post("/v1/people", json=person | {"email": "not-an-email"}),
+            lambda: admin.post("/v1/people", json=person, headers={"Idempotency-Key": "g"}),
+            lambda: admin.post("/v1/people", json=person, headers={"Idempotency-Key": "g"}),
+            lambda: admin.post(
+                "/v1/certifications",
+                json={"person_id": 999_999, "number": "X", "credential_code": "NC-CPSS", "issued_on": "2025-01-01"},
+            ),
+        ]
     statuses = []
     for call in calls:
         statuses.append(call().status_code)
@@ -82,8 +93,11 @@ def test_an_unreachable_database_is_answered_503_not_500(app, admin, monkeypatch
 
     monkeypatch.setattr(OrmSession, "_connection_for_bind", refuse)  # every statement needs a connection
     person = {"given_name": "Ora", "family_name": "Offline", "email": "ora.offline@example.org"}
-    for response in (admin.get("/v1/audit"), admin.post("/v1/people", json=person),
-                     admin.post("/v1/people", json=person, headers={"Idempotency-Key": "offline-1"})):
+    for response in (
+        admin.get("/v1/audit"),
+        admin.post("/v1/people", json=person),
+        admin.post("/v1/people", json=person, headers={"Idempotency-Key": "offline-1"}),
+    ):
         body = problem(response, 503)
         assert "nothing was changed" in body["detail"] and response.headers["retry-after"] == "5"
 

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/audit", tags=["audit"], route_class=GuardedRoute)
 
 
 @router.get(
-    "", response_model=AuditPage, operation_id="listAuditEntries",
+    "",
+    response_model=AuditPage,
+    operation_id="listAuditEntries",
     responses=problem_responses(400, 401, 403, 422),
 )
 def list_audit_entries(
@@ -29,5 +31,6 @@ def list_audit_entries(
     count: CountTotal = False,
 ) -> AuditPage:
     """The audit log, newest first. A board sees every entry that touched one of its states."""
-    return service.list_page(session, principal=principal, entity=entity, entity_id=id, cursor=cursor, limit=limit,
-                             count=count)
+    return service.list_page(
+        session, principal=principal, entity=entity, entity_id=id, cursor=cursor, limit=limit, count=count
+    )

@@ -33,10 +33,20 @@ def record(
     touched (a person certified in two states, a completion that counts in both). The entry is in the
     audit log of each of them.
     """
-    entry_id = session.execute(insert(AuditEntry).values(
-        at=utcnow(), actor=actor, action=action, entity=entity, entity_id=str(entity_id), state=state,
-        request_id=request_id_var.get(), changes=changes or {},
-    ).returning(col(AuditEntry.id))).scalar_one()
+    entry_id = session.execute(
+        insert(AuditEntry)
+        .values(
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            state=state,
+            request_id=request_id_var.get(),
+            changes=changes or {},
+        )
+        .returning(col(AuditEntry.id))
+    ).scalar_one()
     touched = sorted({s for s in (state, *states) if s})
     if touched:
         session.execute(insert(AuditEntryState), [{"audit_entry_id": entry_id, "state": s} for s in touched])
@@ -57,11 +67,22 @@ def record_many(
     if not entries:
         return
     at, request_id = utcnow(), request_id_var.get()
-    session.execute(insert(AuditEntry), [
-        {"at": at, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
-         "state": None, "request_id": request_id, "changes": changes or {}}
-        for action, entity_id, changes in entries
-    ])
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "state": None,
+                "request_id": request_id,
+                "changes": changes or {},
+            }
+            for action, entity_id, changes in entries
+        ],
+    )
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -83,14 +104,25 @@ def entries_for(session: Session, *, entity: str, entity_id: Any) -> list[AuditE
     """One entity's audit entries, oldest first."""
     from sqlmodel import col, select
 
-    return list(session.exec(
-        select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
-        .order_by(col(AuditEntry.id))
-    ))
+    return list(
+        session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+            .order_by(col(AuditEntry.id))
+        )
+    )
 
 
-def list_page(session: Session, *, principal: Principal, entity: str | None, entity_id: str | None,
-              cursor: str | None, limit: int, count: bool = False) -> AuditPage:
+def list_page(
+    session: Session,
+    *,
+    principal: Principal,
+    entity: str | None,
+    entity_id: str | None,
+    cursor: str | None,
+    limit: int,
+    count: bool = False,
+) -> AuditPage:
     """One page of the audit log the caller may read, newest first."""
     from sqlmodel import select
 
@@ -100,13 +132,19 @@ def list_page(session: Session, *, principal: Principal, entity: str | None, ent
     if entity_id:
         query = query.where(AuditEntry.entity_id == entity_id)
     if not principal.is_admin:
-        query = query.where(col(AuditEntry.id).in_(
-            select(AuditEntryState.audit_entry_id).where(col(AuditEntryState.state).in_(sorted(principal.states)))))
+        query = query.where(
+            col(AuditEntry.id).in_(
+                select(AuditEntryState.audit_entry_id).where(col(AuditEntryState.state).in_(sorted(principal.states)))
+            )
+        )
     result = keyset_page(session, query, AuditEntry.id, cursor=cursor, limit=limit, newest_first=True, count=count)
     page, next_cursor = result.items, result.next_cursor
     states = _states_of(session, [id_of(e) for e in page])
-    return AuditPage(items=[AuditEntryPublic(**e.model_dump(), states=states.get(id_of(e), [])) for e in page],
-                     next_cursor=next_cursor, total=result.total)
+    return AuditPage(
+        items=[AuditEntryPublic(**e.model_dump(), states=states.get(id_of(e), [])) for e in page],
+        next_cursor=next_cursor,
+        total=result.total,
+    )
 
 
 def _states_of(session: Session, entry_ids: list[int]) -> dict[int, list[str]]:
@@ -115,7 +153,9 @@ def _states_of(session: Session, entry_ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     if entry_ids:
         for entry_id, state in session.exec(
-                select(AuditEntryState.audit_entry_id, AuditEntryState.state)
-                .where(col(AuditEntryState.audit_entry_id).in_(entry_ids)).order_by(col(AuditEntryState.state))):
+            select(AuditEntryState.audit_entry_id, AuditEntryState.state)
+            .where(col(AuditEntryState.audit_entry_id).in_(entry_ids))
+            .order_by(col(AuditEntryState.state))
+        ):
             out.setdefault(entry_id, []).append(state)
     return out

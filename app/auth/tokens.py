@@ -155,16 +155,26 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     strings). Anything else is 401: a token is never read as meaning something it does not say."""
     sub, role, states = claims.get("sub"), claims.get("role"), claims.get("states", [])
     valid = (
-        isinstance(sub, str) and 0 < len(sub) <= MAX_SUBJECT and sub.strip() != "" and sub.isprintable()
-        and isinstance(role, str) and role in _ROLES
-        and isinstance(states, list) and all(isinstance(s, str) and _STATE.fullmatch(s) for s in states)
+        isinstance(sub, str)
+        and 0 < len(sub) <= MAX_SUBJECT
+        and sub.strip() != ""
+        and sub.isprintable()
+        and isinstance(role, str)
+        and role in _ROLES
+        and isinstance(states, list)
+        and all(isinstance(s, str) and _STATE.fullmatch(s) for s in states)
         and all(_id_claim(claims.get(name)) for name in ("provider_id", "person_id"))
     )
     if not valid or not isinstance(sub, str) or not isinstance(role, str):  # narrowed for the type checker
         raise Unauthorized(_INVALID_SCOPE)
     try:
-        return Principal(subject=sub, role=Role(role), states=frozenset(states),
-                         provider_id=claims.get("provider_id"), person_id=claims.get("person_id"))
+        return Principal(
+            subject=sub,
+            role=Role(role),
+            states=frozenset(states),
+            provider_id=claims.get("provider_id"),
+            person_id=claims.get("person_id"),
+        )
     except ValidationError as exc:  # a role without its scope (a board without states, ...)
         raise Unauthorized(_INVALID_SCOPE) from exc
 

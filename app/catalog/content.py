@@ -64,10 +64,13 @@ class CatalogContentReport:
     approvals_created: int = 0
 
     def summary(self) -> dict[str, object]:
-        return {"topics_created": len(self.topics_created), "topics_updated": len(self.topics_updated),
-                "sample_providers_created": self.providers_created,
-                "sample_courses_created": self.courses_created,
-                "sample_approvals_created": self.approvals_created}
+        return {
+            "topics_created": len(self.topics_created),
+            "topics_updated": len(self.topics_updated),
+            "sample_providers_created": self.providers_created,
+            "sample_courses_created": self.courses_created,
+            "sample_approvals_created": self.approvals_created,
+        }
 
 
 def _read(path: Path, model: type[BaseModel], data: Any = None) -> Any:
@@ -107,8 +110,14 @@ def load_topics(session: Session, path: Path, report: CatalogContentReport) -> N
         if topic is None:
             session.add(Topic(**entry.model_dump()))
             report.topics_created.append(entry.id)
-            audit.record(session, actor=CONTENT_ACTOR, action="create", entity="topic", entity_id=entry.id,
-                         changes={"name": [None, entry.name]})
+            audit.record(
+                session,
+                actor=CONTENT_ACTOR,
+                action="create",
+                entity="topic",
+                entity_id=entry.id,
+                changes={"name": [None, entry.name]},
+            )
             proposal = session.get(TopicProposal, entry.id)
             if proposal is not None and proposal.status != "accepted":  # a provider asked for it first
                 proposal.status, proposal.reviewed_by, proposal.reviewed_at = "accepted", CONTENT_ACTOR, utcnow()
@@ -119,8 +128,9 @@ def load_topics(session: Session, path: Path, report: CatalogContentReport) -> N
             topic.name, topic.description = entry.name, entry.description
             session.add(topic)
             report.topics_updated.append(entry.id)
-            audit.record(session, actor=CONTENT_ACTOR, action="update", entity="topic", entity_id=entry.id,
-                         changes=changes)
+            audit.record(
+                session, actor=CONTENT_ACTOR, action="update", entity="topic", entity_id=entry.id, changes=changes
+            )
     session.flush()
 
 
@@ -137,18 +147,29 @@ def load_sample_catalog(session: Session, path: Path, report: CatalogContentRepo
             session.add(provider)
             session.flush()
             report.providers_created += 1
-            audit.record(session, actor=CONTENT_ACTOR, action="create", entity="provider", entity_id=provider.id,
-                         changes={k: [None, v] for k, v in fields.items() if v is not None})
+            audit.record(
+                session,
+                actor=CONTENT_ACTOR,
+                action="create",
+                entity="provider",
+                entity_id=provider.id,
+                changes={k: [None, v] for k, v in fields.items() if v is not None},
+            )
         _add_courses(session, provider, entry.courses, catalog.available_from, report)
 
 
-def _add_courses(session: Session, provider: Provider, courses: list[_SampleCourse], default_from: date,
-                 report: CatalogContentReport) -> None:
+def _add_courses(
+    session: Session, provider: Provider, courses: list[_SampleCourse], default_from: date, report: CatalogContentReport
+) -> None:
     existing = set(session.exec(select(Course.external_id).where(Course.provider_id == provider.id)))
     items = [
-        upserts.Item(row=n, external_id=c.external_id,
-                     course=c.model_copy(update={"available_from": c.available_from or default_from}))
-        for n, c in enumerate(courses, start=1) if c.external_id not in existing
+        upserts.Item(
+            row=n,
+            external_id=c.external_id,
+            course=c.model_copy(update={"available_from": c.available_from or default_from}),
+        )
+        for n, c in enumerate(courses, start=1)
+        if c.external_id not in existing
     ]
     if items:
         plan = upserts.plan(session, provider_id=id_of(provider), items=items, today=default_from)
@@ -156,10 +177,19 @@ def _add_courses(session: Session, provider: Provider, courses: list[_SampleCour
             raise CatalogFileError(f"sample catalog, {provider.name}: {[(r.external_id, r.errors) for r in bad]}")
         upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=CONTENT_ACTOR)
         report.courses_created += len(items)
-    ids = {external_id: course_id for external_id, course_id in session.exec(
-        select(Course.external_id, Course.id).where(Course.provider_id == provider.id))}
-    approved = set(session.exec(select(CourseApproval.course_id, CourseApproval.credential_code).where(
-        col(CourseApproval.course_id).in_(sorted(ids.values())))))
+    ids = {
+        external_id: course_id
+        for external_id, course_id in session.exec(
+            select(Course.external_id, Course.id).where(Course.provider_id == provider.id)
+        )
+    }
+    approved = set(
+        session.exec(
+            select(CourseApproval.course_id, CourseApproval.credential_code).where(
+                col(CourseApproval.course_id).in_(sorted(ids.values()))
+            )
+        )
+    )
     for course in courses:
         for approval in course.approvals:
             if (ids[course.external_id], approval.credential_code.upper()) in approved:

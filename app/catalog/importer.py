@@ -33,8 +33,14 @@ class ImportRejected(Unprocessable):
 
 
 def import_courses(
-    session: Session, *, principal: Principal, provider: Provider, body: bytes, content_type: str | None,
-    dry_run: bool, today: date,
+    session: Session,
+    *,
+    principal: Principal,
+    provider: Provider,
+    body: bytes,
+    content_type: str | None,
+    dry_run: bool,
+    today: date,
 ) -> CatalogImportReport:
     """Validate every row, then write them all in the request's transaction (or, for a dry run, nothing)."""
     service.require_manager(principal, id_of(provider))
@@ -48,14 +54,21 @@ def import_courses(
 
 def parse(body: bytes, content_type: str | None) -> list[upserts.Item]:
     """The upload's rows as validated items (or their errors); 415 for other media types."""
-    upload = bulk.read_upload(body, content_type, required=CSV_REQUIRED, optional=CSV_OPTIONAL,
-                              unsupported="Upload courses as text/csv or application/json.")
+    upload = bulk.read_upload(
+        body,
+        content_type,
+        required=CSV_REQUIRED,
+        optional=CSV_OPTIONAL,
+        unsupported="Upload courses as text/csv or application/json.",
+    )
     if upload.format == "csv":
         return [_item(number, _from_csv(raw)) for number, raw in enumerate(upload.data, start=1)]
     data = upload.data
     if not isinstance(data, list):
-        raise Unprocessable("A JSON upload is an array of course objects.", errors=[
-            {"loc": ["body"], "field": "body", "message": "expected an array of courses", "type": "list_type"}])
+        raise Unprocessable(
+            "A JSON upload is an array of course objects.",
+            errors=[{"loc": ["body"], "field": "body", "message": "expected an array of courses", "type": "list_type"}],
+        )
     if not data:
         raise Unprocessable("The upload has no courses.")
     return [_item(number, raw) for number, raw in enumerate(data, start=1)]
@@ -75,19 +88,33 @@ class Plan:
         return bulk.refusal(
             f"{self.report.errors} of {len(rows)} row(s) have errors; nothing was written. "
             "`errors` names each row and field; `report` has every row.",
-            errors=[bulk.row_problem(r.row, e["message"], field=e["field"], type=e["type"])
-                    for r in rows for e in r.errors or ()],
-            report=self.report.model_dump(mode="json"), error=ImportRejected)
+            errors=[
+                bulk.row_problem(r.row, e["message"], field=e["field"], type=e["type"])
+                for r in rows
+                for e in r.errors or ()
+            ],
+            report=self.report.model_dump(mode="json"),
+            error=ImportRejected,
+        )
 
 
 def plan(session: Session, *, provider: Provider, items: list[upserts.Item], today: date, dry_run: bool) -> Plan:
     """Each item against the provider's courses and the taxonomy: created, updated, unchanged or its errors."""
     planned = upserts.plan(session, provider_id=id_of(provider), items=items, today=today)
     report = CatalogImportReport.of(
-        [ImportRow(row=r.row, external_id=r.external_id, outcome=r.outcome,  # type: ignore[arg-type]
-                   course_id=r.course_id, changes=r.changes,
-                   errors=[RowError(field=e["field"], message=e["message"]) for e in r.errors] if r.errors else None)
-         for r in planned.rows], dry_run=dry_run)
+        [
+            ImportRow(
+                row=r.row,
+                external_id=r.external_id,
+                outcome=r.outcome,  # type: ignore[arg-type]
+                course_id=r.course_id,
+                changes=r.changes,
+                errors=[RowError(field=e["field"], message=e["message"]) for e in r.errors] if r.errors else None,
+            )
+            for r in planned.rows
+        ],
+        dry_run=dry_run,
+    )
     return Plan(upserts=planned, report=report)
 
 
@@ -97,8 +124,14 @@ def apply(session: Session, *, provider: Provider, planned: Plan, actor: str) ->
     upserts.apply(session, provider_id=id_of(provider), plan=planned.upserts, actor=actor)
     for out, row in zip(report.rows, planned.upserts.rows, strict=True):
         out.course_id = row.course_id  # the new courses' ids
-    audit.record(session, actor=actor, action="import_courses", entity="provider", entity_id=provider.id,
-                 changes={"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+    audit.record(
+        session,
+        actor=actor,
+        action="import_courses",
+        entity="provider",
+        entity_id=provider.id,
+        changes={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+    )
 
 
 def _from_csv(raw: dict[str, str]) -> dict[str, Any]:
@@ -124,8 +157,11 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
 
 def _item(number: int, raw: Any) -> upserts.Item:
     if not isinstance(raw, dict):
-        return upserts.Item(row=number, external_id=None, errors=[
-            {"field": "row", "message": "each course must be a JSON object", "type": "dict_type"}])
+        return upserts.Item(
+            row=number,
+            external_id=None,
+            errors=[{"field": "row", "message": "each course must be a JSON object", "type": "dict_type"}],
+        )
     external_id = raw.get("external_id")
     external_id = external_id.strip() if isinstance(external_id, str) and external_id.strip() else None
     try:

@@ -63,8 +63,9 @@ class TopicProposal(SQLModel, table=True):
     name: str = Field(max_length=200)
     description: str = Field(max_length=1000)
     status: str = Field(default="proposed", max_length=16)
-    provider_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("provider.id"),
-                                                                    nullable=True, index=True))
+    provider_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("provider.id"), nullable=True, index=True)
+    )
     proposed_by: str = Field(max_length=200)
     reviewed_by: str | None = Field(default=None, max_length=200)
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -110,10 +111,14 @@ class Course(SQLModel, table=True):
     modality: str = Field(max_length=16)
     url: str | None = Field(default=None, max_length=500)
     status: str = Field(default="published", max_length=16)
-    available_from: date | None = Field(default=None, description="The date the course exists from; none: no lower "
-                                        "bound on its completion dates (its approvals' own dates still decide credit)")
+    available_from: date | None = Field(
+        default=None,
+        description="The date the course exists from; none: no lower "
+        "bound on its completion dates (its approvals' own dates still decide credit)",
+    )
     facts_token: str = Field(
-        default_factory=new_facts_token, max_length=32,
+        default_factory=new_facts_token,
+        max_length=32,
         description="A new random value whenever the course's topics or approvals change: caches of them compare it",
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -21,8 +21,7 @@ from app.pagination import Total
 from app.sessions.schemas import SessionSummary
 from app.types import Day, HoursIn, HoursOut, RequestModel, stripped_text
 
-ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency",
-                       "other"]
+ProviderKind = Literal["attc_region", "training_center", "peer_run_organization", "university", "state_agency", "other"]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 CourseStatus = Literal["draft", "published", "retired"]
 TopicId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64, examples=["suicide-prevention"])]
@@ -45,7 +44,8 @@ class TopicPublic(BaseModel):
     name: str
     description: str
     status: Literal["accepted", "proposed", "rejected"] = Field(
-        default="accepted", description="Only accepted topics are in the taxonomy and may tag courses")
+        default="accepted", description="Only accepted topics are in the taxonomy and may tag courses"
+    )
     proposed_by_provider_id: int | None = Field(default=None, description="A proposal's provider")
     review_reason: str | None = Field(default=None, description="Why an admin accepted or rejected a proposal")
     reviewed_at: datetime | None = None
@@ -54,10 +54,21 @@ class TopicPublic(BaseModel):
 class TopicCreate(RequestModel):
     """A new topic: an admin's joins the taxonomy at once; a provider's is a proposal an admin reviews."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"id": "motivational-interviewing", "name": "Motivational interviewing",
-                      "description": "Evoking a person's own reasons for change; the spirit and skills of MI "
-                                     "in peer support conversations."}]})
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "motivational-interviewing",
+                    "name": "Motivational interviewing",
+                    "description": "Evoking a person's own reasons for change; the spirit and skills of MI "
+                    "in peer support conversations.",
+                }
+            ]
+        },
+    )
 
     id: TopicId
     name: str = Field(min_length=2, max_length=200, json_schema_extra=stripped_text(2))
@@ -65,12 +76,21 @@ class TopicCreate(RequestModel):
 
 
 class TopicReview(RequestModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"decision": "accept", "reason": "Asked for by several training centers"}]})
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"decision": "accept", "reason": "Asked for by several training centers"}]},
+    )
 
     decision: Literal["accept", "reject"]
-    reason: str | None = Field(default=None, min_length=3, max_length=1000, json_schema_extra=stripped_text(3),
-                               description="Why; required to reject (the provider sees it)")
+    reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=1000,
+        json_schema_extra=stripped_text(3),
+        description="Why; required to reject (the provider sees it)",
+    )
 
 
 class TopicList(BaseModel):
@@ -85,8 +105,16 @@ class ProviderCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"name": "Southeast Regional Training Center", "kind": "attc_region",
-                                         "region": "HHS Region 4", "contact_email": "ce@example.org"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Southeast Regional Training Center",
+                    "kind": "attc_region",
+                    "region": "HHS Region 4",
+                    "contact_email": "ce@example.org",
+                }
+            ]
+        },
     )
 
     name: str = Field(min_length=2, max_length=200, json_schema_extra=stripped_text(2))
@@ -101,10 +129,22 @@ class ProviderCreate(RequestModel):
 
 
 class ProviderPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 3, "name": "Southeast Regional Training Center", "kind": "attc_region", "region": "HHS Region 4",
-        "contact_email": "ce@example.org", "created_at": "2026-01-05T09:00:00Z",
-        "updated_at": "2026-01-05T09:00:00Z"}]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "name": "Southeast Regional Training Center",
+                    "kind": "attc_region",
+                    "region": "HHS Region 4",
+                    "contact_email": "ce@example.org",
+                    "created_at": "2026-01-05T09:00:00Z",
+                    "updated_at": "2026-01-05T09:00:00Z",
+                }
+            ]
+        },
+    )
 
     id: int
     name: str
@@ -130,16 +170,28 @@ class CourseUpsert(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{
-            "external_id": "TIP-101", "title": "Trauma-informed peer support",
-            "description": "Recognising trauma responses and responding without re-traumatising.",
-            "hours": 3, "modality": "live_virtual", "topics": ["trauma-informed-practice"],
-            "url": "https://training.example.org/tip-101", "status": "published",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "TIP-101",
+                    "title": "Trauma-informed peer support",
+                    "description": "Recognising trauma responses and responding without re-traumatising.",
+                    "hours": 3,
+                    "modality": "live_virtual",
+                    "topics": ["trauma-informed-practice"],
+                    "url": "https://training.example.org/tip-101",
+                    "status": "published",
+                }
+            ]
+        },
     )
 
-    external_id: str = Field(min_length=1, max_length=100, json_schema_extra=stripped_text(1),
-                             description="The provider's own id for the course")
+    external_id: str = Field(
+        min_length=1,
+        max_length=100,
+        json_schema_extra=stripped_text(1),
+        description="The provider's own id for the course",
+    )
     title: str = Field(min_length=3, max_length=300, json_schema_extra=stripped_text(3))
     description: str | None = Field(default=None, max_length=5000)
     hours: HoursIn = Field(description="Contact hours: more than 0, at most two decimal places")
@@ -147,11 +199,14 @@ class CourseUpsert(RequestModel):
     topics: list[TopicId] = Field(min_length=1, max_length=20, description="Ids from GET /v1/topics")
     url: AnyHttpUrl | None = Field(default=None, description="Where to enrol")
     status: CourseStatus | None = Field(
-        default=None, description="Default: `published` for a new course, unchanged for an existing one")
+        default=None, description="Default: `published` for a new course, unchanged for an existing one"
+    )
     available_from: Day | None = Field(
-        default=None, description="The date the course exists from: completions before it are refused. Default: "
+        default=None,
+        description="The date the course exists from: completions before it are refused. Default: "
         "none for a new course (no lower bound: a catalog entered today can take last month's completions; the "
-        "approvals' own dates still decide credit), unchanged for an existing one")
+        "approvals' own dates still decide credit), unchanged for an existing one",
+    )
 
     @field_validator("description")
     @classmethod
@@ -174,12 +229,27 @@ class CourseUpsert(RequestModel):
 
 
 class CoursePublic(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 7, "provider_id": 3, "external_id": "TIP-101", "title": "Trauma-informed peer support",
-        "description": "Recognising trauma responses and responding without re-traumatising.", "hours": 3,
-        "modality": "live_virtual", "topics": ["trauma-informed-practice"], "url": "https://training.example.org/tip-101",
-        "status": "published", "available_from": "2026-01-01", "created_at": "2026-01-05T09:00:00Z",
-        "updated_at": "2026-01-05T09:00:00Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "provider_id": 3,
+                    "external_id": "TIP-101",
+                    "title": "Trauma-informed peer support",
+                    "description": "Recognising trauma responses and responding without re-traumatising.",
+                    "hours": 3,
+                    "modality": "live_virtual",
+                    "topics": ["trauma-informed-practice"],
+                    "url": "https://training.example.org/tip-101",
+                    "status": "published",
+                    "available_from": "2026-01-01",
+                    "created_at": "2026-01-05T09:00:00Z",
+                    "updated_at": "2026-01-05T09:00:00Z",
+                }
+            ]
+        }
+    )
 
     id: int
     provider_id: int
@@ -198,8 +268,10 @@ class CoursePublic(BaseModel):
 
 class CourseDetail(CoursePublic):
     next_sessions: list[SessionSummary] = Field(
-        default=[], description="Its next sessions (not ended yet), soonest first, at most 3; all of them at "
-        "GET /v1/courses/{id}/sessions")
+        default=[],
+        description="Its next sessions (not ended yet), soonest first, at most 3; all of them at "
+        "GET /v1/courses/{id}/sessions",
+    )
 
 
 class CoursePage(BaseModel):
@@ -214,18 +286,28 @@ class CoursePage(BaseModel):
 class ApprovalCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2,
-                                         "valid_from": "2026-01-01", "valid_until": "2027-12-31"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "credential_code": "VA-RPRS",
+                    "categories": ["ethics"],
+                    "hours": 2,
+                    "valid_from": "2026-01-01",
+                    "valid_until": "2027-12-31",
+                }
+            ]
+        },
     )
 
     credential_code: CredentialCode
     categories: list[CategorySlug] = Field(
-        default=[], max_length=20, description="Category slugs of the credential's rules the course counts toward")
-    hours: HoursIn | None = Field(default=None, description="Hours credited for this credential; default: the "
-                                  "course's hours")
+        default=[], max_length=20, description="Category slugs of the credential's rules the course counts toward"
+    )
+    hours: HoursIn | None = Field(
+        default=None, description="Hours credited for this credential; default: the course's hours"
+    )
     valid_from: Day | None = Field(default=None, description="Completions from this date count (default: no bound)")
-    valid_until: Day | None = Field(default=None, description="Completions up to this date count (default: no "
-                                     "bound)")
+    valid_until: Day | None = Field(default=None, description="Completions up to this date count (default: no bound)")
 
     @field_validator("categories")
     @classmethod
@@ -245,9 +327,13 @@ class ApprovalCreate(RequestModel):
 
 class ApprovalWithdraw(RequestModel):
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"withdrawn_on": "2026-12-01",
-                                         "reason": "The course content no longer meets the ethics standard"}]},
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"withdrawn_on": "2026-12-01", "reason": "The course content no longer meets the ethics standard"}
+            ]
+        },
     )
 
     withdrawn_on: Day = Field(description="Completions on or after this date no longer count")
@@ -255,10 +341,26 @@ class ApprovalWithdraw(RequestModel):
 
 
 class ApprovalPublic(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 5, "course_id": 7, "credential_code": "VA-RPRS", "state": "VA", "categories": ["ethics"], "hours": 2,
-        "valid_from": "2026-01-01", "valid_until": "2027-12-31", "withdrawn_on": None, "withdrawal_reason": None,
-        "approved_by": "board:va-board", "created_at": "2026-01-06T12:00:00Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5,
+                    "course_id": 7,
+                    "credential_code": "VA-RPRS",
+                    "state": "VA",
+                    "categories": ["ethics"],
+                    "hours": 2,
+                    "valid_from": "2026-01-01",
+                    "valid_until": "2027-12-31",
+                    "withdrawn_on": None,
+                    "withdrawal_reason": None,
+                    "approved_by": "board:va-board",
+                    "created_at": "2026-01-06T12:00:00Z",
+                }
+            ]
+        }
+    )
 
     id: int
     course_id: int
@@ -275,11 +377,11 @@ class ApprovalPublic(BaseModel):
     created_at: datetime
 
 
-
 class ApprovalChange(ApprovalPublic):
     model_config = with_impact(ApprovalPublic)
 
     impact: Impact = Field(description="What the approval or its withdrawal changed, before and after")
+
 
 class ApprovalList(BaseModel):
     items: list[ApprovalPublic]
@@ -303,19 +405,38 @@ class ProviderSummary(BaseModel):
 
 
 class CatalogEntry(CoursePublic):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 7, "provider_id": 3, "external_id": "TIP-101", "title": "Trauma-informed peer support",
-        "description": "Recognising trauma responses and responding without re-traumatising.", "hours": 3,
-        "modality": "live_virtual", "topics": ["trauma-informed-practice"], "url": "https://training.example.org/tip-101",
-        "status": "published", "available_from": "2026-01-01", "created_at": "2026-01-05T09:00:00Z",
-        "updated_at": "2026-01-05T09:00:00Z", "provider": {"id": 3, "name": "Southeast Regional Training Center"},
-        "approvals": [{"credential_code": "NC-CPSS", "categories": [], "hours": None},
-                      {"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "provider_id": 3,
+                    "external_id": "TIP-101",
+                    "title": "Trauma-informed peer support",
+                    "description": "Recognising trauma responses and responding without re-traumatising.",
+                    "hours": 3,
+                    "modality": "live_virtual",
+                    "topics": ["trauma-informed-practice"],
+                    "url": "https://training.example.org/tip-101",
+                    "status": "published",
+                    "available_from": "2026-01-01",
+                    "created_at": "2026-01-05T09:00:00Z",
+                    "updated_at": "2026-01-05T09:00:00Z",
+                    "provider": {"id": 3, "name": "Southeast Regional Training Center"},
+                    "approvals": [
+                        {"credential_code": "NC-CPSS", "categories": [], "hours": None},
+                        {"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2},
+                    ],
+                }
+            ]
+        }
+    )
 
     provider: ProviderSummary
     approvals: list[CountsFor] = Field(description="Approvals valid on the search date (not withdrawn)")
     next_sessions: list[SessionSummary] = Field(
-        default=[], description="Its next sessions (not ended yet), soonest first, at most 3")
+        default=[], description="Its next sessions (not ended yet), soonest first, at most 3"
+    )
 
 
 class CatalogPage(BaseModel):
@@ -328,8 +449,9 @@ class CatalogPage(BaseModel):
 
 
 class ImportRow(BaseModel):
-    row: int = Field(description="The course's 1-based position in the upload (CSV: the first row after "
-                     "the header is 1)")
+    row: int = Field(
+        description="The course's 1-based position in the upload (CSV: the first row after the header is 1)"
+    )
     external_id: str | None
     outcome: Outcome
     course_id: int | None = None

@@ -100,8 +100,14 @@ def create_provider(session: Session, *, principal: Principal, data: ProviderCre
             session.add(provider)
     except IntegrityError as exc:  # registered concurrently
         raise DuplicateProviderName(f"A provider named {data.name!r} already exists.") from exc
-    audit.record(session, actor=principal.actor, action="create", entity="provider", entity_id=provider.id,
-                 changes={k: [None, v] for k, v in data.model_dump().items() if v is not None})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="create",
+        entity="provider",
+        entity_id=provider.id,
+        changes={k: [None, v] for k, v in data.model_dump().items() if v is not None},
+    )
     return provider
 
 
@@ -113,7 +119,12 @@ def get_provider(session: Session, provider_id: int) -> Provider:
 
 
 def list_providers(
-    session: Session, *, kind: str | None = None, q: str | None = None, cursor: str | None = None, limit: int = 50,
+    session: Session,
+    *,
+    kind: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
     count: bool = False,
 ) -> KeysetPage[Provider]:
     """One keyset page of providers, by id."""
@@ -137,8 +148,14 @@ def get_course(session: Session, *, principal: Principal | None, course_id: int)
 
 
 def list_provider_courses(
-    session: Session, *, principal: Principal | None, provider: Provider, status: str | None = None,
-    cursor: str | None = None, limit: int = 50, count: bool = False,
+    session: Session,
+    *,
+    principal: Principal | None,
+    provider: Provider,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    count: bool = False,
 ) -> KeysetPage[Course]:
     """A provider's courses by id: every status for an admin and the provider, published ones for others."""
     query = select(Course).where(Course.provider_id == provider.id)
@@ -153,8 +170,9 @@ def course_ids_by_external(session: Session, provider_id: int, external_ids: Col
     """external_id -> course id among this provider's courses (ids it does not have are absent)."""
     out: dict[str, int] = {}
     for chunk in _chunks(external_ids):
-        query = select(col(Course.external_id), col(Course.id)).where(Course.provider_id == provider_id,
-                                                                      col(Course.external_id).in_(chunk))
+        query = select(col(Course.external_id), col(Course.id)).where(
+            Course.provider_id == provider_id, col(Course.external_id).in_(chunk)
+        )
         out.update({external_id: course_id for external_id, course_id in session.exec(query) if course_id is not None})
     return out
 
@@ -177,15 +195,29 @@ def present(session: Session, courses: Sequence[Course]) -> list[CoursePublic]:
 
 def public(course: Course, topics: Iterable[str]) -> CoursePublic:
     return CoursePublic(
-        id=id_of(course), provider_id=course.provider_id, external_id=course.external_id, title=course.title,
-        description=course.description, hours=course.hours, modality=course.modality,  # type: ignore[arg-type]
-        topics=sorted(topics), url=course.url, status=course.status,  # type: ignore[arg-type]
-        available_from=course.available_from, created_at=course.created_at, updated_at=course.updated_at,
+        id=id_of(course),
+        provider_id=course.provider_id,
+        external_id=course.external_id,
+        title=course.title,
+        description=course.description,
+        hours=course.hours,
+        modality=course.modality,  # type: ignore[arg-type]
+        topics=sorted(topics),
+        url=course.url,
+        status=course.status,  # type: ignore[arg-type]
+        available_from=course.available_from,
+        created_at=course.created_at,
+        updated_at=course.updated_at,
     )
 
 
 def upsert_course(
-    session: Session, *, principal: Principal, provider: Provider, data: CourseUpsert, today: date,
+    session: Session,
+    *,
+    principal: Principal,
+    provider: Provider,
+    data: CourseUpsert,
+    today: date,
 ) -> tuple[Course, str]:
     """Create the course, or update the provider's course with the same external_id; returns (course, outcome)."""
     require_manager(principal, id_of(provider))
@@ -195,8 +227,10 @@ def upsert_course(
     if row.errors:
         raise Unprocessable(
             f"The course cannot be saved: {'; '.join(e['message'] for e in row.errors)}.",
-            errors=[{"loc": ["body", e["field"]], "field": f"body.{e['field']}", "message": e["message"],
-                     "type": e["type"]} for e in row.errors],
+            errors=[
+                {"loc": ["body", e["field"]], "field": f"body.{e['field']}", "message": e["message"], "type": e["type"]}
+                for e in row.errors
+            ],
         )
     upserts.apply(session, provider_id=id_of(provider), plan=plan, actor=principal.actor)
     course = session.get(Course, row.course_id, populate_existing=True)
@@ -214,8 +248,14 @@ def retire_course(session: Session, *, principal: Principal, course: Course) -> 
     course.updated_at = utcnow()
     session.add(course)
     session.flush()
-    audit.record(session, actor=principal.actor, action="retire", entity="course", entity_id=course.id,
-                 changes={"status": [before, "retired"]})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="retire",
+        entity="course",
+        entity_id=course.id,
+        changes={"status": [before, "retired"]},
+    )
     return course
 
 
@@ -241,13 +281,26 @@ def course_facts(session: Session, course_ids: Collection[int]) -> dict[int, Cou
     topics = topics_of(session, course_ids)
     out: dict[int, CourseFacts] = {}
     for chunk in _chunks(course_ids):
-        query = sa_select(col(Course.id), col(Course.provider_id), col(Course.title), col(Course.hours),
-                          col(Course.modality), col(Course.status),
-                          col(Course.available_from)).where(col(Course.id).in_(chunk))
+        query = sa_select(
+            col(Course.id),
+            col(Course.provider_id),
+            col(Course.title),
+            col(Course.hours),
+            col(Course.modality),
+            col(Course.status),
+            col(Course.available_from),
+        ).where(col(Course.id).in_(chunk))
         for cid, provider_id, title, hours, modality, status, available_from in session.execute(query):
-            out[cid] = CourseFacts(id=cid, provider_id=provider_id, title=title, hours=hours, modality=modality,
-                                   topics=frozenset(topics.get(cid, ())), status=status,
-                                   available_from=available_from)
+            out[cid] = CourseFacts(
+                id=cid,
+                provider_id=provider_id,
+                title=title,
+                hours=hours,
+                modality=modality,
+                topics=frozenset(topics.get(cid, ())),
+                status=status,
+                available_from=available_from,
+            )
     return out
 
 
@@ -259,17 +312,33 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
     rows: dict[int, dict] = {}
     for chunk in _chunks(course_ids):
         query = (
-            sa_select(col(CourseApproval.id), col(CourseApproval.course_id), col(CourseApproval.credential_code),
-                      col(CourseApproval.hours), col(CourseApproval.valid_from), col(CourseApproval.valid_until),
-                      col(CourseApproval.withdrawn_on), col(CourseApprovalCategory.category))
+            sa_select(
+                col(CourseApproval.id),
+                col(CourseApproval.course_id),
+                col(CourseApproval.credential_code),
+                col(CourseApproval.hours),
+                col(CourseApproval.valid_from),
+                col(CourseApproval.valid_until),
+                col(CourseApproval.withdrawn_on),
+                col(CourseApprovalCategory.category),
+            )
             .outerjoin(CourseApprovalCategory, col(CourseApprovalCategory.approval_id) == col(CourseApproval.id))
             .where(col(CourseApproval.course_id).in_(chunk))
             .order_by(col(CourseApproval.id))
         )
         for aid, cid, code, hours, valid_from, valid_until, withdrawn_on, category in session.execute(query):
-            item = rows.setdefault(aid, {"course_id": cid, "credential_code": code, "hours": hours,
-                                         "valid_from": valid_from, "valid_until": valid_until,
-                                         "withdrawn_on": withdrawn_on, "categories": set()})
+            item = rows.setdefault(
+                aid,
+                {
+                    "course_id": cid,
+                    "credential_code": code,
+                    "hours": hours,
+                    "valid_from": valid_from,
+                    "valid_until": valid_until,
+                    "withdrawn_on": withdrawn_on,
+                    "categories": set(),
+                },
+            )
             if category is not None:
                 item["categories"].add(category)
     out: dict[int, list[engine.Approval]] = {cid: [] for cid in course_ids}
@@ -282,4 +351,4 @@ def engine_approvals(session: Session, course_ids: Collection[int]) -> dict[int,
 def _chunks(ids: Collection[_Id]) -> Iterable[list[_Id]]:
     values = sorted(set(ids))
     for start in range(0, len(values), IN_CHUNKS):
-        yield values[start:start + IN_CHUNKS]
+        yield values[start : start + IN_CHUNKS]

@@ -28,9 +28,15 @@ def accepted(topic: Topic) -> TopicPublic:
 
 
 def proposal(row: TopicProposal) -> TopicPublic:
-    return TopicPublic(id=row.topic_id, name=row.name, description=row.description, status=row.status,  # type: ignore[arg-type]
-                       proposed_by_provider_id=row.provider_id, review_reason=row.review_reason,
-                       reviewed_at=row.reviewed_at)
+    return TopicPublic(
+        id=row.topic_id,
+        name=row.name,
+        description=row.description,
+        status=row.status,  # type: ignore[arg-type]
+        proposed_by_provider_id=row.provider_id,
+        review_reason=row.review_reason,
+        reviewed_at=row.reviewed_at,
+    )
 
 
 def sees_proposals(principal: Principal | None) -> bool:
@@ -75,8 +81,9 @@ def _taken(session: Session, topic_id: str, principal: Principal) -> str | None:
     if row is None:
         return None
     if row.status == "proposed":
-        return (f"Topic {topic_id!r} is already proposed and waits for an admin's review"
-                + (": accept the proposal (POST /v1/topics/{id}/review)." if principal.is_admin else "."))
+        return f"Topic {topic_id!r} is already proposed and waits for an admin's review" + (
+            ": accept the proposal (POST /v1/topics/{id}/review)." if principal.is_admin else "."
+        )
     return f"Topic {topic_id!r} was proposed and rejected: {row.review_reason}"
 
 
@@ -91,18 +98,38 @@ def create(session: Session, *, principal: Principal, data: TopicCreate) -> Topi
             if principal.is_admin:
                 row: Topic | TopicProposal = Topic(id=data.id, name=data.name, description=data.description)
             else:
-                row = TopicProposal(topic_id=data.id, name=data.name, description=data.description,
-                                    provider_id=principal.provider_id, proposed_by=principal.actor)
+                row = TopicProposal(
+                    topic_id=data.id,
+                    name=data.name,
+                    description=data.description,
+                    provider_id=principal.provider_id,
+                    proposed_by=principal.actor,
+                )
             session.add(row)
     except IntegrityError as exc:  # the same id created or proposed concurrently
         raise TopicTaken(f"Topic {data.id!r} was just created or proposed by someone else.") from exc
     if isinstance(row, Topic):
-        audit.record(session, actor=principal.actor, action="create", entity="topic", entity_id=data.id,
-                     changes={"name": [None, data.name], "description": [None, data.description]})
+        audit.record(
+            session,
+            actor=principal.actor,
+            action="create",
+            entity="topic",
+            entity_id=data.id,
+            changes={"name": [None, data.name], "description": [None, data.description]},
+        )
         return accepted(row)
-    audit.record(session, actor=principal.actor, action="propose", entity="topic", entity_id=data.id,
-                 changes={"name": [None, data.name], "description": [None, data.description],
-                          "provider_id": principal.provider_id})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="propose",
+        entity="topic",
+        entity_id=data.id,
+        changes={
+            "name": [None, data.name],
+            "description": [None, data.description],
+            "provider_id": principal.provider_id,
+        },
+    )
     return proposal(row)
 
 
@@ -117,8 +144,12 @@ def review(session: Session, *, principal: Principal, topic_id: str, data: Topic
     if row.status == "accepted" or (row.status == "rejected" and data.decision == "reject"):
         raise Conflict(f"The proposal of topic {topic_id!r} is already {row.status}.")
     if data.decision == "reject" and not data.reason:
-        raise Unprocessable("A rejection says why.", errors=[{
-            "loc": ["body", "reason"], "field": "body.reason", "message": "required to reject", "type": "missing"}])
+        raise Unprocessable(
+            "A rejection says why.",
+            errors=[
+                {"loc": ["body", "reason"], "field": "body.reason", "message": "required to reject", "type": "missing"}
+            ],
+        )
     before = row.status
     row.status = "accepted" if data.decision == "accept" else "rejected"
     row.reviewed_by, row.reviewed_at, row.review_reason = principal.actor, utcnow(), data.reason
@@ -128,7 +159,12 @@ def review(session: Session, *, principal: Principal, topic_id: str, data: Topic
             raise TopicTaken(f"Topic {topic_id!r} is already in the taxonomy.")
         session.add(Topic(id=row.topic_id, name=row.name, description=row.description))
     session.flush()
-    audit.record(session, actor=principal.actor, action=f"review:{data.decision}", entity="topic",
-                 entity_id=topic_id, changes={"status": [before, row.status], "reason": data.reason,
-                                              "provider_id": row.provider_id})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action=f"review:{data.decision}",
+        entity="topic",
+        entity_id=topic_id,
+        changes={"status": [before, row.status], "reason": data.reason, "provider_id": row.provider_id},
+    )
     return proposal(row)

@@ -95,17 +95,19 @@ def jsonable(value: Any) -> Any:
 def _existing(session: Session, provider_id: int, external_ids: set[str]) -> dict[str, dict[str, Any]]:
     """The provider's current courses (those named, or all of them) keyed by external_id: two queries."""
     query = select(Course.id, Course.external_id, *(getattr(Course, c) for c in _COLUMNS)).where(
-        Course.provider_id == provider_id)
-    topic_query = (select(CourseTopic.course_id, CourseTopic.topic_id)
-                   .join(Course, col(Course.id) == col(CourseTopic.course_id))
-                   .where(Course.provider_id == provider_id))
+        Course.provider_id == provider_id
+    )
+    topic_query = (
+        select(CourseTopic.course_id, CourseTopic.topic_id)
+        .join(Course, col(Course.id) == col(CourseTopic.course_id))
+        .where(Course.provider_id == provider_id)
+    )
     if len(external_ids) <= _BY_IDS_UP_TO:
         query = query.where(col(Course.external_id).in_(sorted(external_ids)))
         topic_query = topic_query.where(col(Course.external_id).in_(sorted(external_ids)))
     by_id: dict[int, dict[str, Any]] = {}
     for row in session.exec(query):
-        by_id[row[0]] = {"id": row[0], "external_id": row[1], **dict(zip(_COLUMNS, row[2:], strict=True)),
-                         "topics": []}
+        by_id[row[0]] = {"id": row[0], "external_id": row[1], **dict(zip(_COLUMNS, row[2:], strict=True)), "topics": []}
     for course_id, topic_id in session.exec(topic_query):
         by_id[course_id]["topics"].append(topic_id)
     for item in by_id.values():
@@ -127,49 +129,84 @@ def plan(session: Session, *, provider_id: int, items: Sequence[Item], today: da
         errors = list(item.errors)
         duplicates = [r for r in rows_by_id.get(item.external_id or "", []) if r != item.row]
         if duplicates:
-            errors.append({"field": "external_id", "type": "duplicate", "message":
-                           f"external_id {item.external_id!r} is also on row(s) {', '.join(map(str, duplicates))}"})
+            errors.append(
+                {
+                    "field": "external_id",
+                    "type": "duplicate",
+                    "message": f"external_id {item.external_id!r} is also on row(s) {', '.join(map(str, duplicates))}",
+                }
+            )
         if item.course is None:
             if unknown := _unknown_topics(item.topics, known_topics, errors):
                 errors.append(unknown)
             out.rows.append(PlannedRow(row=item.row, external_id=item.external_id, outcome="error", errors=errors))
             continue
-        out.rows.append(_plan_one(item.row, item.course, current.get(item.course.external_id), known_topics,
-                                  errors, today))
+        out.rows.append(
+            _plan_one(item.row, item.course, current.get(item.course.external_id), known_topics, errors, today)
+        )
     return out
 
 
-def _plan_one(row: int, data: CourseUpsert, current: dict[str, Any] | None, known_topics: set[str],
-              errors: list[dict[str, str]], today: date) -> PlannedRow:
+def _plan_one(
+    row: int,
+    data: CourseUpsert,
+    current: dict[str, Any] | None,
+    known_topics: set[str],
+    errors: list[dict[str, str]],
+    today: date,
+) -> PlannedRow:
     if unknown := _unknown_topics(data.topics, known_topics, errors):
         errors.append(unknown)
     values = {
-        "title": data.title, "description": data.description, "hours": data.hours, "modality": data.modality,
-        "topics": tuple(sorted(data.topics)), "url": str(data.url) if data.url is not None else None,
+        "title": data.title,
+        "description": data.description,
+        "hours": data.hours,
+        "modality": data.modality,
+        "topics": tuple(sorted(data.topics)),
+        "url": str(data.url) if data.url is not None else None,
         "status": data.status or (current["status"] if current else "published"),
         # none for a new course: no lower bound on its completion dates (its approvals' own dates decide credit)
         "available_from": data.available_from or (current["available_from"] if current else None),
     }
     if current and current["status"] != "draft" and values["status"] == "draft":
-        errors.append({"field": "status", "type": "status_transition",
-                       "message": f"a {current['status']} course cannot go back to draft; retire it instead"})
+        errors.append(
+            {
+                "field": "status",
+                "type": "status_transition",
+                "message": f"a {current['status']} course cannot go back to draft; retire it instead",
+            }
+        )
     if errors:
-        return PlannedRow(row=row, external_id=data.external_id, outcome="error",
-                          course_id=current["id"] if current else None, errors=errors)
+        return PlannedRow(
+            row=row,
+            external_id=data.external_id,
+            outcome="error",
+            course_id=current["id"] if current else None,
+            errors=errors,
+        )
     if current is None:
         return PlannedRow(row=row, external_id=data.external_id, outcome="created", values=values)
     changes = {f: [jsonable(current[f]), jsonable(values[f])] for f in FIELDS if current[f] != values[f]}
-    return PlannedRow(row=row, external_id=data.external_id, outcome="updated" if changes else "unchanged",
-                      course_id=current["id"], values=values, changes=changes or None)
+    return PlannedRow(
+        row=row,
+        external_id=data.external_id,
+        outcome="updated" if changes else "unchanged",
+        course_id=current["id"],
+        values=values,
+        changes=changes or None,
+    )
 
 
 def _unknown_topics(topics: list[str], known: set[str], errors: list[dict[str, str]]) -> dict[str, str] | None:
     unknown = [t for t in topics if t not in known]
     if not unknown or any(e["field"] == "topics" for e in errors):
         return None
-    return {"field": "topics", "type": "unknown_topic",
-            "message": f"unknown topic(s): {', '.join(unknown)}; see GET /v1/topics (a topic proposed with "
-                       "POST /v1/topics counts once an admin accepts it)"}
+    return {
+        "field": "topics",
+        "type": "unknown_topic",
+        "message": f"unknown topic(s): {', '.join(unknown)}; see GET /v1/topics (a topic proposed with "
+        "POST /v1/topics counts once an admin accepts it)",
+    }
 
 
 def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None:
@@ -182,38 +219,68 @@ def apply(session: Session, *, provider_id: int, plan: Plan, actor: str) -> None
     try:
         with session.begin_nested():
             if created:
-                params = [{"provider_id": provider_id, "external_id": r.external_id, "created_at": stamp,
-                           "updated_at": stamp, **{c: r.written[c] for c in _COLUMNS}}
-                          for r in created]
+                params = [
+                    {
+                        "provider_id": provider_id,
+                        "external_id": r.external_id,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                        **{c: r.written[c] for c in _COLUMNS},
+                    }
+                    for r in created
+                ]
                 session.execute(insert(_course), params)  # executemany (RETURNING would defeat psycopg's pipeline)
                 ids = _ids(session, provider_id, {r.key for r in created})
                 for r in created:
                     r.course_id = ids[r.key]
             if updated:
-                statement = (update(_course).where(_course.c.id == bindparam("b_id"))
-                             .values({c: bindparam(f"b_{c}") for c in (*_COLUMNS, "updated_at")}))
-                session.execute(statement, [
-                    {"b_id": r.course_id, "b_updated_at": stamp,
-                     **{f"b_{c}": r.written[c] for c in _COLUMNS}}
-                    for r in updated])
+                statement = (
+                    update(_course)
+                    .where(_course.c.id == bindparam("b_id"))
+                    .values({c: bindparam(f"b_{c}") for c in (*_COLUMNS, "updated_at")})
+                )
+                session.execute(
+                    statement,
+                    [
+                        {"b_id": r.course_id, "b_updated_at": stamp, **{f"b_{c}": r.written[c] for c in _COLUMNS}}
+                        for r in updated
+                    ],
+                )
             retopic = [r for r in updated if r.changes and "topics" in r.changes]
             if retopic:
-                session.execute(delete(_course_topic).where(_course_topic.c.course_id == bindparam("b_id")),
-                                [{"b_id": r.course_id} for r in retopic])
+                session.execute(
+                    delete(_course_topic).where(_course_topic.c.course_id == bindparam("b_id")),
+                    [{"b_id": r.course_id} for r in retopic],
+                )
                 # topics can map completions to required categories: new facts for every credential
                 dirty.courses_changed(session, [r.saved_id for r in retopic])
-            pairs = [{"course_id": r.course_id, "topic_id": t}
-                     for r in (*created, *retopic) for t in r.written["topics"]]
+            pairs = [
+                {"course_id": r.course_id, "topic_id": t} for r in (*created, *retopic) for t in r.written["topics"]
+            ]
             if pairs:
                 session.execute(insert(_course_topic), pairs)
     except IntegrityError as exc:  # the same external_id created concurrently
         raise Conflict("Another upload changed these courses at the same time; retry.") from exc
-    audit.record_many(session, actor=actor, entity="course", entries=[
-        *(("create", r.course_id, {"provider_id": [None, provider_id], "external_id": [None, r.external_id],
-                                   **{f: [None, jsonable(r.written[f])] for f in FIELDS}})
-          for r in created),
-        *(("update", r.course_id, r.changes or {}) for r in updated),  # an updated row has changes
-    ])
+    audit.record_many(
+        session,
+        actor=actor,
+        entity="course",
+        entries=[
+            *(
+                (
+                    "create",
+                    r.course_id,
+                    {
+                        "provider_id": [None, provider_id],
+                        "external_id": [None, r.external_id],
+                        **{f: [None, jsonable(r.written[f])] for f in FIELDS},
+                    },
+                )
+                for r in created
+            ),
+            *(("update", r.course_id, r.changes or {}) for r in updated),  # an updated row has changes
+        ],
+    )
 
 
 def _ids(session: Session, provider_id: int, external_ids: set[str]) -> dict[str, int]:
@@ -222,5 +289,3 @@ def _ids(session: Session, provider_id: int, external_ids: set[str]) -> dict[str
     if len(external_ids) <= _BY_IDS_UP_TO:
         query = query.where(col(Course.external_id).in_(sorted(external_ids)))
     return {external_id: course_id for external_id, course_id in session.exec(query) if course_id is not None}
-
-

@@ -28,7 +28,8 @@ CONTEXT = [statuslist.VC_V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.
 TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 OB_SCHEMA = CredentialSchemaRef(
     id="https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
-    type="1EdTechJsonSchemaValidator2019")
+    type="1EdTechJsonSchemaValidator2019",
+)
 JWT_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
 _MODALITY = {"in_person": "in person", "live_virtual": "live virtual", "self_paced": "self-paced"}
 
@@ -72,8 +73,18 @@ def _hours(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def build(facts: Facts, *, base_url: str, issuer: Profile, credential_id: str, subject_id: str, salt: str,
-          status_list: int, status_index: int, issued_at: datetime) -> AchievementCredential:
+def build(
+    facts: Facts,
+    *,
+    base_url: str,
+    issuer: Profile,
+    credential_id: str,
+    subject_id: str,
+    salt: str,
+    status_list: int,
+    status_index: int,
+    issued_at: datetime,
+) -> AchievementCredential:
     """The credential of one completion."""
     hours = _hours(facts.hours)
     if facts.course_id is not None:
@@ -83,26 +94,38 @@ def build(facts: Facts, *, base_url: str, issuer: Profile, credential_id: str, s
         achievement_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, credential_id + '#achievement')}"
         creator = None
     by = f" from {facts.provider_name}" if facts.provider_name else ""
-    narrative = (f"Completed {hours} contact hours{by} ({_MODALITY.get(facts.modality, facts.modality)}) "
-                 f"on {facts.completed_on.isoformat()}.")
-    alignment = [Alignment(
-        targetName=f"{a.credential_code} continuing education",
-        targetUrl=f"{base_url}/v1/credentials/{a.credential_code}",
-        targetCode=a.credential_code,
-        targetDescription=f"Approved by {a.board} for {a.credential_code} CE"
-                          + (f" ({', '.join(a.categories)})" if a.categories else "")
-                          + (f", {_hours(a.hours)} hours" if a.hours is not None else "") + ".",
-        targetFramework=a.board,
-    ) for a in facts.approvals] or None
+    narrative = (
+        f"Completed {hours} contact hours{by} ({_MODALITY.get(facts.modality, facts.modality)}) "
+        f"on {facts.completed_on.isoformat()}."
+    )
+    alignment = [
+        Alignment(
+            targetName=f"{a.credential_code} continuing education",
+            targetUrl=f"{base_url}/v1/credentials/{a.credential_code}",
+            targetCode=a.credential_code,
+            targetDescription=f"Approved by {a.board} for {a.credential_code} CE"
+            + (f" ({', '.join(a.categories)})" if a.categories else "")
+            + (f", {_hours(a.hours)} hours" if a.hours is not None else "")
+            + ".",
+            targetFramework=a.board,
+        )
+        for a in facts.approvals
+    ] or None
     achievement = Achievement(
-        id=achievement_id, name=facts.title,
+        id=achievement_id,
+        name=facts.title,
         description=facts.description or f"{facts.title}: continuing education for peer support specialists.",
-        criteria=Criteria(narrative=narrative), creator=creator,
+        criteria=Criteria(narrative=narrative),
+        creator=creator,
         creditsAvailable=float(facts.course_hours) if facts.course_hours is not None else None,
-        tag=list(facts.topics) or None, alignment=alignment)
+        tag=list(facts.topics) or None,
+        alignment=alignment,
+    )
     list_url = f"{base_url}/v1/certificates/status/{status_list}"
     return AchievementCredential(
-        context=list(CONTEXT), id=credential_id, type=list(TYPE),
+        context=list(CONTEXT),
+        id=credential_id,
+        type=list(TYPE),
         name=facts.title,
         description=f"{hours} hours of continuing education completed on {facts.completed_on.isoformat()}.",
         issuer=issuer,
@@ -124,9 +147,13 @@ def claims(credential: dict[str, Any]) -> dict[str, Any]:
     """The VC-JWT payload as Open Badges 3.0 places it: the credential itself, with `iss` (issuer.id), `jti`
     (id), `nbf` (validFrom) and `sub` (credentialSubject.id)."""
     valid_from = datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%S%z")
-    return {**credential, "iss": credential["issuer"]["id"] if isinstance(credential["issuer"], dict)
-            else credential["issuer"], "jti": credential["id"], "nbf": int(valid_from.timestamp()),
-            "sub": credential["credentialSubject"]["id"]}
+    return {
+        **credential,
+        "iss": credential["issuer"]["id"] if isinstance(credential["issuer"], dict) else credential["issuer"],
+        "jti": credential["id"],
+        "nbf": int(valid_from.timestamp()),
+        "sub": credential["credentialSubject"]["id"],
+    }
 
 
 def payload_of(token: str) -> dict[str, Any]:

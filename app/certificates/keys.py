@@ -134,15 +134,20 @@ class Issuer:
             try:
                 private = serialization.load_pem_private_key(path.read_bytes(), password=None)
             except (OSError, ValueError, TypeError) as exc:
-                raise IssuerKeyError(f"PEER_CE_ISSUER_KEY_FILE {path}: not a readable, unencrypted PEM private key "
-                                     f"({exc})") from exc
+                raise IssuerKeyError(
+                    f"PEER_CE_ISSUER_KEY_FILE {path}: not a readable, unencrypted PEM private key ({exc})"
+                ) from exc
         else:
-            private = load_or_create_dev_key(self.settings.data_dir / DEV_KEY_NAME, purpose="certificate issuer",
-                                             kind="rsa")
+            private = load_or_create_dev_key(
+                self.settings.data_dir / DEV_KEY_NAME, purpose="certificate issuer", kind="rsa"
+            )
         key = self._public(private.public_key(), str(path or "the development issuer key"), retired=False)
         if key.alg != "RS256":
-            log.warning("certificates are signed with %s: Open Badges 3.0 verifiers are only required to support "
-                        "RS256; rotate to an RSA key (docs/completions.md)", key.alg)
+            log.warning(
+                "certificates are signed with %s: Open Badges 3.0 verifiers are only required to support "
+                "RS256; rotate to an RSA key (docs/completions.md)",
+                key.alg,
+            )
         return private, key
 
     def _retired_keys(self) -> list[tuple[str, Any]]:
@@ -168,10 +173,21 @@ class Issuer:
 
     def did_document(self) -> dict[str, Any]:
         """The issuer's DID document: every key, current and retired, as a JsonWebKey2020 assertion method."""
-        methods = [{"id": k.kid, "type": "JsonWebKey2020", "controller": self.did,
-                    "publicKeyJwk": {m: v for m, v in k.jwk.items() if m not in ("kid", "use")}} for k in self.keys]
-        return {"@context": DID_CONTEXT, "id": self.did, "verificationMethod": methods,
-                "assertionMethod": [k.kid for k in self.keys]}
+        methods = [
+            {
+                "id": k.kid,
+                "type": "JsonWebKey2020",
+                "controller": self.did,
+                "publicKeyJwk": {m: v for m, v in k.jwk.items() if m not in ("kid", "use")},
+            }
+            for k in self.keys
+        ]
+        return {
+            "@context": DID_CONTEXT,
+            "id": self.did,
+            "verificationMethod": methods,
+            "assertionMethod": [k.kid for k in self.keys],
+        }
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [k.jwk for k in self.keys]}

@@ -36,8 +36,9 @@ class Certificate(SQLModel, table=True):
         UniqueConstraint("credential_id"),
         UniqueConstraint("status_list", "status_index"),
         CheckConstraint("status_index >= 0", name="status_index"),
-        CheckConstraint("revocation_reason IS NULL OR revocation_reason IN ('voided', 'superseded')",
-                        name="revocation_reason"),
+        CheckConstraint(
+            "revocation_reason IS NULL OR revocation_reason IN ('voided', 'superseded')", name="revocation_reason"
+        ),
         CheckConstraint("(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revoked"),
         Index("ix_certificate_status_list_revoked_at", "status_list", "revoked_at"),
     )
@@ -52,5 +53,6 @@ class Certificate(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     revocation_reason: str | None = Field(default=None, max_length=16)
-    superseded_by_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("certificate.id"),
-                                                                        nullable=True))
+    superseded_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("certificate.id"), nullable=True)
+    )

@@ -49,16 +49,23 @@ def certificate_keys(request: Request, response: Response) -> Jwks:
 
 
 @router.get(
-    "/status/{list_id}", response_class=Response, operation_id="getCertificateStatusList",
+    "/status/{list_id}",
+    response_class=Response,
+    operation_id="getCertificateStatusList",
     responses={
-        200: {"description": "The BitstringStatusListCredential, signed as a VC-JWT like the certificates",
-              "content": {VC_JWT: {"schema": {"type": "string"}}},
-              "headers": {"ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}}}},
+        200: {
+            "description": "The BitstringStatusListCredential, signed as a VC-JWT like the certificates",
+            "content": {VC_JWT: {"schema": {"type": "string"}}},
+            "headers": {"ETag": {"schema": {"type": "string"}}, "Cache-Control": {"schema": {"type": "string"}}},
+        },
         304: {"description": "Unchanged since the ETag in If-None-Match"},
-        **problem_responses(404, 422)},
+        **problem_responses(404, 422),
+    },
 )
 def certificate_status_list(
-    list_id: DbId, request: Request, session: SessionDep,
+    list_id: DbId,
+    request: Request,
+    session: SessionDep,
     if_none_match: Annotated[str | None, Header(description="An ETag of this list")] = None,
 ) -> Response:
     """A W3C Bitstring Status List of certificates (purpose: revocation): a set bit is a revoked certificate."""
@@ -66,14 +73,20 @@ def certificate_status_list(
     ttl = state.settings.status_list_max_age_seconds
     signed = service.status_list(session, list_no=list_id, issuer=state.issuer, ttl_seconds=ttl)
     headers = {"ETag": signed.etag, "Cache-Control": f"public, max-age={ttl}"}
-    if if_none_match is not None and ({signed.etag, "*"} & {t.strip().removeprefix("W/") for t in
-                                                              if_none_match.split(",")}):
+    if if_none_match is not None and (
+        {signed.etag, "*"} & {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    ):
         return Response(status_code=304, headers=headers)
     return Response(content=signed.token, media_type=VC_JWT, headers=headers)
 
 
-@router.post("/verify", response_model=VerifyResult, operation_id="verifyCertificate",
-             responses=problem_responses(400, 422, 429), dependencies=[Depends(rate_limit("certificates-verify"))])
+@router.post(
+    "/verify",
+    response_model=VerifyResult,
+    operation_id="verifyCertificate",
+    responses=problem_responses(400, 422, 429),
+    dependencies=[Depends(rate_limit("certificates-verify"))],
+)
 def verify_certificate(body: VerifyRequest, request: Request, session: SessionDep) -> VerifyResult:
     """Check a presented certificate: this issuer's signature, and whether it was since revoked, voided or
     superseded. Says nothing about the learner.
@@ -83,8 +96,13 @@ def verify_certificate(body: VerifyRequest, request: Request, session: SessionDe
     return service.verify(session, token=body.certificate, issuer=request.app.state.issuer)
 
 
-@router.get("/{credential_id}/check", response_model=VerifyResult, operation_id="checkCertificate",
-            responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("certificates-verify"))])
+@router.get(
+    "/{credential_id}/check",
+    response_model=VerifyResult,
+    operation_id="checkCertificate",
+    responses=problem_responses(404, 422, 429),
+    dependencies=[Depends(rate_limit("certificates-verify"))],
+)
 def check_certificate(credential_id: UUID, request: Request, session: SessionDep) -> VerifyResult:
     """What a printed certificate's QR code opens: the certificate with this credential id (the uuid of its
     `urn:uuid:` id), checked as `POST /v1/certificates/verify` checks a presented one. Says nothing about the
@@ -93,13 +111,24 @@ def check_certificate(credential_id: UUID, request: Request, session: SessionDep
     return service.verify(session, token=cert.token, issuer=request.app.state.issuer)
 
 
-@router.get("/{credential_id}/qr", response_class=Response, operation_id="getCertificateQrCode",
-            responses={200: {"description": "A QR code (SVG) of the certificate's public check page",
-                             "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
-                       **problem_responses(404, 422)})
+@router.get(
+    "/{credential_id}/qr",
+    response_class=Response,
+    operation_id="getCertificateQrCode",
+    responses={
+        200: {
+            "description": "A QR code (SVG) of the certificate's public check page",
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(404, 422),
+    },
+)
 def certificate_qr(credential_id: UUID, request: Request, session: SessionDep) -> Response:
     """The QR code printed on a certificate: it opens `/certificate-check#<uuid>`, the public check."""
     service.by_credential_id(session, f"urn:uuid:{credential_id}")
     svg = qr.svg(f"{request.app.state.issuer.base_url}/certificate-check#{credential_id}")
-    return Response(content=svg, media_type="image/svg+xml", headers={"Cache-Control": PUBLIC_CACHE,
-                                                                       "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content=svg,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": PUBLIC_CACHE, "X-Content-Type-Options": "nosniff"},
+    )

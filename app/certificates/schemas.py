@@ -27,34 +27,55 @@ EXAMPLE_CREDENTIAL: dict[str, Any] = {
     "credentialSubject": {
         "id": "urn:uuid:3b6d0c1e-52a4-4f0e-8c7d-1a2b3c4d5e6f",
         "type": ["AchievementSubject"],
-        "identifier": [{"type": "IdentityObject", "identityType": "emailAddress", "hashed": True,
-                        "identityHash": "sha256$4adbf4736dd335e4c279fe52c9c87e4daec56e0ba956655b557fe134c64bdf67",
-                        "salt": "5f0c6f3e9a8b4c1d7e2a9b8c7d6e5f40"}],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "identityType": "emailAddress",
+                "hashed": True,
+                "identityHash": "sha256$4adbf4736dd335e4c279fe52c9c87e4daec56e0ba956655b557fe134c64bdf67",
+                "salt": "5f0c6f3e9a8b4c1d7e2a9b8c7d6e5f40",
+            }
+        ],
         "achievement": {
-            "id": "https://ce.example.org/v1/courses/7", "type": ["Achievement"], "achievementType": "Course",
+            "id": "https://ce.example.org/v1/courses/7",
+            "type": ["Achievement"],
+            "achievementType": "Course",
             "name": "Trauma-informed peer support",
             "description": "Trauma-informed practice for peer specialists: safety, choice and collaboration.",
             "criteria": {"narrative": "Completed 3 contact hours from Southeast ATTC (live virtual) on 2026-10-02."},
             "creator": {"id": "https://ce.example.org/v1/providers/2", "type": ["Profile"], "name": "Southeast ATTC"},
-            "creditsAvailable": 3.0, "fieldOfStudy": "Peer support continuing education", "inLanguage": "en",
+            "creditsAvailable": 3.0,
+            "fieldOfStudy": "Peer support continuing education",
+            "inLanguage": "en",
             "tag": ["trauma-informed-practice"],
-            "alignment": [{"type": ["Alignment"], "targetName": "NC-CPSS continuing education",
-                           "targetUrl": "https://ce.example.org/v1/credentials/NC-CPSS", "targetCode": "NC-CPSS",
-                           "targetDescription": "Approved by NC Certified Peer Support Specialist Program for "
-                                                "NC-CPSS CE.",
-                           "targetFramework": "NC Certified Peer Support Specialist Program",
-                           "targetType": "ceterms:Credential"}],
+            "alignment": [
+                {
+                    "type": ["Alignment"],
+                    "targetName": "NC-CPSS continuing education",
+                    "targetUrl": "https://ce.example.org/v1/credentials/NC-CPSS",
+                    "targetCode": "NC-CPSS",
+                    "targetDescription": "Approved by NC Certified Peer Support Specialist Program for NC-CPSS CE.",
+                    "targetFramework": "NC Certified Peer Support Specialist Program",
+                    "targetType": "ceterms:Credential",
+                }
+            ],
         },
         "creditsEarned": 3.0,
         "activityEndDate": "2026-10-02T12:00:00Z",
     },
-    "credentialStatus": {"id": "https://ce.example.org/v1/certificates/status/1#94567",
-                         "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-                         "statusListIndex": "94567",
-                         "statusListCredential": "https://ce.example.org/v1/certificates/status/1"},
-    "credentialSchema": [{"id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
-                                "ob_v3p0_achievementcredential_schema.json",
-                          "type": "1EdTechJsonSchemaValidator2019"}],
+    "credentialStatus": {
+        "id": "https://ce.example.org/v1/certificates/status/1#94567",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "94567",
+        "statusListCredential": "https://ce.example.org/v1/certificates/status/1",
+    },
+    "credentialSchema": [
+        {
+            "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ],
 }
 
 
@@ -124,8 +145,9 @@ class AchievementSubject(_Member):
     identifier: list[IdentityObject]
     achievement: Achievement
     creditsEarned: float = Field(description="Contact hours completed")
-    activityEndDate: str = Field(description="The completion date (at 12:00 UTC: that calendar day in every US "
-                                             "time zone)")
+    activityEndDate: str = Field(
+        description="The completion date (at 12:00 UTC: that calendar day in every US time zone)"
+    )
 
 
 class StatusEntry(_Member):
@@ -165,12 +187,26 @@ class AchievementCredential(_Member):
 class CertificatePublic(BaseModel):
     """A completion's certificate: issued once, the same on every fetch."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "completion_id": 42, "credential_id": "urn:uuid:9f1c2f4e-8d0b-4c61-9a55-3e0f4a7b2c11", "format": "jwt_vc",
-        "media_type": "application/vc+jwt", "certificate": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6Y2Uu...",
-        "credential": EXAMPLE_CREDENTIAL,
-        "status": "active", "issued_at": "2026-12-05T21:30:00Z", "revoked_at": None, "revocation_reason": None,
-        "superseded_by": None, "verify_url": "https://ce.example.org/v1/certificates/verify"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "completion_id": 42,
+                    "credential_id": "urn:uuid:9f1c2f4e-8d0b-4c61-9a55-3e0f4a7b2c11",
+                    "format": "jwt_vc",
+                    "media_type": "application/vc+jwt",
+                    "certificate": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImRpZDp3ZWI6Y2Uu...",
+                    "credential": EXAMPLE_CREDENTIAL,
+                    "status": "active",
+                    "issued_at": "2026-12-05T21:30:00Z",
+                    "revoked_at": None,
+                    "revocation_reason": None,
+                    "superseded_by": None,
+                    "verify_url": "https://ce.example.org/v1/certificates/verify",
+                }
+            ]
+        }
+    )
 
     completion_id: int
     credential_id: str

@@ -59,8 +59,9 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
     if existing is not None:
         return existing
     if completion.status != "accepted":
-        raise CertificateUnavailable(f"Completion {completion.id} is {completion.status}; only accepted completions "
-                                     "get a certificate.")
+        raise CertificateUnavailable(
+            f"Completion {completion.id} is {completion.status}; only accepted completions get a certificate."
+        )
     facts = _facts(session, completion)
     subject_id = _subject_of(session, completion.person_id)
     issued_at = utcnow().replace(microsecond=0)
@@ -68,12 +69,27 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
     for _ in range(_TRIES):
         status_list, status_index = _free_index(session)
         credential_id = f"urn:uuid:{uuid.uuid4()}"
-        built = credentials.build(facts, base_url=issuer.base_url, issuer=profile, credential_id=credential_id,
-                                  subject_id=subject_id, salt=secrets.token_hex(16), status_list=status_list,
-                                  status_index=status_index, issued_at=issued_at)
+        built = credentials.build(
+            facts,
+            base_url=issuer.base_url,
+            issuer=profile,
+            credential_id=credential_id,
+            subject_id=subject_id,
+            salt=secrets.token_hex(16),
+            status_list=status_list,
+            status_index=status_index,
+            issued_at=issued_at,
+        )
         token = issuer.sign(credentials.claims(built.model_dump(mode="json")))
-        cert = Certificate(completion_id=id_of(completion), credential_id=credential_id, status_list=status_list,
-                           status_index=status_index, token=token, kid=issuer.signing.kid, issued_at=issued_at)
+        cert = Certificate(
+            completion_id=id_of(completion),
+            credential_id=credential_id,
+            status_list=status_list,
+            status_index=status_index,
+            token=token,
+            kid=issuer.signing.kid,
+            issued_at=issued_at,
+        )
         try:
             with session.begin_nested():
                 session.add(cert)
@@ -82,10 +98,21 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
             if existing is not None:  # a concurrent request issued it first
                 return existing
             continue  # its status index was taken meanwhile: another one
-        audit.record(session, actor=actor, action="issue", entity="certificate", entity_id=cert.id,
-                     states=_states(session, completion.person_id),
-                     changes={"completion_id": completion.id, "credential_id": credential_id,
-                              "status_list": status_list, "status_index": status_index, "kid": cert.kid})
+        audit.record(
+            session,
+            actor=actor,
+            action="issue",
+            entity="certificate",
+            entity_id=cert.id,
+            states=_states(session, completion.person_id),
+            changes={
+                "completion_id": completion.id,
+                "credential_id": credential_id,
+                "status_list": status_list,
+                "status_index": status_index,
+                "kid": cert.kid,
+            },
+        )
         return cert
     raise CertificateUnavailable("No free status-list entry was found; try again.")
 
@@ -93,8 +120,12 @@ def issue(session: Session, *, completion: Completion, issuer: Issuer, actor: st
 def issue_on_fetch(session: Session, *, completion: Completion, issuer: Issuer, actor: str) -> Certificate:
     """The first fetch of a certificate not issued yet, in a unit that writes: lock the completion (a void
     waits, or is waited for), ask again, issue."""
-    locked = session.exec(select(Completion).where(Completion.id == completion.id).with_for_update()
-                          .execution_options(populate_existing=True)).one()
+    locked = session.exec(
+        select(Completion)
+        .where(Completion.id == completion.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     return issue(session, completion=locked, issuer=issuer, actor=actor)
 
 
@@ -105,8 +136,9 @@ def _free_index(session: Session) -> tuple[int, int]:
     status_list = latest + 1 if used >= statuslist.FILL else latest
     for _ in range(_TRIES):
         index = secrets.randbelow(statuslist.LIST_SIZE)
-        taken = session.exec(select(Certificate.id).where(Certificate.status_list == status_list,
-                                                          Certificate.status_index == index)).first()
+        taken = session.exec(
+            select(Certificate.id).where(Certificate.status_list == status_list, Certificate.status_index == index)
+        ).first()
         if taken is None:
             return status_list, index
     raise CertificateUnavailable("No free status-list entry was found; try again.")
@@ -138,30 +170,43 @@ def _facts(session: Session, completion: Completion) -> credentials.Facts:
     provider = session.get(Provider, course.provider_id) if course else None
     reviewed = completion.source == "self_report" and completion.reviewed_at is not None
     return credentials.Facts(
-        completion_id=id_of(completion), title=completion.title,
-        description=course.description if course else None, hours=completion.hours, modality=completion.modality,
+        completion_id=id_of(completion),
+        title=completion.title,
+        description=course.description if course else None,
+        hours=completion.hours,
+        modality=completion.modality,
         completed_on=completion.completed_on,
         awarded_at=completion.reviewed_at if reviewed else completion.created_at,  # type: ignore[arg-type]
-        email=person.email, course_id=course.id if course else None, course_hours=course.hours if course else None,
+        email=person.email,
+        course_id=course.id if course else None,
+        course_hours=course.hours if course else None,
         provider_id=provider.id if provider else None,
         provider_name=provider.name if provider else completion.provider_name,
         topics=tuple(sorted(catalog.topics_of(session, [id_of(course)]).get(id_of(course), ()))) if course else (),
-        approvals=_approvals(session, completion, course))
+        approvals=_approvals(session, completion, course),
+    )
 
 
-def _approvals(session: Session, completion: Completion,
-               course: Course | None) -> tuple[credentials.BoardApproval, ...]:
+def _approvals(
+    session: Session, completion: Completion, course: Course | None
+) -> tuple[credentials.BoardApproval, ...]:
     """The boards' approvals that stood on the completion date, and a board's acceptance of a self-report."""
     on = completion.completed_on
     found: dict[str, tuple[tuple[str, ...], Any]] = {}
     if course is not None:
         for a in catalog.engine_approvals(session, [id_of(course)]).get(id_of(course), ()):
-            if ((a.valid_from is None or a.valid_from <= on) and (a.valid_until is None or on <= a.valid_until)
-                    and (a.withdrawn_on is None or on < a.withdrawn_on)):
+            if (
+                (a.valid_from is None or a.valid_from <= on)
+                and (a.valid_until is None or on <= a.valid_until)
+                and (a.withdrawn_on is None or on < a.withdrawn_on)
+            ):
                 found[a.credential_code] = (tuple(sorted(a.categories)), a.hours)
     if completion.source == "self_report" and completion.review_state:
-        codes = session.exec(select(Certification.credential_code).where(
-            Certification.person_id == completion.person_id, Certification.state == completion.review_state))
+        codes = session.exec(
+            select(Certification.credential_code).where(
+                Certification.person_id == completion.person_id, Certification.state == completion.review_state
+            )
+        )
         for code in sorted(set(codes)):
             found.setdefault(code, (tuple(completion.review_categories), None))
     out = []
@@ -183,9 +228,20 @@ def revoke(session: Session, *, completion: Completion, actor: str, states: set[
     cert.revoked_at, cert.revocation_reason = utcnow(), "voided"
     session.add(cert)
     session.flush()
-    audit.record(session, actor=actor, action="revoke", entity="certificate", entity_id=cert.id, states=states,
-                 changes={"completion_id": completion.id, "revocation_reason": [None, "voided"],
-                          "status_list": cert.status_list, "status_index": cert.status_index})
+    audit.record(
+        session,
+        actor=actor,
+        action="revoke",
+        entity="certificate",
+        entity_id=cert.id,
+        states=states,
+        changes={
+            "completion_id": completion.id,
+            "revocation_reason": [None, "voided"],
+            "status_list": cert.status_list,
+            "status_index": cert.status_index,
+        },
+    )
     return cert
 
 
@@ -199,9 +255,20 @@ def supersede(session: Session, *, old: Completion, new: Completion, actor: str,
     before.revocation_reason, before.superseded_by_id = "superseded", after.id if after else None
     session.add(before)
     session.flush()
-    audit.record(session, actor=actor, action="supersede", entity="certificate", entity_id=before.id, states=states,
-                 changes={"completion_id": old.id, "revocation_reason": "superseded",
-                          "superseded_by": after.credential_id if after else None, "corrected_by": new.id})
+    audit.record(
+        session,
+        actor=actor,
+        action="supersede",
+        entity="certificate",
+        entity_id=before.id,
+        states=states,
+        changes={
+            "completion_id": old.id,
+            "revocation_reason": "superseded",
+            "superseded_by": after.credential_id if after else None,
+            "corrected_by": new.id,
+        },
+    )
 
 
 # --- serving ---------------------------------------------------------------------------------------------
@@ -217,12 +284,17 @@ def by_credential_id(session: Session, credential_id: str) -> Certificate:
 def public(session: Session, cert: Certificate, *, issuer: Issuer) -> CertificatePublic:
     replacement = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
     return CertificatePublic(
-        completion_id=cert.completion_id, credential_id=cert.credential_id, certificate=cert.token,
+        completion_id=cert.completion_id,
+        credential_id=cert.credential_id,
+        certificate=cert.token,
         credential=AchievementCredential.model_validate(credentials.credential_of(cert.token)),
-        status="revoked" if cert.revoked_at else "active", issued_at=cert.issued_at, revoked_at=cert.revoked_at,
+        status="revoked" if cert.revoked_at else "active",
+        issued_at=cert.issued_at,
+        revoked_at=cert.revoked_at,
         revocation_reason=cert.revocation_reason,  # type: ignore[arg-type]
         superseded_by=replacement.credential_id if replacement else None,
-        verify_url=f"{issuer.base_url}/v1/certificates/verify")
+        verify_url=f"{issuer.base_url}/v1/certificates/verify",
+    )
 
 
 @dataclass(frozen=True)
@@ -239,8 +311,11 @@ def status_list(session: Session, *, list_no: int, issuer: Issuer, ttl_seconds: 
     first = session.exec(select(func.min(Certificate.issued_at)).where(Certificate.status_list == list_no)).one()
     if first is None:
         raise StatusListNotFound(f"Status list {list_no} was not found.")
-    revoked = session.exec(select(Certificate.status_index, Certificate.revoked_at).where(
-        Certificate.status_list == list_no, col(Certificate.revoked_at).is_not(None))).all()
+    revoked = session.exec(
+        select(Certificate.status_index, Certificate.revoked_at).where(
+            Certificate.status_list == list_no, col(Certificate.revoked_at).is_not(None)
+        )
+    ).all()
     indexes = sorted(i for i, _ in revoked)
     valid_from = max([first, *(at for _, at in revoked if at is not None)])  # revoked: revoked_at is set
     digest = hashlib.sha256(",".join(map(str, indexes)).encode()).hexdigest()
@@ -248,8 +323,9 @@ def status_list(session: Session, *, list_no: int, issuer: Issuer, ttl_seconds: 
     token = _signed.get(key)
     if token is None:
         url = f"{issuer.base_url}/v1/certificates/status/{list_no}"
-        document = statuslist.credential(url=url, issuer=issuer.did, valid_from=valid_from, revoked=indexes,
-                                         ttl_seconds=ttl_seconds)
+        document = statuslist.credential(
+            url=url, issuer=issuer.did, valid_from=valid_from, revoked=indexes, ttl_seconds=ttl_seconds
+        )
         token = issuer.sign(credentials.claims(document))
         if len(_signed) > 256:
             _signed.clear()
@@ -262,9 +338,11 @@ def status_list(session: Session, *, list_no: int, issuer: Issuer, ttl_seconds: 
 
 def verify(session: Session, *, token: str, issuer: Issuer) -> VerifyResult:
     """Check a presented certificate: the signature against this issuer's keys, then its record."""
+
     def refused(reason: str) -> VerifyResult:
-        return VerifyResult(valid=False, signature_valid=False, revoked=False, voided=False, superseded=False,
-                            reasons=[reason])
+        return VerifyResult(
+            valid=False, signature_valid=False, revoked=False, voided=False, superseded=False, reasons=[reason]
+        )
 
     try:
         header = jwt.get_unverified_header(token)
@@ -274,8 +352,9 @@ def verify(session: Session, *, token: str, issuer: Issuer) -> VerifyResult:
     if key is None:
         return refused("not signed by a key of this issuer (unknown kid)")
     try:
-        claims = jwt.decode(token, key.key, algorithms=[key.alg], options={"require": ["iss", "jti"],
-                                                                           "verify_aud": False})
+        claims = jwt.decode(
+            token, key.key, algorithms=[key.alg], options={"require": ["iss", "jti"], "verify_aud": False}
+        )
     except jwt.InvalidTokenError as exc:
         return refused(f"the signature or claims do not verify: {exc}")
     reasons = ["signature verified" + (" (a retired key of this issuer)" if key.retired else "")]
@@ -286,23 +365,35 @@ def verify(session: Session, *, token: str, issuer: Issuer) -> VerifyResult:
     assert completion is not None
     replacement = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
     result = VerifyResult(
-        valid=False, signature_valid=True, revoked=cert.revoked_at is not None, voided=completion.status == "voided",
+        valid=False,
+        signature_valid=True,
+        revoked=cert.revoked_at is not None,
+        voided=completion.status == "voided",
         superseded=cert.revocation_reason == "superseded",
-        superseded_by=replacement.credential_id if replacement else None, credential_id=cert.credential_id,
-        completion_id=completion.id, achievement=completion.title, hours=float(completion.hours),
-        completed_on=completion.completed_on.isoformat(), reasons=reasons)
+        superseded_by=replacement.credential_id if replacement else None,
+        credential_id=cert.credential_id,
+        completion_id=completion.id,
+        achievement=completion.title,
+        hours=float(completion.hours),
+        completed_on=completion.completed_on.isoformat(),
+        reasons=reasons,
+    )
     if token != cert.token:
         result.reasons.append("signed by this issuer, but not the certificate on record under this id")
         return result
     if result.superseded:
-        result.reasons.append("superseded by a corrected certificate" + (f" ({result.superseded_by})"
-                                                                         if result.superseded_by else ""))
+        result.reasons.append(
+            "superseded by a corrected certificate" + (f" ({result.superseded_by})" if result.superseded_by else "")
+        )
     if result.voided:
-        result.reasons.append("the completion was voided" + (f": {completion.void_reason}" if completion.void_reason
-                                                             else ""))
+        result.reasons.append(
+            "the completion was voided" + (f": {completion.void_reason}" if completion.void_reason else "")
+        )
     if result.revoked:
-        result.reasons.append(f"revoked on {statuslist.timestamp(cert.revoked_at)} (status list "  # type: ignore[arg-type]
-                              f"{cert.status_list}, index {cert.status_index})")
+        result.reasons.append(
+            f"revoked on {statuslist.timestamp(cert.revoked_at)} (status list "  # type: ignore[arg-type]
+            f"{cert.status_list}, index {cert.status_index})"
+        )
     result.valid = not (result.revoked or result.voided)
     if result.valid:
         result.reasons.append("on record and not revoked")
@@ -316,17 +407,31 @@ def _legacy(session: Session, claims: dict[str, Any], reasons: list[str]) -> Ver
     completion_id = int(subject.rsplit(":", 1)[-1]) if subject.startswith("urn:peer-ce:completion:") else None
     completion = session.get(Completion, completion_id) if completion_id else None
     if completion is None or "vc" not in claims:
-        return VerifyResult(valid=False, signature_valid=True, revoked=False, voided=False, superseded=False,
-                            reasons=[*reasons, "no certificate of this issuer is on record under this id"])
+        return VerifyResult(
+            valid=False,
+            signature_valid=True,
+            revoked=False,
+            voided=False,
+            superseded=False,
+            reasons=[*reasons, "no certificate of this issuer is on record under this id"],
+        )
     voided = completion.status == "voided"
     result = VerifyResult(
-        valid=completion.status == "accepted", signature_valid=True, revoked=False, voided=voided, superseded=False,
-        completion_id=completion.id, achievement=completion.title, hours=float(completion.hours),
+        valid=completion.status == "accepted",
+        signature_valid=True,
+        revoked=False,
+        voided=voided,
+        superseded=False,
+        completion_id=completion.id,
+        achievement=completion.title,
+        hours=float(completion.hours),
         completed_on=completion.completed_on.isoformat(),
-        reasons=[*reasons, "a certificate issued before certificates were stored: fetch the current one"])
+        reasons=[*reasons, "a certificate issued before certificates were stored: fetch the current one"],
+    )
     if voided:
-        result.reasons.append("the completion was voided" + (f": {completion.void_reason}" if completion.void_reason
-                                                             else ""))
+        result.reasons.append(
+            "the completion was voided" + (f": {completion.void_reason}" if completion.void_reason else "")
+        )
     elif completion.status != "accepted":
         result.reasons.append(f"the completion is {completion.status}")
     return result

@@ -45,8 +45,9 @@ def timestamp(at: datetime) -> str:
     return at.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def credential(*, url: str, issuer: str, valid_from: datetime, revoked: Iterable[int],
-               ttl_seconds: int) -> dict[str, Any]:
+def credential(
+    *, url: str, issuer: str, valid_from: datetime, revoked: Iterable[int], ttl_seconds: int
+) -> dict[str, Any]:
     """The BitstringStatusListCredential of one list (purpose: revocation)."""
     return {
         "@context": [VC_V2],
@@ -66,5 +67,10 @@ def credential(*, url: str, issuer: str, valid_from: datetime, revoked: Iterable
 
 def entry(*, list_url: str, index: int) -> dict[str, Any]:
     """A certificate's `credentialStatus`: its bit in a list."""
-    return {"id": f"{list_url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-            "statusListIndex": str(index), "statusListCredential": list_url}
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }

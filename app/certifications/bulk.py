@@ -32,9 +32,27 @@ from app.types import Day, HoursIn, RequestModel
 
 REQUIRED = ("given_name", "family_name", "email", "credential_code", "number", "issued_on")
 OPTIONAL = ("external_ref", "cycle_option", "variants", "current_cycle_start", "current_cycle_end", "carryover_hours")
-EXPORT_COLUMNS = ("id", "given_name", "family_name", "email", "external_ref", "credential_code", "state",
-                  "number", "issued_on", "cycle_option", "variants", "current_cycle_start", "current_cycle_end",
-                  "carryover_hours", "status", "cycle_start", "cycle_end", "grace_ends_on", "evaluated_on")
+EXPORT_COLUMNS = (
+    "id",
+    "given_name",
+    "family_name",
+    "email",
+    "external_ref",
+    "credential_code",
+    "state",
+    "number",
+    "issued_on",
+    "cycle_option",
+    "variants",
+    "current_cycle_start",
+    "current_cycle_end",
+    "carryover_hours",
+    "status",
+    "cycle_start",
+    "cycle_end",
+    "grace_ends_on",
+    "evaluated_on",
+)
 # The export's columns that the import reads but never writes: `id` and `state` are checked against the
 # certification they name (a file edited into another record is refused); the status columns are what
 # the service computed as of `evaluated_on`, and are ignored. So an export re-imports as it is.
@@ -51,8 +69,12 @@ class ImportRow(RequestModel):
     number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9./ -]*$")
     issued_on: Day
     cycle_option: str | None = Field(default=None, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")
-    variants: str | None = Field(default=None, max_length=200, pattern=r"^[a-z][a-z0-9_-]*( *; *[a-z][a-z0-9_-]*)*$",
-                                 description="variant ids separated by semicolons")
+    variants: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[a-z][a-z0-9_-]*( *; *[a-z][a-z0-9_-]*)*$",
+        description="variant ids separated by semicolons",
+    )
     current_cycle_start: Day | None = None
     current_cycle_end: Day | None = None
     carryover_hours: HoursIn | None = None
@@ -102,11 +124,14 @@ class Plan:
         return bulk.refusal(
             f"{report.errors} of {len(report.rows)} row(s) have errors; nothing was imported.",
             errors=[bulk.row_problem(o.row, e.message, field=e.field) for o in report.rows for e in o.errors],
-            report=report.model_dump(mode="json"), forbidden=self.forbidden)
+            report=report.model_dump(mode="json"),
+            forbidden=self.forbidden,
+        )
 
 
-def import_certifications(session: Session, *, principal: Principal, body: bytes, content_type: str | None,
-                          dry_run: bool, clock: Clock) -> CertificationsImportReport:
+def import_certifications(
+    session: Session, *, principal: Principal, body: bytes, content_type: str | None, dry_run: bool, clock: Clock
+) -> CertificationsImportReport:
     """Create or update people and certifications by (credential_code, number): all rows or none."""
     return bulk.run(
         parse=lambda: parse(body, content_type),
@@ -118,8 +143,14 @@ def import_certifications(session: Session, *, principal: Principal, body: bytes
 
 def parse(body: bytes, content_type: str | None) -> Parsed:
     """The CSV's rows, each validated on its own (no database read); 415 for another media type."""
-    raw_rows = bulk.read_upload(body, content_type, required=REQUIRED, optional=(*OPTIONAL, *CHECKED, *COMPUTED),
-                                json=False, unsupported="Send the file as text/csv.").data
+    raw_rows = bulk.read_upload(
+        body,
+        content_type,
+        required=REQUIRED,
+        optional=(*OPTIONAL, *CHECKED, *COMPUTED),
+        json=False,
+        unsupported="Send the file as text/csv.",
+    ).data
     parsed: list[tuple[int, ImportRow | None, list[RowError]]] = []
     checked: dict[int, dict[str, str]] = {}
     named: dict[int, tuple[str | None, str | None]] = {}  # what each row says it is, even when it is invalid
@@ -147,13 +178,21 @@ def plan(session: Session, *, principal: Principal, parsed: Parsed, dry_run: boo
     rows = [r for _, r, _ in parsed.rows if r is not None]
     states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     keys = {(r.credential_code, r.number) for r in rows}
-    existing = {
-        (c.credential_code, c.number): c
-        for c in session.exec(select(Certification).where(
-            tuple_(col(Certification.credential_code), col(Certification.number)).in_(list(keys))))
-    } if keys else {}
-    rules_of, todays = _rules_in_effect(session, {r.credential_code for r in rows if r.credential_code in states},
-                                        clock)
+    existing = (
+        {
+            (c.credential_code, c.number): c
+            for c in session.exec(
+                select(Certification).where(
+                    tuple_(col(Certification.credential_code), col(Certification.number)).in_(list(keys))
+                )
+            )
+        }
+        if keys
+        else {}
+    )
+    rules_of, todays = _rules_in_effect(
+        session, {r.credential_code for r in rows if r.credential_code in states}, clock
+    )
     emails = {r.email for r in rows}
     people = {p.email: p for p in session.exec(select(Person).where(col(Person.email).in_(emails)))} if emails else {}
     held = people_service.held_states(session, [id_of(p) for p in people.values()])
@@ -176,8 +215,12 @@ def plan(session: Session, *, principal: Principal, parsed: Parsed, dry_run: boo
         if state is None:
             errors.append(RowError(field="credential_code", message=f"unknown credential {row.credential_code}"))
         elif not principal.sees_state(state):
-            errors.append(RowError(field="credential_code",
-                                   message=f"{row.credential_code} is a {state} credential; not yours to import"))
+            errors.append(
+                RowError(
+                    field="credential_code",
+                    message=f"{row.credential_code} is a {state} credential; not yours to import",
+                )
+            )
             forbidden = True
         if key in seen:
             errors.append(RowError(field="number", message=f"same credential and number as row {seen[key]}"))
@@ -191,40 +234,68 @@ def plan(session: Session, *, principal: Principal, parsed: Parsed, dry_run: boo
         rules = rules_of.get(row.credential_code)
         if rules is not None:
             if cert is None and rules.superseded_by:
-                errors.append(RowError(field="credential_code", message=f"{row.credential_code} is superseded by "
-                                       f"{', '.join(rules.superseded_by)}"))
+                errors.append(
+                    RowError(
+                        field="credential_code",
+                        message=f"{row.credential_code} is superseded by {', '.join(rules.superseded_by)}",
+                    )
+                )
             for e in service.check_choices(rules, cycle_option=row.cycle_option, variants=row.variant_ids()):
                 errors.append(RowError(field=e["loc"][-1], message=e["message"]))
             today = todays[row.credential_code]
             for e in service.check_issued_on(row.issued_on, today) + decisions.check_stated_cycle(
-                    issued_on=row.issued_on, start=row.current_cycle_start, end=row.current_cycle_end,
-                    carryover=row.carryover_hours, today=today):
+                issued_on=row.issued_on,
+                start=row.current_cycle_start,
+                end=row.current_cycle_end,
+                carryover=row.carryover_hours,
+                today=today,
+            ):
                 errors.append(RowError(field=e["loc"][-1], message=e["message"]))
         person = people.get(row.email)
         if cert is not None and (person is None or person.id != cert.person_id):
-            errors.append(RowError(field="email",
-                                   message="this certificate number belongs to a person with another email"))
+            errors.append(
+                RowError(field="email", message="this certificate number belongs to a person with another email")
+            )
         if errors:
             continue
         person_changes = person is not None and _person_changes(person, row)
         if person is not None and (cert is None or person_changes):  # attaching or correcting changes the person
             person_states = held.get(person.id) or (  # type: ignore[arg-type]
-                {person.registered_by_state} if person.registered_by_state else set())
+                {person.registered_by_state} if person.registered_by_state else set()
+            )
             if not people_service.may_change(principal, person_states):
                 forbidden = True
-                errors.append(RowError(field="email", message=(
-                    people_service.who_may_change(person.id, person_states) if person.id in visible
-                    else "this email belongs to a person of another state's records; only an admin may add to "
-                         "or change them")))
+                errors.append(
+                    RowError(
+                        field="email",
+                        message=(
+                            people_service.who_may_change(person.id, person_states)
+                            if person.id in visible
+                            else "this email belongs to a person of another state's records; only an admin may add to "
+                            "or change them"
+                        ),
+                    )
+                )
                 continue
-        changed = (cert is None or bool(_cert_changes(cert, row)) or _states_another_cycle(cert, row)
-                   or person is None or bool(person_changes))
+        changed = (
+            cert is None
+            or bool(_cert_changes(cert, row))
+            or _states_another_cycle(cert, row)
+            or person is None
+            or bool(person_changes)
+        )
         outcome.outcome = "created" if cert is None else ("updated" if changed else "unchanged")
         outcome.certification_id = cert.id if cert else None
         work.append((outcome, row, cert))
 
-    return Plan(report=CertificationsImportReport.of(outcomes, dry_run=dry_run), work=work, people=people,
-                states=states, held=held, forbidden=forbidden)
+    return Plan(
+        report=CertificationsImportReport.of(outcomes, dry_run=dry_run),
+        work=work,
+        people=people,
+        states=states,
+        held=held,
+        forbidden=forbidden,
+    )
 
 
 def _disagreements(given: dict[str, str], cert: Certification | None, state: str | None) -> list[RowError]:
@@ -233,8 +304,13 @@ def _disagreements(given: dict[str, str], cert: Certification | None, state: str
     if "state" in given and state is not None and given["state"].upper() != state:
         out.append(RowError(field="state", message=f"the credential is {state}'s, not {given['state']}"))
     if "id" in given and given["id"] != (str(cert.id) if cert is not None else given["id"]):
-        out.append(RowError(field="id", message=f"this credential and number are certification {cert.id}, "  # type: ignore[union-attr]
-                                                f"not {given['id']}"))
+        out.append(
+            RowError(
+                field="id",
+                message=f"this credential and number are certification {cert.id}, "  # type: ignore[union-attr]
+                f"not {given['id']}",
+            )
+        )
     if "id" in given and cert is None:
         out.append(RowError(field="id", message=f"no certification {given['id']} has this credential and number"))
     return out
@@ -262,8 +338,10 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
     people, states, held = planned.people, planned.states, planned.held
     work = [(outcome, row, cert) for outcome, row, cert in planned.work if outcome.outcome != "unchanged"]
     rows_by_email = {row.email: row for _, row, _ in work}
-    corrected = sorted((p for email, p in people.items() if email in rows_by_email and
-                        _person_changes(p, rows_by_email[email])), key=id_of)
+    corrected = sorted(
+        (p for email, p in people.items() if email in rows_by_email and _person_changes(p, rows_by_email[email])),
+        key=id_of,
+    )
     for person in corrected:
         changes = _person_changes(person, rows_by_email[person.email])
         before = {field: getattr(person, field) for field in changes}
@@ -272,13 +350,25 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
         person.updated_at = utcnow()
         session.add(person)
         session.flush()
-        audit.record(session, actor=principal.actor, action="import:updated", entity="person", entity_id=person.id,
-                     state=person.registered_by_state, states=held.get(person.id, set()),  # type: ignore[arg-type]
-                     changes={field: [before[field], value] for field, value in changes.items()})
+        audit.record(
+            session,
+            actor=principal.actor,
+            action="import:updated",
+            entity="person",
+            entity_id=person.id,
+            state=person.registered_by_state,
+            states=held.get(person.id, set()),  # type: ignore[arg-type]
+            changes={field: [before[field], value] for field, value in changes.items()},
+        )
     for email, row in rows_by_email.items():
         if email not in people:
-            person = Person(given_name=row.given_name, family_name=row.family_name, email=row.email,
-                            external_ref=row.external_ref, registered_by_state=states[row.credential_code])
+            person = Person(
+                given_name=row.given_name,
+                family_name=row.family_name,
+                email=row.email,
+                external_ref=row.external_ref,
+                registered_by_state=states[row.credential_code],
+            )
             people[email] = person
             session.add(person)
     session.flush()
@@ -286,16 +376,28 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
     for outcome, row, cert in work:
         person = people[row.email]
         if cert is None:
-            cert = Certification(person_id=id_of(person), credential_code=row.credential_code,
-                                 state=states[row.credential_code], number=row.number, issued_on=row.issued_on,
-                                 cycle_option=row.cycle_option, variants=compliance.join_variants(row.variant_ids()))
-            changes = {"person_id": [None, person.id], "credential_code": [None, row.credential_code],
-                       "number": [None, row.number], "issued_on": [None, str(row.issued_on)],
-                       "cycle_option": [None, cert.cycle_option], "variants": [None, cert.variants]}
+            cert = Certification(
+                person_id=id_of(person),
+                credential_code=row.credential_code,
+                state=states[row.credential_code],
+                number=row.number,
+                issued_on=row.issued_on,
+                cycle_option=row.cycle_option,
+                variants=compliance.join_variants(row.variant_ids()),
+            )
+            changes = {
+                "person_id": [None, person.id],
+                "credential_code": [None, row.credential_code],
+                "number": [None, row.number],
+                "issued_on": [None, str(row.issued_on)],
+                "cycle_option": [None, cert.cycle_option],
+                "variants": [None, cert.variants],
+            }
         else:
             changed_fields = _cert_changes(cert, row)
-            changes = {name: [_jsonable(getattr(cert, name)), _jsonable(value)]
-                       for name, value in changed_fields.items()}
+            changes = {
+                name: [_jsonable(getattr(cert, name)), _jsonable(value)] for name, value in changed_fields.items()
+            }
             if changed_fields:
                 for name, value in changed_fields.items():
                     setattr(cert, name, value)
@@ -310,8 +412,15 @@ def apply(session: Session, *, principal: Principal, planned: Plan, clock: Clock
     for outcome, cert, changes, _ in touched:
         outcome.certification_id = cert.id
         if changes:
-            audit.record(session, actor=principal.actor, action=f"import:{outcome.outcome}", entity="certification",
-                         entity_id=cert.id, state=cert.state, changes=changes)
+            audit.record(
+                session,
+                actor=principal.actor,
+                action=f"import:{outcome.outcome}",
+                entity="certification",
+                entity_id=cert.id,
+                state=cert.state,
+                changes=changes,
+            )
 
 
 def _jsonable(value: Any) -> Any:
@@ -323,8 +432,11 @@ def _jsonable(value: Any) -> Any:
 def _cert_changes(cert: Certification, row: ImportRow) -> dict[str, Any]:
     """What a row changes on an existing certification (issue date, cycle option, variants; a migrated record's
     stated cycle: `_states_another_cycle`)."""
-    wanted = {"issued_on": row.issued_on, "cycle_option": row.cycle_option,
-              "variants": compliance.join_variants(row.variant_ids())}
+    wanted = {
+        "issued_on": row.issued_on,
+        "cycle_option": row.cycle_option,
+        "variants": compliance.join_variants(row.variant_ids()),
+    }
     return {k: v for k, v in wanted.items() if getattr(cert, k) != v}
 
 
@@ -335,7 +447,10 @@ def _states_another_cycle(cert: Certification | None, row: ImportRow) -> bool:
     if cert is None or cert.registered_on is None:
         return True
     return (cert.registered_cycle_start, cert.registered_cycle_end, cert.registered_carryover_hours) != (
-        row.current_cycle_start, row.current_cycle_end, row.carryover_hours)
+        row.current_cycle_start,
+        row.current_cycle_end,
+        row.carryover_hours,
+    )
 
 
 _REGISTERED = ("registered_cycle_start", "registered_cycle_end", "registered_carryover_hours", "registered_on")
@@ -356,8 +471,11 @@ def _restate(session: Session, cert: Certification, row: ImportRow, changes: dic
     if stated:
         statement = {"start": row.current_cycle_start, "end": row.current_cycle_end, "carryover": row.carryover_hours}
     else:
-        statement = {"start": cert.registered_cycle_start, "end": cert.registered_cycle_end,
-                     "carryover": cert.registered_carryover_hours}
+        statement = {
+            "start": cert.registered_cycle_start,
+            "end": cert.registered_cycle_end,
+            "carryover": cert.registered_carryover_hours,
+        }
     zone = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))[-1].rules.timezone
     renewed = decisions.record_stated_cycle(session, cert=cert, today=clock.today(zone), **statement)  # type: ignore[arg-type]
     for k in _REGISTERED:
@@ -379,27 +497,51 @@ def _rules_in_effect(session: Session, codes: set[str], clock: Clock) -> tuple[d
     return out, todays
 
 
-async def export_rows(state: Any, *, principal: Principal, filters: dict[str, Any],
-                      batch: int = 1000) -> AsyncIterator[list[Any]]:
+async def export_rows(
+    state: Any, *, principal: Principal, filters: dict[str, Any], batch: int = 1000
+) -> AsyncIterator[list[Any]]:
     """Stream the filtered certifications in keyset batches, each read in a short session, in turn at the
     app's database gate (`state` is the app's state)."""
     cursor: str | None = None
     while True:
         async with state.db_gate.turn():
             page, people, cursor = await run_in_threadpool(
-                _export_batch, state.session_factory, principal, filters, cursor, batch)
+                _export_batch, state.session_factory, principal, filters, cursor, batch
+            )
         for c in page:
             p = people[c.person_id]
-            yield [c.id, p.given_name, p.family_name, p.email, p.external_ref, c.credential_code, c.state,
-                   c.number, c.issued_on, c.cycle_option, ";".join(compliance.split_variants(c.variants)),
-                   c.registered_cycle_start, c.registered_cycle_end, c.registered_carryover_hours, c.status,
-                   c.cycle_start, c.cycle_end, c.grace_ends_on, c.evaluated_on]
+            yield [
+                c.id,
+                p.given_name,
+                p.family_name,
+                p.email,
+                p.external_ref,
+                c.credential_code,
+                c.state,
+                c.number,
+                c.issued_on,
+                c.cycle_option,
+                ";".join(compliance.split_variants(c.variants)),
+                c.registered_cycle_start,
+                c.registered_cycle_end,
+                c.registered_carryover_hours,
+                c.status,
+                c.cycle_start,
+                c.cycle_end,
+                c.grace_ends_on,
+                c.evaluated_on,
+            ]
         if cursor is None:
             return
 
 
-def _export_batch(session_factory: sessionmaker[Session], principal: Principal, filters: dict[str, Any],
-                  cursor: str | None, batch: int) -> tuple[list[Certification], dict[int, Person], str | None]:
+def _export_batch(
+    session_factory: sessionmaker[Session],
+    principal: Principal,
+    filters: dict[str, Any],
+    cursor: str | None,
+    batch: int,
+) -> tuple[list[Certification], dict[int, Person], str | None]:
     with session_factory() as session:
         page, next_cursor = service.list_page(session, principal=principal, cursor=cursor, limit=batch, **filters)
         return page, service.people_of(session, page), next_cursor

@@ -21,19 +21,26 @@ from app.scheduler.models import Renewal
 
 def field_error(field: str, message: str, detail: str | None = None, *, prefix: str = "body") -> Unprocessable:
     """A 422 naming one field."""
-    return Unprocessable(detail or f"{field}: {message}.",
-                         errors=[{"loc": [prefix, field], "field": f"{prefix}.{field}", "message": message,
-                                  "type": "value_error"}])
+    return Unprocessable(
+        detail or f"{field}: {message}.",
+        errors=[{"loc": [prefix, field], "field": f"{prefix}.{field}", "message": message, "type": "value_error"}],
+    )
 
 
-def check_stated_cycle(*, issued_on: date, start: date | None, end: date | None, carryover: Decimal | None,
-                       today: date, prefix: str = "body") -> list[dict]:
+def check_stated_cycle(
+    *,
+    issued_on: date,
+    start: date | None,
+    end: date | None,
+    carryover: Decimal | None,
+    today: date,
+    prefix: str = "body",
+) -> list[dict]:
     """Field errors of a migrated record's stated cycle (none: valid)."""
     errors = []
 
     def error(field: str, message: str) -> None:
-        errors.append({"loc": [prefix, field], "field": f"{prefix}.{field}", "message": message,
-                       "type": "value_error"})
+        errors.append({"loc": [prefix, field], "field": f"{prefix}.{field}", "message": message, "type": "value_error"})
 
     if start is None:
         if end is not None:
@@ -50,23 +57,33 @@ def check_stated_cycle(*, issued_on: date, start: date | None, end: date | None,
     return errors
 
 
-def record_stated_cycle(session: Session, *, cert: Certification, start: date, end: date | None,
-                        carryover: Decimal | None, today: date) -> list[tuple[date, date]]:
+def record_stated_cycle(
+    session: Session, *, cert: Certification, start: date, end: date | None, carryover: Decimal | None, today: date
+) -> list[tuple[date, date]]:
     """Register a migrated record in its current cycle: the cycles before `start` count as renewed by the
     board today (renewal rows, source 'board'); earlier board renewals the statement no longer makes are
     reopened today. Returns the cycles renewed."""
     versions = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))
     from app.compliance.facts import split_variants
 
-    facts = engine.CertificationFacts(issued_on=cert.issued_on, credential_code=cert.credential_code,
-                                      cycle_option=cert.cycle_option, variants=split_variants(cert.variants),
-                                      birth_month_day=_birthday(session, cert))
+    facts = engine.CertificationFacts(
+        issued_on=cert.issued_on,
+        credential_code=cert.credential_code,
+        cycle_option=cert.cycle_option,
+        variants=split_variants(cert.variants),
+        birth_month_day=_birthday(session, cert),
+    )
     try:
         cycles = engine.cycles_before(versions=versions, facts=facts, until=start)
     except engine.RuleError as exc:
         raise field_error("current_cycle_start", f"the rules cannot place the earlier cycles: {exc}") from exc
-    rows = list(session.exec(select(Renewal).where(Renewal.certification_id == cert.id)
-                             .order_by(col(Renewal.cycle_start), col(Renewal.generation))))
+    rows = list(
+        session.exec(
+            select(Renewal)
+            .where(Renewal.certification_id == cert.id)
+            .order_by(col(Renewal.cycle_start), col(Renewal.generation))
+        )
+    )
     wanted = set(cycles)
     for row in rows:
         if row.source == "board" and row.reopened_on is None and (row.cycle_start, row.cycle_end) not in wanted:
@@ -77,8 +94,17 @@ def record_stated_cycle(session: Session, *, cert: Certification, start: date, e
     for s, e in cycles:
         if s in standing:
             continue
-        session.add(Renewal(certification_id=id_of(cert), cycle_start=s, cycle_end=e, met_on=None, recorded_on=today,
-                            source="board", generation=generation[s] + 1 if s in generation else 0))
+        session.add(
+            Renewal(
+                certification_id=id_of(cert),
+                cycle_start=s,
+                cycle_end=e,
+                met_on=None,
+                recorded_on=today,
+                source="board",
+                generation=generation[s] + 1 if s in generation else 0,
+            )
+        )
     cert.registered_cycle_start, cert.registered_cycle_end = start, end
     cert.registered_carryover_hours = None if carryover is None else carryover.quantize(Decimal("0.01"))
     cert.registered_on = today
@@ -89,15 +115,22 @@ def record_stated_cycle(session: Session, *, cert: Certification, start: date, e
 def reopen(session: Session, *, cert: Certification, cycle_start: date, on: date) -> Renewal:
     """Set aside the renewal of the cycle starting `cycle_start` that stands on `on`: from that day the plain
     derivation decides the cycle again (the sweep records a new renewal if the data meets it)."""
-    rows = list(session.exec(select(Renewal).where(Renewal.certification_id == cert.id,
-                                                   col(Renewal.reopened_on).is_(None))
-                             .order_by(col(Renewal.cycle_start), col(Renewal.generation))))
+    rows = list(
+        session.exec(
+            select(Renewal)
+            .where(Renewal.certification_id == cert.id, col(Renewal.reopened_on).is_(None))
+            .order_by(col(Renewal.cycle_start), col(Renewal.generation))
+        )
+    )
     row = next((r for r in reversed(rows) if r.cycle_start == cycle_start), None)
     if row is None or row.recorded_on > on:
         standing = ", ".join(f"{r.cycle_start} to {r.cycle_end}" for r in rows if r.recorded_on <= on) or "none"
-        raise field_error("cycle_start", f"no recorded renewal of a cycle starting on {cycle_start} stands on {on}",
-                          f"Certification {cert.id} has no recorded renewal of a cycle starting on {cycle_start} "
-                          f"that stands on {on} (renewed cycles: {standing}).")
+        raise field_error(
+            "cycle_start",
+            f"no recorded renewal of a cycle starting on {cycle_start} stands on {on}",
+            f"Certification {cert.id} has no recorded renewal of a cycle starting on {cycle_start} "
+            f"that stands on {on} (renewed cycles: {standing}).",
+        )
     row.reopened_on = on
     session.add(row)
     return row

@@ -37,19 +37,28 @@ class Certification(SQLModel, table=True):
     state: str = Field(max_length=2)
     number: str = Field(max_length=64)
     issued_on: date
-    cycle_option: str | None = Field(default=None, max_length=64,
-                                     description="The holder's choice among the rule set's cycle_options")
-    variants: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""),
-                          description="The credential's variants this certification holds: sorted ids, comma-separated")
+    cycle_option: str | None = Field(
+        default=None, max_length=64, description="The holder's choice among the rule set's cycle_options"
+    )
+    variants: str = Field(
+        default="",
+        sa_column=Column(String(200), nullable=False, server_default=""),
+        description="The credential's variants this certification holds: sorted ids, comma-separated",
+    )
     # A migrated record: the current cycle its board stated when it registered it (on `registered_on`); the
     # cycles before it are recorded as renewed by the board on that day (scheduler `renewal`, source 'board').
-    registered_cycle_start: date | None = Field(default=None, description="The current cycle's start as the "
-                                                "board stated it when it registered a migrated record")
-    registered_cycle_end: date | None = Field(default=None, description="That cycle's end, when the board's date "
-                                              "differs from the rules' arithmetic")
+    registered_cycle_start: date | None = Field(
+        default=None,
+        description="The current cycle's start as the board stated it when it registered a migrated record",
+    )
+    registered_cycle_end: date | None = Field(
+        default=None, description="That cycle's end, when the board's date differs from the rules' arithmetic"
+    )
     registered_carryover_hours: Decimal | None = Field(
-        default=None, sa_column=Column(HoursType, nullable=True),
-        description="Hours carried into that cycle from the board's previous system")
+        default=None,
+        sa_column=Column(HoursType, nullable=True),
+        description="Hours carried into that cycle from the board's previous system",
+    )
     registered_on: date | None = Field(default=None, description="The board's day the migrated cycle was recorded")
     status: str = Field(default="in_progress", max_length=16)
     cycle_start: date | None = None
@@ -59,9 +68,11 @@ class Certification(SQLModel, table=True):
     evaluated_on: date | None = None
     dirty: bool = Field(default=True)
     unmet_categories: dict[str, int] | None = Field(
-        default=None, sa_column=Column(UnmetCategories, nullable=True),
+        default=None,
+        sa_column=Column(UnmetCategories, nullable=True),
         description="The hours (in hundredths) still needed per required category of the open cycle, as of "
-        "evaluated_on; null when none, or when the cycle is not open (met, lapsed, on hold): for reports")
+        "evaluated_on; null when none, or when the cycle is not open (met, lapsed, on hold): for reports",
+    )
     row_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -74,9 +85,7 @@ class BoardAction(SQLModel, table=True):
     __tablename__ = "board_action"
 
     id: int | None = Field(default=None, primary_key=True)
-    certification_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
-    )
+    certification_id: int = Field(sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True))
     kind: str = Field(max_length=16)
     effective_on: date
     cycle_start: date | None = None
@@ -96,9 +105,7 @@ class CertificationActivity(SQLModel, table=True):
     __table_args__ = (CheckConstraint("kind IN ('service_hours', 'supervision_hours', 'attestation')", name="kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    certification_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
-    )
+    certification_id: int = Field(sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True))
     requirement_id: str = Field(max_length=64)
     kind: str = Field(max_length=24)
     on: date

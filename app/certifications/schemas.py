@@ -10,20 +10,25 @@ from app.pagination import Total
 from app.scheduler.schemas import FlagPublic, RenewalPublic
 from app.types import Day, DbId, HoursIn, HoursOut, RequestModel
 
-Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed",
-                 "suspended", "revoked", "inactive"]
+Status = Literal["in_progress", "due_soon", "compliant", "overdue", "lapsed", "suspended", "revoked", "inactive"]
 ActionKind = Literal["suspend", "revoke", "inactivate", "reinstate", "reopen"]
 _SLUG = r"^[a-z][a-z0-9_-]*$"
 CycleOptionId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["two-year"])]
 VariantId = Annotated[str, Field(min_length=1, max_length=64, pattern=_SLUG, examples=["military"])]
-_NUMBER: dict[str, Any] = {"min_length": 1, "max_length": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
-                          "examples": ["NC-2024-00117"]}
+_NUMBER: dict[str, Any] = {
+    "min_length": 1,
+    "max_length": 64,
+    "pattern": r"^[A-Za-z0-9][A-Za-z0-9./ -]*$",
+    "examples": ["NC-2024-00117"],
+}
 
 
-_CURRENT_CYCLE_START = ("A migrated record: the start of its current cycle in the board's previous system (on or "
-                        "after `issued_on`, not after the board's today). The cycles before it count as renewed by "
-                        "the board on the day it is recorded (see the history's renewals), with no carry-over unless "
-                        "`carryover_hours` is given")
+_CURRENT_CYCLE_START = (
+    "A migrated record: the start of its current cycle in the board's previous system (on or "
+    "after `issued_on`, not after the board's today). The cycles before it count as renewed by "
+    "the board on the day it is recorded (see the history's renewals), with no carry-over unless "
+    "`carryover_hours` is given"
+)
 _CURRENT_CYCLE_END = "That cycle's end, when the board's own date differs from the rules' arithmetic"
 _CARRYOVER = "Hours carried into that cycle from the board's previous system (none when absent)"
 _ISSUED_ON = "The issue date; not after the board's today"
@@ -32,10 +37,19 @@ _ISSUED_ON = "The issue date; not after the board's today"
 class CertificationCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"person_id": 1, "credential_code": "NC-CPSS", "number": "NC-2024-00117", "issued_on": "2024-03-15"},
-            {"person_id": 2, "credential_code": "NC-CPSS", "number": "NC-IMP-0002", "issued_on": "2023-02-01",
-             "current_cycle_start": "2025-02-01", "carryover_hours": 2}]},
+        json_schema_extra={
+            "examples": [
+                {"person_id": 1, "credential_code": "NC-CPSS", "number": "NC-2024-00117", "issued_on": "2024-03-15"},
+                {
+                    "person_id": 2,
+                    "credential_code": "NC-CPSS",
+                    "number": "NC-IMP-0002",
+                    "issued_on": "2023-02-01",
+                    "current_cycle_start": "2025-02-01",
+                    "carryover_hours": 2,
+                },
+            ]
+        },
     )
 
     person_id: DbId
@@ -46,10 +60,14 @@ class CertificationCreate(RequestModel):
     current_cycle_end: Day | None = Field(default=None, description=_CURRENT_CYCLE_END)
     carryover_hours: HoursIn | None = Field(default=None, description=_CARRYOVER)
     cycle_option: CycleOptionId | None = Field(
-        default=None, description="Required when the credential's rules offer `cycle_options`: the holder's choice")
+        default=None, description="Required when the credential's rules offer `cycle_options`: the holder's choice"
+    )
     variants: list[VariantId] = Field(
-        default=[], max_length=8, description="Variants of the credential this certification holds (the rules' "
-        "`variants`, e.g. NC-CPSS `military`)")
+        default=[],
+        max_length=8,
+        description="Variants of the credential this certification holds (the rules' "
+        "`variants`, e.g. NC-CPSS `military`)",
+    )
 
 
 class CertificationUpdate(RequestModel):
@@ -60,18 +78,25 @@ class CertificationUpdate(RequestModel):
     number: str | None = Field(default=None, **_NUMBER)
     issued_on: Day | None = Field(default=None, description=_ISSUED_ON)
     current_cycle_start: Day | None = Field(
-        default=None, description="Restate a migrated record's current cycle (its end and carry-over are those "
+        default=None,
+        description="Restate a migrated record's current cycle (its end and carry-over are those "
         "given with it): the cycles before it count as renewed by the board today; board renewals the new "
-        "statement no longer makes are reopened")
+        "statement no longer makes are reopened",
+    )
     current_cycle_end: Day | None = Field(default=None, description=_CURRENT_CYCLE_END)
     carryover_hours: HoursIn | None = Field(default=None, description=_CARRYOVER)
     cycle_option: CycleOptionId | None = Field(default=None, description="The holder's new cycle option")
-    variants: list[VariantId] | None = Field(default=None, max_length=8,
-                                             description="The variants held, replacing the recorded ones")
+    variants: list[VariantId] | None = Field(
+        default=None, max_length=8, description="The variants held, replacing the recorded ones"
+    )
     credential_code: str | None = Field(
-        default=None, min_length=2, max_length=32, examples=["WV-PRSS-MH"],
+        default=None,
+        min_length=2,
+        max_length=32,
+        examples=["WV-PRSS-MH"],
         description="Move the certification to a credential that replaces its own (the rules' `superseded_by`); "
-        "the number and issue date stay")
+        "the number and issue date stay",
+    )
 
 
 class PersonSummary(BaseModel):
@@ -86,17 +111,34 @@ class RegisteredCycle(BaseModel):
     cycle_start: date
     cycle_end: date | None = Field(description="The board's own end date; null: the rules' arithmetic")
     carryover_hours: HoursOut | None
-    recorded_on: date = Field(description="The board's day it was recorded: the cycles before it count as renewed "
-                              "from that day")
+    recorded_on: date = Field(
+        description="The board's day it was recorded: the cycles before it count as renewed from that day"
+    )
 
 
 class CertificationPublic(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 1, "person": {"id": 12, "given_name": "Jordan", "family_name": "Rivera"},
-        "credential_code": "PA-CPS", "state": "PA", "number": "PA-CPS-2025-0117", "issued_on": "2025-01-07",
-        "status": "due_soon", "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "grace_ends_on": "2027-01-06",
-        "next_change_on": "2027-01-07", "evaluated_on": "2026-11-22", "created_at": "2025-01-07T14:03:11Z",
-        "updated_at": "2026-11-22T10:15:02Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "person": {"id": 12, "given_name": "Jordan", "family_name": "Rivera"},
+                    "credential_code": "PA-CPS",
+                    "state": "PA",
+                    "number": "PA-CPS-2025-0117",
+                    "issued_on": "2025-01-07",
+                    "status": "due_soon",
+                    "cycle_start": "2025-01-07",
+                    "cycle_end": "2027-01-06",
+                    "grace_ends_on": "2027-01-06",
+                    "next_change_on": "2027-01-07",
+                    "evaluated_on": "2026-11-22",
+                    "created_at": "2025-01-07T14:03:11Z",
+                    "updated_at": "2026-11-22T10:15:02Z",
+                }
+            ]
+        }
+    )
 
     id: int
     person: PersonSummary
@@ -107,7 +149,8 @@ class CertificationPublic(BaseModel):
     cycle_option: str | None = None
     variants: list[str] = []
     registered_cycle: RegisteredCycle | None = Field(
-        default=None, description="A migrated record: the current cycle its board stated (`current_cycle_start`)")
+        default=None, description="A migrated record: the current cycle its board stated (`current_cycle_start`)"
+    )
     status: Status = Field(description="Status as of `evaluated_on` (kept current by writes and the sweep)")
     cycle_start: date | None
     cycle_end: date | None
@@ -127,10 +170,13 @@ class CertificationPage(BaseModel):
 class BoardActionCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"kind": "suspend", "effective_on": "2026-12-01", "reason": "Pending investigation of a complaint"},
-            {"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Complaint dismissed"},
-            {"kind": "reopen", "cycle_start": "2024-03-01", "reason": "Renewal review: ethics hours short"}]},
+        json_schema_extra={
+            "examples": [
+                {"kind": "suspend", "effective_on": "2026-12-01", "reason": "Pending investigation of a complaint"},
+                {"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Complaint dismissed"},
+                {"kind": "reopen", "cycle_start": "2024-03-01", "reason": "Renewal review: ethics hours short"},
+            ]
+        },
     )
 
     kind: ActionKind = Field(
@@ -138,11 +184,14 @@ class BoardActionCreate(RequestModel):
         description="`suspend`, `revoke` and `inactivate` hold the certification from `effective_on`; `reinstate` "
         "ends a hold (after a suspension or inactivation it resumes the cycle current when the hold began if "
         "that cycle has not ended, else it starts a new chain of cycles); `reopen` takes a renewed cycle back "
-        "to the plain derivation. Also accepted as `action`")
+        "to the plain derivation. Also accepted as `action`",
+    )
     effective_on: Day | None = Field(default=None, description="Default: the board's today")
     cycle_start: Day | None = Field(
-        default=None, description="`reopen`: the start of the renewed cycle to reopen (required). `reinstate`: the "
-        "start of the new chain of cycles, stated by the board (between the issue date and `effective_on`)")
+        default=None,
+        description="`reopen`: the start of the renewed cycle to reopen (required). `reinstate`: the "
+        "start of the new chain of cycles, stated by the board (between the issue date and `effective_on`)",
+    )
     reason: str = Field(min_length=3, max_length=1000)
 
 
@@ -201,8 +250,10 @@ class CapResult(BaseModel):
 
 class CycleSummary(BaseModel):
     kind: Literal["cycle", "initial", "no_ce_first_cycle"] = Field(
-        default="cycle", description="A renewal cycle, the initial certification phase before the cycles, or a "
-        "first cycle that requires no CE")
+        default="cycle",
+        description="A renewal cycle, the initial certification phase before the cycles, or a "
+        "first cycle that requires no CE",
+    )
     start: date
     end: date
     met: bool = Field(description="Whether the data meets the cycle (the plain derivation)")
@@ -210,10 +261,13 @@ class CycleSummary(BaseModel):
     earned_hours: HoursOut
     excess_hours: HoursOut
     renewed_on: date | None = Field(
-        default=None, description="Passed over because a recorded renewal stands: the day it was recorded (the "
-        "cycle stays renewed even when `met` is false, until a board reopens it)")
-    renewed_by_board: bool = Field(default=False, description="That renewal was recorded by a board (a migrated "
-                                   "record's earlier cycles)")
+        default=None,
+        description="Passed over because a recorded renewal stands: the day it was recorded (the "
+        "cycle stays renewed even when `met` is false, until a board reopens it)",
+    )
+    renewed_by_board: bool = Field(
+        default=False, description="That renewal was recorded by a board (a migrated record's earlier cycles)"
+    )
 
 
 class CompletionOutcome(BaseModel):
@@ -224,27 +278,80 @@ class CompletionOutcome(BaseModel):
 
 
 class CompliancePublic(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "certification_id": 1, "credential_code": "PA-CPS", "as_of": "2026-11-22", "status": "due_soon",
-        "period": "cycle", "cycle_option": None, "variants": [],
-        "cycle_start": "2025-01-07", "cycle_end": "2027-01-06", "filing_due_on": "2027-01-06",
-        "grace_ends_on": "2027-01-06",
-        "required_hours": 36, "earned_hours": 18, "remaining_hours": 18,
-        "categories": [
-            {"category": "peer-support-recovery", "label": "peer support and recovery", "every_years": None,
-             "once": False, "required_hours": 24, "earned_hours": 12, "remaining_hours": 12},
-            {"category": "ethics", "label": None, "every_years": None, "once": False, "required_hours": 3,
-             "earned_hours": 0, "remaining_hours": 3}],
-        "modality_minimums": [], "other_requirements": [], "caps": [], "discarded_hours": 0, "carryover_hours": 0,
-        "rule_version": 1, "next_change_on": "2027-01-07", "previous_cycle": None,
-        "cycles": [{"kind": "cycle", "start": "2025-01-07", "end": "2027-01-06", "met": False, "met_on": None,
-                    "earned_hours": 18, "excess_hours": 0}],
-        "completions": [{"completion_id": 31, "counted_hours": 6, "outcome": "counted",
-                         "reason": "counted 6.00 hours (toward peer support and recovery)"}],
-        "reasons": ["Due soon: the cycle 2025-01-07 to 2027-01-06 ends in 45 days with requirements unmet",
-                    "18.00 of 36.00 hours earned; 18.00 still needed by 2027-01-06",
-                    "0.00 of 3.00 ethics hours earned; 3.00 still needed by 2027-01-06"],
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "certification_id": 1,
+                    "credential_code": "PA-CPS",
+                    "as_of": "2026-11-22",
+                    "status": "due_soon",
+                    "period": "cycle",
+                    "cycle_option": None,
+                    "variants": [],
+                    "cycle_start": "2025-01-07",
+                    "cycle_end": "2027-01-06",
+                    "filing_due_on": "2027-01-06",
+                    "grace_ends_on": "2027-01-06",
+                    "required_hours": 36,
+                    "earned_hours": 18,
+                    "remaining_hours": 18,
+                    "categories": [
+                        {
+                            "category": "peer-support-recovery",
+                            "label": "peer support and recovery",
+                            "every_years": None,
+                            "once": False,
+                            "required_hours": 24,
+                            "earned_hours": 12,
+                            "remaining_hours": 12,
+                        },
+                        {
+                            "category": "ethics",
+                            "label": None,
+                            "every_years": None,
+                            "once": False,
+                            "required_hours": 3,
+                            "earned_hours": 0,
+                            "remaining_hours": 3,
+                        },
+                    ],
+                    "modality_minimums": [],
+                    "other_requirements": [],
+                    "caps": [],
+                    "discarded_hours": 0,
+                    "carryover_hours": 0,
+                    "rule_version": 1,
+                    "next_change_on": "2027-01-07",
+                    "previous_cycle": None,
+                    "cycles": [
+                        {
+                            "kind": "cycle",
+                            "start": "2025-01-07",
+                            "end": "2027-01-06",
+                            "met": False,
+                            "met_on": None,
+                            "earned_hours": 18,
+                            "excess_hours": 0,
+                        }
+                    ],
+                    "completions": [
+                        {
+                            "completion_id": 31,
+                            "counted_hours": 6,
+                            "outcome": "counted",
+                            "reason": "counted 6.00 hours (toward peer support and recovery)",
+                        }
+                    ],
+                    "reasons": [
+                        "Due soon: the cycle 2025-01-07 to 2027-01-06 ends in 45 days with requirements unmet",
+                        "18.00 of 36.00 hours earned; 18.00 still needed by 2027-01-06",
+                        "0.00 of 3.00 ethics hours earned; 3.00 still needed by 2027-01-06",
+                    ],
+                }
+            ]
+        }
+    )
 
     certification_id: int
     credential_code: str
@@ -252,13 +359,15 @@ class CompliancePublic(BaseModel):
     status: Status
     period: Literal["cycle", "initial", "no_ce_first_cycle"] = Field(
         description="What the current period is: a renewal cycle, the initial certification phase (no CE), or a "
-        "first cycle that requires no CE")
+        "first cycle that requires no CE"
+    )
     cycle_option: str | None = Field(description="The holder's cycle option the rules applied")
     variants: list[str] = Field(description="The credential's variants the rules applied")
     cycle_start: date
     cycle_end: date
-    filing_due_on: date = Field(description="The renewal's filing deadline: the cycle end unless the rules set "
-                                "`filing_days_before_end`")
+    filing_due_on: date = Field(
+        description="The renewal's filing deadline: the cycle end unless the rules set `filing_days_before_end`"
+    )
     grace_ends_on: date
     required_hours: HoursOut
     earned_hours: HoursOut
@@ -280,8 +389,14 @@ class CompliancePublic(BaseModel):
 class ActivityCreate(RequestModel):
     """Record a non-CE renewal requirement: service or supervision hours, or a signed attestation."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"requirement_id": "code-of-ethics", "on": "2026-11-02", "note": "Signed the code of ethics form"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"requirement_id": "code-of-ethics", "on": "2026-11-02", "note": "Signed the code of ethics form"}
+            ]
+        },
+    )
 
     requirement_id: str = Field(min_length=1, max_length=64, description="An id from the rule set's requirements.other")
     on: Day
@@ -317,12 +432,16 @@ class HistoryPublic(BaseModel):
     board_actions: list[BoardActionPublic]
     events: list[AuditEvent] = Field(description="Every recorded write to this certification")
     renewals: list[RenewalPublic] = Field(
-        default_factory=list, description="Every recorded renewal, oldest cycle first: roll-overs the sweep "
+        default_factory=list,
+        description="Every recorded renewal, oldest cycle first: roll-overs the sweep "
         "recorded, the cycles a board renewed when it registered a migrated record, and reopened ones (with "
-        "the day a board reopened them)")
+        "the day a board reopened them)",
+    )
     flags: list[FlagPublic] = Field(
-        default_factory=list, description="What the sweep recorded, oldest first: status changes (due_soon, "
-        "overdue, lapsed, back to compliant) and renewal reviews (renewal_review, with their reasons)")
+        default_factory=list,
+        description="What the sweep recorded, oldest first: status changes (due_soon, "
+        "overdue, lapsed, back to compliant) and renewal reviews (renewal_review, with their reasons)",
+    )
 
 
 class MyCertification(BaseModel):
@@ -338,10 +457,21 @@ class MyCertifications(BaseModel):
 class Verification(BaseModel):
     """What anyone may learn about a certification number: nothing personal beyond the name."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "name": "Jordan Rivera", "credential_code": "NC-CPSS",
-        "credential_name": "Certified Peer Support Specialist", "state": "NC",
-        "number": "NC-2024-00117", "status": "compliant", "current_cycle_end": "2026-03-31"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Jordan Rivera",
+                    "credential_code": "NC-CPSS",
+                    "credential_name": "Certified Peer Support Specialist",
+                    "state": "NC",
+                    "number": "NC-2024-00117",
+                    "status": "compliant",
+                    "current_cycle_end": "2026-03-31",
+                }
+            ]
+        }
+    )
 
     name: str
     credential_code: str

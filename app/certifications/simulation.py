@@ -33,9 +33,22 @@ class HypotheticalCompletion(RequestModel):
 class SimulationRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"as_of": "2026-12-31", "completions": [
-            {"title": "Ethics refresher", "hours": 3, "modality": "live_virtual",
-             "completed_on": "2026-12-01", "categories": ["ethics"]}]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2026-12-31",
+                    "completions": [
+                        {
+                            "title": "Ethics refresher",
+                            "hours": 3,
+                            "modality": "live_virtual",
+                            "completed_on": "2026-12-01",
+                            "categories": ["ethics"],
+                        }
+                    ],
+                }
+            ]
+        },
     )
 
     as_of: Day | None = None
@@ -55,19 +68,32 @@ def simulate(session: Session, *, cert: Certification, request: SimulationReques
         if request.rule_set.code != cert.credential_code:
             raise Unprocessable(
                 "The draft rule set is for another credential.",
-                errors=[{"loc": ["body", "rule_set", "code"], "field": "body.rule_set.code",
-                         "message": f"expected {cert.credential_code}", "type": "value_error"}],
+                errors=[
+                    {
+                        "loc": ["body", "rule_set", "code"],
+                        "field": "body.rule_set.code",
+                        "message": f"expected {cert.credential_code}",
+                        "type": "value_error",
+                    }
+                ],
             )
-        draft = engine.RuleVersion(version=stored[-1].version + 1,
-                                   effective_from=request.rule_set.effective_from, rules=request.rule_set)
+        draft = engine.RuleVersion(
+            version=stored[-1].version + 1, effective_from=request.rule_set.effective_from, rules=request.rule_set
+        )
         versions = [*versions, draft]
     extra = [
         engine.Completion(
-            id=-(i + 1), course_key=f"hypothetical:{i}", completed_on=c.completed_on,
-            hours=Decimal(c.hours), modality=c.modality, accepted=True, title=c.title,
+            id=-(i + 1),
+            course_key=f"hypothetical:{i}",
+            completed_on=c.completed_on,
+            hours=Decimal(c.hours),
+            modality=c.modality,
+            accepted=True,
+            title=c.title,
             topics=frozenset(c.topics),
-            approvals=(engine.Approval(credential_code=cert.credential_code,
-                                       categories=frozenset(c.categories)),) if c.approved else (),
+            approvals=(engine.Approval(credential_code=cert.credential_code, categories=frozenset(c.categories)),)
+            if c.approved
+            else (),
         )
         for i, c in enumerate(request.completions)
     ]
@@ -76,8 +102,5 @@ def simulate(session: Session, *, cert: Certification, request: SimulationReques
         today = service.board_today(session, cert.credential_code, clock)
         latest = max(c.completed_on for c in request.completions)
         as_of = latest if latest > today else None
-    result, day = service.evaluate(session, cert=cert, clock=clock, as_of=as_of, extra=extra,
-                                   versions=versions)
+    result, day = service.evaluate(session, cert=cert, clock=clock, as_of=as_of, extra=extra, versions=versions)
     return presenters.compliance(cert, result, day)
-
-

@@ -56,18 +56,29 @@ class Upload:
 def check(filename: str | None, data: bytes, *, max_bytes: int) -> Upload:
     """413 past the size limit, 415 unless the content is a PDF, PNG or JPEG, 422 for an empty file."""
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"The evidence file is {len(data):,} bytes; at most {max_bytes:,} are accepted "
-                              f"({max_bytes // (1024 * 1024)} MB).")
+        raise PayloadTooLarge(
+            f"The evidence file is {len(data):,} bytes; at most {max_bytes:,} are accepted "
+            f"({max_bytes // (1024 * 1024)} MB)."
+        )
     if not data:
         from app.errors import Unprocessable
 
-        raise Unprocessable("The evidence file is empty.", errors=[{
-            "loc": ["body", "evidence"], "field": "body.evidence", "message": "the file is empty",
-            "type": "value_error"}])
+        raise Unprocessable(
+            "The evidence file is empty.",
+            errors=[
+                {
+                    "loc": ["body", "evidence"],
+                    "field": "body.evidence",
+                    "message": "the file is empty",
+                    "type": "value_error",
+                }
+            ],
+        )
     media_type = sniff(data)
     if media_type is None:
-        raise UnsupportedMediaType("The evidence file must be a PDF, PNG or JPEG file (its content was read, "
-                                   "not its name).")
+        raise UnsupportedMediaType(
+            "The evidence file must be a PDF, PNG or JPEG file (its content was read, not its name)."
+        )
     name = Path((filename or "").replace("\\", "/")).name[:200] or f"evidence{MEDIA_TYPES[media_type]}"
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '"\r\n') or "evidence"
     return Upload(filename=name, data=data, media_type=media_type)
@@ -115,9 +126,14 @@ def store_for(settings: Settings) -> EvidenceStore:
 
 def attach(session: Session, *, store: EvidenceStore, completion: Completion, upload: Upload) -> CompletionEvidence:
     key = store.put(upload.data, upload.media_type)
-    row = CompletionEvidence(completion_id=id_of(completion), storage_key=key, media_type=upload.media_type,
-                             size_bytes=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(),
-                             filename=upload.filename)
+    row = CompletionEvidence(
+        completion_id=id_of(completion),
+        storage_key=key,
+        media_type=upload.media_type,
+        size_bytes=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        filename=upload.filename,
+    )
     session.add(row)
     session.flush()
     return row

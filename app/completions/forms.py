@@ -61,8 +61,9 @@ async def _from_form(request: Request) -> Submission:
                     raise BadRequest(f"Only one file is accepted, as `evidence`, not `{name}`.")
                 data = await value.read()
                 if data or value.filename:  # an empty file input sends an empty part with no name
-                    upload = evidence.check(value.filename, data,
-                                            max_bytes=request.app.state.settings.evidence_max_bytes)
+                    upload = evidence.check(
+                        value.filename, data, max_bytes=request.app.state.settings.evidence_max_bytes
+                    )
             elif name == "evidence":
                 if value != "":
                     raise UnsupportedMediaType("Send the evidence as a file (a PDF, PNG or JPEG), not as text.")
@@ -81,10 +82,18 @@ Submitted = Annotated[Submission, Depends(submitted)]
 def create_doc() -> dict[str, Any]:
     """openapi_extra: the JSON body by reference, and the same fields as a form with the evidence file (its
     schema is filled in from the JSON one by `form_schema` once the document is built: app.openapi)."""
-    return {"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/CompletionCreate"}},
-        "multipart/form-data": {"schema": {"type": "object"}, "encoding": {"evidence": {
-            "contentType": ", ".join(evidence.MEDIA_TYPES)}}}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/CompletionCreate"}},
+                "multipart/form-data": {
+                    "schema": {"type": "object"},
+                    "encoding": {"evidence": {"contentType": ", ".join(evidence.MEDIA_TYPES)}},
+                },
+            },
+        }
+    }
 
 
 def form_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +109,9 @@ def form_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
             prop.pop("default", None)
             prop.update(next(o for o in options if o != {"type": "null"}))
     schema["properties"]["evidence"] = {
-        "type": "string", "format": "binary",
+        "type": "string",
+        "format": "binary",
         "description": "A PDF, PNG or JPEG certificate (checked by content), at most PEER_CE_EVIDENCE_MAX_BYTES "
-                       "(10 MB by default)"}
+        "(10 MB by default)",
+    }
     return schema

@@ -38,8 +38,16 @@ from app.people import service as people_service
 from app.people.models import Person
 from app.types import Day, DbId, HoursIn, RequestModel
 
-COLUMNS = ("person_id", "credential_code", "certificate_number", "family_name", "course_id", "course_external_id",
-           "completed_on", "hours")
+COLUMNS = (
+    "person_id",
+    "credential_code",
+    "certificate_number",
+    "family_name",
+    "course_id",
+    "course_external_id",
+    "completed_on",
+    "hours",
+)
 _REQUIRED = ("completed_on",)
 _INT_COLUMNS = ("person_id", "course_id")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
@@ -53,8 +61,11 @@ class RosterRow(BaseModel):
     course_id: int | None = None
     course_external_id: str | None = None
     completed_on: date | None = None
-    completion_id: int | None = Field(default=None, description="The completion this row created, or (a "
-                                      "duplicate) the one already recorded; none on a dry run or for an error")
+    completion_id: int | None = Field(
+        default=None,
+        description="The completion this row created, or (a "
+        "duplicate) the one already recorded; none on a dry run or for an error",
+    )
     errors: list[str] = Field(default_factory=list)
 
 
@@ -64,8 +75,10 @@ class RosterReport(BaseModel):
     created: int
     duplicates: int
     errors: int
-    items: list[RosterRow] = Field(description="Every row's outcome, in roster order, with the id of the "
-                                   "completion it created or duplicates; the failing rows when refused")
+    items: list[RosterRow] = Field(
+        description="Every row's outcome, in roster order, with the id of the "
+        "completion it created or duplicates; the failing rows when refused"
+    )
 
 
 class RosterLine(RequestModel):
@@ -81,8 +94,9 @@ class RosterLine(RequestModel):
     hours: HoursIn | None = None
 
 
-def import_completions(session: Session, *, principal: Principal, body: bytes, content_type: str | None,
-                       dry_run: bool, clock: Clock) -> RosterReport:
+def import_completions(
+    session: Session, *, principal: Principal, body: bytes, content_type: str | None, dry_run: bool, clock: Clock
+) -> RosterReport:
     """Record a roster's completions: all rows or none; rows already recorded are duplicates, not errors."""
     return bulk.run(
         parse=lambda: parse(body, content_type),
@@ -100,22 +114,42 @@ def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
 
 def _read(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
     """The roster's rows as JSON-typed dicts (not validated yet); 422 for a file that is not a roster table."""
-    upload = bulk.read_upload(body, content_type, required=_REQUIRED,
-                              optional=[c for c in COLUMNS if c not in _REQUIRED],
-                              unsupported="Send the roster as text/csv or application/json.")
+    upload = bulk.read_upload(
+        body,
+        content_type,
+        required=_REQUIRED,
+        optional=[c for c in COLUMNS if c not in _REQUIRED],
+        unsupported="Send the roster as text/csv or application/json.",
+    )
     if upload.format == "csv":
         rows = upload.data
         header = set(rows[0])
         if not ("person_id" in header or {"credential_code", "certificate_number"} <= header):
             raise Unprocessable(
                 f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number).",
-                errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
-                         "message": "missing column(s): person_id, or credential_code and certificate_number"}])
+                errors=[
+                    {
+                        "loc": ["body", "header"],
+                        "field": "body.header",
+                        "type": "csv_header",
+                        "line": 1,
+                        "message": "missing column(s): person_id, or credential_code and certificate_number",
+                    }
+                ],
+            )
         if not header & {"course_id", "course_external_id"}:
             raise Unprocessable(
                 "A roster names each course by course_id or by course_external_id.",
-                errors=[{"loc": ["body", "header"], "field": "body.header", "type": "csv_header", "line": 1,
-                         "message": "missing column: course_id or course_external_id"}])
+                errors=[
+                    {
+                        "loc": ["body", "header"],
+                        "field": "body.header",
+                        "type": "csv_header",
+                        "line": 1,
+                        "message": "missing column: course_id or course_external_id",
+                    }
+                ],
+            )
         return [_from_csv(row) for row in rows]
     data = upload.data
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -136,17 +170,35 @@ def _from_csv(row: dict[str, str]) -> dict[str, Any]:
 
 def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
     """Row `n` as the plan works with it: its values, or the reasons it has none."""
-    item: dict[str, Any] = {"row": n, "errors": [], "person_id": None, "cert": None, "family_name": None,
-                            "course_id": None, "course_external_id": None, "completed_on": None, "hours": None,
-                            "learner_certification_id": None}
+    item: dict[str, Any] = {
+        "row": n,
+        "errors": [],
+        "person_id": None,
+        "cert": None,
+        "family_name": None,
+        "course_id": None,
+        "course_external_id": None,
+        "completed_on": None,
+        "hours": None,
+        "learner_certification_id": None,
+    }
     try:
         line = RosterLine.model_validate(raw)
     except ValidationError as exc:
-        item["errors"] = [f"unknown field {e['loc'][0]}" if e["type"] == "extra_forbidden"
-                          else f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        item["errors"] = [
+            f"unknown field {e['loc'][0]}"
+            if e["type"] == "extra_forbidden"
+            else f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        ]
         return item
-    item.update(person_id=line.person_id, course_id=line.course_id, course_external_id=line.course_external_id,
-                completed_on=line.completed_on, hours=line.hours)
+    item.update(
+        person_id=line.person_id,
+        course_id=line.course_id,
+        course_external_id=line.course_external_id,
+        completed_on=line.completed_on,
+        hours=line.hours,
+    )
     if (line.course_id is None) == (line.course_external_id is None):
         item["errors"].append("give course_id or course_external_id (one of them)")
     if line.credential_code and line.certificate_number:
@@ -169,11 +221,15 @@ def _resolve_learners(session: Session, principal: Principal, parsed: list[dict[
             item["errors"].append("family_name is required with credential_code and certificate_number")
             continue
         person_id, family_name, cert_id = found.get(item["cert"], (None, "", None))
-        if person_id is None or (item["family_name"] is not None and not learners.same_name(family_name,
-                                                                                             item["family_name"])):
-            item["errors"].append(learners.UNKNOWN_LEARNER if provider else
-                                  f"no {item['cert'][0]} certification has number {item['cert'][1]}"
-                                  + (" and that family name" if item["family_name"] else ""))
+        if person_id is None or (
+            item["family_name"] is not None and not learners.same_name(family_name, item["family_name"])
+        ):
+            item["errors"].append(
+                learners.UNKNOWN_LEARNER
+                if provider
+                else f"no {item['cert'][0]} certification has number {item['cert'][1]}"
+                + (" and that family name" if item["family_name"] else "")
+            )
             continue
         item["person_id"], item["learner_certification_id"] = person_id, cert_id
     named = [i for i in parsed if not i["errors"] and not i["cert"]]  # by person_id
@@ -206,8 +262,11 @@ def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[s
         for item in by_external:
             item["errors"].append("course_external_id names a course of the calling provider; give course_id")
         return
-    found = catalog.course_ids_by_external(session, principal.provider_id,  # type: ignore[arg-type]
-                                           {i["course_external_id"] for i in by_external})
+    found = catalog.course_ids_by_external(
+        session,
+        principal.provider_id,  # type: ignore[arg-type]
+        {i["course_external_id"] for i in by_external},
+    )
     for item in by_external:
         if item["course_external_id"] in found:
             item["course_id"] = found[item["course_external_id"]]
@@ -215,18 +274,34 @@ def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[s
             item["errors"].append(f"you have no course with external_id {item['course_external_id']!r}")
 
 
-def _row(item: dict[str, Any], outcome: str, completion_id: int | None = None) -> RosterRow:
-    return RosterRow(row=item["row"], outcome=outcome, person_id=item.get("person_id"),  # type: ignore[arg-type]
-                     course_id=item.get("course_id"), course_external_id=item.get("course_external_id"),
-                     completed_on=item.get("completed_on"), completion_id=completion_id, errors=item["errors"])
+def _row(
+    item: dict[str, Any], outcome: Literal["created", "duplicate", "error"], completion_id: int | None = None
+) -> RosterRow:
+    return RosterRow(
+        row=item["row"],
+        outcome=outcome,
+        person_id=item.get("person_id"),
+        course_id=item.get("course_id"),
+        course_external_id=item.get("course_external_id"),
+        completed_on=item.get("completed_on"),
+        completion_id=completion_id,
+        errors=item["errors"],
+    )
 
 
 def _ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
     """dedupe_key -> id of the completions recorded with these keys."""
     found: dict[str, int] = {}
     for start in range(0, len(keys), _CHUNK):
-        found.update(dict(session.exec(select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
-            in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String))).all()))
+        found.update(
+            dict(
+                session.exec(
+                    select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
+                        in_values(session, col(Completion.dedupe_key), keys[start : start + _CHUNK], String)
+                    )
+                ).all()
+            )
+        )
     return found
 
 
@@ -247,7 +322,7 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
 
     ids, scope, found = sorted(person_ids), visible_to(principal), set()
     for start in range(0, len(ids), _CHUNK):
-        query = select(col(Person.id)).where(in_values(session, col(Person.id), ids[start:start + _CHUNK], Integer))
+        query = select(col(Person.id)).where(in_values(session, col(Person.id), ids[start : start + _CHUNK], Integer))
         found |= {i for i in session.exec(query if scope is None else query.where(scope)) if i is not None}
     return found
 
@@ -270,12 +345,14 @@ class Plan:
         return bulk.refusal(
             f"{len(errors)} of {self.report.rows} row(s) have errors; nothing was recorded.",
             errors=[bulk.row_problem(r.row, "; ".join(r.errors)) for r in shown],
-            report={**self.report.model_dump(mode="json", exclude={"items"}),
-                    "items": [r.model_dump(mode="json") for r in shown]})
+            report={
+                **self.report.model_dump(mode="json", exclude={"items"}),
+                "items": [r.model_dump(mode="json") for r in shown],
+            },
+        )
 
 
-def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool,
-         clock: Clock) -> Plan:
+def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], dry_run: bool, clock: Clock) -> Plan:
     """Each row's learner (as the caller may name them), course and date checked, and whether it is already
     recorded (a duplicate); nothing is written."""
     if principal.role not in (Role.admin, Role.board, Role.provider):
@@ -296,8 +373,9 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
         if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
             item["errors"].append(f"course {item['course_id']} is not this provider's")
         elif (problem := check_course(course, item["completed_on"], today=today)) is not None:
-            item["errors"].append(f"course {item['course_id']}: {problem}" if course
-                                  else f"unknown course {item['course_id']}")
+            item["errors"].append(
+                f"course {item['course_id']}: {problem}" if course else f"unknown course {item['course_id']}"
+            )
         elif item["hours"] is not None and item["hours"] > course.hours:  # type: ignore[union-attr]
             item["errors"].append(f"hours exceed the course's {course.hours}")  # type: ignore[union-attr]
         if not item["errors"]:
@@ -316,23 +394,39 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
             report_rows.append(_row(item, "error"))
             continue
         outcome: Literal["created", "duplicate"] = (
-            "duplicate" if item["key"] in existing or item["key"] in seen else "created")
+            "duplicate" if item["key"] in existing or item["key"] in seen else "created"
+        )
         seen.add(item["key"])
         report_rows.append(_row(item, outcome, existing.get(item["key"])))
         if outcome == "created":
             created[item["key"]] = report_rows[-1]
             course = courses[item["course_id"]]
-            to_insert.append({
-                "person_id": item["person_id"], "course_id": course.id, "title": course.title,
-                "hours": item["hours"] if item["hours"] is not None else course.hours, "modality": course.modality,
-                "completed_on": item["completed_on"], "status": "accepted", "source": source,
-                "dedupe_key": item["key"], "reported_by": actor, "review_categories": [],
-                "learner_certification_id": item["learner_certification_id"], "created_at": now,
-            })
+            to_insert.append(
+                {
+                    "person_id": item["person_id"],
+                    "course_id": course.id,
+                    "title": course.title,
+                    "hours": item["hours"] if item["hours"] is not None else course.hours,
+                    "modality": course.modality,
+                    "completed_on": item["completed_on"],
+                    "status": "accepted",
+                    "source": source,
+                    "dedupe_key": item["key"],
+                    "reported_by": actor,
+                    "review_categories": [],
+                    "learner_certification_id": item["learner_certification_id"],
+                    "created_at": now,
+                }
+            )
     errors = [r for r in report_rows if r.outcome == "error"]
-    report = RosterReport(dry_run=dry_run, rows=len(parsed), created=len(to_insert),
-                          duplicates=sum(r.outcome == "duplicate" for r in report_rows), errors=len(errors),
-                          items=report_rows)
+    report = RosterReport(
+        dry_run=dry_run,
+        rows=len(parsed),
+        created=len(to_insert),
+        duplicates=sum(r.outcome == "duplicate" for r in report_rows),
+        errors=len(errors),
+        items=report_rows,
+    )
     return Plan(report=report, to_insert=to_insert, created=created, actor=actor, now=now)
 
 
@@ -354,11 +448,21 @@ def apply(session: Session, *, principal: Principal, planned: Plan) -> None:
     touched = sorted({r["person_id"] for r in to_insert})
     dirty.mark(session, person_ids=touched)
     states = set().union(*people_service.held_states(session, touched).values())
-    audit.record(session, actor=principal.actor, action="import", entity="roster",
-                 entity_id=f"{principal.actor}@{planned.now.isoformat()}", states=states,
-                 changes={"rows": report.rows, "created": len(to_insert), "duplicates": report.duplicates,
-                          "people": len(touched),
-                          "completion_ids": _id_ranges(sorted(ids[k] for k in inserted if k in ids))})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="import",
+        entity="roster",
+        entity_id=f"{principal.actor}@{planned.now.isoformat()}",
+        states=states,
+        changes={
+            "rows": report.rows,
+            "created": len(to_insert),
+            "duplicates": report.duplicates,
+            "people": len(touched),
+            "completion_ids": _id_ranges(sorted(ids[k] for k in inserted if k in ids)),
+        },
+    )
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport) -> list[dict[str, Any]]:
@@ -378,9 +482,15 @@ def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterRepo
             keys = [r["dedupe_key"] for r in rows]
             taken: set[str] = set()
             for start in range(0, len(keys), _CHUNK):
-                taken |= {k for k in session.exec(select(col(Completion.dedupe_key)).where(
-                    in_values(session, col(Completion.dedupe_key), keys[start:start + _CHUNK], String)))
-                          if k is not None}
+                taken |= {
+                    k
+                    for k in session.exec(
+                        select(col(Completion.dedupe_key)).where(
+                            in_values(session, col(Completion.dedupe_key), keys[start : start + _CHUNK], String)
+                        )
+                    )
+                    if k is not None
+                }
             if not taken:
                 raise
             report.duplicates += len(taken)

@@ -26,11 +26,13 @@ from app.auth.principal import Principal, Role
 from app.catalog.models import Course
 from app.certifications.models import Certification
 from app.completions.models import Completion
-from app.db import in_values, is_postgres
+from app.db import id_of, in_values, is_postgres
 from app.people.models import Person
 
-UNKNOWN_LEARNER = ("No learner matches: give the credential_code, certificate_number and family_name of the "
-                   "learner's certification (or the person_id of a learner you have reported before).")
+UNKNOWN_LEARNER = (
+    "No learner matches: give the credential_code, certificate_number and family_name of the "
+    "learner's certification (or the person_id of a learner you have reported before)."
+)
 _CHUNK = 5000  # keys per query: well under SQLite's and PostgreSQL's bind limits
 
 
@@ -53,11 +55,18 @@ def certificates(session: Session, keys: Collection[tuple[str, str]]) -> dict[tu
     found: dict[tuple[str, str], tuple[int, str, int]] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start:start + _CHUNK]
-        query = (sa_select(col(Certification.credential_code), col(Certification.number), col(Certification.person_id),
-                           col(Person.family_name), col(Certification.id))
-                 .join(Person, col(Person.id) == col(Certification.person_id))
-                 .where(_pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk)))
+        chunk = ordered[start : start + _CHUNK]
+        query = (
+            sa_select(
+                col(Certification.credential_code),
+                col(Certification.number),
+                col(Certification.person_id),
+                col(Person.family_name),
+                col(Certification.id),
+            )
+            .join(Person, col(Person.id) == col(Certification.person_id))
+            .where(_pairs_in(session, col(Certification.credential_code), col(Certification.number), chunk))
+        )
         for code, number, person_id, family_name, cert_id in session.execute(query):
             found[(code, number)] = (person_id, family_name, cert_id)
     return found
@@ -69,12 +78,19 @@ def named_before(session: Session, provider_id: int, person_ids: Iterable[int]) 
     ids = sorted(set(person_ids))
     out: dict[int, int] = {}
     for start in range(0, len(ids), _CHUNK):
-        query = (sa_select(col(Completion.person_id), col(Completion.learner_certification_id))
-                 .join(Course, col(Course.id) == col(Completion.course_id))
-                 .where(and_(col(Course.provider_id) == provider_id, col(Completion.source) == "provider",
-                             col(Completion.learner_certification_id).is_not(None),
-                             in_values(session, col(Completion.person_id), ids[start:start + _CHUNK], Integer)))
-                 .order_by(col(Completion.id)))
+        query = (
+            sa_select(col(Completion.person_id), col(Completion.learner_certification_id))
+            .join(Course, col(Course.id) == col(Completion.course_id))
+            .where(
+                and_(
+                    col(Course.provider_id) == provider_id,
+                    col(Completion.source) == "provider",
+                    col(Completion.learner_certification_id).is_not(None),
+                    in_values(session, col(Completion.person_id), ids[start : start + _CHUNK], Integer),
+                )
+            )
+            .order_by(col(Completion.id))
+        )
         for person_id, cert_id in session.execute(query):
             out[person_id] = cert_id  # the latest wins
     return out
@@ -85,23 +101,34 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
     ids = sorted(set(person_ids))
     known: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
-        query = (sa_select(col(Completion.person_id)).distinct()
-                 .join(Course, col(Course.id) == col(Completion.course_id))
-                 .where(and_(col(Course.provider_id) == provider_id,
-                             in_values(session, col(Completion.person_id), ids[start:start + _CHUNK], Integer))))
+        query = (
+            sa_select(col(Completion.person_id))
+            .distinct()
+            .join(Course, col(Course.id) == col(Completion.course_id))
+            .where(
+                and_(
+                    col(Course.provider_id) == provider_id,
+                    in_values(session, col(Completion.person_id), ids[start : start + _CHUNK], Integer),
+                )
+            )
+        )
         known.update(session.execute(query).scalars())
     return known
 
 
-def _pairs_in(session: Session, first: Mapped[str], second: Mapped[str],
-              pairs: list[tuple[str, str]]) -> ColumnElement[bool]:
+def _pairs_in(
+    session: Session, first: Mapped[str], second: Mapped[str], pairs: list[tuple[str, str]]
+) -> ColumnElement[bool]:
     """`(first, second) IN pairs`; on PostgreSQL against two unnested arrays (two parameters)."""
     from sqlalchemy import bindparam
 
     if is_postgres(session):
-        return tuple_(first, second).in_(sa_select(
-            func.unnest(bindparam(None, [a for a, _ in pairs], type_=ARRAY(String))),
-            func.unnest(bindparam(None, [b for _, b in pairs], type_=ARRAY(String)))))
+        return tuple_(first, second).in_(
+            sa_select(
+                func.unnest(bindparam(None, [a for a, _ in pairs], type_=ARRAY(String))),
+                func.unnest(bindparam(None, [b for _, b in pairs], type_=ARRAY(String))),
+            )
+        )
     return tuple_(first, second).in_(pairs)
 
 
@@ -121,14 +148,18 @@ def described(session: Session, principal: Principal, completions: Collection[Co
     names: dict[int, tuple[str, str]] = {}
     for start in range(0, len(person_ids), _CHUNK):
         query = sa_select(col(Person.id), col(Person.given_name), col(Person.family_name)).where(
-            in_values(session, col(Person.id), person_ids[start:start + _CHUNK], Integer))
+            in_values(session, col(Person.id), person_ids[start : start + _CHUNK], Integer)
+        )
         names.update({pid: (given, family) for pid, given, family in session.execute(query)})
     cert_ids = sorted({c.learner_certification_id for c in completions if c.learner_certification_id})
     certs: dict[int, tuple[str, str, str]] = {}
     for start in range(0, len(cert_ids), _CHUNK):
-        by_id = sa_select(col(Certification.id), col(Certification.credential_code), col(Certification.number),
-                          col(Certification.state)).where(
-            in_values(session, col(Certification.id), cert_ids[start:start + _CHUNK], Integer))
+        by_id = sa_select(
+            col(Certification.id),
+            col(Certification.credential_code),
+            col(Certification.number),
+            col(Certification.state),
+        ).where(in_values(session, col(Certification.id), cert_ids[start : start + _CHUNK], Integer))
         certs.update({cid: (code, number, state) for cid, code, number, state in session.execute(by_id)})
     out: dict[int, dict] = {}
     for c in completions:
@@ -138,6 +169,10 @@ def described(session: Session, principal: Principal, completions: Collection[Co
             continue  # reported by a board or an admin, or by person_id alone: not a learner it named
         if cert is not None and role is Role.board and cert[2] not in principal.states:
             cert = None
-        out[c.id] = {"given_name": given, "family_name": family,  # type: ignore[index]
-                     "credential_code": cert[0] if cert else None, "certificate_number": cert[1] if cert else None}
+        out[id_of(c)] = {
+            "given_name": given,
+            "family_name": family,
+            "credential_code": cert[0] if cert else None,
+            "certificate_number": cert[1] if cert else None,
+        }
     return out

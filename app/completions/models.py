@@ -29,18 +29,24 @@ class Completion(SQLModel, table=True):
         UniqueConstraint("dedupe_key"),
         Index("ix_completion_person_id_completed_on", "person_id", "completed_on"),
         # Reports read a period's completions (app.reports): on PostgreSQL from the index alone.
-        Index("ix_completion_completed_on", "completed_on",
-              postgresql_include=["person_id", "course_id", "hours", "status"]),
+        Index(
+            "ix_completion_completed_on",
+            "completed_on",
+            postgresql_include=["person_id", "course_id", "hours", "status"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
-    course_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("course.id"), nullable=True,
-                                                                  index=True))
+    course_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("course.id"), nullable=True, index=True)
+    )
     learner_certification_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("certification.id"), nullable=True),
+        default=None,
+        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=True),
         description="The certification the reporter named the learner by (credential, number, family name); "
-                    "a provider naming a known learner by person_id keeps the one it named before")
+        "a provider naming a known learner by person_id keeps the one it named before",
+    )
     title: str = Field(max_length=300)
     provider_name: str | None = Field(default=None, max_length=200)
     hours: Decimal = Field(sa_column=Column(HoursType, nullable=False))

@@ -28,9 +28,21 @@ _SHAPE: list[JsonValue] = [
     {"if": _given("family_name", "string"), "then": _given("credential_code", "string")},
     {"if": _given("course_id", "integer"), "then": _absent("title", "provider_name", "modality", "course_external_id")},
     {"if": _given("course_external_id", "string"), "then": _absent("title", "provider_name", "modality")},
-    {"if": {"anyOf": [_given("course_id", "integer"), _given("course_external_id", "string")]}, "then": {},
-     "else": {"allOf": [_given(f, k) for f, k in (("title", "string"), ("provider_name", "string"),
-                                                  ("hours", "number"), ("modality", "string"))]}},
+    {
+        "if": {"anyOf": [_given("course_id", "integer"), _given("course_external_id", "string")]},
+        "then": {},
+        "else": {
+            "allOf": [
+                _given(f, k)
+                for f, k in (
+                    ("title", "string"),
+                    ("provider_name", "string"),
+                    ("hours", "number"),
+                    ("modality", "string"),
+                )
+            ]
+        },
+    },
 ]
 
 
@@ -46,28 +58,53 @@ class CompletionCreate(RequestModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"person_id": 12, "course_id": 3, "completed_on": "2026-10-02"},
-            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "family_name": "Rivera",
-             "course_external_id": "TIP-101", "completed_on": "2026-10-02"},
-            {"credential_code": "NC-CPSS", "certificate_number": "NC-2024-00117", "family_name": "Rivera",
-             "course_id": 3, "completed_on": "2026-10-02"},
-            {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
-             "hours": 1.5, "modality": "in_person", "completed_on": "2026-09-14",
-             "evidence_url": "https://example.org/certificates/123"},
-        ], "allOf": _SHAPE},
+        json_schema_extra={
+            "examples": [
+                {"person_id": 12, "course_id": 3, "completed_on": "2026-10-02"},
+                {
+                    "credential_code": "NC-CPSS",
+                    "certificate_number": "NC-2024-00117",
+                    "family_name": "Rivera",
+                    "course_external_id": "TIP-101",
+                    "completed_on": "2026-10-02",
+                },
+                {
+                    "credential_code": "NC-CPSS",
+                    "certificate_number": "NC-2024-00117",
+                    "family_name": "Rivera",
+                    "course_id": 3,
+                    "completed_on": "2026-10-02",
+                },
+                {
+                    "title": "Trauma-informed peer support (conference session)",
+                    "provider_name": "State peer conference",
+                    "hours": 1.5,
+                    "modality": "in_person",
+                    "completed_on": "2026-09-14",
+                    "evidence_url": "https://example.org/certificates/123",
+                },
+            ],
+            "allOf": _SHAPE,
+        },
     )
 
     person_id: DbId | None = None
     credential_code: str | None = Field(default=None, max_length=32)
     certificate_number: str | None = Field(default=None, max_length=64)
-    family_name: str | None = Field(default=None, min_length=1, max_length=100,
-                                    description="The learner's family name as on the certification (required "
-                                    "of providers naming the learner by certificate)")
+    family_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The learner's family name as on the certification (required "
+        "of providers naming the learner by certificate)",
+    )
     course_id: DbId | None = None
     course_external_id: str | None = Field(
-        default=None, min_length=1, max_length=100,
-        description="A provider may name its own course by its external_id instead of course_id")
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="A provider may name its own course by its external_id instead of course_id",
+    )
     completed_on: Day
     hours: HoursIn | None = Field(default=None, description="Hours attended, if less than the course's")
     title: str | None = Field(default=None, min_length=3, max_length=300)
@@ -95,18 +132,24 @@ class CompletionCreate(RequestModel):
 
 
 class ReviewCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]}]
+        },
+    )
 
     decision: Literal["approve", "reject"]
     reason: str = Field(min_length=3, max_length=1000)
-    categories: list[str] = Field(default_factory=list, max_length=20,
-                                  description="Categories of your credentials the hours count toward")
+    categories: list[str] = Field(
+        default_factory=list, max_length=20, description="Categories of your credentials the hours count toward"
+    )
 
 
 class VoidCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reason": "Reported twice by the provider"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "Reported twice by the provider"}]}
+    )
 
     reason: str = Field(min_length=3, max_length=1000)
 
@@ -115,9 +158,15 @@ class CorrectionCreate(RequestModel):
     """Correct a completion: it is voided and a corrected record takes its place, in one step. What is not
     given is kept; its certificate is revoked and superseded by the new record's."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reason": "Attended 2 of the 3 hours", "hours": 2},
-        {"reason": "Wrong session date on the roster", "completed_on": "2026-10-09"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "Attended 2 of the 3 hours", "hours": 2},
+                {"reason": "Wrong session date on the roster", "completed_on": "2026-10-09"},
+            ]
+        },
+    )
 
     reason: str = Field(min_length=3, max_length=1000)
     completed_on: Day | None = None
@@ -142,21 +191,52 @@ class LearnerPublic(BaseModel):
 
     given_name: str
     family_name: str
-    credential_code: str | None = Field(description="The certification the learner was named by (null when "
-                                        "named by person_id, or for a board: of another state)")
+    credential_code: str | None = Field(
+        description="The certification the learner was named by (null when "
+        "named by person_id, or for a board: of another state)"
+    )
     certificate_number: str | None
 
 
 class CompletionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 31, "person_id": 12, "course_id": 7, "title": "Trauma-informed peer support", "provider_name": None,
-        "hours": 3, "modality": "live_virtual", "completed_on": "2026-10-02", "status": "accepted",
-        "source": "provider", "evidence_url": None, "review_reason": None, "void_reason": None,
-        "created_at": "2026-10-03T08:00:00Z", "credit": [{"certification_id": 1, "credential_code": "NC-CPSS",
-                                                          "counted_hours": 3, "outcome": "counted",
-                                                          "reason": "counted 3.00 hours"}],
-        "learner": {"given_name": "Ana", "family_name": "Rivera", "credential_code": "NC-CPSS",
-                    "certificate_number": "NC-2024-00117"}}]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 31,
+                    "person_id": 12,
+                    "course_id": 7,
+                    "title": "Trauma-informed peer support",
+                    "provider_name": None,
+                    "hours": 3,
+                    "modality": "live_virtual",
+                    "completed_on": "2026-10-02",
+                    "status": "accepted",
+                    "source": "provider",
+                    "evidence_url": None,
+                    "review_reason": None,
+                    "void_reason": None,
+                    "created_at": "2026-10-03T08:00:00Z",
+                    "credit": [
+                        {
+                            "certification_id": 1,
+                            "credential_code": "NC-CPSS",
+                            "counted_hours": 3,
+                            "outcome": "counted",
+                            "reason": "counted 3.00 hours",
+                        }
+                    ],
+                    "learner": {
+                        "given_name": "Ana",
+                        "family_name": "Rivera",
+                        "credential_code": "NC-CPSS",
+                        "certificate_number": "NC-2024-00117",
+                    },
+                }
+            ]
+        },
+    )
 
     id: int
     person_id: int
@@ -172,15 +252,20 @@ class CompletionPublic(BaseModel):
     review_reason: str | None
     void_reason: str | None
     created_at: datetime
-    has_evidence: bool = Field(default=False, description="Reported with an evidence file "
-                               "(`GET /v1/completions/{id}/evidence`, for the peer and their boards)")
-    credit: list[Credit] = Field(default_factory=list,
-                                 description="Where this completion counts today, and where not and why")
+    has_evidence: bool = Field(
+        default=False,
+        description="Reported with an evidence file "
+        "(`GET /v1/completions/{id}/evidence`, for the peer and their boards)",
+    )
+    credit: list[Credit] = Field(
+        default_factory=list, description="Where this completion counts today, and where not and why"
+    )
     learner: LearnerPublic | None = Field(
-        default=None, description="The learner's name and the certification they were named by: for admins and "
+        default=None,
+        description="The learner's name and the certification they were named by: for admins and "
         "boards; for a provider, on the completions it reported naming the learner by certificate (null "
-        "otherwise, and on a peer's own records)")
-
+        "otherwise, and on a peer's own records)",
+    )
 
 
 class CompletionVoided(CompletionPublic):

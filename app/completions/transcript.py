@@ -88,45 +88,106 @@ def build(session: Session, *, principal: Principal, person: Person, clock: Cloc
                 decided = summary.met_on if summary.met_on and summary.met_on > summary.end else summary.end
                 result, status = compliance.evaluate(item, as_of=decided), "compliant"
             cycles.append(_cycle(summary, result, status, stored))
-        out.append(TranscriptCertification(certification_id=id_of(cert), credential_code=cert.credential_code,
-                                           state=cert.state, number=cert.number, cycles=cycles))
-    return Transcript(person_id=id_of(person), name=f"{person.given_name} {person.family_name}",
-                      as_of=today, certifications=out)
+        out.append(
+            TranscriptCertification(
+                certification_id=id_of(cert),
+                credential_code=cert.credential_code,
+                state=cert.state,
+                number=cert.number,
+                cycles=cycles,
+            )
+        )
+    return Transcript(
+        person_id=id_of(person), name=f"{person.given_name} {person.family_name}", as_of=today, certifications=out
+    )
 
 
-def _cycle(summary: engine.CycleSummary, result: engine.Evaluation, status: str,
-           stored: dict[int | None, Completion]) -> TranscriptCycle:
+def _cycle(
+    summary: engine.CycleSummary, result: engine.Evaluation, status: str, stored: dict[int | None, Completion]
+) -> TranscriptCycle:
     lines = []
     for outcome in result.completions:
         row = stored.get(outcome.completion_id)
         if row is None:
             continue
-        in_window = summary.start <= row.completed_on <= (
-            result.grace_ends_on if status != "compliant" else summary.end)
+        in_window = (
+            summary.start <= row.completed_on <= (result.grace_ends_on if status != "compliant" else summary.end)
+        )
         if outcome.counted_hours > 0 or in_window:
-            lines.append(TranscriptLine(completion_id=id_of(row), title=row.title, provider_name=row.provider_name,
-                                        completed_on=row.completed_on, hours=row.hours, status=row.status,
-                                        counted_hours=outcome.counted_hours, outcome=outcome.outcome,
-                                        reason=outcome.reason))
+            lines.append(
+                TranscriptLine(
+                    completion_id=id_of(row),
+                    title=row.title,
+                    provider_name=row.provider_name,
+                    completed_on=row.completed_on,
+                    hours=row.hours,
+                    status=row.status,
+                    counted_hours=outcome.counted_hours,
+                    outcome=outcome.outcome,
+                    reason=outcome.reason,
+                )
+            )
     return TranscriptCycle(
-        start=summary.start, end=summary.end, status=status, met_on=summary.met_on,
-        required_hours=result.required_hours, earned_hours=result.earned_hours,
+        start=summary.start,
+        end=summary.end,
+        status=status,
+        met_on=summary.met_on,
+        required_hours=result.required_hours,
+        earned_hours=result.earned_hours,
         categories=[RequirementResult.model_validate(c, from_attributes=True) for c in result.categories],
         completions=sorted(lines, key=lambda line: (line.completed_on, line.completion_id)),
     )
 
 
-CSV_COLUMNS = ("credential_code", "number", "cycle_start", "cycle_end", "cycle_status", "completion_id", "title",
-               "provider_name", "completed_on", "hours", "counted_hours", "outcome", "reason")
+CSV_COLUMNS = (
+    "credential_code",
+    "number",
+    "cycle_start",
+    "cycle_end",
+    "cycle_status",
+    "completion_id",
+    "title",
+    "provider_name",
+    "completed_on",
+    "hours",
+    "counted_hours",
+    "outcome",
+    "reason",
+)
 
 
 def csv_rows(transcript: Transcript) -> Iterator[list[Any]]:
     for cert in transcript.certifications:
         for cycle in cert.cycles:
             if not cycle.completions:
-                yield [cert.credential_code, cert.number, cycle.start, cycle.end, cycle.status,
-                       "", "", "", "", "", Decimal(0), "", ""]
+                yield [
+                    cert.credential_code,
+                    cert.number,
+                    cycle.start,
+                    cycle.end,
+                    cycle.status,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    Decimal(0),
+                    "",
+                    "",
+                ]
             for line in cycle.completions:
-                yield [cert.credential_code, cert.number, cycle.start, cycle.end, cycle.status, line.completion_id,
-                       line.title, line.provider_name, line.completed_on, line.hours, line.counted_hours,
-                       line.outcome, line.reason]
+                yield [
+                    cert.credential_code,
+                    cert.number,
+                    cycle.start,
+                    cycle.end,
+                    cycle.status,
+                    line.completion_id,
+                    line.title,
+                    line.provider_name,
+                    line.completed_on,
+                    line.hours,
+                    line.counted_hours,
+                    line.outcome,
+                    line.reason,
+                ]

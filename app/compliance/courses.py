@@ -72,9 +72,14 @@ def plan(tokens: Mapping[int, str | None]) -> Plan[dict[int, EngineCourse]]:
             key=f"course:{course_id}",
             topics=frozenset(topics.get(course_id, ())),
             approvals=tuple(
-                engine.Approval(credential_code=a.credential_code, categories=frozenset(categories),
-                                hours=None if a.hours is None else decimal_hours(a.hours),
-                                valid_from=a.valid_from, valid_until=a.valid_until, withdrawn_on=a.withdrawn_on)
+                engine.Approval(
+                    credential_code=a.credential_code,
+                    categories=frozenset(categories),
+                    hours=None if a.hours is None else decimal_hours(a.hours),
+                    valid_from=a.valid_from,
+                    valid_until=a.valid_until,
+                    withdrawn_on=a.withdrawn_on,
+                )
                 for a, categories in approvals.get(course_id, {}).values()
             ),
         )

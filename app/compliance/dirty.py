@@ -23,13 +23,19 @@ from app.db import in_values, is_postgres
 _SQLITE_CHUNK = 5000
 
 
-def mark(session: Session, *, person_ids: Sequence[int] = (), certification_ids: Sequence[int] = (),
-         credential_codes: Sequence[str] = ()) -> None:
+def mark(
+    session: Session,
+    *,
+    person_ids: Sequence[int] = (),
+    certification_ids: Sequence[int] = (),
+    credential_codes: Sequence[str] = (),
+) -> None:
     """Flag certifications whose evaluation a write may have changed: by holder, by id, by credential."""
     keys: list[tuple[Mapped[Any], list[Any], type[Integer] | type[String]]] = [
         (col(Certification.person_id), sorted(set(person_ids)), Integer),
         (col(Certification.id), sorted(set(certification_ids)), Integer),
-        (col(Certification.credential_code), sorted(set(credential_codes)), String)]
+        (col(Certification.credential_code), sorted(set(credential_codes)), String),
+    ]
     if is_postgres(session):  # one statement: the rows are locked in one order (`_mark`)
         conditions = [in_values(session, column, values, kind) for column, values, kind in keys if values]
         if conditions:
@@ -37,7 +43,7 @@ def mark(session: Session, *, person_ids: Sequence[int] = (), certification_ids:
         return
     for column, values, kind in keys:  # SQLite: within its limit of bound values per statement
         for start in range(0, len(values), _SQLITE_CHUNK):
-            _mark(session, in_values(session, column, values[start:start + _SQLITE_CHUNK], kind))
+            _mark(session, in_values(session, column, values[start : start + _SQLITE_CHUNK], kind))
 
 
 def courses_changed(session: Session, course_ids: Iterable[int], *, credential_code: str | None = None) -> None:
@@ -47,8 +53,12 @@ def courses_changed(session: Session, course_ids: Iterable[int], *, credential_c
     ids = sorted(set(course_ids))
     if not ids:
         return
-    session.execute(update(Course).where(col(Course.id).in_(ids)).values(facts_token=new_facts_token())
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Course)
+        .where(col(Course.id).in_(ids))
+        .values(facts_token=new_facts_token())
+        .execution_options(synchronize_session=False)
+    )
     completers = select(col(Completion.person_id)).where(col(Completion.course_id).in_(ids))
     condition: ColumnElement[bool] = col(Certification.person_id).in_(completers)
     if credential_code is not None:
@@ -63,10 +73,14 @@ def _mark(session: Session, condition: ColumnElement[bool]) -> None:
     locks in that order), so writers that mark overlapping sets wait for each other instead of deadlocking.
     """
     if is_postgres(session):
-        ids = list(session.execute(select(col(Certification.id)).where(condition)
-                                   .order_by(col(Certification.id)).with_for_update()).scalars())
+        ids = list(
+            session.execute(
+                select(col(Certification.id)).where(condition).order_by(col(Certification.id)).with_for_update()
+            ).scalars()
+        )
         if not ids:
             return
         condition = in_values(session, col(Certification.id), ids, Integer)
-    session.execute(update(Certification).where(condition).values(dirty=True)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Certification).where(condition).values(dirty=True).execution_options(synchronize_session=False)
+    )

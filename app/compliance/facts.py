@@ -68,8 +68,9 @@ class Inputs:
         return self.versions[-1].rules.timezone if self.versions else DEFAULT_TIMEZONE
 
 
-def gather_plan(ids: Iterable[int], admit: Callable[[CertRow], bool] | None = None, *,
-                accepted_only: bool = False) -> Plan[dict[int, Inputs]]:
+def gather_plan(
+    ids: Iterable[int], admit: Callable[[CertRow], bool] | None = None, *, accepted_only: bool = False
+) -> Plan[dict[int, Inputs]]:
     """Everything the engine needs for these certifications (missing ids are absent, and so are those
     `admit` refuses: nothing more is read about them); `accepted_only`: for evaluations without explanations."""
     wanted = sorted(set(ids))
@@ -93,8 +94,9 @@ def one_plan(certification_id: int, admit: Callable[[CertRow], bool]) -> Plan[In
     return (yield from inputs_plan([cert], completions))[cert.id]
 
 
-def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionTuple] | None = None, *,
-                accepted_only: bool = False) -> Plan[dict[int, Inputs]]:
+def inputs_plan(
+    certs: Sequence[CertRow], completion_rows: Sequence[CompletionTuple] | None = None, *, accepted_only: bool = False
+) -> Plan[dict[int, Inputs]]:
     """The engine's inputs for certifications already read, keyed by id; their holders' completions are read
     unless given (`accepted_only`: only the accepted ones, untitled, for evaluations without explanations)."""
     if not certs:
@@ -112,16 +114,22 @@ def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionTu
     if with_actions:
         action_rows: list[ActionRow] = yield ACTIONS, {"ids": with_actions}
         for a in action_rows:
-            actions[a.certification_id].append(engine.BoardAction(kind=a.kind, effective_on=a.effective_on,
-                                                                  cycle_start=a.cycle_start))
+            actions[a.certification_id].append(
+                engine.BoardAction(kind=a.kind, effective_on=a.effective_on, cycle_start=a.cycle_start)
+            )
     activities: dict[int, list[engine.Activity]] = defaultdict(list)
     with_activities = [c.id for c in certs if c.has_activities]
     if with_activities:
         activity_rows: list[ActivityRow] = yield ACTIVITIES, {"ids": with_activities}
         for x in activity_rows:
-            activities[x.certification_id].append(engine.Activity(
-                kind=x.kind, requirement_id=x.requirement_id, on=x.on,
-                hours=None if x.hours is None else decimal_hours(x.hours)))
+            activities[x.certification_id].append(
+                engine.Activity(
+                    kind=x.kind,
+                    requirement_id=x.requirement_id,
+                    on=x.on,
+                    hours=None if x.hours is None else decimal_hours(x.hours),
+                )
+            )
     no_completions: list[engine.Completion] = []
     out: dict[int, Inputs] = {}
     for c in certs:
@@ -137,24 +145,36 @@ def inputs_plan(certs: Sequence[CertRow], completion_rows: Sequence[CompletionTu
     return out
 
 
-def certification_facts(c: CertRow, actions: Sequence[engine.BoardAction],
-                        renewals: Sequence[RenewalRecord]) -> engine.CertificationFacts:
+def certification_facts(
+    c: CertRow, actions: Sequence[engine.BoardAction], renewals: Sequence[RenewalRecord]
+) -> engine.CertificationFacts:
     """A certification's facts as the engine takes them."""
     birthday = (c.birth_month, c.birth_day) if c.birth_month is not None and c.birth_day is not None else None
     stated = None
     if c.registered_cycle_start is not None and c.registered_on is not None:
-        stated = engine.StatedCycle(start=c.registered_cycle_start, recorded_on=c.registered_on,
-                                    end=c.registered_cycle_end,
-                                    carryover_hours=decimal_hours(c.registered_carryover or 0))
+        stated = engine.StatedCycle(
+            start=c.registered_cycle_start,
+            recorded_on=c.registered_on,
+            end=c.registered_cycle_end,
+            carryover_hours=decimal_hours(c.registered_carryover or 0),
+        )
     return engine.CertificationFacts(
-        issued_on=c.issued_on, credential_code=c.credential_code, birth_month_day=birthday,
-        board_actions=tuple(actions), cycle_option=c.cycle_option, variants=split_variants(c.variants),
+        issued_on=c.issued_on,
+        credential_code=c.credential_code,
+        birth_month_day=birthday,
+        board_actions=tuple(actions),
+        cycle_option=c.cycle_option,
+        variants=split_variants(c.variants),
         renewals=tuple(_new(engine.RecordedRenewal, x[:_RENEWAL_WIDTH]) for x in renewals) if renewals else (),
-        stated_cycle=stated)
+        stated_cycle=stated,
+    )
 
 
-def completions_plan(credentials: Mapping[int, Collection[tuple[str, str]]], *, accepted_only: bool = False,
-                     ) -> Plan[dict[int, list[engine.Completion]]]:
+def completions_plan(
+    credentials: Mapping[int, Collection[tuple[str, str]]],
+    *,
+    accepted_only: bool = False,
+) -> Plan[dict[int, list[engine.Completion]]]:
     """Every completion of these people (accepted or not, so reasons can name them), oldest first.
 
     `credentials` maps each person to the (credential code, state) of the certifications the
@@ -168,12 +188,15 @@ def completions_plan(credentials: Mapping[int, Collection[tuple[str, str]]], *, 
     return (yield from engine_completions(rows, credentials))
 
 
-def engine_completions(rows: Sequence[CompletionTuple], credentials: Mapping[int, Collection[tuple[str, str]]],
-                       ) -> Plan[dict[int, list[engine.Completion]]]:
+def engine_completions(
+    rows: Sequence[CompletionTuple],
+    credentials: Mapping[int, Collection[tuple[str, str]]],
+) -> Plan[dict[int, list[engine.Completion]]]:
     """Completion rows (`CompletionRow`'s values, by person, oldest first) as the engine's completions, by
     person."""
-    known = yield from courses.plan({course_id: token for _, _, course_id, _, _, _, _, _, _, _, token in rows
-                                     if course_id is not None})
+    known = yield from courses.plan(
+        {course_id: token for _, _, course_id, _, _, _, _, _, _, _, token in rows if course_id is not None}
+    )
     out: dict[int, list[engine.Completion]] = {}
     Completion_, hours_of = engine.Completion, _HOURS.get
     person_id = None
@@ -207,16 +230,22 @@ _HOURS: dict[int, Any] = {}  # hundredths -> Decimal: a few dozen distinct cours
 _REVIEWED: dict[tuple[str, str | None, frozenset[tuple[str, str]]], tuple[engine.Approval, ...]] = {}
 
 
-def _reviewed(review_state: str, categories: str | None, credentials: Collection[tuple[str, str]],
-              ) -> tuple[engine.Approval, ...]:
+def _reviewed(
+    review_state: str,
+    categories: str | None,
+    credentials: Collection[tuple[str, str]],
+) -> tuple[engine.Approval, ...]:
     """A board's acceptance of a self-report: approved for that board's credentials, with its categories
     (`categories` as stored: JSON text)."""
     key = (review_state, categories, frozenset(credentials))
     approvals = _REVIEWED.get(key)
     if approvals is None:
         tags = frozenset(json.loads(categories) if categories else ())
-        approvals = tuple(engine.Approval(credential_code=code, categories=tags)
-                          for code, state in sorted(credentials) if state == review_state)
+        approvals = tuple(
+            engine.Approval(credential_code=code, categories=tags)
+            for code, state in sorted(credentials)
+            if state == review_state
+        )
         if len(_REVIEWED) >= 4096:
             _REVIEWED.clear()
         _REVIEWED[key] = approvals
@@ -256,9 +285,15 @@ def today_for(clock: Clock, inputs: Inputs) -> date:
     return clock.today(inputs.timezone)
 
 
-def evaluate(inputs: Inputs, *, as_of: date, extra: Sequence[engine.Completion] = (),
-             versions: Sequence[RuleVersion] | None = None, explain: bool = True,
-             facts: engine.CertificationFacts | None = None) -> engine.Evaluation:
+def evaluate(
+    inputs: Inputs,
+    *,
+    as_of: date,
+    extra: Sequence[engine.Completion] = (),
+    versions: Sequence[RuleVersion] | None = None,
+    explain: bool = True,
+    facts: engine.CertificationFacts | None = None,
+) -> engine.Evaluation:
     """The engine's answer for these inputs as of a date (`extra` completions, other `versions` or `facts`:
     what-if)."""
     return engine.evaluate(

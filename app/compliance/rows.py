@@ -143,8 +143,19 @@ class RenewalRecord(NamedTuple):
         out = []
         for item in packed.split(","):
             start, end, recorded, source, reopened, generation = item.split("|")
-            out.append(new(RenewalRecord, (day(start), day(end), day(recorded), source == "b",
-                                           day(reopened) if reopened else None, int(generation))))
+            out.append(
+                new(
+                    RenewalRecord,
+                    (
+                        day(start),
+                        day(end),
+                        day(recorded),
+                        source == "b",
+                        day(reopened) if reopened else None,
+                        int(generation),
+                    ),
+                )
+            )
         if len(out) > 1:
             out.sort()
         return out

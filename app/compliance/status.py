@@ -39,9 +39,19 @@ class Status(NamedTuple):
 
     @classmethod
     def of(cls, certification_id: int, result: engine.Evaluation, day: date) -> Status:
-        return tuple.__new__(cls, (certification_id, result.status, result.cycle_start, result.cycle_end,
-                                   result.grace_ends_on, result.next_change_on, day,
-                                   gaps.unmet_categories(result)))
+        return tuple.__new__(
+            cls,
+            (
+                certification_id,
+                result.status,
+                result.cycle_start,
+                result.cycle_end,
+                result.grace_ends_on,
+                result.next_change_on,
+                day,
+                gaps.unmet_categories(result),
+            ),
+        )
 
 
 def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool = False) -> None:
@@ -52,24 +62,47 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
     rows = sorted(rows, key=_by_id)
     if is_postgres(session):
         if not locked:
-            session.execute(select(col(Certification.id)).where(
-                in_values(session, col(Certification.id), [r.id for r in rows], Integer))
-                .order_by(col(Certification.id)).with_for_update())
-        session.execute(_FROM_ARRAYS, {
-            "ids": [r.id for r in rows], "statuses": [r.status for r in rows],
-            "cycle_starts": [r.cycle_start for r in rows], "cycle_ends": [r.cycle_end for r in rows],
-            "grace_ends": [r.grace_ends_on for r in rows], "next_changes": [r.next_change_on for r in rows],
-            "days": [r.evaluated_on for r in rows], "dirty": dirty,
-            "unmet": [None if r.unmet_categories is None else json.dumps(r.unmet_categories, separators=(",", ":"))
-                      for r in rows],
-        })
+            session.execute(
+                select(col(Certification.id))
+                .where(in_values(session, col(Certification.id), [r.id for r in rows], Integer))
+                .order_by(col(Certification.id))
+                .with_for_update()
+            )
+        session.execute(
+            _FROM_ARRAYS,
+            {
+                "ids": [r.id for r in rows],
+                "statuses": [r.status for r in rows],
+                "cycle_starts": [r.cycle_start for r in rows],
+                "cycle_ends": [r.cycle_end for r in rows],
+                "grace_ends": [r.grace_ends_on for r in rows],
+                "next_changes": [r.next_change_on for r in rows],
+                "days": [r.evaluated_on for r in rows],
+                "dirty": dirty,
+                "unmet": [
+                    None if r.unmet_categories is None else json.dumps(r.unmet_categories, separators=(",", ":"))
+                    for r in rows
+                ],
+            },
+        )
         return
-    session.execute(_BY_ID, [
-        {"b_id": r.id, "b_status": r.status, "b_cycle_start": r.cycle_start, "b_cycle_end": r.cycle_end,
-         "b_grace_ends_on": r.grace_ends_on, "b_next_change_on": r.next_change_on,
-         "b_evaluated_on": r.evaluated_on, "b_unmet": r.unmet_categories, "b_dirty": dirty}
-        for r in rows
-    ])
+    session.execute(
+        _BY_ID,
+        [
+            {
+                "b_id": r.id,
+                "b_status": r.status,
+                "b_cycle_start": r.cycle_start,
+                "b_cycle_end": r.cycle_end,
+                "b_grace_ends_on": r.grace_ends_on,
+                "b_next_change_on": r.next_change_on,
+                "b_evaluated_on": r.evaluated_on,
+                "b_unmet": r.unmet_categories,
+                "b_dirty": dirty,
+            }
+            for r in rows
+        ],
+    )
 
 
 def _by_id(row: Status) -> int:
@@ -77,11 +110,20 @@ def _by_id(row: Status) -> int:
 
 
 _table = table_of(Certification)
-_BY_ID = (update(_table).where(_table.c.id == bindparam("b_id"))
-          .values(status=bindparam("b_status"), cycle_start=bindparam("b_cycle_start"),
-                  cycle_end=bindparam("b_cycle_end"), grace_ends_on=bindparam("b_grace_ends_on"),
-                  next_change_on=bindparam("b_next_change_on"), evaluated_on=bindparam("b_evaluated_on"),
-                  unmet_categories=bindparam("b_unmet"), dirty=bindparam("b_dirty")))
+_BY_ID = (
+    update(_table)
+    .where(_table.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        cycle_start=bindparam("b_cycle_start"),
+        cycle_end=bindparam("b_cycle_end"),
+        grace_ends_on=bindparam("b_grace_ends_on"),
+        next_change_on=bindparam("b_next_change_on"),
+        evaluated_on=bindparam("b_evaluated_on"),
+        unmet_categories=bindparam("b_unmet"),
+        dirty=bindparam("b_dirty"),
+    )
+)
 _FROM_ARRAYS = text(
     "UPDATE certification AS c SET status = v.status, cycle_start = v.cycle_start, cycle_end = v.cycle_end, "
     "grace_ends_on = v.grace_ends_on, next_change_on = v.next_change_on, evaluated_on = v.evaluated_on, "

@@ -26,8 +26,9 @@ def parsed(code: str, version: int, content_hash: str, effective_from: date, doc
     key = (code, version, content_hash)
     hit = _parsed.get(key)
     if hit is None:
-        hit = _parsed[key] = RuleVersion(version=version, effective_from=effective_from,
-                                         rules=RuleSet.model_validate(document))
+        hit = _parsed[key] = RuleVersion(
+            version=version, effective_from=effective_from, rules=RuleSet.model_validate(document)
+        )
     return hit
 
 

@@ -41,4 +41,3 @@ def readyz(request: Request) -> Readiness | JSONResponse:
     except Exception:  # noqa: BLE001 - any failure means not ready
         return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
     return Readiness(status="ok", database="ok")
-

@@ -25,8 +25,13 @@ def person_in_scope(person_id: DbId, session: SessionDep, principal: PrincipalDe
 PersonInScope = Annotated[Person, Depends(person_in_scope)]
 
 
-@router.post("", response_model=PersonPublic, status_code=201, operation_id="createPerson",
-             responses=problem_responses(400, 401, 403, 409, 422))
+@router.post(
+    "",
+    response_model=PersonPublic,
+    status_code=201,
+    operation_id="createPerson",
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
 def create_person(data: PersonCreate, session: SessionDep, principal: Registrar, response: Response) -> Person:
     """Register a peer specialist (admin, board). Emails are unique."""
     person = service.create(session, principal=principal, data=data)
@@ -34,15 +39,20 @@ def create_person(data: PersonCreate, session: SessionDep, principal: Registrar,
     return person
 
 
-@router.get("/{person_id}", response_model=PersonPublic, operation_id="getPerson",
-            responses=problem_responses(401, 404, 422))
+@router.get(
+    "/{person_id}", response_model=PersonPublic, operation_id="getPerson", responses=problem_responses(401, 404, 422)
+)
 def get_person(person: PersonInScope) -> Person:
     """A person the caller may see: admins all, boards their states' people, a peer themself."""
     return person
 
 
-@router.patch("/{person_id}", response_model=PersonPublic, operation_id="updatePerson",
-              responses=problem_responses(400, 401, 403, 404, 409, 422))
+@router.patch(
+    "/{person_id}",
+    response_model=PersonPublic,
+    operation_id="updatePerson",
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
 def update_person(person: PersonInScope, data: PersonUpdate, session: SessionDep, principal: Registrar) -> Person:
     """Correct a person's record (admin, board)."""
     return service.update(session, principal=principal, person=person, data=data)

@@ -24,10 +24,13 @@ class PersonBase(RequestModel):
     given_name: str = Field(**_NAME, examples=["Jordan"])
     family_name: str = Field(**_NAME, examples=["Rivera"])
     email: EmailStr = Field(examples=["jordan.rivera@example.org"])
-    external_ref: str | None = Field(default=None, max_length=100, json_schema_extra=_NOT_BLANK,
-                                      description="The board's own id")
+    external_ref: str | None = Field(
+        default=None, max_length=100, json_schema_extra=_NOT_BLANK, description="The board's own id"
+    )
     birth_month: int | None = Field(
-        default=None, ge=1, le=12,
+        default=None,
+        ge=1,
+        le=12,
         description="Only for credentials whose cycles end on the holder's birthday (WA).",
     )
     birth_day: int | None = Field(default=None, ge=1, le=31)
@@ -45,8 +48,10 @@ class PersonBase(RequestModel):
 
 # What `_birthday_pair` checks, stated in the schema (a field sent as null counts as not given).
 _BIRTHDAY_PAIR: list[JsonValue] = [
-    {"if": {"required": [a], "properties": {a: {"type": "integer"}}},
-     "then": {"required": [b], "properties": {b: {"type": "integer"}}}}
+    {
+        "if": {"required": [a], "properties": {a: {"type": "integer"}}},
+        "then": {"required": [b], "properties": {b: {"type": "integer"}}},
+    }
     for a, b in (("birth_month", "birth_day"), ("birth_day", "birth_month"))
 ]
 
@@ -54,8 +59,10 @@ _BIRTHDAY_PAIR: list[JsonValue] = [
 class PersonCreate(PersonBase):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"given_name": "Jordan", "family_name": "Rivera",
-                                         "email": "jordan.rivera@example.org"}], "allOf": _BIRTHDAY_PAIR},
+        json_schema_extra={
+            "examples": [{"given_name": "Jordan", "family_name": "Rivera", "email": "jordan.rivera@example.org"}],
+            "allOf": _BIRTHDAY_PAIR,
+        },
     )
 
     @model_validator(mode="after")
@@ -66,8 +73,10 @@ class PersonCreate(PersonBase):
 
 
 class PersonUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"email": "jordan.rivera@example.net"}, {"birth_month": 7, "birth_day": 14}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "jordan.rivera@example.net"}, {"birth_month": 7, "birth_day": 14}]},
+    )
 
     given_name: str | None = Field(default=None, **_NAME)
     family_name: str | None = Field(default=None, **_NAME)
@@ -88,10 +97,24 @@ class PersonUpdate(RequestModel):
 
 
 class PersonPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 12, "given_name": "Jordan", "family_name": "Rivera", "email": "jordan.rivera@example.org",
-        "external_ref": "PA-000117", "birth_month": None, "birth_day": None,
-        "created_at": "2025-01-07T14:03:11Z", "updated_at": "2025-01-07T14:03:11Z"}]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "given_name": "Jordan",
+                    "family_name": "Rivera",
+                    "email": "jordan.rivera@example.org",
+                    "external_ref": "PA-000117",
+                    "birth_month": None,
+                    "birth_day": None,
+                    "created_at": "2025-01-07T14:03:11Z",
+                    "updated_at": "2025-01-07T14:03:11Z",
+                }
+            ]
+        },
+    )
 
     id: int
     given_name: str

@@ -43,8 +43,13 @@ def visible_to(principal: Principal):
 
 def get_in_scope(session: Session, *, principal: Principal, person_id: int) -> Person:
     """The person, if the caller may see them; 404 otherwise (no existence leak)."""
-    return get_scoped(session, Person, person_id, scope=visible_to(principal),
-                      missing=PersonNotFound(f"Person {person_id} was not found."))
+    return get_scoped(
+        session,
+        Person,
+        person_id,
+        scope=visible_to(principal),
+        missing=PersonNotFound(f"Person {person_id} was not found."),
+    )
 
 
 def held_states(session: Session, person_ids: Collection[int]) -> dict[int, set[str]]:
@@ -52,8 +57,11 @@ def held_states(session: Session, person_ids: Collection[int]) -> dict[int, set[
     out: dict[int, set[str]] = {}
     ids = sorted(set(person_ids))
     for start in range(0, len(ids), 5000):
-        for person_id, state in session.exec(select(Certification.person_id, Certification.state).where(
-                in_values(session, col(Certification.person_id), ids[start:start + 5000], Integer)).distinct()):
+        for person_id, state in session.exec(
+            select(Certification.person_id, Certification.state)
+            .where(in_values(session, col(Certification.person_id), ids[start : start + 5000], Integer))
+            .distinct()
+        ):
             out.setdefault(person_id, set()).add(state)
     return out
 
@@ -62,7 +70,8 @@ def states_of(session: Session, person: Person) -> set[str]:
     """The states whose records a person's record belongs to: where they hold certifications, else the
     state that registered them."""
     return held_states(session, [id_of(person)]).get(id_of(person)) or (
-        {person.registered_by_state} if person.registered_by_state else set())
+        {person.registered_by_state} if person.registered_by_state else set()
+    )
 
 
 def may_change(principal: Principal, states: set[str]) -> bool:
@@ -73,8 +82,10 @@ def may_change(principal: Principal, states: set[str]) -> bool:
 def who_may_change(person_id: int | None, states: set[str]) -> str:
     """The 403's detail: whose the record is, and who may change it."""
     listed = ", ".join(sorted(states))
-    return (f"Person {person_id} holds certifications in {listed}: only an admin, or a board of "
-            f"{'all of ' if len(states) > 1 else ''}{listed}, may change this record.")
+    return (
+        f"Person {person_id} holds certifications in {listed}: only an admin, or a board of "
+        f"{'all of ' if len(states) > 1 else ''}{listed}, may change this record."
+    )
 
 
 def require_change(session: Session, principal: Principal, person: Person) -> set[str]:
@@ -85,18 +96,21 @@ def require_change(session: Session, principal: Principal, person: Person) -> se
     return states
 
 
-def _ensure_unique_email(session: Session, principal: Principal, email: str, *,
-                         except_id: int | None = None) -> None:
+def _ensure_unique_email(session: Session, principal: Principal, email: str, *, except_id: int | None = None) -> None:
     """Emails are unique. The clash names the person only to a caller who may see them."""
     other = session.exec(select(Person.id).where(Person.email == email)).first()
     if other is None or other == except_id:
         return
     scope = visible_to(principal)
     if scope is None or session.exec(select(Person.id).where(Person.id == other, scope)).first() is not None:
-        raise Conflict(f"A person with this email is already registered (person {other}); "
-                       "certify that person instead of registering them again.")
-    raise Conflict("A person with this email is already registered, in another state's records; an admin can "
-                   "add your certification to that person.")
+        raise Conflict(
+            f"A person with this email is already registered (person {other}); "
+            "certify that person instead of registering them again."
+        )
+    raise Conflict(
+        "A person with this email is already registered, in another state's records; an admin can "
+        "add your certification to that person."
+    )
 
 
 def create(session: Session, *, principal: Principal, data: PersonCreate) -> Person:
@@ -110,9 +124,15 @@ def create(session: Session, *, principal: Principal, data: PersonCreate) -> Per
             session.add(person)
     except IntegrityError as exc:  # a concurrent registration of the same email
         raise Conflict("A person with this email is already registered.") from exc
-    audit.record(session, actor=principal.actor, action="create", entity="person",
-                 entity_id=person.id, state=person.registered_by_state,
-                 changes={"email": [None, person.email]})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="create",
+        entity="person",
+        entity_id=person.id,
+        state=person.registered_by_state,
+        changes={"email": [None, person.email]},
+    )
     return person
 
 
@@ -122,9 +142,17 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
     changes = data.model_dump(exclude_unset=True)
     for field in ("given_name", "family_name", "email"):
         if field in changes and changes[field] is None:
-            raise Unprocessable(f"{field} cannot be removed.", errors=[
-                {"loc": ["body", field], "field": f"body.{field}", "message": "must not be null",
-                 "type": "value_error"}])
+            raise Unprocessable(
+                f"{field} cannot be removed.",
+                errors=[
+                    {
+                        "loc": ["body", field],
+                        "field": f"body.{field}",
+                        "message": "must not be null",
+                        "type": "value_error",
+                    }
+                ],
+            )
     if "email" in changes:
         _ensure_unique_email(session, principal, changes["email"], except_id=person.id)
     month = changes.get("birth_month", person.birth_month)
@@ -141,7 +169,14 @@ def update(session: Session, *, principal: Principal, person: Person, data: Pers
         from app.compliance import dirty
 
         dirty.mark(session, person_ids=[id_of(person)])
-    audit.record(session, actor=principal.actor, action="update", entity="person",
-                 entity_id=person.id, state=person.registered_by_state, states=states,
-                 changes=audit.diff(before, person.model_dump()))
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="update",
+        entity="person",
+        entity_id=person.id,
+        state=person.registered_by_state,
+        states=states,
+        changes=audit.diff(before, person.model_dump()),
+    )
     return person

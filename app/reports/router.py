@@ -51,30 +51,57 @@ def _wants_csv(request: Request, format: str | None) -> bool:
 
 
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingResponse:
-    return StreamingResponse(csv_lines(header, rows), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return StreamingResponse(
+        csv_lines(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
-@router.get("/compliance", response_model=ComplianceReport, operation_id="getComplianceReport",
-            responses=_csv_doc(ComplianceReport, "Counts by credential and status"))
-def compliance_report(request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
-                      credential_code: Credential = None, state: State = None, format: FormatQ = None):
+@router.get(
+    "/compliance",
+    response_model=ComplianceReport,
+    operation_id="getComplianceReport",
+    responses=_csv_doc(ComplianceReport, "Counts by credential and status"),
+)
+def compliance_report(
+    request: Request,
+    clock: ClockDep,
+    session: SessionDep,
+    principal: AdminOrBoardDep,
+    credential_code: Credential = None,
+    state: State = None,
+    format: FormatQ = None,
+):
     """Certifications by credential and status in your scope (admin: every state; board: its states): the
     counts the certifications list gives."""
     where = scope.resolve(session, principal, state=state, credential_code=credential_code)
     items = service.compliance(session, scope=where)
     if _wants_csv(request, format):
         return _csv("compliance", service.COMPLIANCE_CSV, service.compliance_csv(items))
-    return ComplianceReport(as_of=scope.today(session, clock, where),
-                            credential_code=where.credential_code, state=state.upper() if state else None, items=items)
+    return ComplianceReport(
+        as_of=scope.today(session, clock, where),
+        credential_code=where.credential_code,
+        state=state.upper() if state else None,
+        items=items,
+    )
 
 
-@router.get("/compliance/trend", response_model=TrendReport, operation_id="getComplianceTrend",
-            responses=_csv_doc(TrendReport, "Counts by period and status"))
+@router.get(
+    "/compliance/trend",
+    response_model=TrendReport,
+    operation_id="getComplianceTrend",
+    responses=_csv_doc(TrendReport, "Counts by period and status"),
+)
 def compliance_trend(
-    request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
+    request: Request,
+    clock: ClockDep,
+    session: SessionDep,
+    principal: AdminOrBoardDep,
     credential_code: Credential = None,
-    state: State = None, from_: From = None, to: To = None,
+    state: State = None,
+    from_: From = None,
+    to: To = None,
     interval: Annotated[Interval, Query(description="`day`, or `month` (each month's last recorded day)")] = "day",
     format: FormatQ = None,
 ):
@@ -84,25 +111,41 @@ def compliance_trend(
     today = scope.today(session, clock, where)
     if interval == "month":
         default_start = date(today.year - (1 if today.month < 12 else 0), today.month % 12 + 1, 1)
-        start, end = scope.period(from_ or (None if to else default_start), to, today=today, default_days=366,
-                                  max_days=3653)
+        start, end = scope.period(
+            from_ or (None if to else default_start), to, today=today, default_days=366, max_days=3653
+        )
     else:
         start, end = scope.period(from_, to, today=today, default_days=90)
     points = service.trend(session, scope=where, start=start, end=end, interval=interval)
     if _wants_csv(request, format):
         return _csv("compliance-trend", service.TREND_CSV, service.trend_csv(points))
-    return TrendReport(interval=interval, from_=start, to=end, credential_code=where.credential_code,
-                       state=state.upper() if state else None, items=points)
+    return TrendReport(
+        interval=interval,
+        from_=start,
+        to=end,
+        credential_code=where.credential_code,
+        state=state.upper() if state else None,
+        items=points,
+    )
 
 
-@router.get("/due", response_model=DueReport, operation_id="listDueCertifications",
-            responses=_csv_doc(DueReport, "One row per unmet requirement of each certification due"))
+@router.get(
+    "/due",
+    response_model=DueReport,
+    operation_id="listDueCertifications",
+    responses=_csv_doc(DueReport, "One row per unmet requirement of each certification due"),
+)
 def due_list(
-    request: Request, clock: ClockDep, session: SessionDep, principal: AdminOrBoardDep,
+    request: Request,
+    clock: ClockDep,
+    session: SessionDep,
+    principal: AdminOrBoardDep,
     credential_code: Credential = None,
     state: State = None,
     within_days: Annotated[int, Query(ge=0, le=366, description="Deadlines up to this many days from today")] = 90,
-    cursor: DueCursor = None, limit: Annotated[int, Query(ge=1, le=200)] = 50, count: CountTotal = False,
+    cursor: DueCursor = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    count: CountTotal = False,
     format: FormatQ = None,
 ):
     """Certifications whose deadline (the cycle end, or the grace end when overdue) falls within `within_days`
@@ -113,18 +156,34 @@ def due_list(
     today = scope.today(session, clock, where)
     if _wants_csv(request, format):  # streamed in batches, each in a short session of its own
         rows = due.all_rows(app_state, clock=clock, scope=where, as_of=today, within_days=within_days)
-        return StreamingResponse(csv_lines_async(due.CSV_COLUMNS, rows), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="due.csv"'})
-    items, next_cursor, total = due.page(session, scope=where, clock=clock, as_of=today,
-                                         within_days=within_days, cursor=cursor, limit=limit, count=count)
+        return StreamingResponse(
+            csv_lines_async(due.CSV_COLUMNS, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="due.csv"'},
+        )
+    items, next_cursor, total = due.page(
+        session, scope=where, clock=clock, as_of=today, within_days=within_days, cursor=cursor, limit=limit, count=count
+    )
     return DueReport(as_of=today, within_days=within_days, items=items, next_cursor=next_cursor, total=total)
 
 
-@router.get("/topics", response_model=TopicsReport, operation_id="getTopicsReport",
-            responses=_csv_doc(TopicsReport, "One row per topic"))
-def topics_report(request: Request, clock: ClockDep, session: SessionDep, principal: Reader,
-                  credential_code: Credential = None, state: State = None, from_: From = None, to: To = None,
-                  format: FormatQ = None):
+@router.get(
+    "/topics",
+    response_model=TopicsReport,
+    operation_id="getTopicsReport",
+    responses=_csv_doc(TopicsReport, "One row per topic"),
+)
+def topics_report(
+    request: Request,
+    clock: ClockDep,
+    session: SessionDep,
+    principal: Reader,
+    credential_code: Credential = None,
+    state: State = None,
+    from_: From = None,
+    to: To = None,
+    format: FormatQ = None,
+):
     """CE demand by topic: completed hours, completions and learners in the period; hours still needed in
     required categories, attributed to the topics that satisfy them; hours of approved courses on offer.
     Boards: their states; training centers: the states their courses are approved in."""
@@ -134,17 +193,35 @@ def topics_report(request: Request, clock: ClockDep, session: SessionDep, princi
     items, categories = service.topics(session, scope=where, start=start, end=end, today=today)
     if _wants_csv(request, format):
         return _csv("topics", service.TOPICS_CSV, service.topics_csv(items))
-    return TopicsReport(as_of=today, from_=start, to=end, credential_code=where.credential_code,
-                        state=state.upper() if state else None,
-                        states=None if where.states is None else sorted(where.states), items=items,
-                        categories=categories)
+    return TopicsReport(
+        as_of=today,
+        from_=start,
+        to=end,
+        credential_code=where.credential_code,
+        state=state.upper() if state else None,
+        states=None if where.states is None else sorted(where.states),
+        items=items,
+        categories=categories,
+    )
 
 
-@router.get("/providers", response_model=ProvidersReport, operation_id="getProvidersReport",
-            responses=_csv_doc(ProvidersReport, "One row per provider (all courses) and per course"))
-def providers_report(request: Request, clock: ClockDep, session: SessionDep, principal: Reader,
-                     credential_code: Credential = None, state: State = None, from_: From = None, to: To = None,
-                     format: FormatQ = None):
+@router.get(
+    "/providers",
+    response_model=ProvidersReport,
+    operation_id="getProvidersReport",
+    responses=_csv_doc(ProvidersReport, "One row per provider (all courses) and per course"),
+)
+def providers_report(
+    request: Request,
+    clock: ClockDep,
+    session: SessionDep,
+    principal: Reader,
+    credential_code: Credential = None,
+    state: State = None,
+    from_: From = None,
+    to: To = None,
+    format: FormatQ = None,
+):
     """Accepted completions, learners and hours per provider and course in the period. A training center sees
     its own; a board the completions of peers certified in its states, whoever delivered them."""
     code = credential_code.strip().upper() if credential_code else None
@@ -158,5 +235,6 @@ def providers_report(request: Request, clock: ClockDep, session: SessionDep, pri
     items = service.providers(session, scope=where, start=start, end=end, provider_id=provider_id)
     if _wants_csv(request, format):
         return _csv("providers", service.PROVIDERS_CSV, service.providers_csv(items))
-    return ProvidersReport(as_of=today, from_=start, to=end, credential_code=code,
-                           state=state.upper() if state else None, items=items)
+    return ProvidersReport(
+        as_of=today, from_=start, to=end, credential_code=code, state=state.upper() if state else None, items=items
+    )

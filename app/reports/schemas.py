@@ -25,10 +25,21 @@ class StatusCount(BaseModel):
 class ComplianceReport(BaseModel):
     """Certifications by credential and status, from their stored statuses (what the lists show)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "as_of": "2026-12-06", "credential_code": None, "state": None,
-        "items": [{"credential_code": "PA-CPS", "state": "PA", "status": "due_soon", "count": 42},
-                  {"credential_code": "PA-CPS", "state": "PA", "status": "compliant", "count": 318}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2026-12-06",
+                    "credential_code": None,
+                    "state": None,
+                    "items": [
+                        {"credential_code": "PA-CPS", "state": "PA", "status": "due_soon", "count": 42},
+                        {"credential_code": "PA-CPS", "state": "PA", "status": "compliant", "count": 318},
+                    ],
+                }
+            ]
+        }
+    )
 
     as_of: date = Field(description="Today in the board's time zone (statuses are kept current by the sweep)")
     credential_code: str | None
@@ -46,10 +57,22 @@ class TrendPoint(BaseModel):
 class TrendReport(BaseModel):
     """Counts by status over time, from the snapshot each sweep records (docs/reports.md)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "interval": "month", "from": "2026-01-01", "to": "2026-12-06", "credential_code": "PA-CPS", "state": None,
-        "items": [{"period": "2026-11-01", "day": "2026-11-30", "status": "due_soon", "count": 40}]}]},
-        populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "interval": "month",
+                    "from": "2026-01-01",
+                    "to": "2026-12-06",
+                    "credential_code": "PA-CPS",
+                    "state": None,
+                    "items": [{"period": "2026-11-01", "day": "2026-11-30", "status": "due_soon", "count": 40}],
+                }
+            ]
+        },
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
 
     interval: Interval
     from_: date = Field(alias="from")
@@ -79,8 +102,10 @@ class DueItem(BaseModel):
     grace_ends_on: date | None
     deadline: date = Field(description="The cycle end, or the grace end for an overdue certification")
     days_left: int = Field(description="Days from as_of to the deadline")
-    remaining_hours: HoursOut | None = Field(description="Total CE hours still needed (null when the rules need a "
-                                             "fact that is not recorded, such as a birthday)")
+    remaining_hours: HoursOut | None = Field(
+        description="Total CE hours still needed (null when the rules need a "
+        "fact that is not recorded, such as a birthday)"
+    )
     unmet: list[RequirementGap] = Field(description="Every requirement still unmet, as of today")
 
 
@@ -97,13 +122,16 @@ class DueReport(BaseModel):
 class TopicDemand(BaseModel):
     topic_id: str
     name: str
-    completed_hours: HoursOut = Field(description="Hours of accepted completions of courses on this topic in the "
-                                      "period")
+    completed_hours: HoursOut = Field(
+        description="Hours of accepted completions of courses on this topic in the period"
+    )
     completions: int
     learners: int = Field(description="Distinct people among those completions")
-    unmet_hours: HoursOut = Field(description="Hours still needed in required categories this topic satisfies, by "
-                                  "certifications whose cycle is open and not met (a category's hours count under "
-                                  "each of its topics)")
+    unmet_hours: HoursOut = Field(
+        description="Hours still needed in required categories this topic satisfies, by "
+        "certifications whose cycle is open and not met (a category's hours count under "
+        "each of its topics)"
+    )
     supply_hours: HoursOut = Field(description="Hours of published courses on this topic approved today in scope")
     supply_courses: int
 
@@ -112,8 +140,9 @@ class CategoryDemand(BaseModel):
     credential_code: str
     category: str
     label: str
-    topics: list[str] = Field(description="The topics that satisfy it: the rules' own and those of courses approved "
-                              "with this category")
+    topics: list[str] = Field(
+        description="The topics that satisfy it: the rules' own and those of courses approved with this category"
+    )
     unmet_hours: HoursOut
     certifications: int = Field(description="Certifications still short in this category")
 

@@ -56,8 +56,14 @@ class Scope:
         return select(col(Certification.person_id)).where(and_(*self.where())).scalar_subquery()
 
 
-def resolve(session: Session, principal: Principal, *, state: str | None = None,
-            credential_code: str | None = None, clock: Clock | None = None) -> Scope:
+def resolve(
+    session: Session,
+    principal: Principal,
+    *,
+    state: str | None = None,
+    credential_code: str | None = None,
+    clock: Clock | None = None,
+) -> Scope:
     """The caller's scope narrowed by the filters."""
     code = credential_code.strip().upper() if credential_code else None
     wanted = frozenset({state.upper()}) if state else None
@@ -66,12 +72,17 @@ def resolve(session: Session, principal: Principal, *, state: str | None = None,
     elif principal.role is Role.board:
         states = principal.states & wanted if wanted is not None else frozenset(principal.states)
     elif principal.role is Role.provider:
-        today = (clock.today(CATALOG_TIMEZONE) if clock else date.today())
-        approved = frozenset(session.execute(
-            select(col(CourseApproval.state)).distinct()
-            .join(Course, col(Course.id) == col(CourseApproval.course_id))
-            .where(col(Course.provider_id) == principal.provider_id, col(Course.status) == "published",
-                   valid_on(today))).scalars())
+        today = clock.today(CATALOG_TIMEZONE) if clock else date.today()
+        approved = frozenset(
+            session.execute(
+                select(col(CourseApproval.state))
+                .distinct()
+                .join(Course, col(Course.id) == col(CourseApproval.course_id))
+                .where(
+                    col(Course.provider_id) == principal.provider_id, col(Course.status) == "published", valid_on(today)
+                )
+            ).scalars()
+        )
         states = approved & wanted if wanted is not None else approved
     else:
         raise Forbidden("Reports are for admins, boards and training centers.")
@@ -100,23 +111,49 @@ def credentials(session: Session) -> dict[str, tuple[str, str]]:
 def today(session: Session, clock: Clock, scope: Scope) -> date:
     """The calendar date the report stands on: today in the scope's boards' time zones (the earliest of them
     when they differ, so no board's day is reported before it has come)."""
-    zones = {zone for code, (state, zone) in credentials(session).items()
-             if (scope.states is None or state in scope.states)
-             and (scope.credential_code is None or code == scope.credential_code)} or {DEFAULT_TIMEZONE}
+    zones = {
+        zone
+        for code, (state, zone) in credentials(session).items()
+        if (scope.states is None or state in scope.states)
+        and (scope.credential_code is None or code == scope.credential_code)
+    } or {DEFAULT_TIMEZONE}
     return min(clock.today(zone) for zone in zones)
 
 
-def period(start: date | None, end: date | None, *, today: date, default_days: int = 365,
-           max_days: int = MAX_PERIOD_DAYS, names: tuple[str, str] = ("from", "to")) -> tuple[date, date]:
+def period(
+    start: date | None,
+    end: date | None,
+    *,
+    today: date,
+    default_days: int = 365,
+    max_days: int = MAX_PERIOD_DAYS,
+    names: tuple[str, str] = ("from", "to"),
+) -> tuple[date, date]:
     """[start, end], both inclusive: by default the `default_days` up to today; 422 when reversed or too long."""
     end = end or today
     start = start or end - timedelta(days=default_days - 1)
     if start > end:
-        raise Unprocessable(f"'{names[0]}' ({start}) is after '{names[1]}' ({end}).", errors=[{
-            "loc": ["query", names[0]], "field": f"query.{names[0]}",
-            "message": f"after '{names[1]}'", "type": "value_error"}])
+        raise Unprocessable(
+            f"'{names[0]}' ({start}) is after '{names[1]}' ({end}).",
+            errors=[
+                {
+                    "loc": ["query", names[0]],
+                    "field": f"query.{names[0]}",
+                    "message": f"after '{names[1]}'",
+                    "type": "value_error",
+                }
+            ],
+        )
     if (end - start).days + 1 > max_days:
-        raise Unprocessable(f"The period {start} to {end} is longer than {max_days} days; ask for less.", errors=[{
-            "loc": ["query", names[0]], "field": f"query.{names[0]}",
-            "message": f"at most {max_days} days before '{names[1]}'", "type": "value_error"}])
+        raise Unprocessable(
+            f"The period {start} to {end} is longer than {max_days} days; ask for less.",
+            errors=[
+                {
+                    "loc": ["query", names[0]],
+                    "field": f"query.{names[0]}",
+                    "message": f"at most {max_days} days before '{names[1]}'",
+                    "type": "value_error",
+                }
+            ],
+        )
     return start, end

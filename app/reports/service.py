@@ -49,8 +49,10 @@ def compliance(session: Session, *, scope: Scope) -> list[StatusCount]:
     """Certifications in scope by credential and stored status: what counting the list gives."""
     c = Certification
     rows = session.execute(
-        select(col(c.credential_code), col(c.state), col(c.status), func.count()).where(*scope.where())
-        .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
+        select(col(c.credential_code), col(c.state), col(c.status), func.count())
+        .where(*scope.where())
+        .group_by(col(c.credential_code), col(c.state), col(c.status))
+    ).all()
     items = [StatusCount(credential_code=code, state=state, status=status, count=n) for code, state, status, n in rows]
     return sorted(items, key=lambda i: (i.credential_code, _ORDER.get(i.status, 99)))
 
@@ -72,18 +74,25 @@ def trend(session: Session, *, scope: Scope, start: date, end: date, interval: s
     s = ComplianceSnapshot
     where = [col(s.day) >= start, col(s.day) <= end, *scope.where(s.state, s.credential_code)]
     if interval == "day":
-        rows = session.execute(select(col(s.day), col(s.status), func.sum(s.count)).where(*where)
-                               .group_by(col(s.day), col(s.status))).all()
+        rows = session.execute(
+            select(col(s.day), col(s.status), func.sum(s.count)).where(*where).group_by(col(s.day), col(s.status))
+        ).all()
         points = [TrendPoint(period=day, day=day, status=status, count=n) for day, status, n in rows]
     else:
-        month = (cast(func.date_trunc("month", s.day), Date) if is_postgres(session)
-                 else func.strftime("%Y-%m-01", s.day))
-        last = (select(col(s.credential_code), month.label("month"), func.max(s.day).label("last"))
-                .where(*where).group_by(col(s.credential_code), month).subquery())
+        month = (
+            cast(func.date_trunc("month", s.day), Date) if is_postgres(session) else func.strftime("%Y-%m-01", s.day)
+        )
+        last = (
+            select(col(s.credential_code), month.label("month"), func.max(s.day).label("last"))
+            .where(*where)
+            .group_by(col(s.credential_code), month)
+            .subquery()
+        )
         rows = session.execute(
             select(last.c.month, col(s.status), func.sum(s.count), func.max(s.day))
             .join(last, and_(col(s.credential_code) == last.c.credential_code, col(s.day) == last.c.last))
-            .group_by(last.c.month, col(s.status))).all()
+            .group_by(last.c.month, col(s.status))
+        ).all()
         points = [TrendPoint(period=_date(m), day=_date(day), status=status, count=n) for m, status, n, day in rows]
     return sorted(points, key=lambda p: (p.period, _ORDER.get(p.status, 99)))
 
@@ -107,31 +116,50 @@ def trend_csv(points: Sequence[TrendPoint]) -> Iterator[list[Any]]:
 
 def _period_completions(start: date, end: date, holders: Any) -> list[Any]:
     """WHERE clauses: accepted completions in [start, end], of people certified in scope when `holders`."""
-    where = [col(Completion.status) == "accepted", col(Completion.completed_on) >= start,
-             col(Completion.completed_on) <= end]
+    where = [
+        col(Completion.status) == "accepted",
+        col(Completion.completed_on) >= start,
+        col(Completion.completed_on) <= end,
+    ]
     if holders is not None:
         where.append(col(Completion.person_id).in_(holders))
     return where
 
 
-def topics(session: Session, *, scope: Scope, start: date, end: date,
-           today: date) -> tuple[list[TopicDemand], list[CategoryDemand]]:
+def topics(
+    session: Session, *, scope: Scope, start: date, end: date, today: date
+) -> tuple[list[TopicDemand], list[CategoryDemand]]:
     """Per topic of the taxonomy: completions in the period, hours still needed, hours on offer."""
     hundredths = type_coerce(Completion.hours, Integer)
-    demand = {topic: (total, n, learners) for topic, total, n, learners in session.execute(
-        select(col(CourseTopic.topic_id), func.sum(hundredths), func.count(),
-               func.count(distinct(col(Completion.person_id))))
-        .join(CourseTopic, col(CourseTopic.course_id) == col(Completion.course_id))
-        .where(*_period_completions(start, end, scope.holders()))
-        .group_by(col(CourseTopic.topic_id)))}
+    demand = {
+        topic: (total, n, learners)
+        for topic, total, n, learners in session.execute(
+            select(
+                col(CourseTopic.topic_id),
+                func.sum(hundredths),
+                func.count(),
+                func.count(distinct(col(Completion.person_id))),
+            )
+            .join(CourseTopic, col(CourseTopic.course_id) == col(Completion.course_id))
+            .where(*_period_completions(start, end, scope.holders()))
+            .group_by(col(CourseTopic.topic_id))
+        )
+    }
 
-    approved = select(col(CourseApproval.id)).where(col(CourseApproval.course_id) == col(Course.id), valid_on(today),
-                                               *scope.where(CourseApproval.state, CourseApproval.credential_code))
-    supply = {topic: (total, n) for topic, total, n in session.execute(
-        select(col(CourseTopic.topic_id), func.sum(type_coerce(Course.hours, Integer)), func.count())
-        .join(CourseTopic, col(CourseTopic.course_id) == col(Course.id))
-        .where(col(Course.status) == "published", approved.exists())
-        .group_by(col(CourseTopic.topic_id)))}
+    approved = select(col(CourseApproval.id)).where(
+        col(CourseApproval.course_id) == col(Course.id),
+        valid_on(today),
+        *scope.where(CourseApproval.state, CourseApproval.credential_code),
+    )
+    supply = {
+        topic: (total, n)
+        for topic, total, n in session.execute(
+            select(col(CourseTopic.topic_id), func.sum(type_coerce(Course.hours, Integer)), func.count())
+            .join(CourseTopic, col(CourseTopic.course_id) == col(Course.id))
+            .where(col(Course.status) == "published", approved.exists())
+            .group_by(col(CourseTopic.topic_id))
+        )
+    }
 
     categories = _categories(session, scope=scope, today=today)
     unmet: dict[str, int] = defaultdict(int)
@@ -142,9 +170,18 @@ def topics(session: Session, *, scope: Scope, start: date, end: date,
     for topic in session.execute(select(Topic).order_by(col(Topic.id))).scalars():
         total, n, learners = demand.get(topic.id, (0, 0, 0))
         offered, courses = supply.get(topic.id, (0, 0))
-        items.append(TopicDemand(topic_id=topic.id, name=topic.name, completed_hours=hours(total), completions=n,
-                                 learners=learners, unmet_hours=hours(unmet.get(topic.id)),
-                                 supply_hours=hours(offered), supply_courses=courses))
+        items.append(
+            TopicDemand(
+                topic_id=topic.id,
+                name=topic.name,
+                completed_hours=hours(total),
+                completions=n,
+                learners=learners,
+                unmet_hours=hours(unmet.get(topic.id)),
+                supply_hours=hours(offered),
+                supply_courses=courses,
+            )
+        )
     return items, categories
 
 
@@ -157,9 +194,11 @@ def _categories(session: Session, *, scope: Scope, today: date) -> list[Category
         each = func.json_each(c.unmet_categories).table_valued("key", "value", joins_implicitly=True)
     rows = session.execute(
         select(col(c.credential_code), each.c.key, func.sum(cast(each.c.value, Integer)), func.count())
-        .select_from(Certification).join(each, true())
+        .select_from(Certification)
+        .join(each, true())
         .where(col(c.unmet_categories).is_not(None), *scope.where())
-        .group_by(col(c.credential_code), each.c.key)).all()
+        .group_by(col(c.credential_code), each.c.key)
+    ).all()
     if not rows:
         return []
     codes = sorted({code for code, *_ in rows})
@@ -173,34 +212,60 @@ def _categories(session: Session, *, scope: Scope, today: date) -> list[Category
                 satisfied[(code, cat.category)].update(cat.topics)
     ca, cac = CourseApproval, CourseApprovalCategory
     for code, category, topic in session.execute(
-            select(col(ca.credential_code), col(cac.category), col(CourseTopic.topic_id)).distinct()
-            .join(cac, col(cac.approval_id) == col(ca.id))
-            .join(Course, col(Course.id) == col(ca.course_id))
-            .join(CourseTopic, col(CourseTopic.course_id) == col(ca.course_id))
-            .where(col(ca.credential_code).in_(codes), col(Course.status) == "published", valid_on(today))):
+        select(col(ca.credential_code), col(cac.category), col(CourseTopic.topic_id))
+        .distinct()
+        .join(cac, col(cac.approval_id) == col(ca.id))
+        .join(Course, col(Course.id) == col(ca.course_id))
+        .join(CourseTopic, col(CourseTopic.course_id) == col(ca.course_id))
+        .where(col(ca.credential_code).in_(codes), col(Course.status) == "published", valid_on(today))
+    ):
         satisfied[(code, category)].add(topic)
-    out = [CategoryDemand(credential_code=code, category=category, label=labels.get((code, category), category),
-                          topics=sorted(satisfied.get((code, category), ())), unmet_hours=hours(total),
-                          certifications=n)
-           for code, category, total, n in rows]
+    out = [
+        CategoryDemand(
+            credential_code=code,
+            category=category,
+            label=labels.get((code, category), category),
+            topics=sorted(satisfied.get((code, category), ())),
+            unmet_hours=hours(total),
+            certifications=n,
+        )
+        for code, category, total, n in rows
+    ]
     return sorted(out, key=lambda d: (-d.unmet_hours, d.credential_code, d.category))
 
 
-TOPICS_CSV = ("topic_id", "name", "completed_hours", "completions", "learners", "unmet_hours", "supply_hours",
-              "supply_courses")
+TOPICS_CSV = (
+    "topic_id",
+    "name",
+    "completed_hours",
+    "completions",
+    "learners",
+    "unmet_hours",
+    "supply_hours",
+    "supply_courses",
+)
 
 
 def topics_csv(items: Sequence[TopicDemand]) -> Iterator[list[Any]]:
     for t in items:
-        yield [t.topic_id, t.name, t.completed_hours, t.completions, t.learners, t.unmet_hours, t.supply_hours,
-               t.supply_courses]
+        yield [
+            t.topic_id,
+            t.name,
+            t.completed_hours,
+            t.completions,
+            t.learners,
+            t.unmet_hours,
+            t.supply_hours,
+            t.supply_courses,
+        ]
 
 
 # --- provider activity ----------------------------------------------------------------------------
 
 
-def providers(session: Session, *, scope: Scope, start: date, end: date,
-              provider_id: int | None = None) -> list[ProviderActivity]:
+def providers(
+    session: Session, *, scope: Scope, start: date, end: date, provider_id: int | None = None
+) -> list[ProviderActivity]:
     """Accepted completions in the period per provider and per course: of the learners in scope, or of one
     provider's courses."""
     where = _period_completions(start, end, scope.holders())
@@ -210,36 +275,68 @@ def providers(session: Session, *, scope: Scope, start: date, end: date,
     learners = func.count(distinct(col(Completion.person_id)))
     joined = select().select_from(Completion).join(Course, col(Course.id) == col(Completion.course_id)).where(*where)
     per_course = session.execute(
-        joined.add_columns(col(Course.provider_id), col(Course.id), col(Course.title), func.count(), learners,
-                           hundredths)
-        .group_by(col(Course.provider_id), col(Course.id), col(Course.title))).all()
-    per_provider = {pid: (n, people, total) for pid, n, people, total in session.execute(
-        joined.add_columns(col(Course.provider_id), func.count(), learners, hundredths)
-        .group_by(col(Course.provider_id)))}
+        joined.add_columns(
+            col(Course.provider_id), col(Course.id), col(Course.title), func.count(), learners, hundredths
+        ).group_by(col(Course.provider_id), col(Course.id), col(Course.title))
+    ).all()
+    per_provider = {
+        pid: (n, people, total)
+        for pid, n, people, total in session.execute(
+            joined.add_columns(col(Course.provider_id), func.count(), learners, hundredths).group_by(
+                col(Course.provider_id)
+            )
+        )
+    }
     if not per_provider:
         return []
-    names = {p.id: p for p in session.execute(
-        select(Provider).where(col(Provider.id).in_(sorted(per_provider)))).scalars()}
+    names = {
+        p.id: p for p in session.execute(select(Provider).where(col(Provider.id).in_(sorted(per_provider)))).scalars()
+    }
     courses: dict[int, list[CourseActivity]] = defaultdict(list)
     for pid, course_id, title, n, people, total in per_course:
-        courses[pid].append(CourseActivity(course_id=course_id, title=title, completions=n, learners=people,
-                                           hours=hours(total)))
+        courses[pid].append(
+            CourseActivity(course_id=course_id, title=title, completions=n, learners=people, hours=hours(total))
+        )
     out = []
     for pid, (n, people, total) in per_provider.items():
         provider = names[pid]
-        out.append(ProviderActivity(
-            provider_id=pid, name=provider.name, kind=provider.kind, completions=n, learners=people,
-            hours=hours(total), courses=sorted(courses[pid], key=lambda c: (-c.completions, c.title, c.course_id))))
+        out.append(
+            ProviderActivity(
+                provider_id=pid,
+                name=provider.name,
+                kind=provider.kind,
+                completions=n,
+                learners=people,
+                hours=hours(total),
+                courses=sorted(courses[pid], key=lambda c: (-c.completions, c.title, c.course_id)),
+            )
+        )
     return sorted(out, key=lambda p: (-p.completions, p.name))
 
 
-PROVIDERS_CSV = ("provider_id", "provider_name", "kind", "course_id", "course_title", "completions", "learners",
-                 "hours")
+PROVIDERS_CSV = (
+    "provider_id",
+    "provider_name",
+    "kind",
+    "course_id",
+    "course_title",
+    "completions",
+    "learners",
+    "hours",
+)
 
 
 def providers_csv(items: Sequence[ProviderActivity]) -> Iterator[list[Any]]:
     for p in items:
         yield [p.provider_id, p.name, p.kind, "", "(all courses)", p.completions, p.learners, p.hours]
         for course in p.courses:
-            yield [p.provider_id, p.name, p.kind, course.course_id, course.title, course.completions, course.learners,
-                   course.hours]
+            yield [
+                p.provider_id,
+                p.name,
+                p.kind,
+                course.course_id,
+                course.title,
+                course.completions,
+                course.learners,
+                course.hours,
+            ]

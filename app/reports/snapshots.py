@@ -43,8 +43,10 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
     c = Certification
     with session_scope(session_factory, write=True) as session:
         counts = session.execute(
-            select(col(c.credential_code), col(c.state), col(c.status), func.count())
-            .group_by(col(c.credential_code), col(c.state), col(c.status))).all()
+            select(col(c.credential_code), col(c.state), col(c.status), func.count()).group_by(
+                col(c.credential_code), col(c.state), col(c.status)
+            )
+        ).all()
         known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
         zones = zones_of(session, known)
         day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
@@ -57,14 +59,28 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
         for day, codes in by_day.items():
             session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
         now = utcnow()
-        rows = [{"credential_code": code, "day": day_of[code], "status": status, "state": state, "count": n,
-                 "sweep_run_id": run_id, "recorded_at": now} for code, state, status, n in counts]
+        rows = [
+            {
+                "credential_code": code,
+                "day": day_of[code],
+                "status": status,
+                "state": state,
+                "count": n,
+                "sweep_run_id": run_id,
+                "recorded_at": now,
+            }
+            for code, state, status, n in counts
+        ]
         if rows:  # an upsert: a sweep run beside this one (tests run them without the run lock) only overwrites
             insert = pg_insert if is_postgres(session) else sqlite_insert
             statement = insert(table)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=["credential_code", "day", "status"],
-                set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")}), rows)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["credential_code", "day", "status"],
+                    set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")},
+                ),
+                rows,
+            )
     log.info("compliance snapshot of sweep %s: %s rows", run_id, len(rows))
     return len(rows)
 
@@ -79,14 +95,21 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
     if not wanted:
         return 0
     table = table_of(ComplianceSnapshot)
-    taken = {(code, day) for code, day in session.execute(
-        select(table.c.credential_code, table.c.day).where(table.c.day.in_(wanted)).distinct())}
+    taken = {
+        (code, day)
+        for code, day in session.execute(
+            select(table.c.credential_code, table.c.day).where(table.c.day.in_(wanted)).distinct()
+        )
+    }
     counts: dict[tuple[str, date], Counter[str]] = defaultdict(Counter)
     states: dict[str, str] = {}
     last = 0
     while True:
-        certs = list(session.execute(select(Certification).where(col(Certification.id) > last)
-                                     .order_by(col(Certification.id)).limit(batch)).scalars())
+        certs = list(
+            session.execute(
+                select(Certification).where(col(Certification.id) > last).order_by(col(Certification.id)).limit(batch)
+            ).scalars()
+        )
         if not certs:
             break
         last = certs[-1].id
@@ -105,8 +128,18 @@ def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> in
                     continue
                 counts[(cert.credential_code, day)][result.status] += 1
     now = utcnow()
-    rows = [{"credential_code": code, "day": day, "status": status, "state": states[code], "count": n,
-             "sweep_run_id": None, "recorded_at": now}
-            for (code, day), by_status in sorted(counts.items()) for status, n in sorted(by_status.items())]
+    rows = [
+        {
+            "credential_code": code,
+            "day": day,
+            "status": status,
+            "state": states[code],
+            "count": n,
+            "sweep_run_id": None,
+            "recorded_at": now,
+        }
+        for (code, day), by_status in sorted(counts.items())
+        for status, n in sorted(by_status.items())
+    ]
     bulk_insert(session, table, rows)
     return len(rows)

@@ -30,11 +30,18 @@ from app.types import HOURS, MAX_HOURS, POSITIVE_HOURS, Day
 # Exact decimals inside; JSON numbers on the wire (at most two decimal places, so exact as text).
 _AS_NUMBER = PlainSerializer(lambda d: float(d), return_type=float, when_used="json")
 # A JSON number, never a string or a boolean: at most 99999.99 with two decimal places (app.types).
-Hours = Annotated[Decimal, HOURS, _AS_NUMBER,
-                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01})]
-PositiveHours = Annotated[Decimal, POSITIVE_HOURS, _AS_NUMBER,
-                          WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS),
-                                          "multipleOf": 0.01})]
+Hours = Annotated[
+    Decimal,
+    HOURS,
+    _AS_NUMBER,
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01}),
+]
+PositiveHours = Annotated[
+    Decimal,
+    POSITIVE_HOURS,
+    _AS_NUMBER,
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01}),
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
@@ -102,8 +109,8 @@ class Cycle(BaseModel):
         default=False,
         description="For `issue_date` and `issue_month_start` anchors: a cycle ends ON the anniversary "
         "(the date `months` after the issue date, or after the 1st of the issue month) instead of the day "
-        "before, and the next starts the day after it (MI: certified November 14, 2009, \"will "
-        "renew/expire on November 1, 2025\"; SC: certified 01/01/2024, annual date 01/01/2025).",
+        'before, and the next starts the day after it (MI: certified November 14, 2009, "will '
+        'renew/expire on November 1, 2025"; SC: certified 01/01/2024, annual date 01/01/2025).',
     )
     year: int | None = Field(
         default=None,
@@ -338,8 +345,9 @@ class InitialPeriod(BaseModel):
 
     model_config = _CONFIG
 
-    label: str = Field(default="initial certification", min_length=1, max_length=200,
-                       description="How reasons name the phase.")
+    label: str = Field(
+        default="initial certification", min_length=1, max_length=200, description="How reasons name the phase."
+    )
     months: int = Field(ge=1, le=60, description="How long the phase lasts from the issue date.")
     extension_months: int = Field(
         default=0,
@@ -403,14 +411,27 @@ class Contact(BaseModel):
 
     model_config = _CONFIG
 
-    name: str = Field(min_length=1, max_length=200,
-                      description="Who to contact, e.g. the board's certification office.")
-    url: str | None = Field(default=None, pattern=r"^https://\S+$", max_length=1000,
-                            description="The board's page for renewals or contact (https).")
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254,
-                              description="The board's published email address.")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ().-]{7,30}$", max_length=30,
-                              description="As the board writes it, e.g. `(919) 555-0100`.")
+    name: str = Field(
+        min_length=1, max_length=200, description="Who to contact, e.g. the board's certification office."
+    )
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https://\S+$",
+        max_length=1000,
+        description="The board's page for renewals or contact (https).",
+    )
+    email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        max_length=254,
+        description="The board's published email address.",
+    )
+    phone: str | None = Field(
+        default=None,
+        pattern=r"^\+?[0-9 ().-]{7,30}$",
+        max_length=30,
+        description="As the board writes it, e.g. `(919) 555-0100`.",
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> Contact:
@@ -559,8 +580,7 @@ class RuleSet(BaseModel):
     )
     variants: list[Variant] = Field(
         default=[],
-        description="Variants of the credential that add hours; a certification names the ones it "
-        "holds (`variants`).",
+        description="Variants of the credential that add hours; a certification names the ones it holds (`variants`).",
     )
     superseded_by: list[str] = Field(
         default=[],
@@ -585,8 +605,10 @@ class RuleSet(BaseModel):
     )
     notes: str = Field(default="", max_length=8000, description="What a reader must know: gaps, modelling choices.")
     contact: Contact | None = Field(
-        default=None, description="Whom peers contact about renewals, lapses and holds (the board's own "
-        "published contact); without it the status page says to contact the certification board.")
+        default=None,
+        description="Whom peers contact about renewals, lapses and holds (the board's own "
+        "published contact); without it the status page says to contact the certification board.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -655,8 +677,9 @@ class RuleSet(BaseModel):
         known = {x.id for x in self.sources}
         for key, ids in self.figure_sources.items():
             if key not in figures:
-                raise ValueError(f"figure_sources: {key!r} names no figure of this rule set "
-                                 f"(one of: {', '.join(sorted(figures))})")
+                raise ValueError(
+                    f"figure_sources: {key!r} names no figure of this rule set (one of: {', '.join(sorted(figures))})"
+                )
             if not ids:
                 raise ValueError(f"figure_sources: {key!r} names no source")
             if missing := sorted(set(ids) - known):
@@ -666,9 +689,19 @@ class RuleSet(BaseModel):
     def figure_paths(self) -> set[str]:
         """The figures `figure_sources` may cite, as their keys."""
         req = self.requirements
-        paths = {"effective_from", "cycle", "requirements.total_hours", "carryover", "due_soon_days",
-                 "grace_days", "grace_months", "grace_counts_ce", "approved_only", "filing_days_before_end",
-                 "course_counts_once"}
+        paths = {
+            "effective_from",
+            "cycle",
+            "requirements.total_hours",
+            "carryover",
+            "due_soon_days",
+            "grace_days",
+            "grace_months",
+            "grace_counts_ce",
+            "approved_only",
+            "filing_days_before_end",
+            "course_counts_once",
+        }
         paths.update(f"requirements.categories.{c.category}" for c in req.categories)
         paths.update(f"requirements.modality_minimums.{i}" for i in range(len(req.modality_minimums)))
         paths.update(f"requirements.other.{o.id}" for o in req.other)

@@ -24,6 +24,4 @@ class RuleSetVersion(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     origin: str = Field(max_length=16, description="'content' (shipped YAML) or 'api' (published)")
     published_by: str = Field(max_length=200)
-    published_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    published_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -42,9 +42,12 @@ def _reached_by(rule_set: RuleSet, proposed: RuleVersion | None, clock: Clock) -
     if proposed is None:
         return code
     horizon = clock.now().astimezone(timezone(timedelta(hours=14))).date()  # no board's today is later
-    return code & or_(col(Certification.dirty).is_(True), col(Certification.cycle_start).is_(None),
-                      col(Certification.cycle_start) >= proposed.effective_from,
-                      col(Certification.next_change_on) <= horizon)
+    return code & or_(
+        col(Certification.dirty).is_(True),
+        col(Certification.cycle_start).is_(None),
+        col(Certification.cycle_start) >= proposed.effective_from,
+        col(Certification.next_change_on) <= horizon,
+    )
 
 
 def _origin(value: str) -> Literal["content", "api"]:
@@ -86,7 +89,9 @@ def _present(clock: Clock, versions: list[RuleSetVersion]) -> CredentialPublic:
 
 
 @public_router.get(
-    "", response_model=CredentialList, operation_id="listCredentials",
+    "",
+    response_model=CredentialList,
+    operation_id="listCredentials",
     responses=problem_responses(422),
 )
 def list_credentials(
@@ -100,7 +105,9 @@ def list_credentials(
 
 
 @public_router.get(
-    "/{code}", response_model=CredentialPublic, operation_id="getCredential",
+    "/{code}",
+    response_model=CredentialPublic,
+    operation_id="getCredential",
     responses=problem_responses(404, 422),
 )
 def get_credential(clock: ClockDep, session: SessionDep, code: CredentialCode) -> CredentialPublic:
@@ -109,16 +116,20 @@ def get_credential(clock: ClockDep, session: SessionDep, code: CredentialCode) -
 
 
 @public_router.get(
-    "/{code}/versions/{version}", response_model=RuleSetVersionPublic,
-    operation_id="getCredentialVersion", responses=problem_responses(404, 422),
+    "/{code}/versions/{version}",
+    response_model=RuleSetVersionPublic,
+    operation_id="getCredentialVersion",
+    responses=problem_responses(404, 422),
 )
 def get_credential_version(session: SessionDep, code: CredentialCode, version: DbId) -> RuleSetVersionPublic:
     """One stored version of a rule set, exactly as it was published."""
     for row in service.get_versions(session, code):
         if row.version == version:
             return RuleSetVersionPublic(
-                version=row.version, effective_from=row.effective_from,
-                origin=_origin(row.origin), published_at=row.published_at,
+                version=row.version,
+                effective_from=row.effective_from,
+                origin=_origin(row.origin),
+                published_at=row.published_at,
                 rules=service.engine_versions([row])[0].rules,
             )
     raise service.CredentialNotFound(f"Credential {code} has no version {version}.")
@@ -128,8 +139,10 @@ def get_credential_version(session: SessionDep, code: CredentialCode, version: D
     "/{code}",
     response_model=CredentialPublished | Impact,
     operation_id="publishCredential",
-    responses={201: {"model": CredentialPublic, "description": "First version of a new credential"},
-               **problem_responses(400, 401, 403, 409, 422)},
+    responses={
+        201: {"model": CredentialPublic, "description": "First version of a new credential"},
+        **problem_responses(400, 401, 403, 409, 422),
+    },
 )
 def publish_credential(
     clock: ClockDep,
@@ -148,8 +161,14 @@ def publish_credential(
     if rule_set.code != code.upper():
         raise Unprocessable(
             "The rule set's code must match the path.",
-            errors=[{"loc": ["body", "code"], "field": "body.code",
-                     "message": f"expected {code.upper()}", "type": "value_error"}],
+            errors=[
+                {
+                    "loc": ["body", "code"],
+                    "field": "body.code",
+                    "message": f"expected {code.upper()}",
+                    "type": "value_error",
+                }
+            ],
         )
     existing = service.versions_of(session, rule_set.code)
     for state in {rule_set.state, *(v.state for v in existing[:1])}:
@@ -158,15 +177,19 @@ def publish_credential(
     service.check_topics(session, rule_set)
     proposed = service.proposed_version(session, rule_set=rule_set)
     published, impact = measure_version(
-        session, principal=principal, reach=_reached_by(rule_set, proposed, clock),
+        session,
+        principal=principal,
+        reach=_reached_by(rule_set, proposed, clock),
         clock=clock,
-        version=proposed, dry_run=dry_run,
-        publish=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api"))
+        version=proposed,
+        dry_run=dry_run,
+        publish=lambda: service.publish(session, rule_set=rule_set, actor=principal.actor, origin="api"),
+    )
     if dry_run:
         return impact
     _, created = published
     if created and not existing:
         response.status_code = 201
-    return CredentialPublished(**_present(clock, service.versions_of(session, rule_set.code)).model_dump(),
-                               impact=impact)
-
+    return CredentialPublished(
+        **_present(clock, service.versions_of(session, rule_set.code)).model_dump(), impact=impact
+    )

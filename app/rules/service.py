@@ -35,11 +35,7 @@ def content_hash(rule_set: RuleSet) -> str:
 def versions_of(session: Session, code: str) -> list[RuleSetVersion]:
     """Every version of a credential, oldest first."""
     return list(
-        session.exec(
-            select(RuleSetVersion)
-            .where(RuleSetVersion.code == code)
-            .order_by(col(RuleSetVersion.version))
-        )
+        session.exec(select(RuleSetVersion).where(RuleSetVersion.code == code).order_by(col(RuleSetVersion.version)))
     )
 
 
@@ -75,18 +71,30 @@ def check_topics(session: Session, rule_set: RuleSet) -> None:
     from app.catalog.models import Topic
 
     where = [(f"requirements.categories.{n}", c) for n, c in enumerate(rule_set.requirements.categories)]
-    where += [(f"variants.{v}.categories.{n}", c) for v, variant in enumerate(rule_set.variants)
-              for n, c in enumerate(variant.categories)]
+    where += [
+        (f"variants.{v}.categories.{n}", c)
+        for v, variant in enumerate(rule_set.variants)
+        for n, c in enumerate(variant.categories)
+    ]
     named = sorted({t for _, c in where for t in c.topics})
     if not named:
         return
     known = set(session.exec(select(Topic.id).where(col(Topic.id).in_(named))))
-    errors = [{"loc": ["body", *path.split("."), "topics"], "field": f"body.{path}.topics", "type": "unknown_topic",
-               "message": f"unknown topic(s): {', '.join(t for t in c.topics if t not in known)}; see GET /v1/topics"}
-              for path, c in where if set(c.topics) - known]
+    errors = [
+        {
+            "loc": ["body", *path.split("."), "topics"],
+            "field": f"body.{path}.topics",
+            "type": "unknown_topic",
+            "message": f"unknown topic(s): {', '.join(t for t in c.topics if t not in known)}; see GET /v1/topics",
+        }
+        for path, c in where
+        if set(c.topics) - known
+    ]
     if errors:
-        raise Unprocessable(f"The rule set names topics that are not in the taxonomy: "
-                            f"{', '.join(sorted(set(named) - known))}.", errors=errors)
+        raise Unprocessable(
+            f"The rule set names topics that are not in the taxonomy: {', '.join(sorted(set(named) - known))}.",
+            errors=errors,
+        )
 
 
 def publish(
@@ -105,8 +113,7 @@ def publish(
     existing = versions_of(session, rule_set.code)
     if existing and existing[0].state != rule_set.state:
         raise Conflict(
-            f"Credential {rule_set.code} belongs to {existing[0].state}; "
-            f"it cannot move to {rule_set.state}."
+            f"Credential {rule_set.code} belongs to {existing[0].state}; it cannot move to {rule_set.state}."
         )
     digest = content_hash(rule_set)
     same = [v for v in existing if v.content_hash == digest]
@@ -130,9 +137,7 @@ def publish(
         with session.begin_nested():
             session.add(row)
     except IntegrityError as exc:
-        raise Conflict(
-            f"Another version of {rule_set.code} was published at the same time; retry."
-        ) from exc
+        raise Conflict(f"Another version of {rule_set.code} was published at the same time; retry.") from exc
     if existing:  # cycles already evaluated under older versions may now evaluate differently
         dirty.mark(session, credential_codes=[rule_set.code])
     audit.record(
@@ -142,8 +147,12 @@ def publish(
         entity="credential",
         entity_id=rule_set.code,
         state=rule_set.state,
-        changes={"version": row.version, "effective_from": str(row.effective_from),
-                 "origin": origin, "content_hash": digest},
+        changes={
+            "version": row.version,
+            "effective_from": str(row.effective_from),
+            "origin": origin,
+            "content_hash": digest,
+        },
     )
     return row, True
 
@@ -154,8 +163,9 @@ def proposed_version(session: Session, *, rule_set: RuleSet) -> RuleVersion | No
     existing = versions_of(session, rule_set.code)
     if existing and existing[-1].content_hash == content_hash(rule_set):
         return None
-    return RuleVersion(version=existing[-1].version + 1 if existing else 1, effective_from=rule_set.effective_from,
-                       rules=rule_set)
+    return RuleVersion(
+        version=existing[-1].version + 1 if existing else 1, effective_from=rule_set.effective_from, rules=rule_set
+    )
 
 
 def get_versions(session: Session, code: str) -> list[RuleSetVersion]:

@@ -55,10 +55,11 @@ class Evaluated:
 
 
 # What the sweep reads back per batch, as plain columns on the raw driver (app.reads).
-EXISTING_FLAGS = Query(lambda d: (
-    sa_select(col(Flag.certification_id), col(Flag.cycle_start), col(Flag.status))
-    .where(in_(d, Flag.certification_id, "ids"))
-))
+EXISTING_FLAGS = Query(
+    lambda d: sa_select(col(Flag.certification_id), col(Flag.cycle_start), col(Flag.status)).where(
+        in_(d, Flag.certification_id, "ids")
+    )
+)
 
 
 @dataclass
@@ -82,10 +83,15 @@ def derive_renewals(inputs: Inputs, result: engine.Evaluation, day: date) -> dic
     facts = inputs.facts
     for action in facts.board_actions:
         if action.kind == "reinstate" and facts.issued_on < action.effective_on <= day:
-            earlier = engine.evaluate(versions=inputs.versions, facts=facts, completions=inputs.completions,
-                                      activities=inputs.activities,
-                                      as_of=action.effective_on - timedelta(days=1), explain=False,
-                                      requirements=False)
+            earlier = engine.evaluate(
+                versions=inputs.versions,
+                facts=facts,
+                completions=inputs.completions,
+                activities=inputs.activities,
+                as_of=action.effective_on - timedelta(days=1),
+                explain=False,
+                requirements=False,
+            )
             out.update(_passed_over(earlier))
     out.update(_passed_over(result))
     return out
@@ -98,14 +104,18 @@ def _passed_over(result: engine.Evaluation) -> dict[date, engine.CycleSummary]:
 def reviews_of(result: engine.Evaluation) -> list[tuple[date, date, bool]]:
     """The sweep's renewals this evaluation calls into question: renewed cycles the data no longer meets, and
     standing renewals of cycles that are no longer cycles of the derivation (a board's renewals aside)."""
-    out = [(c.start, c.end, False) for c in result.cycles[:-1]
-           if c.renewed_on is not None and not c.renewed_by_board and not c.met]
+    out = [
+        (c.start, c.end, False)
+        for c in result.cycles[:-1]
+        if c.renewed_on is not None and not c.renewed_by_board and not c.met
+    ]
     out += [(x.cycle_start, x.cycle_end, True) for x in result.stranded_renewals]
     return out
 
 
-def insert_ignoring_conflicts(session: Session, table: Any, rows: Sequence[dict[str, Any]],
-                              conflict: Sequence[str], returning: Sequence[Any] = ()) -> list[Any]:
+def insert_ignoring_conflicts(
+    session: Session, table: Any, rows: Sequence[dict[str, Any]], conflict: Sequence[str], returning: Sequence[Any] = ()
+) -> list[Any]:
     """INSERT ... ON CONFLICT (conflict) DO NOTHING on PostgreSQL and SQLite; the inserted rows."""
     if not rows:
         return []
@@ -113,7 +123,7 @@ def insert_ignoring_conflicts(session: Session, table: Any, rows: Sequence[dict[
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     out: list[Any] = []
     for i in range(0, len(rows), _CHUNK):
-        stmt = insert(table).values(list(rows[i:i + _CHUNK])).on_conflict_do_nothing(index_elements=list(conflict))
+        stmt = insert(table).values(list(rows[i : i + _CHUNK])).on_conflict_do_nothing(index_elements=list(conflict))
         if returning:
             out.extend(session.execute(stmt.returning(*returning)).all())
         else:
@@ -136,18 +146,31 @@ def record_renewals(session: Session, items: Sequence[Evaluated], *, now: dateti
         for start, c in sorted(item.renewals.items()):
             if start in recorded:
                 continue
-            rows.append({"certification_id": item.cert.id, "cycle_start": start, "cycle_end": c.end,
-                         "met_on": c.met_on, "recorded_on": item.day, "source": "sweep",
-                         "generation": generation.get(start, -1) + 1, "earned_hours": c.earned_hours,
-                         "required_hours": c.required_hours, "rule_version": c.rule_version, "recorded_at": now})
+            rows.append(
+                {
+                    "certification_id": item.cert.id,
+                    "cycle_start": start,
+                    "cycle_end": c.end,
+                    "met_on": c.met_on,
+                    "recorded_on": item.day,
+                    "source": "sweep",
+                    "generation": generation.get(start, -1) + 1,
+                    "earned_hours": c.earned_hours,
+                    "required_hours": c.required_hours,
+                    "rule_version": c.rule_version,
+                    "recorded_at": now,
+                }
+            )
     table = table_of(Renewal)
-    inserted = insert_ignoring_conflicts(session, table, rows, ["certification_id", "cycle_start", "generation"],
-                                         returning=[table.c.id])
+    inserted = insert_ignoring_conflicts(
+        session, table, rows, ["certification_id", "cycle_start", "generation"], returning=[table.c.id]
+    )
     return len(inserted)
 
 
-def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
-                review_reasons: Any = None) -> list[NewFlag]:
+def raise_flags(
+    session: Session, items: Sequence[Evaluated], *, now: datetime, review_reasons: Any = None
+) -> list[NewFlag]:
     """Insert the flags these evaluations imply; returns only the ones this call created.
 
     `review_reasons(item, start, end, stranded)` gives a renewal review's reasons; it is called only for
@@ -161,14 +184,22 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
     rows: list[dict[str, Any]] = []
     for cert_id, item in by_cert.items():
         cert, result = item.cert, item.result
-        base = {"certification_id": cert_id, "credential_code": cert.credential_code, "state": cert.state,
-                "raised_on": item.day, "raised_at": now, "reasons": None}
+        base = {
+            "certification_id": cert_id,
+            "credential_code": cert.credential_code,
+            "state": cert.state,
+            "raised_on": item.day,
+            "raised_at": now,
+            "reasons": None,
+        }
         if result.status in WARNINGS:
-            rows.append({**base, "status": result.status, "cycle_start": result.cycle_start,
-                         "cycle_end": result.cycle_end})
+            rows.append(
+                {**base, "status": result.status, "cycle_start": result.cycle_start, "cycle_end": result.cycle_end}
+            )
         if result.status == "compliant" and (cert_id, result.cycle_start) in warned:
-            rows.append({**base, "status": "compliant", "cycle_start": result.cycle_start,
-                         "cycle_end": result.cycle_end})
+            rows.append(
+                {**base, "status": "compliant", "cycle_start": result.cycle_start, "cycle_end": result.cycle_end}
+            )
         for start, c in item.renewals.items():
             if (cert_id, start) in warned:
                 rows.append({**base, "status": "compliant", "cycle_start": start, "cycle_end": c.end})
@@ -184,9 +215,22 @@ def raise_flags(session: Session, items: Sequence[Evaluated], *, now: datetime,
     table = table_of(Flag)
     t = table.c
     inserted = insert_ignoring_conflicts(
-        session, table, rows, ["certification_id", "cycle_start", "status"],
-        returning=[t.id, t.certification_id, t.credential_code, t.state, t.status, t.cycle_start, t.cycle_end,
-                   t.raised_on, t.raised_at, t.reasons],
+        session,
+        table,
+        rows,
+        ["certification_id", "cycle_start", "status"],
+        returning=[
+            t.id,
+            t.certification_id,
+            t.credential_code,
+            t.state,
+            t.status,
+            t.cycle_start,
+            t.cycle_end,
+            t.raised_on,
+            t.raised_at,
+            t.reasons,
+        ],
     )
     return [NewFlag(*row) for row in inserted]
 
@@ -204,5 +248,10 @@ def flags_of(session: Session, certification_ids: Iterable[int]) -> list[Flag]:
 
 def renewals_of(session: Session, certification_id: int) -> list[Renewal]:
     """A certification's recorded renewals, reopened ones too, oldest cycle (then generation) first."""
-    return list(session.exec(select(Renewal).where(Renewal.certification_id == certification_id)
-                             .order_by(col(Renewal.cycle_start), col(Renewal.generation))))
+    return list(
+        session.exec(
+            select(Renewal)
+            .where(Renewal.certification_id == certification_id)
+            .order_by(col(Renewal.cycle_start), col(Renewal.generation))
+        )
+    )

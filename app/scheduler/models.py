@@ -57,9 +57,7 @@ class Renewal(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    certification_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
-    )
+    certification_id: int = Field(sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True))
     cycle_start: date
     cycle_end: date
     met_on: date | None = Field(default=None, description="When the data met the cycle; null when a board renewed it")
@@ -67,8 +65,11 @@ class Renewal(SQLModel, table=True):
     source: str = Field(default="sweep", max_length=8)
     generation: int = Field(default=0, description="0, or how many times the cycle was reopened before")
     reopened_on: date | None = Field(default=None, description="From this day on a board's reopen set it aside")
-    earned_hours: Decimal | None = Field(default=None, sa_column=Column(HoursType, nullable=True),
-                                         description="The cycle's earned hours when it was recorded")
+    earned_hours: Decimal | None = Field(
+        default=None,
+        sa_column=Column(HoursType, nullable=True),
+        description="The cycle's earned hours when it was recorded",
+    )
     required_hours: Decimal | None = Field(default=None, sa_column=Column(HoursType, nullable=True))
     rule_version: int | None = Field(default=None, description="The rule version that evaluated it then")
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -85,9 +86,7 @@ class Flag(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    certification_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True)
-    )
+    certification_id: int = Field(sa_column=Column(Integer, ForeignKey("certification.id"), nullable=False, index=True))
     credential_code: str = Field(max_length=32, index=True)
     state: str = Field(max_length=2)
     status: str = Field(max_length=16)
@@ -95,8 +94,11 @@ class Flag(SQLModel, table=True):
     cycle_end: date
     raised_on: date = Field(index=True)
     raised_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    reasons: list[str] | None = Field(default=None, sa_column=Column(JSONDocument, nullable=True),
-                                      description="A renewal_review's reasons: what changed, what is now short")
+    reasons: list[str] | None = Field(
+        default=None,
+        sa_column=Column(JSONDocument, nullable=True),
+        description="A renewal_review's reasons: what changed, what is now short",
+    )
 
 
 class WebhookSubscription(SQLModel, table=True):

@@ -45,8 +45,13 @@ SIGNATURE_HEADER = "X-PeerCE-Signature"  # deprecated: Standard Webhooks' header
 TIMESTAMP_HEADER = "X-PeerCE-Timestamp"  # deprecated, with it
 SECRET_PREFIX = "whsec_"
 LEASE = timedelta(minutes=5)
-_STATUS_WORDS = {"due_soon": "is due soon", "overdue": "is overdue", "lapsed": "has lapsed",
-                 "compliant": "is back in compliance", "renewal_review": "has a renewal for the board to review"}
+_STATUS_WORDS = {
+    "due_soon": "is due soon",
+    "overdue": "is overdue",
+    "lapsed": "has lapsed",
+    "compliant": "is back in compliance",
+    "renewal_review": "has a renewal for the board to review",
+}
 
 
 # --- writing the outbox -------------------------------------------------------------------
@@ -60,28 +65,51 @@ def unmet_requirements(result: engine.Evaluation) -> list[dict[str, Any]]:
     """What is still missing in the evaluated cycle: remaining hours per requirement."""
     out: list[dict[str, Any]] = []
     if result.remaining_hours > 0:
-        out.append({"requirement": "total", "label": "Total CE hours", "required_hours": _hours(result.required_hours),
-                    "earned_hours": _hours(result.earned_hours), "remaining_hours": _hours(result.remaining_hours)})
+        out.append(
+            {
+                "requirement": "total",
+                "label": "Total CE hours",
+                "required_hours": _hours(result.required_hours),
+                "earned_hours": _hours(result.earned_hours),
+                "remaining_hours": _hours(result.remaining_hours),
+            }
+        )
     for cat in result.categories:
         if cat.remaining_hours > 0:
-            out.append({"requirement": f"category:{cat.category}", "label": cat.label or cat.category,
-                        "required_hours": _hours(cat.required_hours), "earned_hours": _hours(cat.earned_hours),
-                        "remaining_hours": _hours(cat.remaining_hours)})
+            out.append(
+                {
+                    "requirement": f"category:{cat.category}",
+                    "label": cat.label or cat.category,
+                    "required_hours": _hours(cat.required_hours),
+                    "earned_hours": _hours(cat.earned_hours),
+                    "remaining_hours": _hours(cat.remaining_hours),
+                }
+            )
     for mod in result.modality_minimums:
         if mod.remaining_hours > 0:
-            out.append({"requirement": "modality:" + "+".join(mod.modalities),
-                        "label": mod.label or " or ".join(mod.modalities),
-                        "required_hours": _hours(mod.required_hours), "earned_hours": _hours(mod.earned_hours),
-                        "remaining_hours": _hours(mod.remaining_hours)})
+            out.append(
+                {
+                    "requirement": "modality:" + "+".join(mod.modalities),
+                    "label": mod.label or " or ".join(mod.modalities),
+                    "required_hours": _hours(mod.required_hours),
+                    "earned_hours": _hours(mod.earned_hours),
+                    "remaining_hours": _hours(mod.remaining_hours),
+                }
+            )
     for other in result.other_requirements:
         if not other.met:
             remaining = None
             if other.required_hours is not None and other.earned_hours is not None:
                 remaining = _hours(max(other.required_hours - other.earned_hours, 0))
-            out.append({"requirement": f"other:{other.id}", "label": other.description,
-                        "required_hours": None if other.required_hours is None else _hours(other.required_hours),
-                        "earned_hours": None if other.earned_hours is None else _hours(other.earned_hours),
-                        "remaining_hours": remaining})
+            out.append(
+                {
+                    "requirement": f"other:{other.id}",
+                    "label": other.description,
+                    "required_hours": None if other.required_hours is None else _hours(other.required_hours),
+                    "earned_hours": None if other.earned_hours is None else _hours(other.earned_hours),
+                    "remaining_hours": remaining,
+                }
+            )
     return out
 
 
@@ -101,24 +129,42 @@ def build_payload(flag: NewFlag, item: Evaluated, person: Person | None, base_ur
     message = f"{cert.credential_code} certification {cert.number}" + (f" ({name})" if name else "")
     message += f" {words}: cycle {flag.cycle_start.isoformat()} to {flag.cycle_end.isoformat()}."
     if unmet:
-        message += " Still needed: " + "; ".join(
-            f"{u['remaining_hours']:.2f} {u['label']} hours" if u["remaining_hours"] is not None else u["label"]
-            for u in unmet) + "."
+        message += (
+            " Still needed: "
+            + "; ".join(
+                f"{u['remaining_hours']:.2f} {u['label']} hours" if u["remaining_hours"] is not None else u["label"]
+                for u in unmet
+            )
+            + "."
+        )
     if deadline is not None:
         message += f" Complete by {deadline.isoformat()}."
     elif flag.status == "lapsed":
         message += " Only a board reinstatement starts a new cycle."
     elif review:
-        message += (" The renewal stands; the board may reopen the cycle or leave it. "
-                    + ". ".join(flag.reasons or ()) + ".")
+        message += (
+            " The renewal stands; the board may reopen the cycle or leave it. " + ". ".join(flag.reasons or ()) + "."
+        )
     return {
         "type": "flag.raised",
-        "flag": {"id": flag.id, "certification_id": flag.certification_id, "credential_code": flag.credential_code,
-                 "state": flag.state, "status": flag.status, "cycle_start": flag.cycle_start.isoformat(),
-                 "cycle_end": flag.cycle_end.isoformat(), "raised_on": flag.raised_on.isoformat(),
-                 "raised_at": flag.raised_at.isoformat()},
-        "certification": {"id": cert.id, "number": cert.number, "credential_code": cert.credential_code,
-                          "state": cert.state, "person": {"id": cert.person_id, "name": name}},
+        "flag": {
+            "id": flag.id,
+            "certification_id": flag.certification_id,
+            "credential_code": flag.credential_code,
+            "state": flag.state,
+            "status": flag.status,
+            "cycle_start": flag.cycle_start.isoformat(),
+            "cycle_end": flag.cycle_end.isoformat(),
+            "raised_on": flag.raised_on.isoformat(),
+            "raised_at": flag.raised_at.isoformat(),
+        },
+        "certification": {
+            "id": cert.id,
+            "number": cert.number,
+            "credential_code": cert.credential_code,
+            "state": cert.state,
+            "person": {"id": cert.person_id, "name": name},
+        },
         "deadline": deadline.isoformat() if deadline else None,
         "grace_ends_on": result.grace_ends_on.isoformat() if current else None,
         "unmet": unmet,
@@ -128,16 +174,19 @@ def build_payload(flag: NewFlag, item: Evaluated, person: Person | None, base_ur
     }
 
 
-def queue(session: Session, flags: Sequence[NewFlag], items: dict[int, Evaluated], *, base_url: str,
-          now: datetime) -> int:
+def queue(
+    session: Session, flags: Sequence[NewFlag], items: dict[int, Evaluated], *, base_url: str, now: datetime
+) -> int:
     """Write the outbox rows of new flags (webhooks of the state, the peer's email); count them."""
     if not flags:
         return 0
     states = sorted({f.state for f in flags})
     subs: dict[str, list[WebhookSubscription]] = {}
-    for sub in session.exec(select(WebhookSubscription).where(col(WebhookSubscription.state).in_(states),
-                                                              col(WebhookSubscription.active).is_(True))
-                            .order_by(col(WebhookSubscription.id))):
+    for sub in session.exec(
+        select(WebhookSubscription)
+        .where(col(WebhookSubscription.state).in_(states), col(WebhookSubscription.active).is_(True))
+        .order_by(col(WebhookSubscription.id))
+    ):
         subs.setdefault(sub.state, []).append(sub)
     person_ids = sorted({items[f.certification_id].cert.person_id for f in flags})
     people = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids)))}
@@ -146,17 +195,37 @@ def queue(session: Session, flags: Sequence[NewFlag], items: dict[int, Evaluated
         item = items[flag.certification_id]
         person = people.get(item.cert.person_id)
         payload = build_payload(flag, item, person, base_url)
-        common = {"flag_id": flag.id, "state": flag.state, "payload": payload, "status": "pending",
-                  "attempts": 0, "next_attempt_at": now, "created_at": now}
+        common = {
+            "flag_id": flag.id,
+            "state": flag.state,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for sub in subs.get(flag.state, ()):
-            rows.append({**common, "channel": "webhook", "subscription_id": sub.id,
-                         "recipient_key": f"webhook:{sub.id}", "recipient": sub.url})
+            rows.append(
+                {
+                    **common,
+                    "channel": "webhook",
+                    "subscription_id": sub.id,
+                    "recipient_key": f"webhook:{sub.id}",
+                    "recipient": sub.url,
+                }
+            )
         if person is not None and person.email:
-            rows.append({**common, "channel": "email", "subscription_id": None,
-                         "recipient_key": f"email:{person.id}", "recipient": person.email})
+            rows.append(
+                {
+                    **common,
+                    "channel": "email",
+                    "subscription_id": None,
+                    "recipient_key": f"email:{person.id}",
+                    "recipient": person.email,
+                }
+            )
     outbox = table_of(Outbox)
-    inserted = insert_ignoring_conflicts(session, outbox, rows, ["flag_id", "recipient_key"],
-                                         returning=[outbox.c.id])
+    inserted = insert_ignoring_conflicts(session, outbox, rows, ["flag_id", "recipient_key"], returning=[outbox.c.id])
     return len(inserted)
 
 
@@ -218,8 +287,12 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
 def claim(session_factory: sessionmaker[Session], *, settings: Settings, now: datetime) -> list[Outbox]:
     """Take due rows under a lease, so other replicas skip them while they are being sent."""
     with session_scope(session_factory, write=True) as session:
-        query = (select(Outbox).where(col(Outbox.next_attempt_at) <= now)
-                 .order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(settings.outbox_batch))
+        query = (
+            select(Outbox)
+            .where(col(Outbox.next_attempt_at) <= now)
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(settings.outbox_batch)
+        )
         waiting = col(Outbox.status) == "pending"
         if settings.smtp_url:  # emails that waited for SMTP to be configured go out now
             waiting = or_(waiting, (col(Outbox.status) == "not_configured") & (col(Outbox.channel) == "email"))
@@ -235,8 +308,14 @@ def claim(session_factory: sessionmaker[Session], *, settings: Settings, now: da
         return rows
 
 
-def deliver_due(session_factory: sessionmaker[Session], *, settings: Settings, clock: Clock,
-                resolve: Resolver = system_resolver, max_rounds: int = 100) -> DeliveryReport:
+def deliver_due(
+    session_factory: sessionmaker[Session],
+    *,
+    settings: Settings,
+    clock: Clock,
+    resolve: Resolver = system_resolver,
+    max_rounds: int = 100,
+) -> DeliveryReport:
     """Send every due outbox row once (in claims of `outbox_batch`); record attempts, schedule retries."""
     report = DeliveryReport()
     for _ in range(max_rounds):
@@ -245,29 +324,36 @@ def deliver_due(session_factory: sessionmaker[Session], *, settings: Settings, c
     return report
 
 
-def _deliver_batch(session_factory: sessionmaker[Session], *, settings: Settings, clock: Clock,
-                   resolve: Resolver, report: DeliveryReport) -> bool:
+def _deliver_batch(
+    session_factory: sessionmaker[Session],
+    *,
+    settings: Settings,
+    clock: Clock,
+    resolve: Resolver,
+    report: DeliveryReport,
+) -> bool:
     now = clock.now()
     rows = claim(session_factory, settings=settings, now=now)
     if not rows:
         return False
     with session_scope(session_factory) as session:
         sub_ids = sorted({r.subscription_id for r in rows if r.subscription_id is not None})
-        subs = {s.id: s for s in session.exec(
-            select(WebhookSubscription).where(col(WebhookSubscription.id).in_(sub_ids)))} if sub_ids else {}
+        subs = (
+            {s.id: s for s in session.exec(select(WebhookSubscription).where(col(WebhookSubscription.id).in_(sub_ids)))}
+            if sub_ids
+            else {}
+        )
         session.expunge_all()
     with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False) as http:
         for row in rows:
             if row.channel == "email" and not settings.smtp_url:
-                _finish(session_factory, row, status="not_configured", error="PEER_CE_SMTP_URL is not set",
-                        now=now)
+                _finish(session_factory, row, status="not_configured", error="PEER_CE_SMTP_URL is not set", now=now)
                 report.not_configured += 1
                 continue
             if row.channel == "webhook":
                 sub = subs.get(row.subscription_id)
                 if sub is None or not sub.active:
-                    _finish(session_factory, row, status="cancelled", error="the subscription was deactivated",
-                            now=now)
+                    _finish(session_factory, row, status="cancelled", error="the subscription was deactivated", now=now)
                     report.cancelled += 1
                     continue
                 outcome = send_webhook(http, sub=sub, row=row, settings=settings, now=clock.now(), resolve=resolve)
@@ -277,8 +363,9 @@ def _deliver_batch(session_factory: sessionmaker[Session], *, settings: Settings
     return True
 
 
-def _finish(session_factory: sessionmaker[Session], row: Outbox, *, status: str, error: str | None,
-            now: datetime) -> None:
+def _finish(
+    session_factory: sessionmaker[Session], row: Outbox, *, status: str, error: str | None, now: datetime
+) -> None:
     with session_scope(session_factory, write=True) as session:
         fresh = session.get(Outbox, row.id)
         if fresh is None:
@@ -287,16 +374,30 @@ def _finish(session_factory: sessionmaker[Session], row: Outbox, *, status: str,
         session.add(fresh)
 
 
-def _record(session_factory: sessionmaker[Session], row: Outbox, outcome: Outcome, *, settings: Settings,
-            now: datetime, report: DeliveryReport) -> None:
+def _record(
+    session_factory: sessionmaker[Session],
+    row: Outbox,
+    outcome: Outcome,
+    *,
+    settings: Settings,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     with session_scope(session_factory, write=True) as session:
         fresh = session.get(Outbox, row.id)
         if fresh is None:
             return
         fresh.attempts += 1
-        session.add(WebhookDeliveryAttempt(outbox_id=id_of(fresh), attempt=fresh.attempts, at=now,
-                                           status_code=outcome.status_code, error=outcome.error,
-                                           duration_ms=outcome.duration_ms))
+        session.add(
+            WebhookDeliveryAttempt(
+                outbox_id=id_of(fresh),
+                attempt=fresh.attempts,
+                at=now,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )
         fresh.last_status_code, fresh.last_error = outcome.status_code, outcome.error
         if outcome.ok:
             fresh.status, fresh.delivered_at, fresh.next_attempt_at = "delivered", now, now
@@ -304,8 +405,12 @@ def _record(session_factory: sessionmaker[Session], row: Outbox, outcome: Outcom
         elif outcome.final or fresh.attempts >= settings.webhook_max_attempts:
             fresh.status, fresh.next_attempt_at = "failed", now
             report.failed += 1
-            log.warning("notification %s failed after %s attempts: %s", fresh.id, fresh.attempts,
-                        outcome.error or outcome.status_code)
+            log.warning(
+                "notification %s failed after %s attempts: %s",
+                fresh.id,
+                fresh.attempts,
+                outcome.error or outcome.status_code,
+            )
         else:
             fresh.status, fresh.next_attempt_at = "pending", now + backoff(settings, fresh.attempts)
             report.retried += 1
@@ -317,8 +422,15 @@ def webhook_body(row: Outbox) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
-def send_webhook(http: httpx.Client, *, sub: WebhookSubscription, row: Outbox, settings: Settings,
-                 now: datetime, resolve: Resolver = system_resolver) -> Outcome:
+def send_webhook(
+    http: httpx.Client,
+    *,
+    sub: WebhookSubscription,
+    row: Outbox,
+    settings: Settings,
+    now: datetime,
+    resolve: Resolver = system_resolver,
+) -> Outcome:
     """POST one signed notification, to an address checked (again) right before connecting."""
     started = time.monotonic()
     try:
@@ -349,16 +461,25 @@ def send_webhook(http: httpx.Client, *, sub: WebhookSubscription, row: Outbox, s
     # verification against the real host name.
     url = f"{target.scheme}://{host_in_url}:{target.port}{target.path}"
     try:
-        response = http.post(url, content=body, headers=headers,
-                             extensions={"sni_hostname": target.host} if target.scheme == "https" else None)
+        response = http.post(
+            url,
+            content=body,
+            headers=headers,
+            extensions={"sni_hostname": target.host} if target.scheme == "https" else None,
+        )
     except httpx.HTTPError as exc:
-        return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000],
-                       duration_ms=int((time.monotonic() - started) * 1000))
+        return Outcome(
+            ok=False, error=f"{type(exc).__name__}: {exc}"[:1000], duration_ms=int((time.monotonic() - started) * 1000)
+        )
     elapsed = int((time.monotonic() - started) * 1000)
     if 200 <= response.status_code < 300:
         return Outcome(ok=True, status_code=response.status_code, duration_ms=elapsed)
-    return Outcome(ok=False, status_code=response.status_code, duration_ms=elapsed,
-                   error=f"the receiver answered {response.status_code}")
+    return Outcome(
+        ok=False,
+        status_code=response.status_code,
+        duration_ms=elapsed,
+        error=f"the receiver answered {response.status_code}",
+    )
 
 
 def email_message(row: Outbox, settings: Settings) -> EmailMessage:
@@ -371,8 +492,10 @@ def email_message(row: Outbox, settings: Settings) -> EmailMessage:
     lines = [payload["message"], ""]
     for u in payload.get("unmet", ()):
         if u["remaining_hours"] is not None:
-            lines.append(f"- {u['label']}: {u['earned_hours']:.2f} of {u['required_hours']:.2f} hours earned, "
-                         f"{u['remaining_hours']:.2f} still needed")
+            lines.append(
+                f"- {u['label']}: {u['earned_hours']:.2f} of {u['required_hours']:.2f} hours earned, "
+                f"{u['remaining_hours']:.2f} still needed"
+            )
         else:
             lines.append(f"- {u['label']}: not yet recorded")
     if payload.get("deadline"):
@@ -402,6 +525,7 @@ def send_email(row: Outbox, *, settings: Settings) -> Outcome:
                 smtp.login(unquote(url.username), unquote(url.password or ""))
             smtp.send_message(email_message(row, settings))
     except (OSError, smtplib.SMTPException) as exc:
-        return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000],
-                       duration_ms=int((time.monotonic() - started) * 1000))
+        return Outcome(
+            ok=False, error=f"{type(exc).__name__}: {exc}"[:1000], duration_ms=int((time.monotonic() - started) * 1000)
+        )
     return Outcome(ok=True, duration_ms=int((time.monotonic() - started) * 1000))

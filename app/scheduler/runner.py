@@ -29,19 +29,35 @@ class SchedulerRunner:
         settings = state.settings
         self.scheduler = BackgroundScheduler(timezone=settings.scheduler_timezone)
         self.scheduler.add_job(
-            self.run_sweep, CronTrigger.from_crontab(settings.sweep_cron, timezone=settings.scheduler_timezone),
-            id="sweep", name="compliance sweep", coalesce=True, max_instances=1, misfire_grace_time=6 * 3600,
+            self.run_sweep,
+            CronTrigger.from_crontab(settings.sweep_cron, timezone=settings.scheduler_timezone),
+            id="sweep",
+            name="compliance sweep",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=6 * 3600,
             replace_existing=True,
         )
         self.scheduler.add_job(
-            self.deliver, IntervalTrigger(seconds=settings.delivery_interval_seconds),
-            id="deliver", name="outbox delivery", coalesce=True, max_instances=1,
-            misfire_grace_time=settings.delivery_interval_seconds, replace_existing=True,
+            self.deliver,
+            IntervalTrigger(seconds=settings.delivery_interval_seconds),
+            id="deliver",
+            name="outbox delivery",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=settings.delivery_interval_seconds,
+            replace_existing=True,
         )
 
         self.scheduler.add_job(
-            self.housekeeping, IntervalTrigger(minutes=10), id="housekeeping", name="housekeeping",
-            coalesce=True, max_instances=1, misfire_grace_time=600, replace_existing=True,
+            self.housekeeping,
+            IntervalTrigger(minutes=10),
+            id="housekeeping",
+            name="housekeeping",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=600,
+            replace_existing=True,
         )
 
     def start(self) -> None:
@@ -58,10 +74,23 @@ class SchedulerRunner:
     def run_sweep(self) -> None:
         s = self.state
         try:
-            run = sweep.run_sweep(s.session_factory, s.engine, settings=s.settings, clock=s.clock,
-                                  triggered_by="scheduler", stop=self.stop)
-            log.info("sweep %s: evaluated %s, flagged %s, renewed %s, notified %s%s", run.id, run.evaluated,
-                     run.flagged, run.renewed, run.notified, " (skipped)" if run.skipped else "")
+            run = sweep.run_sweep(
+                s.session_factory,
+                s.engine,
+                settings=s.settings,
+                clock=s.clock,
+                triggered_by="scheduler",
+                stop=self.stop,
+            )
+            log.info(
+                "sweep %s: evaluated %s, flagged %s, renewed %s, notified %s%s",
+                run.id,
+                run.evaluated,
+                run.flagged,
+                run.renewed,
+                run.notified,
+                " (skipped)" if run.skipped else "",
+            )
         except Exception:  # noqa: BLE001 - logged; the next run retries what is still dirty
             log.exception("scheduled sweep failed")
 

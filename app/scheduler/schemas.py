@@ -22,17 +22,38 @@ class SweepRequest(RequestModel):
         json_schema_extra={"examples": [{}, {"as_of": "2026-12-01"}, {"full": True}]},
     )
 
-    as_of: Day | None = Field(default=None, description="Evaluate every certification as of this date "
-                               "(default: each board's today in its time zone)")
-    full: bool = Field(default=False, description="Re-evaluate every certification (after a rule change), "
-                       "not only those that can have changed")
+    as_of: Day | None = Field(
+        default=None,
+        description="Evaluate every certification as of this date (default: each board's today in its time zone)",
+    )
+    full: bool = Field(
+        default=False,
+        description="Re-evaluate every certification (after a rule change), not only those that can have changed",
+    )
 
 
 class SweepRunPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 12, "started_at": "2026-12-01T10:15:00Z", "finished_at": "2026-12-01T10:15:02Z",
-        "as_of": None, "full": False, "skipped": False, "evaluated": 1320, "flagged": 41, "renewed": 9,
-        "notified": 63, "duration_ms": 2104, "triggered_by": "scheduler"}]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "started_at": "2026-12-01T10:15:00Z",
+                    "finished_at": "2026-12-01T10:15:02Z",
+                    "as_of": None,
+                    "full": False,
+                    "skipped": False,
+                    "evaluated": 1320,
+                    "flagged": 41,
+                    "renewed": 9,
+                    "notified": 63,
+                    "duration_ms": 2104,
+                    "triggered_by": "scheduler",
+                }
+            ]
+        },
+    )
 
     id: int
     started_at: datetime
@@ -56,10 +77,24 @@ class SweepRunPage(BaseModel):
 
 
 class FlagPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": 7, "certification_id": 42, "credential_code": "NC-CPSS", "state": "NC", "status": "due_soon",
-        "cycle_start": "2025-03-15", "cycle_end": "2027-03-31", "raised_on": "2026-12-31",
-        "raised_at": "2026-12-31T10:15:01Z"}]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "certification_id": 42,
+                    "credential_code": "NC-CPSS",
+                    "state": "NC",
+                    "status": "due_soon",
+                    "cycle_start": "2025-03-15",
+                    "cycle_end": "2027-03-31",
+                    "raised_on": "2026-12-31",
+                    "raised_at": "2026-12-31T10:15:01Z",
+                }
+            ]
+        },
+    )
 
     id: int
     certification_id: int
@@ -71,8 +106,10 @@ class FlagPublic(BaseModel):
     raised_on: date = Field(description="The as-of date of the sweep that raised it (the board's today)")
     raised_at: datetime
     reasons: list[str] | None = Field(
-        default=None, description="`renewal_review`: what changed since the cycle was renewed and which requirement "
-        "is now short; null for status changes")
+        default=None,
+        description="`renewal_review`: what changed since the cycle was renewed and which requirement "
+        "is now short; null for status changes",
+    )
 
 
 class FlagPage(BaseModel):
@@ -88,8 +125,10 @@ class RenewalPublic(BaseModel):
     cycle_end: date
     met_on: date | None = Field(description="When the data met the cycle; null when a board renewed it")
     recorded_on: date = Field(description="The board's day it was recorded: it stands from that day")
-    source: Literal["sweep", "board"] = Field(description="`sweep`: the cycle was met and passed over; `board`: a "
-                                              "board renewed it when it registered a migrated record")
+    source: Literal["sweep", "board"] = Field(
+        description="`sweep`: the cycle was met and passed over; `board`: a "
+        "board renewed it when it registered a migrated record"
+    )
     reopened_on: date | None = Field(description="The day a board reopened it (it no longer stands from then)")
     earned_hours: HoursOut | None = Field(description="The cycle's earned hours when it was recorded")
     required_hours: HoursOut | None
@@ -119,9 +158,12 @@ class WebhookCreate(RequestModel):
     state: str = Field(pattern=r"^[A-Za-z]{2}$")
     url: str = Field(min_length=8, max_length=2000)
     secret: Annotated[str, AfterValidator(check_secret)] | None = Field(
-        default=None, min_length=16, max_length=200,
+        default=None,
+        min_length=16,
+        max_length=200,
         description="The signing secret (default: a random one, returned once): a Standard Webhooks `whsec_` secret "
-        "(base64 of 24 to 64 bytes), or any text of 16 characters or more")
+        "(base64 of 24 to 64 bytes), or any text of 16 characters or more",
+    )
 
 
 class WebhookPublic(BaseModel):
@@ -137,8 +179,10 @@ class WebhookPublic(BaseModel):
 
 
 class WebhookCreated(WebhookPublic):
-    secret: str = Field(description="Shown this once: verify the `webhook-signature` of each delivery with it "
-                        "(Standard Webhooks; `whsec_` + base64 of the HMAC key)")
+    secret: str = Field(
+        description="Shown this once: verify the `webhook-signature` of each delivery with it "
+        "(Standard Webhooks; `whsec_` + base64 of the HMAC key)"
+    )
 
 
 class WebhookPage(BaseModel):

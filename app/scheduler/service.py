@@ -22,11 +22,20 @@ from app.scheduler import sweep
 from app.scheduler.models import Flag, SweepRun
 
 
-def run_now(session_factory: sessionmaker[Session], lock_engine: Engine, *, settings: Settings, clock: Clock,
-            as_of: date | None, full: bool, actor: str) -> SweepRun:
+def run_now(
+    session_factory: sessionmaker[Session],
+    lock_engine: Engine,
+    *,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None,
+    full: bool,
+    actor: str,
+) -> SweepRun:
     """Run one sweep at a caller's request, in its own transactions (not the request's); returns the run."""
-    return sweep.run_sweep(session_factory, lock_engine, settings=settings, clock=clock, as_of=as_of, full=full,
-                           triggered_by=actor)
+    return sweep.run_sweep(
+        session_factory, lock_engine, settings=settings, clock=clock, as_of=as_of, full=full, triggered_by=actor
+    )
 
 
 class SweepNotFound(NotFound):
@@ -40,17 +49,28 @@ def get_run(session: Session, run_id: int) -> SweepRun:
     return run
 
 
-def list_runs(session: Session, *, cursor: str | None = None, limit: int = 50,
-              count: bool = False) -> KeysetPage[SweepRun]:
+def list_runs(
+    session: Session, *, cursor: str | None = None, limit: int = 50, count: bool = False
+) -> KeysetPage[SweepRun]:
     """Sweep runs, newest first, keyset-paged."""
-    return keyset_page(session, select(SweepRun), SweepRun.id, cursor=cursor, limit=limit, newest_first=True,
-                       count=count)
+    return keyset_page(
+        session, select(SweepRun), SweepRun.id, cursor=cursor, limit=limit, newest_first=True, count=count
+    )
 
 
-def list_flags(session: Session, *, principal: Principal, credential_code: str | None = None,
-               status: str | None = None, state: str | None = None, since: date | None = None,
-               certification_id: int | None = None, cursor: str | None = None,
-               limit: int = 50, count: bool = False) -> KeysetPage[Flag]:
+def list_flags(
+    session: Session,
+    *,
+    principal: Principal,
+    credential_code: str | None = None,
+    status: str | None = None,
+    state: str | None = None,
+    since: date | None = None,
+    certification_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    count: bool = False,
+) -> KeysetPage[Flag]:
     """Flags the caller may see (admins all, boards their states), newest first, keyset-paged."""
     query = select(Flag)
     if not principal.is_admin:

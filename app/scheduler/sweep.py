@@ -128,8 +128,16 @@ def run_sweep(
     stop: threading.Event | None = None,
 ) -> SweepRun:
     """Run one sweep and record it as a `sweep_run`; returns the (detached) run with its counts."""
-    return run_sweep_with_report(session_factory, lock_engine, settings=settings, clock=clock, as_of=as_of,
-                                 full=full, triggered_by=triggered_by, stop=stop).run
+    return run_sweep_with_report(
+        session_factory,
+        lock_engine,
+        settings=settings,
+        clock=clock,
+        as_of=as_of,
+        full=full,
+        triggered_by=triggered_by,
+        stop=stop,
+    ).run
 
 
 def run_sweep_with_report(
@@ -164,8 +172,18 @@ def run_sweep_with_report(
     try:
         with _run_lock(lock_engine) as acquired:
             if acquired:
-                workers = _dispatch(session_factory, lock_engine, run_id=id_of(run), settings=settings,
-                          clock=clock, as_of=as_of, full=full, counts=counts, stop=stop, actor=triggered_by)
+                workers = _dispatch(
+                    session_factory,
+                    lock_engine,
+                    run_id=id_of(run),
+                    settings=settings,
+                    clock=clock,
+                    as_of=as_of,
+                    full=full,
+                    counts=counts,
+                    stop=stop,
+                    actor=triggered_by,
+                )
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
                 if not (stop and stop.is_set()) and (full or as_of is None):
@@ -203,8 +221,15 @@ def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
             f"as_of {as_of} is after today ({today} in {zone}): a sweep records statuses, flags and "
             "notifications and never runs in the future. For what-if, read GET /v1/certifications/{id}/"
             "compliance?as_of= or POST /v1/certifications/{id}/compliance/simulate.",
-            errors=[{"loc": ["body", "as_of"], "field": "body.as_of", "message": f"after today ({today})",
-                     "type": "value_error"}])
+            errors=[
+                {
+                    "loc": ["body", "as_of"],
+                    "field": "body.as_of",
+                    "message": f"after today ({today})",
+                    "type": "value_error",
+                }
+            ],
+        )
 
 
 @contextmanager
@@ -222,22 +247,56 @@ def _run_lock(lock_engine: Engine) -> Iterator[bool]:
         yield bool(conn.execute(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK))).scalar())
 
 
-def _finish(session_factory: sessionmaker[Session], run: SweepRun, counts: Counts, *, clock: Clock,
-            started: float, error: str | None) -> None:
+def _finish(
+    session_factory: sessionmaker[Session],
+    run: SweepRun,
+    counts: Counts,
+    *,
+    clock: Clock,
+    started: float,
+    error: str | None,
+) -> None:
     run.evaluated, run.flagged, run.renewed, run.notified = (
-        counts.evaluated, counts.flagged, counts.renewed, counts.notified)
+        counts.evaluated,
+        counts.flagged,
+        counts.renewed,
+        counts.notified,
+    )
     run.finished_at = clock.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.error = error
     with session_scope(session_factory, write=True) as session:
-        session.execute(update(SweepRun).where(col(SweepRun.id) == run.id).values(
-            skipped=run.skipped, evaluated=run.evaluated, flagged=run.flagged, renewed=run.renewed,
-            notified=run.notified, finished_at=run.finished_at, duration_ms=run.duration_ms, error=error))
-        audit.record(session, actor=run.triggered_by, action="skipped" if run.skipped else "sweep",
-                     entity="sweep_run", entity_id=run.id,
-                     changes={"as_of": str(run.as_of) if run.as_of else None, "full": run.full,
-                              "evaluated": run.evaluated, "flagged": run.flagged, "renewed": run.renewed,
-                              "notified": run.notified, "errors": counts.errors, "error": error})
+        session.execute(
+            update(SweepRun)
+            .where(col(SweepRun.id) == run.id)
+            .values(
+                skipped=run.skipped,
+                evaluated=run.evaluated,
+                flagged=run.flagged,
+                renewed=run.renewed,
+                notified=run.notified,
+                finished_at=run.finished_at,
+                duration_ms=run.duration_ms,
+                error=error,
+            )
+        )
+        audit.record(
+            session,
+            actor=run.triggered_by,
+            action="skipped" if run.skipped else "sweep",
+            entity="sweep_run",
+            entity_id=run.id,
+            changes={
+                "as_of": str(run.as_of) if run.as_of else None,
+                "full": run.full,
+                "evaluated": run.evaluated,
+                "flagged": run.flagged,
+                "renewed": run.renewed,
+                "notified": run.notified,
+                "errors": counts.errors,
+                "error": error,
+            },
+        )
 
 
 _CLAIM = {True: queries.claim(full=True), False: queries.claim(full=False)}
@@ -250,20 +309,41 @@ def workers_for(settings: Settings, lock_engine: Engine) -> int:
     return settings.sweep_workers or os.cpu_count() or 1
 
 
-def _dispatch(session_factory: sessionmaker[Session], lock_engine: Engine, *, run_id: int, settings: Settings,
-              clock: Clock, as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None,
-              actor: str) -> list[WorkerReport]:
+def _dispatch(
+    session_factory: sessionmaker[Session],
+    lock_engine: Engine,
+    *,
+    run_id: int,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None,
+    full: bool,
+    counts: Counts,
+    stop: threading.Event | None,
+    actor: str,
+) -> list[WorkerReport]:
     """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes; returns
     the workers' reports ([] in process)."""
     workers = workers_for(settings, lock_engine) if full else 1
     ranges = _id_ranges(session_factory, workers, settings.sweep_batch) if workers > 1 else []
     if len(ranges) < 2:
-        _sweep(session_factory, run_id=run_id, settings=settings, clock=clock, as_of=as_of, full=full,
-               counts=counts, stop=stop, actor=actor)
+        _sweep(
+            session_factory,
+            run_id=run_id,
+            settings=settings,
+            clock=clock,
+            as_of=as_of,
+            full=full,
+            counts=counts,
+            stop=stop,
+            actor=actor,
+        )
         return []
     url = lock_engine.url.render_as_string(hide_password=False)
-    jobs = [_Job(url=url, after=after, upto=upto, run_id=run_id, settings=settings, clock=clock, as_of=as_of,
-                 actor=actor) for after, upto in ranges]
+    jobs = [
+        _Job(url=url, after=after, upto=upto, run_id=run_id, settings=settings, clock=clock, as_of=as_of, actor=actor)
+        for after, upto in ranges
+    ]
     with ProcessPoolExecutor(max_workers=len(jobs), mp_context=_context()) as pool:
         reports = list(pool.map(_sweep_range, jobs))
     for report in reports:
@@ -271,8 +351,9 @@ def _dispatch(session_factory: sessionmaker[Session], lock_engine: Engine, *, ru
     log.info("sweep %s ran in %s worker processes", run_id, len(reports))
     failed = [r for r in reports if r.error]
     if failed:
-        raise SweepWorkersFailed(f"{len(failed)} of {len(reports)} sweep workers failed; first: {failed[0].error}",
-                                 reports)
+        raise SweepWorkersFailed(
+            f"{len(failed)} of {len(reports)} sweep workers failed; first: {failed[0].error}", reports
+        )
     return reports
 
 
@@ -319,9 +400,19 @@ def _sweep_range(job: _Job) -> WorkerReport:
     cpu = time.process_time()
     engine = create_engine(job.url, pool_size=1, max_overflow=0)
     try:
-        _sweep(make_session_factory(engine), run_id=job.run_id, settings=job.settings, clock=job.clock,
-               as_of=job.as_of, full=True, counts=report.counts, stop=None, actor=job.actor,
-               after=job.after, upto=job.upto)
+        _sweep(
+            make_session_factory(engine),
+            run_id=job.run_id,
+            settings=job.settings,
+            clock=job.clock,
+            as_of=job.as_of,
+            full=True,
+            counts=report.counts,
+            stop=None,
+            actor=job.actor,
+            after=job.after,
+            upto=job.upto,
+        )
     except Exception as exc:
         log.exception("sweep %s worker for ids (%s, %s] failed", job.run_id, job.after, job.upto)
         report.error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -344,27 +435,49 @@ def _peak_rss_kb() -> int:
     return 0
 
 
-def _sweep(session_factory: sessionmaker[Session], *, run_id: int, settings: Settings, clock: Clock,
-           as_of: date | None, full: bool, counts: Counts, stop: threading.Event | None, actor: str,
-           after: int = 0, upto: int = _MAX_ID) -> None:
+def _sweep(
+    session_factory: sessionmaker[Session],
+    *,
+    run_id: int,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None,
+    full: bool,
+    counts: Counts,
+    stop: threading.Event | None,
+    actor: str,
+    after: int = 0,
+    upto: int = _MAX_ID,
+) -> None:
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
     last_id: int = after
     while not (stop and stop.is_set()):
         with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
-            rows = fetch_sync(session, _CLAIM[full], {"last_id": last_id, "upto": upto, "n": settings.sweep_batch,
-                                                      "horizon": horizon})
+            rows = fetch_sync(
+                session, _CLAIM[full], {"last_id": last_id, "upto": upto, "n": settings.sweep_batch, "horizon": horizon}
+            )
             if not rows:
                 return
             certs: list[CertRow] = rows
             last_id = certs[-1].id
-            _process_batch(session, certs, settings=settings, clock=clock, as_of=as_of, full=full,
-                           counts=counts, actor=actor)
+            _process_batch(
+                session, certs, settings=settings, clock=clock, as_of=as_of, full=full, counts=counts, actor=actor
+            )
         if len(rows) < settings.sweep_batch:
             return  # a short batch was the last one: no need to scan the rest of the ids again
 
 
-def _process_batch(session: Session, certs: list[CertRow], *, settings: Settings, clock: Clock,
-                   as_of: date | None, full: bool, counts: Counts, actor: str) -> None:
+def _process_batch(
+    session: Session,
+    certs: list[CertRow],
+    *,
+    settings: Settings,
+    clock: Clock,
+    as_of: date | None,
+    full: bool,
+    counts: Counts,
+    actor: str,
+) -> None:
     inputs = run(compliance.inputs_plan(certs, accepted_only=True), session)
     items: list[flag_service.Evaluated] = []
     with_categories: dict[str, bool] = {}  # per credential: cache the category gaps (gaps.py) for reports
@@ -377,16 +490,30 @@ def _process_batch(session: Session, certs: list[CertRow], *, settings: Settings
         if not (full or cert.dirty or (cert.next_change_on is not None and cert.next_change_on <= day)):
             continue  # selected by the widest "today"; its own board's day has not come yet
         try:
-            result = engine.evaluate(versions=item.versions, facts=item.facts, completions=item.completions,
-                                     activities=item.activities, as_of=day, explain=False,
-                                     requirements=categories)
+            result = engine.evaluate(
+                versions=item.versions,
+                facts=item.facts,
+                completions=item.completions,
+                activities=item.activities,
+                as_of=day,
+                explain=False,
+                requirements=categories,
+            )
             renewals = flag_service.derive_renewals(item, result, day)
         except engine.RuleError as exc:  # e.g. a birthday rule without the birthday: stays dirty
             counts.errors += 1
             log.warning("certification %s cannot be evaluated: %s", cert.id, exc)
             continue
-        items.append(flag_service.Evaluated(cert=cert, day=day, result=result, inputs=item, renewals=renewals,
-                                            reviews=flag_service.reviews_of(result)))
+        items.append(
+            flag_service.Evaluated(
+                cert=cert,
+                day=day,
+                result=result,
+                inputs=item,
+                renewals=renewals,
+                reviews=flag_service.reviews_of(result),
+            )
+        )
     if not items:
         return
     counts.evaluated += len(items)
@@ -394,22 +521,36 @@ def _process_batch(session: Session, certs: list[CertRow], *, settings: Settings
     now = clock.now()
     counts.renewed += flag_service.record_renewals(session, items, now=now)
     new_flags = flag_service.raise_flags(
-        session, items, now=now,
-        review_reasons=lambda item, start, end, stranded: reviews.reasons(session, item, start, end, stranded))
+        session,
+        items,
+        now=now,
+        review_reasons=lambda item, start, end, stranded: reviews.reasons(session, item, start, end, stranded),
+    )
     counts.flagged += len(new_flags)
-    counts.notified += notify.queue(session, new_flags, {i.cert.id: i for i in items},
-                                    base_url=settings.base_url, now=now)
+    counts.notified += notify.queue(
+        session, new_flags, {i.cert.id: i for i in items}, base_url=settings.base_url, now=now
+    )
 
 
 def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None:
     """The new cached columns of a batch, `dirty` cleared; rows that would not change are not written. The
     batch holds its rows' locks (its claim)."""
-    cached_status.store(session, [cached_status.Status.of(i.cert.id, i.result, i.day) for i in items if _changed(i)],
-                        dirty=False, locked=True)
+    cached_status.store(
+        session,
+        [cached_status.Status.of(i.cert.id, i.result, i.day) for i in items if _changed(i)],
+        dirty=False,
+        locked=True,
+    )
 
 
 def _changed(item: flag_service.Evaluated) -> bool:
     cert, result = item.cert, item.result
-    return (cert.dirty or cert.status != result.status or cert.evaluated_on != item.day
-            or cert.cycle_start != result.cycle_start or cert.cycle_end != result.cycle_end
-            or cert.grace_ends_on != result.grace_ends_on or cert.next_change_on != result.next_change_on)
+    return (
+        cert.dirty
+        or cert.status != result.status
+        or cert.evaluated_on != item.day
+        or cert.cycle_start != result.cycle_start
+        or cert.cycle_end != result.cycle_end
+        or cert.grace_ends_on != result.grace_ends_on
+        or cert.next_change_on != result.next_change_on
+    )

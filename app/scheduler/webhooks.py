@@ -133,8 +133,14 @@ def _require_state(principal: Principal, state: str) -> None:
         raise Forbidden(f"Only an admin or the {state} board may manage {state} webhooks.")
 
 
-def create(session: Session, *, principal: Principal, data: WebhookCreate, allow_loopback: bool,
-           resolve: Resolver = system_resolver) -> tuple[WebhookSubscription, str]:
+def create(
+    session: Session,
+    *,
+    principal: Principal,
+    data: WebhookCreate,
+    allow_loopback: bool,
+    resolve: Resolver = system_resolver,
+) -> tuple[WebhookSubscription, str]:
     """Subscribe a URL to a state's flags; returns the subscription and its secret (shown once)."""
     state = data.state.upper()
     _require_state(principal, state)
@@ -149,8 +155,15 @@ def create(session: Session, *, principal: Principal, data: WebhookCreate, allow
     sub = WebhookSubscription(state=state, url=data.url.strip(), secret=secret, created_by=principal.actor)
     session.add(sub)
     session.flush()
-    audit.record(session, actor=principal.actor, action="create", entity="webhook_subscription",
-                 entity_id=sub.id, state=state, changes={"url": [None, sub.url], "state": [None, state]})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="create",
+        entity="webhook_subscription",
+        entity_id=sub.id,
+        state=state,
+        changes={"url": [None, sub.url], "state": [None, state]},
+    )
     return sub, secret
 
 
@@ -164,14 +177,25 @@ def _scope(principal: Principal, column: Mapped[str]) -> ColumnElement[bool] | N
 
 
 def get_in_scope(session: Session, *, principal: Principal, subscription_id: int) -> WebhookSubscription:
-    return get_scoped(session, WebhookSubscription, subscription_id,
-                      scope=_scope(principal, col(WebhookSubscription.state)),
-                      missing=WebhookNotFound(f"Webhook {subscription_id} was not found."))
+    return get_scoped(
+        session,
+        WebhookSubscription,
+        subscription_id,
+        scope=_scope(principal, col(WebhookSubscription.state)),
+        missing=WebhookNotFound(f"Webhook {subscription_id} was not found."),
+    )
 
 
-def list_page(session: Session, *, principal: Principal, state: str | None = None,
-              include_inactive: bool = False, cursor: str | None = None,
-              limit: int = 50, count: bool = False) -> KeysetPage[WebhookSubscription]:
+def list_page(
+    session: Session,
+    *,
+    principal: Principal,
+    state: str | None = None,
+    include_inactive: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+    count: bool = False,
+) -> KeysetPage[WebhookSubscription]:
     """The caller's subscriptions, oldest first, with a keyset cursor."""
     query = select(WebhookSubscription)
     clause = _scope(principal, col(WebhookSubscription.state))
@@ -193,8 +217,15 @@ def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscripti
     for row in session.exec(select(Outbox).where(Outbox.subscription_id == sub.id, Outbox.status == "pending")):
         row.status, row.last_error = "cancelled", "the subscription was deactivated"
         session.add(row)
-    audit.record(session, actor=principal.actor, action="deactivate", entity="webhook_subscription",
-                 entity_id=sub.id, state=sub.state, changes={"active": [True, False]})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="deactivate",
+        entity="webhook_subscription",
+        entity_id=sub.id,
+        state=sub.state,
+        changes={"active": [True, False]},
+    )
 
 
 # --- deliveries ---------------------------------------------------------------------------
@@ -203,13 +234,25 @@ def deactivate(session: Session, *, principal: Principal, sub: WebhookSubscripti
 def delivery_in_scope(session: Session, *, principal: Principal, delivery_id: int) -> Outbox:
     scope = _scope(principal, col(Outbox.state))
     is_webhook = col(Outbox.channel) == "webhook"
-    return get_scoped(session, Outbox, delivery_id, scope=is_webhook if scope is None else and_(is_webhook, scope),
-                      missing=DeliveryNotFound(f"Webhook delivery {delivery_id} was not found."))
+    return get_scoped(
+        session,
+        Outbox,
+        delivery_id,
+        scope=is_webhook if scope is None else and_(is_webhook, scope),
+        missing=DeliveryNotFound(f"Webhook delivery {delivery_id} was not found."),
+    )
 
 
-def list_deliveries(session: Session, *, principal: Principal, subscription_id: int | None = None,
-                    status: str | None = None, cursor: str | None = None,
-                    limit: int = 50, count: bool = False) -> KeysetPage[Outbox]:
+def list_deliveries(
+    session: Session,
+    *,
+    principal: Principal,
+    subscription_id: int | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    count: bool = False,
+) -> KeysetPage[Outbox]:
     """Webhook deliveries the caller may see, newest first."""
     query = select(Outbox).where(Outbox.channel == "webhook")
     clause = _scope(principal, col(Outbox.state))
@@ -223,10 +266,13 @@ def list_deliveries(session: Session, *, principal: Principal, subscription_id: 
 
 
 def attempts_of(session: Session, delivery: Outbox) -> list[WebhookDeliveryAttempt]:
-    return list(session.exec(
-        select(WebhookDeliveryAttempt).where(WebhookDeliveryAttempt.outbox_id == delivery.id)
-        .order_by(col(WebhookDeliveryAttempt.id))
-    ))
+    return list(
+        session.exec(
+            select(WebhookDeliveryAttempt)
+            .where(WebhookDeliveryAttempt.outbox_id == delivery.id)
+            .order_by(col(WebhookDeliveryAttempt.id))
+        )
+    )
 
 
 def replay(session: Session, *, principal: Principal, delivery: Outbox, now: datetime) -> Outbox:
@@ -239,6 +285,13 @@ def replay(session: Session, *, principal: Principal, delivery: Outbox, now: dat
     delivery.recipient = sub.url
     session.add(delivery)
     session.flush()
-    audit.record(session, actor=principal.actor, action="replay", entity="webhook_delivery",
-                 entity_id=delivery.id, state=delivery.state, changes={"status": [before, "pending"]})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="replay",
+        entity="webhook_delivery",
+        entity_id=delivery.id,
+        state=delivery.state,
+        changes={"status": [before, "pending"]},
+    )
     return delivery

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from pydantic import AnyHttpUrl
 from sqlmodel import Session
 
 from app.auth.principal import Principal
@@ -26,8 +27,17 @@ def schedule(session: Session, *, principal: Principal, course: Course, today: d
         start = datetime.combine(day, time(13 if n % 2 else 10))
         in_person = course.modality == "in_person"
         site = (course.url or "https://example.org").rstrip("/")
-        service.create(session, principal=principal, course=course, data=SessionCreate(
-            starts_at=start, ends_at=start + timedelta(hours=hours), timezone=ZONES[n % len(ZONES)],
-            modality="in_person" if in_person else "live_virtual",
-            location="Training room 2, 400 Main Street (demo)" if in_person else None,
-            registration_url=f"{site}/register", capacity=30))  # type: ignore[arg-type]
+        service.create(
+            session,
+            principal=principal,
+            course=course,
+            data=SessionCreate(
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                timezone=ZONES[n % len(ZONES)],
+                modality="in_person" if in_person else "live_virtual",
+                location="Training room 2, 400 Main Street (demo)" if in_person else None,
+                registration_url=AnyHttpUrl(f"{site}/register"),
+                capacity=30,
+            ),
+        )

@@ -59,8 +59,10 @@ def _event(item: FeedItem, base_url: str) -> Event:
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
     hours = f"{course.hours.normalize():f}"
-    lines = [f"{item.provider_name}. {MODALITY.get(row.modality, row.modality)}, {hours} CE "
-             f"hour{'' if course.hours == 1 else 's'}."]
+    lines = [
+        f"{item.provider_name}. {MODALITY.get(row.modality, row.modality)}, {hours} CE "
+        f"hour{'' if course.hours == 1 else 's'}."
+    ]
     if row.registration_url:
         lines.append(f"Register: {row.registration_url}")
     if row.join_url:

@@ -30,9 +30,15 @@ def check_zone(value: Any) -> Any:
     return value
 
 
-Zone = Annotated[str, BeforeValidator(check_zone), Field(
-    max_length=64, description="IANA time zone name the times are given in and shown in",
-    examples=["America/Chicago"])]
+Zone = Annotated[
+    str,
+    BeforeValidator(check_zone),
+    Field(
+        max_length=64,
+        description="IANA time zone name the times are given in and shown in",
+        examples=["America/Chicago"],
+    ),
+]
 Url = Annotated[AnyHttpUrl, Field(description="An http(s) URL, at most 500 characters")]
 
 
@@ -57,9 +63,15 @@ def _time(value: Any) -> Any:
     return value
 
 
-When = Annotated[datetime, BeforeValidator(_time), Field(
-    description="ISO 8601 date and time: with an offset or `Z`, or local wall time in `timezone`",
-    examples=["2027-01-12T13:00:00"], json_schema_extra={"type": "string", "format": "date-time"})]
+When = Annotated[
+    datetime,
+    BeforeValidator(_time),
+    Field(
+        description="ISO 8601 date and time: with an offset or `Z`, or local wall time in `timezone`",
+        examples=["2027-01-12T13:00:00"],
+        json_schema_extra={"type": "string", "format": "date-time"},
+    ),
+]
 
 
 def to_utc(value: datetime, zone: str, field: str) -> datetime:
@@ -76,10 +88,18 @@ def to_utc(value: datetime, zone: str, field: str) -> datetime:
 class SessionFields(RequestModel):
     model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
-    location: str | None = Field(default=None, min_length=2, max_length=500, json_schema_extra=stripped_text(2),
-                                 description="Where it is held (required in person and hybrid)")
-    join_url: Url | None = Field(default=None, description="Link to join online; shown publicly, so give one "
-                                 "only if anyone may join (otherwise a registration_url)")
+    location: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=500,
+        json_schema_extra=stripped_text(2),
+        description="Where it is held (required in person and hybrid)",
+    )
+    join_url: Url | None = Field(
+        default=None,
+        description="Link to join online; shown publicly, so give one "
+        "only if anyone may join (otherwise a registration_url)",
+    )
     registration_url: Url | None = Field(default=None, description="Where to register")
     capacity: int | None = Field(default=None, ge=1, le=100_000, description="Seats")
 
@@ -90,10 +110,23 @@ class SessionCreate(SessionFields):
     """A dated run of a course. Times with an offset are taken as given; without one, as wall time in
     `timezone`. Stored in UTC with the zone."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"starts_at": "2027-01-12T12:00:00", "ends_at": "2027-01-12T15:00:00",
-                      "timezone": "America/Chicago", "modality": "live_virtual",
-                      "registration_url": "https://training.example.org/tip-101/register", "capacity": 40}]})
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "starts_at": "2027-01-12T12:00:00",
+                    "ends_at": "2027-01-12T15:00:00",
+                    "timezone": "America/Chicago",
+                    "modality": "live_virtual",
+                    "registration_url": "https://training.example.org/tip-101/register",
+                    "capacity": 40,
+                }
+            ]
+        },
+    )
 
     starts_at: When
     ends_at: When
@@ -105,8 +138,12 @@ class SessionUpdate(SessionFields):
     """What to change; times are read in the session's (new or current) zone as on creation. `null` clears
     location, links and capacity."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True, json_schema_extra={
-        "examples": [{"location": "Room 204, 12 Main St, Raleigh NC", "capacity": 30}]})
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"location": "Room 204, 12 Main St, Raleigh NC", "capacity": 30}]},
+    )
 
     starts_at: When | None = None
     ends_at: When | None = None
@@ -115,13 +152,32 @@ class SessionUpdate(SessionFields):
 
 
 class SessionPublic(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 4, "course_id": 7, "provider_id": 3, "course_title": "Trauma-informed peer support",
-        "starts_at": "2027-01-12T18:00:00Z", "ends_at": "2027-01-12T21:00:00Z", "timezone": "America/Chicago",
-        "local_start": "2027-01-12T12:00:00-06:00", "local_end": "2027-01-12T15:00:00-06:00",
-        "starts_on": "2027-01-12", "modality": "live_virtual", "location": None, "join_url": None,
-        "registration_url": "https://training.example.org/tip-101/register", "capacity": 40,
-        "uid": "5b0f6c...@peer-ce", "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 4,
+                    "course_id": 7,
+                    "provider_id": 3,
+                    "course_title": "Trauma-informed peer support",
+                    "starts_at": "2027-01-12T18:00:00Z",
+                    "ends_at": "2027-01-12T21:00:00Z",
+                    "timezone": "America/Chicago",
+                    "local_start": "2027-01-12T12:00:00-06:00",
+                    "local_end": "2027-01-12T15:00:00-06:00",
+                    "starts_on": "2027-01-12",
+                    "modality": "live_virtual",
+                    "location": None,
+                    "join_url": None,
+                    "registration_url": "https://training.example.org/tip-101/register",
+                    "capacity": 40,
+                    "uid": "5b0f6c...@peer-ce",
+                    "created_at": "2026-12-01T09:00:00Z",
+                    "updated_at": "2026-12-01T09:00:00Z",
+                }
+            ]
+        }
+    )
 
     id: int
     course_id: int

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_
@@ -16,13 +16,14 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.catalog import service as catalog
 from app.catalog.models import Course, CourseApproval, Provider
-from app.db import utcnow
+from app.db import id_of, utcnow
 from app.errors import BadRequest, Conflict, NotFound, Unprocessable
 from app.pagination import KeysetPage, count_rows, decode_cursor, encode_cursor
 from app.sessions.models import CourseSession
 from app.sessions.schemas import (
     MAX_LENGTH,
     SessionCreate,
+    SessionModality,
     SessionPublic,
     SessionSummary,
     SessionUpdate,
@@ -43,8 +44,10 @@ class RetiredCourse(Conflict):
 
 
 def _invalid(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors=[{"loc": ["body", field], "field": f"body.{field}",
-                                                        "message": message, "type": "value_error"}])
+    return Unprocessable(
+        f"{field}: {message}",
+        errors=[{"loc": ["body", field], "field": f"body.{field}", "message": message, "type": "value_error"}],
+    )
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -82,14 +85,20 @@ def create(session: Session, *, principal: Principal, course: Course, data: Sess
     if course.status == "retired":
         raise RetiredCourse(f"Course {course.id} is retired: it takes no new sessions.")
     given = data.model_dump()
-    values = _validated({**given, **{k: str(v) for k in ("join_url", "registration_url")
-                                     if (v := given.get(k)) is not None}}, given)
+    values = _validated(
+        {**given, **{k: str(v) for k in ("join_url", "registration_url") if (v := given.get(k)) is not None}}, given
+    )
     row = CourseSession(course_id=course.id, **values)  # type: ignore[arg-type]
     session.add(row)
     session.flush()
-    audit.record(session, actor=principal.actor, action="create", entity="course_session", entity_id=row.id,
-                 changes={"course_id": course.id, **{k: [None, _plain(v)] for k, v in values.items()
-                                                      if v is not None}})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="create",
+        entity="course_session",
+        entity_id=row.id,
+        changes={"course_id": course.id, **{k: [None, _plain(v)] for k, v in values.items() if v is not None}},
+    )
     return row
 
 
@@ -105,8 +114,19 @@ def update(session: Session, *, principal: Principal, row: CourseSession, data: 
     for field in ("join_url", "registration_url"):
         if given.get(field) is not None:
             given[field] = str(given[field])
-    current = {k: getattr(row, k) for k in ("starts_at", "ends_at", "timezone", "modality", "location", "join_url",
-                                            "registration_url", "capacity")}
+    current = {
+        k: getattr(row, k)
+        for k in (
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "modality",
+            "location",
+            "join_url",
+            "registration_url",
+            "capacity",
+        )
+    }
     values = _validated({**current, **given}, given)
     before = {**current, "starts_on": row.starts_on}
     changes = {k: [_plain(before[k]), _plain(v)] for k, v in values.items() if before.get(k) != v}
@@ -118,8 +138,9 @@ def update(session: Session, *, principal: Principal, row: CourseSession, data: 
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    audit.record(session, actor=principal.actor, action="update", entity="course_session", entity_id=row.id,
-                 changes=changes)
+    audit.record(
+        session, actor=principal.actor, action="update", entity="course_session", entity_id=row.id, changes=changes
+    )
     return row
 
 
@@ -128,9 +149,19 @@ def delete(session: Session, *, principal: Principal, row: CourseSession) -> Non
     course = session.get(Course, row.course_id)
     assert course is not None
     catalog.require_manager(principal, course.provider_id)
-    audit.record(session, actor=principal.actor, action="delete", entity="course_session", entity_id=row.id,
-                 changes={"course_id": row.course_id, "starts_at": [_plain(row.starts_at), None],
-                          "timezone": [row.timezone, None], "uid": row.uid})
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="delete",
+        entity="course_session",
+        entity_id=row.id,
+        changes={
+            "course_id": row.course_id,
+            "starts_at": [_plain(row.starts_at), None],
+            "timezone": [row.timezone, None],
+            "uid": row.uid,
+        },
+    )
     session.delete(row)
     session.flush()
 
@@ -140,8 +171,11 @@ def delete(session: Session, *, principal: Principal, row: CourseSession) -> Non
 
 def get_in_scope(session: Session, *, principal: Principal | None, session_id: int) -> CourseSession:
     """A session of a course the caller may see (a draft's only for an admin and its provider)."""
-    query = (select(CourseSession).join(Course, col(Course.id) == col(CourseSession.course_id))
-             .where(CourseSession.id == session_id, catalog.visible_courses(principal)))
+    query = (
+        select(CourseSession)
+        .join(Course, col(Course.id) == col(CourseSession.course_id))
+        .where(CourseSession.id == session_id, catalog.visible_courses(principal))
+    )
     row = session.exec(query).first()
     if row is None:
         raise SessionNotFound(f"Session {session_id} was not found.")
@@ -154,10 +188,10 @@ def approved_in(*, state: str | None = None, credential_code: str | None = None)
     clause = exists().where(
         col(CourseApproval.course_id) == col(CourseSession.course_id),
         or_(col(CourseApproval.valid_from).is_(None), col(CourseApproval.valid_from) <= col(CourseSession.starts_on)),
-        or_(col(CourseApproval.valid_until).is_(None),
-            col(CourseApproval.valid_until) >= col(CourseSession.starts_on)),
-        or_(col(CourseApproval.withdrawn_on).is_(None),
-            col(CourseApproval.withdrawn_on) > col(CourseSession.starts_on)),
+        or_(col(CourseApproval.valid_until).is_(None), col(CourseApproval.valid_until) >= col(CourseSession.starts_on)),
+        or_(
+            col(CourseApproval.withdrawn_on).is_(None), col(CourseApproval.withdrawn_on) > col(CourseSession.starts_on)
+        ),
     )
     if state:
         clause = clause.where(col(CourseApproval.state) == state.upper())
@@ -176,8 +210,12 @@ class Window:
 
     def clause(self) -> ColumnElement[bool]:
         if self.start is not None and self.end is not None and self.start > self.end:
-            raise Unprocessable(f"'from' ({self.start}) is after 'to' ({self.end}).", errors=[{
-                "loc": ["query", "from"], "field": "query.from", "message": "after 'to'", "type": "value_error"}])
+            raise Unprocessable(
+                f"'from' ({self.start}) is after 'to' ({self.end}).",
+                errors=[
+                    {"loc": ["query", "from"], "field": "query.from", "message": "after 'to'", "type": "value_error"}
+                ],
+            )
         parts: list[ColumnElement[bool]] = []
         if self.start is None and self.end is None:
             parts.append(col(CourseSession.ends_at) > self.now)
@@ -189,18 +227,30 @@ class Window:
 
 
 def search(
-    session: Session, *, window: Window, state: str | None = None, credential_code: str | None = None,
-    provider_id: int | None = None, course_id: int | None = None, modality: str | None = None,
-    principal: Principal | None = None, published_only: bool = True, cursor: str | None = None, limit: int = 50,
+    session: Session,
+    *,
+    window: Window,
+    state: str | None = None,
+    credential_code: str | None = None,
+    provider_id: int | None = None,
+    course_id: int | None = None,
+    modality: str | None = None,
+    principal: Principal | None = None,
+    published_only: bool = True,
+    cursor: str | None = None,
+    limit: int = 50,
     count: bool = False,
 ) -> KeysetPage[SessionPublic]:
     """Sessions by start time: of published courses (or, for one course's list, of a course the caller may
     see), narrowed by dates, state or credential approval, provider, course and modality."""
-    query = (select(CourseSession, Course.title, Course.provider_id)
-             .join(Course, col(Course.id) == col(CourseSession.course_id))
-             .where(window.clause()))
-    query = query.where(Course.status == "published") if published_only else query.where(
-        catalog.visible_courses(principal))
+    query = (
+        select(CourseSession, Course.title, Course.provider_id)
+        .join(Course, col(Course.id) == col(CourseSession.course_id))
+        .where(window.clause())
+    )
+    query = (
+        query.where(Course.status == "published") if published_only else query.where(catalog.visible_courses(principal))
+    )
     if state or credential_code:
         query = query.where(approved_in(state=state, credential_code=credential_code))
     if provider_id is not None:
@@ -218,51 +268,87 @@ def search(
                 raise ValueError
         except (TypeError, ValueError):
             raise BadRequest("The cursor is not valid; start again without it.") from None
-        query = query.where(or_(col(CourseSession.starts_at) > after,
-                                and_(col(CourseSession.starts_at) == after, col(CourseSession.id) > last_id)))
+        query = query.where(
+            or_(
+                col(CourseSession.starts_at) > after,
+                and_(col(CourseSession.starts_at) == after, col(CourseSession.id) > last_id),
+            )
+        )
     rows = list(session.exec(query.order_by(col(CourseSession.starts_at), col(CourseSession.id)).limit(limit + 1)))
     page = rows[:limit]
-    next_cursor = (encode_cursor(page[-1][0].starts_at.isoformat(), page[-1][0].id) if len(rows) > limit
-                   else None)
+    next_cursor = encode_cursor(page[-1][0].starts_at.isoformat(), page[-1][0].id) if len(rows) > limit else None
     return KeysetPage([public(row, title, provider) for row, title, provider in page], next_cursor, total)
 
 
 def public(row: CourseSession, title: str, provider_id: int) -> SessionPublic:
     zone = ZoneInfo(row.timezone)
     return SessionPublic(
-        id=row.id, course_id=row.course_id, provider_id=provider_id, course_title=title,  # type: ignore[arg-type]
-        starts_at=row.starts_at, ends_at=row.ends_at, timezone=row.timezone,
-        local_start=row.starts_at.astimezone(zone), local_end=row.ends_at.astimezone(zone),
-        starts_on=row.starts_on, modality=row.modality, location=row.location,  # type: ignore[arg-type]
-        join_url=row.join_url, registration_url=row.registration_url, capacity=row.capacity, uid=row.uid,
-        created_at=row.created_at, updated_at=row.updated_at,
+        id=id_of(row),
+        course_id=row.course_id,
+        provider_id=provider_id,
+        course_title=title,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        timezone=row.timezone,
+        local_start=row.starts_at.astimezone(zone),
+        local_end=row.ends_at.astimezone(zone),
+        starts_on=row.starts_on,
+        modality=cast(SessionModality, row.modality),
+        location=row.location,
+        join_url=row.join_url,
+        registration_url=row.registration_url,
+        capacity=row.capacity,
+        uid=row.uid,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
 def present(session: Session, row: CourseSession) -> SessionPublic:
-    title, provider_id = session.exec(select(Course.title, Course.provider_id).where(
-        Course.id == row.course_id)).one()
+    title, provider_id = session.exec(select(Course.title, Course.provider_id).where(Course.id == row.course_id)).one()
     return public(row, title, provider_id)
 
 
-def next_sessions(session: Session, course_ids: Collection[int], *, now: datetime,
-                  per_course: int = NEXT_PER_COURSE) -> dict[int, list[SessionSummary]]:
+def next_sessions(
+    session: Session, course_ids: Collection[int], *, now: datetime, per_course: int = NEXT_PER_COURSE
+) -> dict[int, list[SessionSummary]]:
     """Each course's next sessions (not ended by `now`), soonest first: one query."""
     if not course_ids:
         return {}
-    ranked = (select(CourseSession, func.row_number().over(
-        partition_by=col(CourseSession.course_id),
-        order_by=(col(CourseSession.starts_at), col(CourseSession.id))).label("n"))
+    ranked = (
+        select(
+            CourseSession,
+            func.row_number()
+            .over(
+                partition_by=col(CourseSession.course_id),
+                order_by=(col(CourseSession.starts_at), col(CourseSession.id)),
+            )
+            .label("n"),
+        )
         .where(col(CourseSession.course_id).in_(sorted(set(course_ids))), col(CourseSession.ends_at) > now)
-        .subquery())
-    query = (select(CourseSession).join(ranked, col(CourseSession.id) == ranked.c.id)
-             .where(ranked.c.n <= per_course).order_by(col(CourseSession.starts_at), col(CourseSession.id)))
+        .subquery()
+    )
+    query = (
+        select(CourseSession)
+        .join(ranked, col(CourseSession.id) == ranked.c.id)
+        .where(ranked.c.n <= per_course)
+        .order_by(col(CourseSession.starts_at), col(CourseSession.id))
+    )
     out: dict[int, list[SessionSummary]] = defaultdict(list)
     for row in session.exec(query):
-        out[row.course_id].append(SessionSummary(
-            id=row.id, starts_at=row.starts_at, ends_at=row.ends_at, timezone=row.timezone,  # type: ignore[arg-type]
-            local_start=row.starts_at.astimezone(ZoneInfo(row.timezone)), modality=row.modality,  # type: ignore[arg-type]
-            location=row.location, join_url=row.join_url, registration_url=row.registration_url))
+        out[row.course_id].append(
+            SessionSummary(
+                id=id_of(row),
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                timezone=row.timezone,
+                local_start=row.starts_at.astimezone(ZoneInfo(row.timezone)),
+                modality=cast(SessionModality, row.modality),
+                location=row.location,
+                join_url=row.join_url,
+                registration_url=row.registration_url,
+            )
+        )
     return out
 
 
@@ -273,13 +359,16 @@ class FeedItem:
     provider_name: str
 
 
-def feed(session: Session, *, now: datetime, course_id: int | None = None,
-         provider_id: int | None = None) -> list[FeedItem]:
+def feed(
+    session: Session, *, now: datetime, course_id: int | None = None, provider_id: int | None = None
+) -> list[FeedItem]:
     """A feed's sessions: of published courses, upcoming and those ended in the last FEED_PAST_DAYS days."""
-    query = (select(CourseSession, Course, Provider.name)
-             .join(Course, col(Course.id) == col(CourseSession.course_id))
-             .join(Provider, col(Provider.id) == col(Course.provider_id))
-             .where(Course.status == "published", col(CourseSession.ends_at) > now - timedelta(days=FEED_PAST_DAYS)))
+    query = (
+        select(CourseSession, Course, Provider.name)
+        .join(Course, col(Course.id) == col(CourseSession.course_id))
+        .join(Provider, col(Provider.id) == col(Course.provider_id))
+        .where(Course.status == "published", col(CourseSession.ends_at) > now - timedelta(days=FEED_PAST_DAYS))
+    )
     if course_id is not None:
         query = query.where(CourseSession.course_id == course_id)
     if provider_id is not None:

@@ -11,8 +11,14 @@ from app.errors import NotFound
 from app.inputs import GuardedRoute
 
 WEB_DIR = Path(__file__).resolve().parent
-PAGES = {"status": "status.html", "verify": "verify.html", "board": "board.html", "transcript": "transcript.html",
-         "certificate": "certificate.html", "certificate-check": "certificate-check.html"}
+PAGES = {
+    "status": "status.html",
+    "verify": "verify.html",
+    "board": "board.html",
+    "transcript": "transcript.html",
+    "certificate": "certificate.html",
+    "certificate-check": "certificate-check.html",
+}
 ASSETS = {
     "app.css": "text/css; charset=utf-8",
     "board.css": "text/css; charset=utf-8",

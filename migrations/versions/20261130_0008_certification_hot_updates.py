@@ -15,21 +15,21 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('certification', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_certification_dirty'))
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE certification SET (fillfactor = 85)')
+    with op.batch_alter_table("certification", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certification_dirty"))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE certification SET (fillfactor = 85)")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE certification RESET (fillfactor)')
-    with op.batch_alter_table('certification', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_certification_dirty'), ['dirty'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE certification RESET (fillfactor)")
+    with op.batch_alter_table("certification", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_certification_dirty"), ["dirty"], unique=False)

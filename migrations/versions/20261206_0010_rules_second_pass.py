@@ -18,19 +18,19 @@ from alembic import op
 
 import app.db  # noqa: F401
 
-revision: str = '0010_rules'
-down_revision: str | None = '0009'
+revision: str = "0010_rules"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('certification', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cycle_option', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-        batch_op.add_column(sa.Column('variants', sa.String(length=200), server_default='', nullable=False))
+    with op.batch_alter_table("certification", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cycle_option", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column("variants", sa.String(length=200), server_default="", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('certification', schema=None) as batch_op:
-        batch_op.drop_column('variants')
-        batch_op.drop_column('cycle_option')
+    with op.batch_alter_table("certification", schema=None) as batch_op:
+        batch_op.drop_column("variants")
+        batch_op.drop_column("cycle_option")

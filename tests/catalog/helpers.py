@@ -30,8 +30,14 @@ def new_provider(admin, **overrides) -> dict:
 
 def course_body(**overrides) -> dict:
     n = next(_seq)
-    return {"external_id": f"C-{n}", "title": f"Booster course {n}", "hours": 2, "modality": "live_virtual",
-            "topics": ["trauma-informed-practice"], **overrides}
+    return {
+        "external_id": f"C-{n}",
+        "title": f"Booster course {n}",
+        "hours": 2,
+        "modality": "live_virtual",
+        "topics": ["trauma-informed-practice"],
+        **overrides,
+    }
 
 
 def new_course(client, provider_id: int, **overrides) -> dict:

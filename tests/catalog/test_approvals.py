@@ -23,8 +23,9 @@ def _approve(client, course_id, **body):
 
 def test_the_credentials_board_approves_a_course_with_categories(client, tokens, admin, course):
     va = client.as_(tokens.board("VA"))
-    response = _approve(va, course["id"], categories=["ethics"], hours=2, valid_from="2026-01-01",
-                        valid_until="2027-12-31")
+    response = _approve(
+        va, course["id"], categories=["ethics"], hours=2, valid_from="2026-01-01", valid_until="2027-12-31"
+    )
     assert response.status_code == 201, response.text
     approval = response.json()
     assert approval["credential_code"] == "VA-RPRS" and approval["state"] == "VA"
@@ -113,42 +114,69 @@ def test_withdrawing_keeps_the_approval_on_record_with_its_date(client, tokens, 
 def test_only_admins_and_the_credentials_board_withdraw(client, tokens, admin, course, who):
     approval = _approve(admin, course["id"]).json()
     token = {"provider": tokens.provider(course["provider_id"]), "peer": tokens.peer(1), "anonymous": None}[who]
-    response = client.as_(token).post(f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
-                                      json={"withdrawn_on": "2026-12-01", "reason": "Not allowed"})
+    response = client.as_(token).post(
+        f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
+        json={"withdrawn_on": "2026-12-01", "reason": "Not allowed"},
+    )
     problem(response, 401 if who == "anonymous" else 403)
     assert client.get(f"/v1/courses/{course['id']}/approvals").json()["items"][0]["withdrawn_on"] is None
 
 
 def test_withdrawing_an_unknown_approval_is_404(admin, course):
-    problem(admin.post(f"/v1/courses/{course['id']}/approvals/999999/withdraw",
-                       json={"withdrawn_on": "2026-12-01", "reason": "No such approval"}), 404)
+    problem(
+        admin.post(
+            f"/v1/courses/{course['id']}/approvals/999999/withdraw",
+            json={"withdrawn_on": "2026-12-01", "reason": "No such approval"},
+        ),
+        404,
+    )
 
 
 def test_engine_approvals_gives_the_engine_every_approval_in_one_query(admin, engine, db, course):
     other = new_course(admin, course["provider_id"])
     va = _approve(admin, course["id"], categories=["ethics"], hours=2, valid_from="2026-01-01").json()
     _approve(admin, course["id"], credential_code="WV-PRSS", categories=["peer-code-of-ethics"])
-    admin.post(f"/v1/courses/{course['id']}/approvals/{va['id']}/withdraw",
-               json={"withdrawn_on": "2026-06-01", "reason": "Replaced by a newer course"})
+    admin.post(
+        f"/v1/courses/{course['id']}/approvals/{va['id']}/withdraw",
+        json={"withdrawn_on": "2026-06-01", "reason": "Replaced by a newer course"},
+    )
     with counting_selects(engine) as selects:
         result = service.engine_approvals(db, [course["id"], other["id"]])
     assert len(selects) == 1
     assert result[other["id"]] == ()
     assert set(result[course["id"]]) == {
-        Approval(credential_code="VA-RPRS", categories=frozenset({"ethics"}), hours=Decimal("2.00"),
-                 valid_from=date(2026, 1, 1), withdrawn_on=date(2026, 6, 1)),
+        Approval(
+            credential_code="VA-RPRS",
+            categories=frozenset({"ethics"}),
+            hours=Decimal("2.00"),
+            valid_from=date(2026, 1, 1),
+            withdrawn_on=date(2026, 6, 1),
+        ),
         Approval(credential_code="WV-PRSS", categories=frozenset({"peer-code-of-ethics"})),
     }
 
 
 def test_course_facts_tell_the_engine_what_a_course_is(admin, engine, db):
-    course = new_course(admin, new_provider(admin)["id"], hours=1.25, modality="self_paced",
-                        topics=["harm-reduction", "crisis-support"], available_from="2025-02-01")
+    course = new_course(
+        admin,
+        new_provider(admin)["id"],
+        hours=1.25,
+        modality="self_paced",
+        topics=["harm-reduction", "crisis-support"],
+        available_from="2025-02-01",
+    )
     with counting_selects(engine) as selects:
         facts = service.course_facts(db, [course["id"], 999999])
     assert len(selects) <= 2 and set(facts) == {course["id"]}
     fact = facts[course["id"]]
-    assert (fact.hours, fact.modality, fact.topics) == (Decimal("1.25"), "self_paced",
-                                                        frozenset({"harm-reduction", "crisis-support"}))
+    assert (fact.hours, fact.modality, fact.topics) == (
+        Decimal("1.25"),
+        "self_paced",
+        frozenset({"harm-reduction", "crisis-support"}),
+    )
     assert (fact.title, fact.provider_id, fact.status, fact.available_from) == (
-        course["title"], course["provider_id"], "published", date(2025, 2, 1))
+        course["title"],
+        course["provider_id"],
+        "published",
+        date(2025, 2, 1),
+    )

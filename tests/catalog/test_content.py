@@ -21,14 +21,20 @@ def test_the_sample_catalog_is_loaded_and_says_it_is_sample_data(client):
     providers = _sample_providers(client)
     assert 4 <= len(providers) <= 5
     assert "attc_region" in {p["kind"] for p in providers}
-    courses = [c for p in providers
-               for c in client.get(f"/v1/providers/{p['id']}/courses", params={"limit": 200}).json()["items"]]
+    courses = [
+        c
+        for p in providers
+        for c in client.get(f"/v1/providers/{p['id']}/courses", params={"limit": 200}).json()["items"]
+    ]
     assert len(courses) >= 25
     assert {c["modality"] for c in courses} == {"in_person", "live_virtual", "self_paced"}
     assert all("sample" in c["title"].lower() and "Sample data" in c["description"] for c in courses)
     assert all(0.5 <= c["hours"] <= 6 for c in courses)
-    counted = {a["credential_code"] for c in client.get("/v1/courses", params={"limit": 200}).json()["items"]
-               for a in c["approvals"]}
+    counted = {
+        a["credential_code"]
+        for c in client.get("/v1/courses", params={"limit": 200}).json()["items"]
+        for a in c["approvals"]
+    }
     assert {"NC-CPSS", "PA-CPS", "WV-PRSS", "VA-RPRS"} <= counted
 
 
@@ -46,8 +52,10 @@ def test_reloading_never_undoes_a_retirement_or_a_withdrawal(admin, client, db):
     course = client.get(f"/v1/providers/{provider['id']}/courses").json()["items"][0]
     admin.post(f"/v1/courses/{course['id']}/retire")
     [approval, *_] = client.get(f"/v1/courses/{course['id']}/approvals").json()["items"]
-    admin.post(f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
-               json={"withdrawn_on": "2026-01-01", "reason": "Sample approval withdrawn"})
+    admin.post(
+        f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
+        json={"withdrawn_on": "2026-01-01", "reason": "Sample approval withdrawn"},
+    )
     report = CatalogContentReport()
     load_sample_catalog(db, SAMPLE, report)
     assert (report.providers_created, report.courses_created, report.approvals_created) == (0, 0, 0)
@@ -57,10 +65,16 @@ def test_reloading_never_undoes_a_retirement_or_a_withdrawal(admin, client, db):
 
 def test_a_course_added_to_the_sample_file_is_loaded_next_time(client, db, tmp_path):
     catalog = yaml.safe_load(SAMPLE.read_text())
-    catalog["providers"][0]["courses"].append({
-        "external_id": "SE-NEW-999", "title": "A newly added sample course", "hours": 1,
-        "modality": "self_paced", "topics": ["documentation"],
-        "approvals": [{"credential_code": "PA-CPS"}]})
+    catalog["providers"][0]["courses"].append(
+        {
+            "external_id": "SE-NEW-999",
+            "title": "A newly added sample course",
+            "hours": 1,
+            "modality": "self_paced",
+            "topics": ["documentation"],
+            "approvals": [{"credential_code": "PA-CPS"}],
+        }
+    )
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(catalog))
     report = CatalogContentReport()

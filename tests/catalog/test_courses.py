@@ -22,8 +22,13 @@ def own(client, tokens, provider):
 
 
 def test_provider_creates_a_course_then_the_same_external_id_updates_it(own, provider):
-    body = course_body(external_id="TIP-101", description="Responding without re-traumatising.", hours=1.5,
-                       topics=["trauma-informed-practice", "peer-support-core"], url="https://example.org/tip")
+    body = course_body(
+        external_id="TIP-101",
+        description="Responding without re-traumatising.",
+        hours=1.5,
+        topics=["trauma-informed-practice", "peer-support-core"],
+        url="https://example.org/tip",
+    )
     created = own.post(f"/v1/providers/{provider['id']}/courses", json=body)
     assert created.status_code == 201, created.text
     course = created.json()
@@ -61,30 +66,41 @@ def test_available_from_is_optional_and_can_be_set(app, own, provider):
 
 @pytest.mark.parametrize("hours", [0, -1, 1.234, "abc"])
 def test_hours_must_be_positive_with_at_most_two_decimals(own, provider, hours):
-    body = problem(own.post(f"/v1/providers/{provider['id']}/courses",
-                            json=course_body(external_id="BAD-HOURS", hours=hours)), 422)
+    body = problem(
+        own.post(f"/v1/providers/{provider['id']}/courses", json=course_body(external_id="BAD-HOURS", hours=hours)), 422
+    )
     assert [e["field"] for e in body["errors"]] == ["body.hours"]
     assert own.get(f"/v1/providers/{provider['id']}/courses").json()["items"] == []
 
 
 def test_unknown_topics_are_named_and_nothing_is_written(own, provider):
-    body = problem(own.post(f"/v1/providers/{provider['id']}/courses",
-                            json=course_body(topics=["harm-reduction", "astrology", "tarot"])), 422)
+    body = problem(
+        own.post(
+            f"/v1/providers/{provider['id']}/courses", json=course_body(topics=["harm-reduction", "astrology", "tarot"])
+        ),
+        422,
+    )
     [error] = body["errors"]
     assert error["field"] == "body.topics" and "astrology, tarot" in error["message"]
     assert own.get(f"/v1/providers/{provider['id']}/courses").json()["items"] == []
 
 
 def test_bad_modality_missing_topics_and_unknown_fields_are_422(own, provider):
-    body = problem(own.post(f"/v1/providers/{provider['id']}/courses",
-                            json=course_body(modality="carrier_pigeon", topics=[], provider_id=7)), 422)
+    body = problem(
+        own.post(
+            f"/v1/providers/{provider['id']}/courses",
+            json=course_body(modality="carrier_pigeon", topics=[], provider_id=7),
+        ),
+        422,
+    )
     assert {"body.modality", "body.topics", "body.provider_id"} <= {e["field"] for e in body["errors"]}
 
 
 def test_a_published_course_cannot_go_back_to_draft(own, provider):
     course = new_course(own, provider["id"], external_id="PUB-1")
-    body = problem(own.post(f"/v1/providers/{provider['id']}/courses",
-                            json=course_body(external_id="PUB-1", status="draft")), 422)
+    body = problem(
+        own.post(f"/v1/providers/{provider['id']}/courses", json=course_body(external_id="PUB-1", status="draft")), 422
+    )
     assert body["errors"][0]["field"] == "body.status"
     assert own.get(f"/v1/courses/{course['id']}").json()["status"] == "published"
 
@@ -166,6 +182,7 @@ def test_provider_cannot_retire_another_providers_course(admin, client, tokens, 
 def test_provider_course_lists_page_with_a_cursor(own, provider):
     ids = [new_course(own, provider["id"])["id"] for _ in range(5)]
     first = own.get(f"/v1/providers/{provider['id']}/courses", params={"limit": 3}).json()
-    second = own.get(f"/v1/providers/{provider['id']}/courses",
-                     params={"limit": 3, "cursor": first["next_cursor"]}).json()
+    second = own.get(
+        f"/v1/providers/{provider['id']}/courses", params={"limit": 3, "cursor": first["next_cursor"]}
+    ).json()
     assert [c["id"] for c in first["items"] + second["items"]] == ids and second["next_cursor"] is None

@@ -30,8 +30,12 @@ def own(client, tokens, provider):
 def _upload(client, provider_id, content, *, content_type="text/csv", dry_run=None):
     params = {} if dry_run is None else {"dry_run": str(dry_run).lower()}
     data = content if isinstance(content, bytes) else content.encode()
-    return client.post(f"/v1/providers/{provider_id}/courses/import", params=params, content=data,
-                       headers={"Content-Type": content_type})
+    return client.post(
+        f"/v1/providers/{provider_id}/courses/import",
+        params=params,
+        content=data,
+        headers={"Content-Type": content_type},
+    )
 
 
 def _courses(client, provider_id) -> dict[str, dict]:
@@ -43,10 +47,18 @@ def test_csv_upload_creates_then_reports_unchanged_then_updates(own, provider):
     first = _upload(own, provider["id"], CATALOG)
     assert first.status_code == 200, first.text
     report = first.json()
-    assert (report["dry_run"], report["created"], report["updated"], report["unchanged"], report["errors"]) == \
-        (False, 3, 0, 0, 0)
-    assert [(r["row"], r["external_id"], r["outcome"]) for r in report["rows"]] == \
-        [(1, "HR-1", "created"), (2, "SP-2", "created"), (3, "ETH-3", "created")]
+    assert (report["dry_run"], report["created"], report["updated"], report["unchanged"], report["errors"]) == (
+        False,
+        3,
+        0,
+        0,
+        0,
+    )
+    assert [(r["row"], r["external_id"], r["outcome"]) for r in report["rows"]] == [
+        (1, "HR-1", "created"),
+        (2, "SP-2", "created"),
+        (3, "ETH-3", "created"),
+    ]
     courses = _courses(own, provider["id"])
     assert {r["course_id"] for r in report["rows"]} == {c["id"] for c in courses.values()}
     assert courses["SP-2"]["title"] == "Suicide prevention, asking directly"
@@ -58,8 +70,13 @@ def test_csv_upload_creates_then_reports_unchanged_then_updates(own, provider):
     again = _upload(own, provider["id"], CATALOG).json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
 
-    changed = _upload(own, provider["id"], CATALOG.replace("Naloxone and safer use", "Naloxone")
-                      .replace("suicide-prevention;crisis-support", "suicide-prevention")).json()
+    changed = _upload(
+        own,
+        provider["id"],
+        CATALOG.replace("Naloxone and safer use", "Naloxone").replace(
+            "suicide-prevention;crisis-support", "suicide-prevention"
+        ),
+    ).json()
     assert (changed["updated"], changed["unchanged"]) == (2, 1)
     rows = {r["external_id"]: r for r in changed["rows"]}
     assert rows["HR-1"]["changes"] == {"description": ["Naloxone and safer use", "Naloxone"]}
@@ -75,10 +92,22 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(own, provider):
 
 def test_json_upload_takes_the_same_course_objects_as_the_single_upsert(own, provider):
     existing = new_course(own, provider["id"], external_id="J-1", hours=1)
-    body = [{"external_id": "J-1", "title": existing["title"], "hours": 1.25, "modality": "live_virtual",
-             "topics": ["trauma-informed-practice"]},
-            {"external_id": "J-2", "title": "Whole health planning", "hours": 2, "modality": "in_person",
-             "topics": ["whole-health-wellness"]}]
+    body = [
+        {
+            "external_id": "J-1",
+            "title": existing["title"],
+            "hours": 1.25,
+            "modality": "live_virtual",
+            "topics": ["trauma-informed-practice"],
+        },
+        {
+            "external_id": "J-2",
+            "title": "Whole health planning",
+            "hours": 2,
+            "modality": "in_person",
+            "topics": ["whole-health-wellness"],
+        },
+    ]
     report = _upload(own, provider["id"], json.dumps(body), content_type="application/json").json()
     assert [(r["external_id"], r["outcome"]) for r in report["rows"]] == [("J-1", "updated"), ("J-2", "created")]
     assert report["rows"][0]["changes"] == {"hours": [1.0, 1.25]}
@@ -127,22 +156,28 @@ def test_missing_and_unknown_csv_columns_are_named(own, provider):
 
 
 def test_optional_csv_columns_may_be_left_out(own, provider):
-    report = _upload(own, provider["id"], "external_id,title,hours,modality,topics\r\nMIN-1,Minimal course,1,"
-                     "self_paced,documentation\r\n").json()
+    report = _upload(
+        own,
+        provider["id"],
+        "external_id,title,hours,modality,topics\r\nMIN-1,Minimal course,1,self_paced,documentation\r\n",
+    ).json()
     assert report["created"] == 1
 
 
-@pytest.mark.parametrize(("content", "content_type", "status"), [
-    (b"external_id,title\r\n", "text/plain", 415),
-    (b"<courses/>", "application/xml", 415),
-    (b"", "", 415),
-    (b'[{"external_id": ', "application/json", 400),
-    (b'{"external_id": "X"}', "application/json", 422),
-    (b"[]", "application/json", 422),
-    (b"[1, 2]", "application/json", 422),
-    (b"\xff\xfe\x00bad", "text/csv", 422),
-    (HEADER.encode(), "text/csv", 422),
-])
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b"external_id,title\r\n", "text/plain", 415),
+        (b"<courses/>", "application/xml", 415),
+        (b"", "", 415),
+        (b'[{"external_id": ', "application/json", 400),
+        (b'{"external_id": "X"}', "application/json", 422),
+        (b"[]", "application/json", 422),
+        (b"[1, 2]", "application/json", 422),
+        (b"\xff\xfe\x00bad", "text/csv", 422),
+        (HEADER.encode(), "text/csv", 422),
+    ],
+)
 def test_bad_files_are_clear_problems_and_write_nothing(own, provider, content, content_type, status):
     problem(_upload(own, provider["id"], content, content_type=content_type), status)
     assert _courses(own, provider["id"]) == {}
@@ -169,8 +204,9 @@ def test_an_upload_audits_every_course_and_the_upload_itself(admin, own, provide
 def test_ten_thousand_rows_upload_in_one_request(own, provider):
     topics = ["harm-reduction", "peer-support-core;recovery-oriented-practice", "supervision|documentation"]
     modalities = ["in_person", "live_virtual", "self_paced"]
-    lines = [f"K{i:05d},Booster course {i},,{(i % 12 + 1) / 2},{modalities[i % 3]},{topics[i % 3]},,,"
-             for i in range(10_000)]
+    lines = [
+        f"K{i:05d},Booster course {i},,{(i % 12 + 1) / 2},{modalities[i % 3]},{topics[i % 3]},,," for i in range(10_000)
+    ]
     csv = "external_id,title,description,hours,modality,topics,url,status,available_from\n" + "\n".join(lines)
     report = _upload(own, provider["id"], csv)
     assert report.status_code == 200, report.text[:500]

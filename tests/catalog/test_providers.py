@@ -8,9 +8,15 @@ from tests.catalog.helpers import audit_entries, new_provider, problem
 
 
 def test_admin_registers_a_provider_and_anyone_can_read_it(admin, client):
-    response = admin.post("/v1/providers", json={
-        "name": "Northwest Regional Training Center", "kind": "attc_region", "region": "HHS Region 10",
-        "contact_email": "CE@Northwest.example.org"})
+    response = admin.post(
+        "/v1/providers",
+        json={
+            "name": "Northwest Regional Training Center",
+            "kind": "attc_region",
+            "region": "HHS Region 10",
+            "contact_email": "CE@Northwest.example.org",
+        },
+    )
     assert response.status_code == 201, response.text
     provider = response.json()
     assert response.headers["location"] == f"/v1/providers/{provider['id']}"
@@ -28,8 +34,11 @@ def test_provider_names_are_unique(admin):
 
 @pytest.mark.parametrize("role", ["board", "provider", "peer"])
 def test_only_admins_register_providers(client, tokens, role):
-    token = {"board": lambda: tokens.board("NC"), "provider": lambda: tokens.provider(1),
-             "peer": lambda: tokens.peer(1)}[role]()
+    token = {
+        "board": lambda: tokens.board("NC"),
+        "provider": lambda: tokens.provider(1),
+        "peer": lambda: tokens.peer(1),
+    }[role]()
     problem(client.as_(token).post("/v1/providers", json={"name": "Not Allowed Center"}), 403)
 
 
@@ -38,14 +47,17 @@ def test_registering_a_provider_needs_a_token(client):
 
 
 def test_provider_kind_and_email_are_validated(admin):
-    body = problem(admin.post("/v1/providers", json={"name": "Odd Center", "kind": "spaceship",
-                                                     "contact_email": "nope", "owner": "me"}), 422)
+    body = problem(
+        admin.post(
+            "/v1/providers", json={"name": "Odd Center", "kind": "spaceship", "contact_email": "nope", "owner": "me"}
+        ),
+        422,
+    )
     assert {"body.kind", "body.contact_email", "body.owner"} <= {e["field"] for e in body["errors"]}
 
 
 def test_providers_are_listed_publicly_page_by_page(admin, client):
-    mine = [new_provider(admin, name=f"Paging Peer Center {i}", kind="peer_run_organization")["id"]
-            for i in range(3)]
+    mine = [new_provider(admin, name=f"Paging Peer Center {i}", kind="peer_run_organization")["id"] for i in range(3)]
     seen, cursor = [], None
     while True:
         params = {"q": "paging peer", "limit": 2, **({"cursor": cursor} if cursor else {})}

@@ -25,8 +25,9 @@ def _ids(items) -> list[int]:
 def test_words_match_the_title_or_the_description_in_any_case(client, admin, provider):
     pid = provider["id"]
     interviewing = new_course(admin, pid, title="Motivational interviewing refresher")
-    described = new_course(admin, pid, title="Conversations that help",
-                           description="Practise motivational techniques with role plays.")
+    described = new_course(
+        admin, pid, title="Conversations that help", description="Practise motivational techniques with role plays."
+    )
     new_course(admin, pid, title="Documentation basics", description="Service notes.")
     assert _ids(_search(client, q="MOTIVATIONAL", provider_id=pid)) == [interviewing["id"], described["id"]]
     assert _ids(_search(client, q="motivational refresher", provider_id=pid)) == [interviewing["id"]]
@@ -49,8 +50,10 @@ def test_topic_modality_and_provider_filters_combine(client, admin, provider):
     crisis = new_course(admin, pid, topics=["crisis-support", "suicide-prevention"], modality="self_paced")
     new_course(admin, new_provider(admin)["id"], topics=["harm-reduction"], modality="in_person")
     assert _ids(_search(client, topic="harm-reduction", provider_id=pid)) == [harm["id"]]
-    assert _ids(_search(client, topic=["harm-reduction", "suicide-prevention"], provider_id=pid)) == \
-        [harm["id"], crisis["id"]]
+    assert _ids(_search(client, topic=["harm-reduction", "suicide-prevention"], provider_id=pid)) == [
+        harm["id"],
+        crisis["id"],
+    ]
     assert _ids(_search(client, modality="self_paced", provider_id=pid)) == [crisis["id"]]
     assert _ids(_search(client, topic="harm-reduction", modality="self_paced", provider_id=pid)) == []
     problem(client.get("/v1/courses", params={"modality": "carrier_pigeon"}), 422)
@@ -64,11 +67,14 @@ def test_credential_and_category_filters_use_approvals_valid_on_the_search_date(
     withdrawn = new_course(admin, pid)
     admin.post(f"/v1/courses/{ethics['id']}/approvals", json={"credential_code": "VA-RPRS", "categories": ["ethics"]})
     admin.post(f"/v1/courses/{general['id']}/approvals", json={"credential_code": "VA-RPRS"})
-    admin.post(f"/v1/courses/{expired['id']}/approvals",
-               json={"credential_code": "VA-RPRS", "valid_until": "2020-12-31"})
+    admin.post(
+        f"/v1/courses/{expired['id']}/approvals", json={"credential_code": "VA-RPRS", "valid_until": "2020-12-31"}
+    )
     approval = admin.post(f"/v1/courses/{withdrawn['id']}/approvals", json={"credential_code": "VA-RPRS"}).json()
-    admin.post(f"/v1/courses/{withdrawn['id']}/approvals/{approval['id']}/withdraw",
-               json={"withdrawn_on": "2021-01-01", "reason": "Outdated content"})
+    admin.post(
+        f"/v1/courses/{withdrawn['id']}/approvals/{approval['id']}/withdraw",
+        json={"withdrawn_on": "2021-01-01", "reason": "Outdated content"},
+    )
 
     assert _ids(_search(client, credential_code="va-rprs", provider_id=pid)) == [ethics["id"], general["id"]]
     assert _ids(_search(client, credential_code="VA-RPRS", category="ethics", provider_id=pid)) == [ethics["id"]]
@@ -80,10 +86,14 @@ def test_credential_and_category_filters_use_approvals_valid_on_the_search_date(
 
 def test_each_result_says_for_which_credentials_and_categories_it_counts(client, admin, provider):
     course = new_course(admin, provider["id"], topics=["ethics-and-boundaries"], hours=3)
-    admin.post(f"/v1/courses/{course['id']}/approvals",
-               json={"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2})
-    admin.post(f"/v1/courses/{course['id']}/approvals",
-               json={"credential_code": "PA-CPS", "categories": ["peer-support-recovery", "ethics"]})
+    admin.post(
+        f"/v1/courses/{course['id']}/approvals",
+        json={"credential_code": "VA-RPRS", "categories": ["ethics"], "hours": 2},
+    )
+    admin.post(
+        f"/v1/courses/{course['id']}/approvals",
+        json={"credential_code": "PA-CPS", "categories": ["peer-support-recovery", "ethics"]},
+    )
     [item] = _search(client, provider_id=provider["id"])
     assert item["provider"] == {"id": provider["id"], "name": provider["name"]}
     assert item["topics"] == ["ethics-and-boundaries"] and item["hours"] == 3
@@ -97,8 +107,9 @@ def test_results_come_page_by_page_in_a_stable_order(client, admin, provider):
     ids = [new_course(admin, provider["id"])["id"] for _ in range(7)]
     seen, cursor = [], None
     while True:
-        page = client.get("/v1/courses", params={"provider_id": provider["id"], "limit": 3,
-                                                 **({"cursor": cursor} if cursor else {})}).json()
+        page = client.get(
+            "/v1/courses", params={"provider_id": provider["id"], "limit": 3, **({"cursor": cursor} if cursor else {})}
+        ).json()
         seen += _ids(page["items"])
         if not (cursor := page["next_cursor"]):
             break
@@ -114,8 +125,9 @@ def test_the_page_size_is_capped_at_200(client):
 def test_a_page_takes_the_same_few_queries_however_many_results_it_has(client, admin, engine, provider):
     for _ in range(12):
         course = new_course(admin, provider["id"], topics=["harm-reduction", "crisis-support"])
-        admin.post(f"/v1/courses/{course['id']}/approvals",
-                   json={"credential_code": "PA-CPS", "categories": ["ethics"]})
+        admin.post(
+            f"/v1/courses/{course['id']}/approvals", json={"credential_code": "PA-CPS", "categories": ["ethics"]}
+        )
     counts = []
     for limit in (2, 12):
         with counting_selects(engine) as selects:

@@ -10,10 +10,16 @@ import yaml
 from app.catalog.content import CatalogContentReport, load_topics
 from tests.catalog.helpers import audit_entries, course_body, new_provider, problem
 
-MI = {"id": "motivational-interviewing", "name": "Motivational interviewing",
-      "description": "Evoking a person's own reasons for change in peer support conversations."}
-WELLBEING = {"id": "peer-workforce-wellbeing", "name": "Peer workforce wellbeing",
-             "description": "Preventing burnout and secondary trauma among peer specialists."}
+MI = {
+    "id": "motivational-interviewing",
+    "name": "Motivational interviewing",
+    "description": "Evoking a person's own reasons for change in peer support conversations.",
+}
+WELLBEING = {
+    "id": "peer-workforce-wellbeing",
+    "name": "Peer workforce wellbeing",
+    "description": "Preventing burnout and secondary trauma among peer specialists.",
+}
 
 
 def _ids(client, **params) -> list[str]:
@@ -29,8 +35,13 @@ def test_an_admin_adds_a_topic_that_courses_may_use_at_once(admin, client, token
     assert "unknown topic(s): motivational-interviewing" in problem(refused, 422)["detail"]
     created = admin.post("/v1/topics", json=MI)
     assert created.status_code == 201, created.text
-    assert created.json() | {} == {**MI, "status": "accepted", "proposed_by_provider_id": None,
-                                   "review_reason": None, "reviewed_at": None}
+    assert created.json() | {} == {
+        **MI,
+        "status": "accepted",
+        "proposed_by_provider_id": None,
+        "review_reason": None,
+        "reviewed_at": None,
+    }
     assert created.headers["location"] == "/v1/topics/motivational-interviewing"
     assert MI["id"] in _ids(client) and client.get("/v1/topics/motivational-interviewing").json()["name"] == MI["name"]
     course = owner.post(f"/v1/providers/{provider['id']}/courses", json=course_body(topics=[MI["id"]]))
@@ -75,7 +86,8 @@ def test_an_admin_rejects_with_a_reason_the_provider_sees_and_may_still_accept(a
     rejected = admin.post(url, json={"decision": "reject", "reason": "Covered by whole-health-wellness"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     assert owner.get("/v1/topics", params={"status": "rejected"}).json()["items"][0]["review_reason"] == (
-        "Covered by whole-health-wellness")
+        "Covered by whole-health-wellness"
+    )
     again = owner.post("/v1/topics", json=WELLBEING)
     assert "rejected: Covered by whole-health-wellness" in problem(again, 409)["detail"]
     problem(admin.post(url, json={"decision": "reject", "reason": "Still no"}), 409)
@@ -94,9 +106,13 @@ def test_an_admin_rejects_with_a_reason_the_provider_sees_and_may_still_accept(a
 
 
 def test_topic_ids_and_fields_are_checked(admin):
-    for bad, field in (({**MI, "id": "Motivational Interviewing"}, "body.id"), ({**MI, "name": "M"}, "body.name"),
-                       ({**MI, "description": "short"}, "body.description"), ({**MI, "extra": 1}, "body.extra"),
-                       ({**MI, "id": "x" * 65}, "body.id")):
+    for bad, field in (
+        ({**MI, "id": "Motivational Interviewing"}, "body.id"),
+        ({**MI, "name": "M"}, "body.name"),
+        ({**MI, "description": "short"}, "body.description"),
+        ({**MI, "extra": 1}, "body.extra"),
+        ({**MI, "id": "x" * 65}, "body.id"),
+    ):
         assert problem(admin.post("/v1/topics", json=bad), 422)["errors"][0]["field"] == field
     problem(admin.get("/v1/topics", params={"status": "deleted"}), 422)
     problem(admin.get("/v1/topics/Not_A_Slug"), 422)
@@ -116,8 +132,10 @@ def test_shipping_a_proposed_topic_accepts_the_proposal(admin, client, tokens, d
 
 def test_a_rule_set_names_only_accepted_topics(admin, client, tokens):
     rules = admin.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
-    rules["requirements"]["categories"] = [*rules["requirements"]["categories"], {
-        "category": "motivational-interviewing", "min_hours": 1, "topics": [MI["id"]]}]
+    rules["requirements"]["categories"] = [
+        *rules["requirements"]["categories"],
+        {"category": "motivational-interviewing", "min_hours": 1, "topics": [MI["id"]]},
+    ]
     refused = problem(admin.put("/v1/credentials/NC-CPSS", params={"dry_run": "true"}, json=rules), 422)
     assert "motivational-interviewing" in refused["detail"]
     assert refused["errors"][0]["field"].startswith("body.requirements.categories.")

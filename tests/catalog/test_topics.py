@@ -12,11 +12,27 @@ from app.catalog.models import Topic
 from tests.catalog.helpers import new_course, new_provider
 
 REQUIRED = {
-    "mental-health-substance-use", "co-occurring-disorders", "trauma-informed-practice", "cultural-competence",
-    "lgbtq-affirming-support", "suicide-prevention", "harm-reduction", "crisis-support", "ethics-and-boundaries",
-    "self-disclosure", "supervision", "documentation", "whole-health-wellness", "transition-age-youth",
-    "recovery-oriented-practice", "medication-supported-recovery", "system-navigation", "human-trafficking",
-    "health-equity", "law-and-ethics", "peer-support-core",
+    "mental-health-substance-use",
+    "co-occurring-disorders",
+    "trauma-informed-practice",
+    "cultural-competence",
+    "lgbtq-affirming-support",
+    "suicide-prevention",
+    "harm-reduction",
+    "crisis-support",
+    "ethics-and-boundaries",
+    "self-disclosure",
+    "supervision",
+    "documentation",
+    "whole-health-wellness",
+    "transition-age-youth",
+    "recovery-oriented-practice",
+    "medication-supported-recovery",
+    "system-navigation",
+    "human-trafficking",
+    "health-equity",
+    "law-and-ethics",
+    "peer-support-core",
 }
 
 
@@ -46,11 +62,25 @@ def _write(tmp_path: Path, topics: list[dict]) -> Path:
 
 def test_reloading_topics_updates_changed_names_and_adds_new_ids(db, tmp_path):
     current = [{"id": t.id, "name": t.name, "description": t.description} for t in db.exec(select(Topic))]
-    renamed = [{**t, "name": "Suicide prevention and postvention"} if t["id"] == "suicide-prevention" else t
-               for t in current]
+    renamed = [
+        {**t, "name": "Suicide prevention and postvention"} if t["id"] == "suicide-prevention" else t for t in current
+    ]
     report = CatalogContentReport()
-    load_topics(db, _write(tmp_path, [*renamed, {"id": "gambling-disorder", "name": "Gambling disorder",
-                                                 "description": "Supporting people affected by gambling."}]), report)
+    load_topics(
+        db,
+        _write(
+            tmp_path,
+            [
+                *renamed,
+                {
+                    "id": "gambling-disorder",
+                    "name": "Gambling disorder",
+                    "description": "Supporting people affected by gambling.",
+                },
+            ],
+        ),
+        report,
+    )
     assert report.topics_created == ["gambling-disorder"] and report.topics_updated == ["suicide-prevention"]
     assert db.get(Topic, "suicide-prevention").name == "Suicide prevention and postvention"
 
@@ -62,8 +92,19 @@ def test_reloading_topics_updates_changed_names_and_adds_new_ids(db, tmp_path):
 def test_a_topic_dropped_from_the_file_is_kept_for_the_courses_using_it(db, tmp_path, admin):
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], topics=["harm-reduction"])
-    load_topics(db, _write(tmp_path, [{"id": "peer-support-core", "name": "Peer support core",
-                                       "description": "The foundations of the peer role."}]),
-                CatalogContentReport())
+    load_topics(
+        db,
+        _write(
+            tmp_path,
+            [
+                {
+                    "id": "peer-support-core",
+                    "name": "Peer support core",
+                    "description": "The foundations of the peer role.",
+                }
+            ],
+        ),
+        CatalogContentReport(),
+    )
     assert db.get(Topic, "harm-reduction") is not None
     assert admin.get(f"/v1/courses/{course['id']}").json()["topics"] == ["harm-reduction"]

@@ -24,23 +24,32 @@ from tests.support.client import ApiClient
 
 def _private_pem(path: Path, key=None) -> Path:
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return path
 
 
 def _public_pem(private: Path, path: Path) -> Path:
     key = serialization.load_pem_private_key(private.read_bytes(), password=None)
-    path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
+    path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return path
 
 
 def _production(tmp_path: Path, **changes) -> Settings:
-    jwt_key = _public_pem(_private_pem(tmp_path / "idp.pem", ec.generate_private_key(ec.SECP256R1())),
-                          tmp_path / "idp-public.pem")
-    return Settings(_env_file=None, environment="production", data_dir=tmp_path / "data",
-                    database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}", jwt_public_key_file=jwt_key, **changes)
+    jwt_key = _public_pem(
+        _private_pem(tmp_path / "idp.pem", ec.generate_private_key(ec.SECP256R1())), tmp_path / "idp-public.pem"
+    )
+    return Settings(
+        _env_file=None,
+        environment="production",
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}",
+        jwt_public_key_file=jwt_key,
+        **changes,
+    )
 
 
 def test_production_refuses_to_start_without_a_public_https_url_or_an_issuer_key(tmp_path):
@@ -67,8 +76,12 @@ def cli_env(monkeypatch, tmp_path):
     monkeypatch.setattr(logs, "configure_logging", lambda *args, **kwargs: None)
     monkeypatch.chdir(tmp_path)
     jwt_key = _public_pem(_private_pem(tmp_path / "idp.pem"), tmp_path / "idp-public.pem")
-    for name, value in {"ENVIRONMENT": "production", "DATA_DIR": str(tmp_path), "JWT_PUBLIC_KEY_FILE": str(jwt_key),
-                        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}.items():
+    for name, value in {
+        "ENVIRONMENT": "production",
+        "DATA_DIR": str(tmp_path),
+        "JWT_PUBLIC_KEY_FILE": str(jwt_key),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+    }.items():
         monkeypatch.setenv(f"PEER_CE_{name}", value)
     get_settings.cache_clear()
     yield calls
@@ -96,7 +109,8 @@ def test_the_command_refuses_production_without_an_issuer_with_a_clear_message(c
 
 
 def test_a_rotated_key_signs_new_certificates_while_the_old_one_stays_published(
-        tmp_path, settings, engine, session_factory, tokens, admin):
+    tmp_path, settings, engine, session_factory, tokens, admin
+):
     old_key, new_key = _private_pem(tmp_path / "issuer-2025.pem"), _private_pem(tmp_path / "issuer-2026.pem")
     retired = tmp_path / "retired"
     retired.mkdir()
@@ -107,14 +121,25 @@ def test_a_rotated_key_signs_new_certificates_while_the_old_one_stays_published(
         app.state.session_factory = session_factory
         return ApiClient(app)
 
-    person = admin.post("/v1/people", json={"given_name": "Rae", "family_name": "Rotation",
-                                            "email": "rae.rotation@example.org"}).json()
-    nc = admin.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "NC-CPSS",
-                                                "number": "NC-ROT-1", "issued_on": "2025-03-15"}).json()
+    person = admin.post(
+        "/v1/people", json={"given_name": "Rae", "family_name": "Rotation", "email": "rae.rotation@example.org"}
+    ).json()
+    nc = admin.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-ROT-1", "issued_on": "2025-03-15"},
+    ).json()
     provider = admin.post("/v1/providers", json={"name": "Rotation ATTC"}).json()
-    course = admin.post(f"/v1/providers/{provider['id']}/courses", json={
-        "external_id": "rot-1", "title": "Rotation booster", "hours": 2, "modality": "live_virtual",
-        "topics": ["ethics-and-boundaries"], "available_from": "2024-01-01"}).json()
+    course = admin.post(
+        f"/v1/providers/{provider['id']}/courses",
+        json={
+            "external_id": "rot-1",
+            "title": "Rotation booster",
+            "hours": 2,
+            "modality": "live_virtual",
+            "topics": ["ethics-and-boundaries"],
+            "available_from": "2024-01-01",
+        },
+    ).json()
 
     def report(client: ApiClient, on: str) -> dict:
         body = {**learner(person, nc), "course_id": course["id"], "completed_on": on}
@@ -141,9 +166,11 @@ def test_a_rotated_key_signs_new_certificates_while_the_old_one_stays_published(
 
 
 def test_did_web_identifiers_resolve_where_the_service_serves_its_document(client):
-    for base, did in (("https://ce.example.org", "did:web:ce.example.org"),
-                      ("https://ce.example.org:8443", "did:web:ce.example.org%3A8443"),
-                      ("https://example.org/peer-ce/", "did:web:example.org:peer-ce")):
+    for base, did in (
+        ("https://ce.example.org", "did:web:ce.example.org"),
+        ("https://ce.example.org:8443", "did:web:ce.example.org%3A8443"),
+        ("https://example.org/peer-ce/", "did:web:example.org:peer-ce"),
+    ):
         assert did_web(base) == did
     assert did_web_url("did:web:ce.example.org%3A8443") == "https://ce.example.org:8443/.well-known/did.json"
     assert did_web_url("did:web:example.org:peer-ce") == "https://example.org/peer-ce/did.json"
@@ -151,23 +178,41 @@ def test_did_web_identifiers_resolve_where_the_service_serves_its_document(clien
 
 
 def test_a_certificate_of_the_previous_release_still_verifies_until_its_completion_is_voided(
-        tmp_path, settings, engine, session_factory, admin):
+    tmp_path, settings, engine, session_factory, admin
+):
     """Before certificates were stored, each fetch signed a new VC 1.1 token (ES256, `kid` a thumbprint) with a
     development key in DATA_DIR: that key stays published as retired, and verification follows the completion."""
     import jwt
 
     from app.auth.tokens import load_or_create_dev_key, thumbprint
 
-    person = admin.post("/v1/people", json={"given_name": "Lee", "family_name": "Legacy",
-                                            "email": "lee.legacy@example.org"}).json()
-    completion = admin.post("/v1/completions", json={
-        "person_id": person["id"], "title": "Conference session", "provider_name": "State peer conference",
-        "hours": 1.5, "modality": "in_person", "completed_on": "2025-09-14"}).json()
+    person = admin.post(
+        "/v1/people", json={"given_name": "Lee", "family_name": "Legacy", "email": "lee.legacy@example.org"}
+    ).json()
+    completion = admin.post(
+        "/v1/completions",
+        json={
+            "person_id": person["id"],
+            "title": "Conference session",
+            "provider_name": "State peer conference",
+            "hours": 1.5,
+            "modality": "in_person",
+            "completed_on": "2025-09-14",
+        },
+    ).json()
     legacy_key = load_or_create_dev_key(tmp_path / "issuer-signing-key.pem", purpose="certificate issuer")
-    token = jwt.encode({"iss": "http://127.0.0.1:8000", "sub": f"urn:peer-ce:completion:{completion['id']}",
-                        "jti": f"http://127.0.0.1:8000/v1/completions/{completion['id']}/certificate", "nbf": 1,
-                        "vc": {"type": ["VerifiableCredential", "OpenBadgeCredential"]}},
-                       legacy_key, algorithm="ES256", headers={"kid": thumbprint(legacy_key.public_key())})
+    token = jwt.encode(
+        {
+            "iss": "http://127.0.0.1:8000",
+            "sub": f"urn:peer-ce:completion:{completion['id']}",
+            "jti": f"http://127.0.0.1:8000/v1/completions/{completion['id']}/certificate",
+            "nbf": 1,
+            "vc": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
+        },
+        legacy_key,
+        algorithm="ES256",
+        headers={"kid": thumbprint(legacy_key.public_key())},
+    )
     app = create_app(settings.model_copy(update={"data_dir": tmp_path}), engine=engine)
     app.state.session_factory = session_factory
     public = ApiClient(app)  # verification is public: no token of this data directory is needed

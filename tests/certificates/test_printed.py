@@ -19,14 +19,23 @@ def test_the_qr_code_opens_the_public_check_of_that_certificate(client, tokens, 
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
     expected = io.BytesIO()
     segno.make(f"{BASE}/certificate-check#{uuid}", error="m", micro=False).save(
-        expected, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="QR code: check this certificate",
-        dark="#000", light="#fff")
+        expected,
+        kind="svg",
+        scale=4,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="QR code: check this certificate",
+        dark="#000",
+        light="#fff",
+    )
     assert response.content == expected.getvalue()  # the same modules as a QR code of exactly that address
     assert b"<script" not in response.content and b"href" not in response.content
 
 
-def test_the_check_says_valid_then_withdrawn_after_a_void_and_never_names_the_learner(client, tokens,
-                                                                                     provider_client, course, peer):
+def test_the_check_says_valid_then_withdrawn_after_a_void_and_never_names_the_learner(
+    client, tokens, provider_client, course, peer
+):
     completion, cert = _certified(provider_client, client, tokens, peer, course)
     uuid = cert["credential_id"].removeprefix("urn:uuid:")
     body = client.get(f"/v1/certificates/{uuid}/check").json()

@@ -12,8 +12,9 @@ from tests.factories import learner
 
 
 def _certified(provider_client, client, tokens, peer, course, on="2025-06-10") -> tuple[dict, dict]:
-    completion = provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]),
-                                                                "course_id": course["id"], "completed_on": on}).json()
+    completion = provider_client.post(
+        "/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": on}
+    ).json()
     cert = client.as_(tokens.peer(peer["person"]["id"])).get(f"/v1/completions/{completion['id']}/certificate")
     assert cert.status_code == 200, cert.text
     return completion, cert.json()
@@ -39,8 +40,13 @@ def test_a_void_sets_the_bit_an_offline_verifier_reads(client, tokens, provider_
     assert not revoked(web, other["credential"])
     verify_vc_jwt(web, cert["certificate"])  # the signature itself stays valid: the list says it is revoked
     result = _verify(client, cert)
-    assert (result["valid"], result["signature_valid"], result["revoked"], result["voided"],
-            result["superseded"]) == (False, True, True, True, False)
+    assert (result["valid"], result["signature_valid"], result["revoked"], result["voided"], result["superseded"]) == (
+        False,
+        True,
+        True,
+        True,
+        False,
+    )
     assert "Did not attend" in " ".join(result["reasons"])
     assert peer["person"]["email"] not in str(result) and peer["person"]["family_name"] not in str(result)
 
@@ -72,11 +78,13 @@ def test_the_status_list_is_a_signed_credential_verifiers_may_cache(client, toke
     problem(client.get("/v1/certificates/status/999999"), 404)
 
 
-def test_a_correction_reissues_and_the_old_certificate_is_superseded(client, tokens, provider_client, course, peer,
-                                                                     admin, db):
+def test_a_correction_reissues_and_the_old_certificate_is_superseded(
+    client, tokens, provider_client, course, peer, admin, db
+):
     completion, old = _certified(provider_client, client, tokens, peer, course)
-    corrected = provider_client.post(f"/v1/completions/{completion['id']}/correct",
-                                     json={"reason": "Attended 2 of the 3 hours", "hours": 2})
+    corrected = provider_client.post(
+        f"/v1/completions/{completion['id']}/correct", json={"reason": "Attended 2 of the 3 hours", "hours": 2}
+    )
     assert corrected.status_code == 201, corrected.text
     new_completion = corrected.json()
     assert new_completion["id"] != completion["id"] and new_completion["hours"] == 2
@@ -93,7 +101,10 @@ def test_a_correction_reissues_and_the_old_certificate_is_superseded(client, tok
 
     before = me.get(f"/v1/completions/{completion['id']}/certificate").json()
     assert (before["status"], before["revocation_reason"], before["superseded_by"]) == (
-        "revoked", "superseded", new["credential_id"])
+        "revoked",
+        "superseded",
+        new["credential_id"],
+    )
     result = _verify(client, old)
     assert (result["valid"], result["revoked"], result["voided"], result["superseded"]) == (False, True, True, True)
     assert result["superseded_by"] == new["credential_id"]
@@ -105,12 +116,22 @@ def test_a_correction_reissues_and_the_old_certificate_is_superseded(client, tok
 def test_a_correction_keeps_the_callers_rules(client, tokens, provider_client, course, peer, admin):
     completion, _ = _certified(provider_client, client, tokens, peer, course)
     me = client.as_(tokens.peer(peer["person"]["id"]))
-    problem(me.post(f"/v1/completions/{completion['id']}/correct", json={"reason": "Wrong date",
-                                                                          "completed_on": "2025-06-11"}), 403)
-    problem(client.as_(tokens.board("OH")).post(f"/v1/completions/{completion['id']}/correct",
-                                                 json={"reason": "Wrong date"}), 404)
-    problem(provider_client.post(f"/v1/completions/{completion['id']}/correct",
-                                 json={"reason": "Too long", "hours": 4}), 422)  # more than the course's 3 hours
+    problem(
+        me.post(
+            f"/v1/completions/{completion['id']}/correct", json={"reason": "Wrong date", "completed_on": "2025-06-11"}
+        ),
+        403,
+    )
+    problem(
+        client.as_(tokens.board("OH")).post(
+            f"/v1/completions/{completion['id']}/correct", json={"reason": "Wrong date"}
+        ),
+        404,
+    )
+    problem(
+        provider_client.post(f"/v1/completions/{completion['id']}/correct", json={"reason": "Too long", "hours": 4}),
+        422,
+    )  # more than the course's 3 hours
     assert admin.get(f"/v1/completions/{completion['id']}").json()["status"] == "accepted"  # nothing changed
     provider_client.post(f"/v1/completions/{completion['id']}/void", json={"reason": "Not there"})
     problem(provider_client.post(f"/v1/completions/{completion['id']}/correct", json={"reason": "Again"}), 409)

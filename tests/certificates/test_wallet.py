@@ -16,14 +16,17 @@ from tests.factories import learner
 
 
 def _report(provider_client, peer, course, on="2025-06-10", **extra) -> dict:
-    response = provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]),
-                                                              "course_id": course["id"], "completed_on": on, **extra})
+    response = provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": on, **extra},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def test_a_fetched_certificate_validates_against_the_official_schema_and_verifies_independently(
-        client, tokens, provider_client, course, peer):
+    client, tokens, provider_client, course, peer
+):
     completion = _report(provider_client, peer, course)
     me = client.as_(tokens.peer(peer["person"]["id"]))
     response = me.get(f"/v1/completions/{completion['id']}/certificate")
@@ -50,14 +53,22 @@ def test_a_fetched_certificate_validates_against_the_official_schema_and_verifie
         assert personal not in cert["certificate"] and personal not in str(cert["credential"])
     identity = subject["identifier"][0]
     expected = hashlib.sha256((peer["person"]["email"].lower() + identity["salt"]).encode()).hexdigest()
-    assert identity == {"type": "IdentityObject", "identityType": "emailAddress", "hashed": True,
-                        "identityHash": f"sha256${expected}", "salt": identity["salt"]}
+    assert identity == {
+        "type": "IdentityObject",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "identityHash": f"sha256${expected}",
+        "salt": identity["salt"],
+    }
 
 
-def test_the_achievement_names_the_course_its_hours_and_the_approving_board(admin, client, tokens, provider_client,
-                                                                              course, peer):
-    approved = admin.post(f"/v1/courses/{course['id']}/approvals", json={
-        "credential_code": "VA-RPRS", "categories": ["ethics"], "valid_from": "2025-01-01"})
+def test_the_achievement_names_the_course_its_hours_and_the_approving_board(
+    admin, client, tokens, provider_client, course, peer
+):
+    approved = admin.post(
+        f"/v1/courses/{course['id']}/approvals",
+        json={"credential_code": "VA-RPRS", "categories": ["ethics"], "valid_from": "2025-01-01"},
+    )
     assert approved.status_code == 201, approved.text
     completion = _report(provider_client, peer, course, hours=2)
     cert = client.as_(tokens.board("VA")).get(f"/v1/completions/{completion['id']}/certificate").json()
@@ -75,32 +86,62 @@ def test_the_achievement_names_the_course_its_hours_and_the_approving_board(admi
     assert schema_errors(cert["credential"]) == []
 
 
-def test_a_certificate_is_issued_once_and_identical_on_every_fetch(client, tokens, provider_client, course, peer,
-                                                                   admin, db):
+def test_a_certificate_is_issued_once_and_identical_on_every_fetch(
+    client, tokens, provider_client, course, peer, admin, db
+):
     completion = _report(provider_client, peer, course)
     path = f"/v1/completions/{completion['id']}/certificate"
-    fetches = [client.as_(token).get(path).json() for token in (
-        tokens.peer(peer["person"]["id"]), tokens.board("NC"), tokens.board("VA"),
-        tokens.provider(course["provider_id"]), tokens.admin(), tokens.peer(peer["person"]["id"]))]
+    fetches = [
+        client.as_(token).get(path).json()
+        for token in (
+            tokens.peer(peer["person"]["id"]),
+            tokens.board("NC"),
+            tokens.board("VA"),
+            tokens.provider(course["provider_id"]),
+            tokens.admin(),
+            tokens.peer(peer["person"]["id"]),
+        )
+    ]
     assert all(f == fetches[0] for f in fetches[1:])
     assert fetches[0]["status"] == "active" and fetches[0]["revoked_at"] is None
-    assert db.exec(select(func.count()).select_from(Certificate)
-                   .where(Certificate.completion_id == completion["id"])).one() == 1
-    [issued] = [e for e in audit_entries(admin, "certificate", db.exec(
-        select(Certificate.id).where(Certificate.completion_id == completion["id"])).one()) if e["action"] == "issue"]
+    assert (
+        db.exec(
+            select(func.count()).select_from(Certificate).where(Certificate.completion_id == completion["id"])
+        ).one()
+        == 1
+    )
+    [issued] = [
+        e
+        for e in audit_entries(
+            admin,
+            "certificate",
+            db.exec(select(Certificate.id).where(Certificate.completion_id == completion["id"])).one(),
+        )
+        if e["action"] == "issue"
+    ]
     assert issued["changes"]["credential_id"] == fetches[0]["credential_id"]
 
 
 def test_a_learner_has_one_subject_id_in_all_their_certificates_and_another_learner_another(
-        admin, client, tokens, provider_client, course, peer):
+    admin, client, tokens, provider_client, course, peer
+):
     first = _report(provider_client, peer, course, on="2025-06-10")
     second = _report(provider_client, peer, course, on="2025-07-10")
     me = client.as_(tokens.peer(peer["person"]["id"]))
-    ids = {me.get(f"/v1/completions/{c['id']}/certificate").json()["credential"]["credentialSubject"]["id"]
-           for c in (first, second)}
-    other = admin.post("/v1/completions", json={"person_id": admin.post("/v1/people", json={
-        "given_name": "Sam", "family_name": "Okafor", "email": "sam.okafor@example.org"}).json()["id"],
-        "course_id": course["id"], "completed_on": "2025-06-10"}).json()
+    ids = {
+        me.get(f"/v1/completions/{c['id']}/certificate").json()["credential"]["credentialSubject"]["id"]
+        for c in (first, second)
+    }
+    other = admin.post(
+        "/v1/completions",
+        json={
+            "person_id": admin.post(
+                "/v1/people", json={"given_name": "Sam", "family_name": "Okafor", "email": "sam.okafor@example.org"}
+            ).json()["id"],
+            "course_id": course["id"],
+            "completed_on": "2025-06-10",
+        },
+    ).json()
     theirs = admin.get(f"/v1/completions/{other['id']}/certificate").json()["credential"]["credentialSubject"]["id"]
     assert len(ids) == 1 and theirs not in ids
 
@@ -108,13 +149,25 @@ def test_a_learner_has_one_subject_id_in_all_their_certificates_and_another_lear
 def test_an_approved_self_report_gets_a_certificate_naming_the_reviewing_board(admin, client, tokens):
     va_peer = factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-02-01")["person"]
     me = client.as_(tokens.peer(va_peer["id"]))
-    reported = me.post("/v1/completions", json={"title": "Ethics in peer work (state conference)",
-                                                 "provider_name": "Virginia peer conference", "hours": 1.5,
-                                                 "modality": "in_person", "completed_on": "2025-09-14"}).json()
+    reported = me.post(
+        "/v1/completions",
+        json={
+            "title": "Ethics in peer work (state conference)",
+            "provider_name": "Virginia peer conference",
+            "hours": 1.5,
+            "modality": "in_person",
+            "completed_on": "2025-09-14",
+        },
+    ).json()
     assert me.get(f"/v1/completions/{reported['id']}/certificate").status_code == 409  # pending: none yet
     board = client.as_(tokens.board("VA"))
-    assert board.post(f"/v1/completions/{reported['id']}/review", json={
-        "decision": "approve", "reason": "Agenda checked", "categories": ["ethics"]}).status_code == 200
+    assert (
+        board.post(
+            f"/v1/completions/{reported['id']}/review",
+            json={"decision": "approve", "reason": "Agenda checked", "categories": ["ethics"]},
+        ).status_code
+        == 200
+    )
     cert = me.get(f"/v1/completions/{reported['id']}/certificate").json()
     achievement = cert["credential"]["credentialSubject"]["achievement"]
     assert achievement["id"].startswith("urn:uuid:") and "creator" not in achievement

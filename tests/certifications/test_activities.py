@@ -11,14 +11,25 @@ def _ca_cert_with_ce(admin):
 
 def _compliance(client, cert, as_of, **extra):
     url = f"/v1/certifications/{cert['id']}/compliance"
-    return client.post(f"{url}/simulate", json={"as_of": as_of, **extra}).json() if extra else client.get(
-        url, params={"as_of": as_of}).json()
+    return (
+        client.post(f"{url}/simulate", json={"as_of": as_of, **extra}).json()
+        if extra
+        else client.get(url, params={"as_of": as_of}).json()
+    )
 
 
-ENOUGH_CE = {"completions": [
-    {"title": "Law and ethics", "hours": 6, "modality": "live_virtual", "completed_on": "2025-06-01",
-     "categories": ["law-and-ethics"]},
-    {"title": "Booster", "hours": 14, "modality": "in_person", "completed_on": "2025-07-01"}]}
+ENOUGH_CE = {
+    "completions": [
+        {
+            "title": "Law and ethics",
+            "hours": 6,
+            "modality": "live_virtual",
+            "completed_on": "2025-06-01",
+            "categories": ["law-and-ethics"],
+        },
+        {"title": "Booster", "hours": 14, "modality": "in_person", "completed_on": "2025-07-01"},
+    ]
+}
 
 
 def test_an_unsigned_attestation_keeps_a_cycle_unmet_and_signing_it_meets_it(client, tokens, admin):
@@ -28,23 +39,27 @@ def test_an_unsigned_attestation_keeps_a_cycle_unmet_and_signing_it_meets_it(cli
     other = {o["id"]: o for o in before["other_requirements"]}
     assert other["code-of-ethics"]["met"] is False
     peer = client.as_(tokens.peer(cert["person"]["id"]))
-    signed = peer.post(f"/v1/certifications/{cert['id']}/activities",
-                       json={"requirement_id": "code-of-ethics", "on": "2025-07-15", "note": "Signed"})
+    signed = peer.post(
+        f"/v1/certifications/{cert['id']}/activities",
+        json={"requirement_id": "code-of-ethics", "on": "2025-07-15", "note": "Signed"},
+    )
     assert signed.status_code == 201, signed.text
     assert signed.json()["kind"] == "attestation" and signed.json()["recorded_by"].startswith("peer:")
     after = _compliance(admin, cert, "2025-08-01", **ENOUGH_CE)
     assert after["status"] == "compliant"
     assert {o["id"]: o for o in after["other_requirements"]}["code-of-ethics"]["met"] is True
     assert [a["requirement_id"] for a in admin.get(f"/v1/certifications/{cert['id']}/activities").json()] == [
-        "code-of-ethics"]
+        "code-of-ethics"
+    ]
     events = admin.get(f"/v1/certifications/{cert['id']}/history").json()["events"]
     assert events[-1]["action"] == "record_activity"
 
 
 def test_an_attestation_outside_the_cycle_does_not_count(admin):
     cert = _ca_cert_with_ce(admin)
-    admin.post(f"/v1/certifications/{cert['id']}/activities", json={"requirement_id": "code-of-ethics",
-                                                                    "on": "2024-12-01"})
+    admin.post(
+        f"/v1/certifications/{cert['id']}/activities", json={"requirement_id": "code-of-ethics", "on": "2024-12-01"}
+    )
     result = _compliance(admin, cert, "2025-08-01", **ENOUGH_CE)
     assert {o["id"]: o for o in result["other_requirements"]}["code-of-ethics"]["met"] is False
 

@@ -7,8 +7,12 @@ HEADER = "given_name,family_name,email,credential_code,number,issued_on,external
 
 
 def _post(client, text, dry_run=False):
-    return client.post("/v1/certifications/import", params={"dry_run": str(dry_run).lower()},
-                       content=text.encode(), headers={"Content-Type": "text/csv"})
+    return client.post(
+        "/v1/certifications/import",
+        params={"dry_run": str(dry_run).lower()},
+        content=text.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
 
 
 ROSTER = HEADER + (
@@ -64,13 +68,17 @@ def test_wrong_columns_and_media_type(client, tokens):
     assert "unknown column(s): name" in response.json()["detail"]
     as_json = nc.post("/v1/certifications/import", json=[{"a": 1}])
     assert as_json.status_code in (415, 422)
-    assert client.as_(tokens.peer(1)).post("/v1/certifications/import", content=ROSTER.encode(),
-                                           headers={"Content-Type": "text/csv"}).status_code == 403
+    assert (
+        client.as_(tokens.peer(1))
+        .post("/v1/certifications/import", content=ROSTER.encode(), headers={"Content-Type": "text/csv"})
+        .status_code
+        == 403
+    )
 
 
 def test_export_is_scoped_and_formula_safe(client, tokens):
     nc = client.as_(tokens.board("NC"))
-    _post(nc, HEADER + "=HYPERLINK(\"http://x\"),@Evil,evil@example.org,NC-CPSS,NC-7777,2024-01-01,+1\r\n")
+    _post(nc, HEADER + '=HYPERLINK("http://x"),@Evil,evil@example.org,NC-CPSS,NC-7777,2024-01-01,+1\r\n')
     _post(client.as_(tokens.board("PA")), HEADER + "Pat,Penn,pat@example.org,PA-CPS,PA-1,2024-01-01,\r\n")
     response = nc.get("/v1/certifications/export")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")

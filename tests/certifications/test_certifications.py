@@ -15,27 +15,35 @@ def test_create_get_and_list(client, tokens):
 def test_duplicate_number_per_credential_is_409(admin):
     factories.certification(admin, number="NC-1")
     person = factories.person(admin)
-    response = admin.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "NC-CPSS",
-                                                      "number": "NC-1", "issued_on": "2024-01-01"})
+    response = admin.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-1", "issued_on": "2024-01-01"},
+    )
     assert response.status_code == 409
     # the same number under another credential is fine
     factories.certification(admin, person_id=person["id"], credential_code="PA-CPS", number="NC-1")
 
 
 def test_unknown_credential_and_person_are_422_with_fields(admin):
-    response = admin.post("/v1/certifications", json={"person_id": 999999, "credential_code": "ZZ-NOPE",
-                                                      "number": "1", "issued_on": "2024-01-01"})
+    response = admin.post(
+        "/v1/certifications",
+        json={"person_id": 999999, "credential_code": "ZZ-NOPE", "number": "1", "issued_on": "2024-01-01"},
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.credential_code"
-    response = admin.post("/v1/certifications", json={"person_id": 999999, "credential_code": "NC-CPSS",
-                                                      "number": "1", "issued_on": "2024-01-01"})
+    response = admin.post(
+        "/v1/certifications",
+        json={"person_id": 999999, "credential_code": "NC-CPSS", "number": "1", "issued_on": "2024-01-01"},
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "body.person_id"
 
 
 def test_board_cannot_register_another_states_certification(client, tokens):
     nc = client.as_(tokens.board("NC"))
     person = factories.person(nc)
-    response = nc.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "VA-RPRS",
-                                                   "number": "VA-1", "issued_on": "2024-01-01"})
+    response = nc.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "credential_code": "VA-RPRS", "number": "VA-1", "issued_on": "2024-01-01"},
+    )
     assert response.status_code == 403
 
 
@@ -74,12 +82,12 @@ def test_filters_status_due_before_person_and_q(admin):
 def test_patch_with_if_match_and_stale_etag(admin):
     cert = factories.certification(admin)
     etag = admin.get(f"/v1/certifications/{cert['id']}").headers["etag"]
-    ok = admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-04-01"},
-                     headers={"If-Match": etag})
+    ok = admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-04-01"}, headers={"If-Match": etag})
     assert ok.status_code == 200 and ok.json()["cycle_end"] == "2027-04-30"
     assert ok.headers["etag"] != etag
-    stale = admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-05-01"},
-                        headers={"If-Match": etag})
+    stale = admin.patch(
+        f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-05-01"}, headers={"If-Match": etag}
+    )
     assert stale.status_code == 412
     assert admin.get(f"/v1/certifications/{cert['id']}").json()["issued_on"] == "2025-04-01"
 
@@ -92,18 +100,25 @@ def test_patch_to_a_taken_number_is_409(admin):
 
 def test_board_actions_change_status_from_their_date(admin):
     cert = factories.certification(admin, issued_on="2025-03-15")
-    response = admin.post(f"/v1/certifications/{cert['id']}/actions",
-                          json={"kind": "suspend", "effective_on": "2025-09-01", "reason": "Complaint under review"})
+    response = admin.post(
+        f"/v1/certifications/{cert['id']}/actions",
+        json={"kind": "suspend", "effective_on": "2025-09-01", "reason": "Complaint under review"},
+    )
     assert response.status_code == 201
     before = admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2025-08-31"}).json()
     after = admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2025-09-01"}).json()
     assert before["status"] == "in_progress" and after["status"] == "suspended"
-    admin.post(f"/v1/certifications/{cert['id']}/actions",
-               json={"kind": "reinstate", "effective_on": "2026-02-10", "reason": "Cleared"})
+    admin.post(
+        f"/v1/certifications/{cert['id']}/actions",
+        json={"kind": "reinstate", "effective_on": "2026-02-10", "reason": "Cleared"},
+    )
     reinstated = admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2026-02-10"}).json()
     # the cycle current when the suspension began has not ended: the reinstatement resumes it
     assert (reinstated["status"], reinstated["cycle_start"], reinstated["cycle_end"]) == (
-        "in_progress", "2025-03-15", "2027-03-31")
+        "in_progress",
+        "2025-03-15",
+        "2027-03-31",
+    )
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert [a["kind"] for a in history["board_actions"]] == ["suspend", "reinstate"]
     assert [e["action"] for e in history["events"]] == ["create", "suspend", "reinstate"]
@@ -111,8 +126,9 @@ def test_board_actions_change_status_from_their_date(admin):
 
 def test_board_action_needs_a_reason_and_a_known_kind(admin):
     cert = factories.certification(admin)
-    response = admin.post(f"/v1/certifications/{cert['id']}/actions",
-                          json={"kind": "delete", "effective_on": "2025-01-01"})
+    response = admin.post(
+        f"/v1/certifications/{cert['id']}/actions", json={"kind": "delete", "effective_on": "2025-01-01"}
+    )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"body.kind", "body.reason"}
 

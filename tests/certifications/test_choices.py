@@ -11,8 +11,10 @@ from tests import factories
 
 def _create(client, **body):
     person = factories.person(client)
-    return client.post("/v1/certifications", json={"person_id": person["id"], "issued_on": "2025-03-15",
-                                                   "number": f"N-{person['id']}", **body})
+    return client.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "issued_on": "2025-03-15", "number": f"N-{person['id']}", **body},
+    )
 
 
 def _compliance(client, cert_id, as_of="2025-06-01"):
@@ -28,7 +30,11 @@ def test_the_holders_cycle_option_sets_the_cycle_and_shows_in_compliance(admin):
     assert (cert["cycle_option"], cert["variants"]) == ("two-year", [])
     body = _compliance(admin, cert["id"])
     assert (body["cycle_option"], body["cycle_start"], body["cycle_end"], body["required_hours"]) == (
-        "two-year", "2025-03-15", "2027-03-15", 20)
+        "two-year",
+        "2025-03-15",
+        "2027-03-15",
+        20,
+    )
     assert any(r.startswith("Cycle option two-year renewal (20 credits): 24-month cycles") for r in body["reasons"])
 
     changed = admin.patch(f"/v1/certifications/{cert['id']}", json={"cycle_option": "one-year"})
@@ -57,7 +63,11 @@ def test_a_variant_adds_its_hours_and_minimums(admin):
     body = _compliance(admin, created.json()["id"])
     assert (body["variants"], body["required_hours"]) == (["family"], 34)
     assert {c["category"]: c["required_hours"] for c in body["categories"]} == {
-        "ethics": 4, "medication-supported-recovery": 4, "family-oriented": 6, "cultural-competence": 1}
+        "ethics": 4,
+        "medication-supported-recovery": 4,
+        "family-oriented": 6,
+        "cultural-competence": 1,
+    }
     msr = next(c for c in body["categories"] if c["category"] == "medication-supported-recovery")
     assert msr["once"] is True
     assert body["filing_due_on"] == "2028-01-29"  # 45 days before the expiry on 2028-03-14
@@ -93,7 +103,11 @@ def test_a_wv_prss_certification_moves_to_its_successor_keeping_number_and_issue
     db.flush()
     before = _compliance(admin, created["id"], "2026-09-01")
     assert (before["credential_code"], before["cycle_end"], before["filing_due_on"], before["status"]) == (
-        "WV-PRSS", "2025-09-30", "2025-08-30", "lapsed")
+        "WV-PRSS",
+        "2025-09-30",
+        "2025-08-30",
+        "lapsed",
+    )
 
     wv = client.as_(tokens.board("WV"))
     refused = wv.patch(f"/v1/certifications/{created['id']}", json={"credential_code": "NC-CPSS"})
@@ -102,10 +116,16 @@ def test_a_wv_prss_certification_moves_to_its_successor_keeping_number_and_issue
     moved = wv.patch(f"/v1/certifications/{created['id']}", json={"credential_code": "WV-PRSS-SUD"})
     assert moved.status_code == 200, moved.text
     assert (moved.json()["credential_code"], moved.json()["number"], moved.json()["issued_on"]) == (
-        "WV-PRSS-SUD", created["number"], "2025-03-15")
+        "WV-PRSS-SUD",
+        created["number"],
+        "2025-03-15",
+    )
     after = _compliance(admin, created["id"], "2025-06-01")
     assert (after["credential_code"], after["cycle_end"], after["filing_due_on"]) == (
-        "WV-PRSS-SUD", "2025-09-30", "2025-08-30")
+        "WV-PRSS-SUD",
+        "2025-09-30",
+        "2025-08-30",
+    )
     back = wv.patch(f"/v1/certifications/{created['id']}", json={"credential_code": "WV-PRSS"})
     assert back.status_code == 422  # WV-PRSS-SUD names no successor
 
@@ -113,13 +133,18 @@ def test_a_wv_prss_certification_moves_to_its_successor_keeping_number_and_issue
 def test_the_csv_import_and_export_carry_cycle_option_and_variants(client, tokens):
     header = "given_name,family_name,email,credential_code,number,issued_on,cycle_option,variants\r\n"
     ny = client.as_(tokens.board("NY"))
-    roster = header + ("Ana,Silva,ana@example.org,NY-NYCPS,NYCPS-1,2024-03-15,two-year,\r\n"
-                       "Ben,Okafor,ben@example.org,NY-CRPA,CRPA-1,2024-06-01,,family; vsr\r\n")
+    roster = header + (
+        "Ana,Silva,ana@example.org,NY-NYCPS,NYCPS-1,2024-03-15,two-year,\r\n"
+        "Ben,Okafor,ben@example.org,NY-CRPA,CRPA-1,2024-06-01,,family; vsr\r\n"
+    )
     done = ny.post("/v1/certifications/import", content=roster.encode(), headers={"Content-Type": "text/csv"})
     assert done.status_code == 200, done.text
     assert done.json()["created"] == 2
-    again = ny.post("/v1/certifications/import", content=roster.replace("two-year", "one-year").encode(),
-                    headers={"Content-Type": "text/csv"}).json()
+    again = ny.post(
+        "/v1/certifications/import",
+        content=roster.replace("two-year", "one-year").encode(),
+        headers={"Content-Type": "text/csv"},
+    ).json()
     assert (again["updated"], again["unchanged"]) == (1, 1)
     rows = {r["number"]: r for r in csv.DictReader(io.StringIO(ny.get("/v1/certifications/export").text))}
     assert (rows["NYCPS-1"]["cycle_option"], rows["CRPA-1"]["variants"]) == ("one-year", "family;vsr")

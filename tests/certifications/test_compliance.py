@@ -5,9 +5,22 @@ from datetime import UTC, datetime
 from app.clock import FixedClock
 from tests import factories
 
-CONTRACT_FIELDS = {"status", "cycle_start", "cycle_end", "grace_ends_on", "required_hours", "earned_hours",
-                   "remaining_hours", "categories", "discarded_hours", "carryover_hours", "rule_version",
-                   "next_change_on", "previous_cycle", "reasons"}
+CONTRACT_FIELDS = {
+    "status",
+    "cycle_start",
+    "cycle_end",
+    "grace_ends_on",
+    "required_hours",
+    "earned_hours",
+    "remaining_hours",
+    "categories",
+    "discarded_hours",
+    "carryover_hours",
+    "rule_version",
+    "next_change_on",
+    "previous_cycle",
+    "reasons",
+}
 
 
 def test_compliance_carries_every_contract_field_with_numeric_hours(admin):
@@ -24,10 +37,12 @@ def test_compliance_carries_every_contract_field_with_numeric_hours(admin):
 
 def test_status_walks_through_due_soon_overdue_and_lapsed(admin):
     cert = factories.certification(admin, credential_code="NC-CPSS", issued_on="2024-03-15")
+
     def status(day):
         return admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": day}).json()
+
     assert status("2025-12-30")["status"] == "in_progress"
-    assert status("2025-12-31")["status"] == "due_soon"   # 2026-03-31 minus 90 days
+    assert status("2025-12-31")["status"] == "due_soon"  # 2026-03-31 minus 90 days
     assert status("2026-03-31")["status"] == "due_soon"
     overdue = status("2026-04-01")
     assert overdue["status"] == "overdue" and overdue["grace_ends_on"] == "2026-04-30"
@@ -60,10 +75,19 @@ def test_birthday_anchored_credential_needs_the_birthday(admin):
 def test_simulation_with_hypothetical_courses_writes_nothing(admin):
     cert = factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-02-01")
     url = f"/v1/certifications/{cert['id']}/compliance"
-    plan = {"as_of": "2025-12-01", "completions": [
-        {"title": "Ethics for peers", "hours": 2, "modality": "live_virtual", "completed_on": "2025-11-01",
-         "categories": ["ethics"]},
-        {"title": "Harm reduction", "hours": 6, "modality": "in_person", "completed_on": "2025-11-02"}]}
+    plan = {
+        "as_of": "2025-12-01",
+        "completions": [
+            {
+                "title": "Ethics for peers",
+                "hours": 2,
+                "modality": "live_virtual",
+                "completed_on": "2025-11-01",
+                "categories": ["ethics"],
+            },
+            {"title": "Harm reduction", "hours": 6, "modality": "in_person", "completed_on": "2025-11-02"},
+        ],
+    }
     simulated = admin.post(f"{url}/simulate", json=plan).json()
     assert simulated["status"] == "compliant" and simulated["earned_hours"] == 8
     actual = admin.get(url, params={"as_of": "2025-12-01"}).json()
@@ -75,8 +99,9 @@ def test_simulation_with_a_draft_rule_set(admin):
     draft = admin.get("/v1/credentials/KY-APSS").json()["current"]["rules"]
     draft["requirements"]["total_hours"] = 9
     draft["effective_from"] = "2025-01-01"
-    body = admin.post(f"/v1/certifications/{cert['id']}/compliance/simulate",
-                      json={"as_of": "2025-03-01", "rule_set": draft}).json()
+    body = admin.post(
+        f"/v1/certifications/{cert['id']}/compliance/simulate", json={"as_of": "2025-03-01", "rule_set": draft}
+    ).json()
     assert body["required_hours"] == 9
     draft["code"] = "NC-CPSS"
     wrong = admin.post(f"/v1/certifications/{cert['id']}/compliance/simulate", json={"rule_set": draft})
@@ -97,8 +122,13 @@ def test_a_peer_sees_exactly_their_own_certifications(client, tokens, admin):
     assert peer.get(f"/v1/certifications/{c['id']}").status_code == 404
     assert peer.get(f"/v1/certifications/{c['id']}/compliance").status_code == 404
     assert peer.get(f"/v1/certifications/{a['id']}/compliance").status_code == 200
-    assert peer.post(f"/v1/certifications/{a['id']}/actions",
-                     json={"kind": "reinstate", "effective_on": "2025-01-01", "reason": "please"}).status_code == 403
+    assert (
+        peer.post(
+            f"/v1/certifications/{a['id']}/actions",
+            json={"kind": "reinstate", "effective_on": "2025-01-01", "reason": "please"},
+        ).status_code
+        == 403
+    )
     assert client.as_(tokens.board("NC")).get("/v1/me/certifications").status_code == 403
 
 
@@ -108,10 +138,18 @@ def test_a_what_if_with_a_course_next_week_is_evaluated_on_its_date(app, admin):
     app.state.clock = FixedClock(datetime(2025, 11, 20, 15, tzinfo=UTC))
     cert = factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-02-01")
     url = f"/v1/certifications/{cert['id']}/compliance/simulate"
-    plan = {"completions": [
-        {"title": "Ethics for peers", "hours": 2, "modality": "live_virtual", "completed_on": "2025-11-27",
-         "categories": ["ethics"]},
-        {"title": "Harm reduction", "hours": 6, "modality": "in_person", "completed_on": "2025-11-26"}]}
+    plan = {
+        "completions": [
+            {
+                "title": "Ethics for peers",
+                "hours": 2,
+                "modality": "live_virtual",
+                "completed_on": "2025-11-27",
+                "categories": ["ethics"],
+            },
+            {"title": "Harm reduction", "hours": 6, "modality": "in_person", "completed_on": "2025-11-26"},
+        ]
+    }
     body = admin.post(url, json=plan).json()
     assert body["as_of"] == "2025-11-27" and body["status"] == "compliant" and body["earned_hours"] == 8
     past = admin.post(url, json={"completions": [{**plan["completions"][1], "completed_on": "2025-11-02"}]}).json()

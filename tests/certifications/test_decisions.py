@@ -18,8 +18,13 @@ from tests.scheduler.helpers import set_today, sweep
 
 def _renewals(db, cert_id: int) -> list[Renewal]:
     db.expire_all()
-    return list(db.exec(select(Renewal).where(Renewal.certification_id == cert_id)
-                        .order_by(col(Renewal.cycle_start), col(Renewal.generation))))
+    return list(
+        db.exec(
+            select(Renewal)
+            .where(Renewal.certification_id == cert_id)
+            .order_by(col(Renewal.cycle_start), col(Renewal.generation))
+        )
+    )
 
 
 def _flags(db, cert_id: int) -> list[tuple[date, str]]:
@@ -37,20 +42,25 @@ def _renewed_nc(app, admin, db) -> tuple[dict, list[dict], dict]:
     provider = new_provider(admin)
     courses = [new_course(admin, provider["id"], hours=2) for _ in range(10)]
     for i, course in enumerate(courses):
-        response = admin.post("/v1/completions", json={"person_id": person["id"], "course_id": course["id"],
-                                                       "completed_on": f"2026-01-{10 + i:02d}"})
+        response = admin.post(
+            "/v1/completions",
+            json={"person_id": person["id"], "course_id": course["id"], "completed_on": f"2026-01-{10 + i:02d}"},
+        )
         assert response.status_code == 201, response.text
     set_today(app, date(2026, 3, 2))
     sweep(app)
     [renewal] = _renewals(db, cert["id"])
     assert (renewal.cycle_start, renewal.cycle_end, renewal.recorded_on, renewal.source) == (
-        date(2024, 2, 10), date(2026, 2, 28), date(2026, 3, 2), "sweep")
+        date(2024, 2, 10),
+        date(2026, 2, 28),
+        date(2026, 3, 2),
+        "sweep",
+    )
     assert (renewal.earned_hours, renewal.required_hours, renewal.rule_version) == (20, 20, 1)
     return cert, courses, person
 
 
-def test_the_issue_example_a_new_version_and_a_lower_approval_do_not_withdraw_a_renewal(app, admin, client, tokens,
-                                                                                        db):
+def test_the_issue_example_a_new_version_and_a_lower_approval_do_not_withdraw_a_renewal(app, admin, client, tokens, db):
     """Publishing NC-CPSS v2 with an ethics category and approving a course for 1.5 hours would leave the renewed
     cycle short: the renewal stands (no `renewal_withdrawn`, no `lapsed`), and one `renewal_review` says why."""
     cert, courses, _ = _renewed_nc(app, admin, db)
@@ -59,8 +69,10 @@ def test_the_issue_example_a_new_version_and_a_lower_approval_do_not_withdraw_a_
     rules = copy.deepcopy(client.get("/v1/credentials/NC-CPSS").json()["current"]["rules"])
     rules["requirements"]["categories"] = [{"category": "ethics", "min_hours": 2}]
     assert nc.put("/v1/credentials/NC-CPSS", json=rules).status_code == 200
-    response = nc.post(f"/v1/courses/{courses[5]['id']}/approvals", json={
-        "credential_code": "NC-CPSS", "categories": ["ethics"], "hours": 1.5, "valid_from": "2026-01-01"})
+    response = nc.post(
+        f"/v1/courses/{courses[5]['id']}/approvals",
+        json={"credential_code": "NC-CPSS", "categories": ["ethics"], "hours": 1.5, "valid_from": "2026-01-01"},
+    )
     assert response.status_code == 201, response.text
     compliance = admin.get(f"/v1/certifications/{cert['id']}/compliance").json()
     assert (compliance["status"], compliance["cycle_start"]) == ("in_progress", "2026-03-01")
@@ -73,8 +85,12 @@ def test_the_issue_example_a_new_version_and_a_lower_approval_do_not_withdraw_a_
     assert renewal.reopened_on is None
     assert _flags(db, cert["id"]) == [(date(2024, 2, 10), "renewal_review")]
     assert db.get(Certification, cert["id"]).status == "in_progress"
-    actions = [e.action for e in db.exec(select(AuditEntry).where(AuditEntry.entity == "certification",
-                                                                  AuditEntry.entity_id == str(cert["id"])))]
+    actions = [
+        e.action
+        for e in db.exec(
+            select(AuditEntry).where(AuditEntry.entity == "certification", AuditEntry.entity_id == str(cert["id"]))
+        )
+    ]
     assert "renewal_withdrawn" not in actions
     [review] = admin.get("/v1/flags", params={"status": "renewal_review"}).json()["items"]
     reasons = " | ".join(review["reasons"])
@@ -91,13 +107,13 @@ def test_the_issue_example_a_new_version_and_a_lower_approval_do_not_withdraw_a_
     assert email.payload["reasons"] == review["reasons"] and "renewal stands" in email.payload["message"]
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert [(r["cycle_start"], r["source"], r["reopened_on"]) for r in history["renewals"]] == [
-        ("2024-02-10", "sweep", None)]
+        ("2024-02-10", "sweep", None)
+    ]
     assert [f["status"] for f in history["flags"]] == ["renewal_review"]
     assert sweep(app).flagged == 0  # one review per cycle
 
 
-def test_a_board_reopens_a_renewed_cycle_and_only_then_the_plain_derivation_decides_it(app, admin, client, tokens,
-                                                                                       db):
+def test_a_board_reopens_a_renewed_cycle_and_only_then_the_plain_derivation_decides_it(app, admin, client, tokens, db):
     cert, courses, person = _renewed_nc(app, admin, db)
     set_today(app, date(2026, 5, 1))
     completion = admin.get("/v1/completions", params={"person_id": person["id"]}).json()["items"][0]
@@ -115,7 +131,10 @@ def test_a_board_reopens_a_renewed_cycle_and_only_then_the_plain_derivation_deci
     real = nc.post(f"/v1/certifications/{cert['id']}/actions", json=body)
     assert real.status_code == 201, real.text
     assert (real.json()["kind"], real.json()["cycle_start"], real.json()["effective_on"]) == (
-        "reopen", "2024-02-10", "2026-05-01")
+        "reopen",
+        "2024-02-10",
+        "2026-05-01",
+    )
     assert real.json()["impact"]["changes"] == dry.json()["changes"]
     [renewal] = _renewals(db, cert["id"])
     assert renewal.reopened_on == date(2026, 5, 1)
@@ -139,7 +158,9 @@ def test_a_reopened_cycle_the_data_meets_is_renewed_again_as_a_new_record(app, a
     assert admin.post(f"/v1/certifications/{cert['id']}/actions", json=body).status_code == 201
     sweep(app)
     assert [(r.generation, r.reopened_on, r.recorded_on) for r in _renewals(db, cert["id"])] == [
-        (0, date(2026, 4, 1), date(2026, 3, 2)), (1, None, date(2026, 4, 1))]
+        (0, date(2026, 4, 1), date(2026, 3, 2)),
+        (1, None, date(2026, 4, 1)),
+    ]
     assert db.get(Certification, cert["id"]).status == "in_progress"
 
 
@@ -149,17 +170,32 @@ def test_reopen_and_cycle_start_are_checked(app, admin, client, tokens):
     url = f"/v1/certifications/{cert['id']}/actions"
     body = problem(admin.post(url, json={"kind": "reopen", "reason": "no cycle named"}), 422)
     assert body["errors"][0]["field"] == "body.cycle_start"
-    body = problem(admin.post(url, json={"kind": "reopen", "cycle_start": "2025-03-15", "reason": "never renewed"}),
-                   422)
+    body = problem(
+        admin.post(url, json={"kind": "reopen", "cycle_start": "2025-03-15", "reason": "never renewed"}), 422
+    )
     assert "no recorded renewal of a cycle starting on 2025-03-15" in body["detail"]
     body = problem(admin.post(url, json={"kind": "suspend", "cycle_start": "2025-03-15", "reason": "x" * 5}), 422)
     assert body["errors"][0]["field"] == "body.cycle_start"
     for start in ("2025-03-14", "2026-05-02"):
-        body = problem(admin.post(url, json={"kind": "reinstate", "effective_on": "2026-05-01", "cycle_start": start,
-                                             "reason": "stated start"}), 422)
+        body = problem(
+            admin.post(
+                url,
+                json={
+                    "kind": "reinstate",
+                    "effective_on": "2026-05-01",
+                    "cycle_start": start,
+                    "reason": "stated start",
+                },
+            ),
+            422,
+        )
         assert body["errors"][0]["field"] == "body.cycle_start"
-    assert problem(admin.post(url, json={"kind": "reopen", "action": "reopen", "cycle_start": "2025-03-15",
-                                         "reason": "both names"}), 422)
+    assert problem(
+        admin.post(
+            url, json={"kind": "reopen", "action": "reopen", "cycle_start": "2025-03-15", "reason": "both names"}
+        ),
+        422,
+    )
     # another state's board does not see the certification at all
     va = client.as_(tokens.board("VA"))
     assert va.post(url, json={"kind": "reopen", "cycle_start": "2025-03-15", "reason": "not ours"}).status_code == 404
@@ -173,13 +209,18 @@ def test_a_two_day_suspension_keeps_the_24_month_cycle_and_its_history(app, admi
     set_today(app, date(2026, 12, 5))
     cert = factories.certification(admin, credential_code="NC-CPSS", issued_on="2025-01-15")
     url = f"/v1/certifications/{cert['id']}/actions"
-    assert admin.post(url, json={"kind": "suspend", "effective_on": "2026-12-01", "reason": "Complaint"}).status_code \
+    assert (
+        admin.post(url, json={"kind": "suspend", "effective_on": "2026-12-01", "reason": "Complaint"}).status_code
         == 201
+    )
     reinstated = admin.post(url, json={"kind": "reinstate", "effective_on": "2026-12-03", "reason": "Dismissed"})
     assert reinstated.status_code == 201
     compliance = admin.get(f"/v1/certifications/{cert['id']}/compliance").json()
     assert (compliance["status"], compliance["cycle_start"], compliance["cycle_end"]) == (
-        "due_soon", "2025-01-15", "2027-01-31")
+        "due_soon",
+        "2025-01-15",
+        "2027-01-31",
+    )
     assert any("resumed the cycles" in r for r in compliance["reasons"])
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert [c["start"] for c in history["cycles"]] == ["2025-01-15"]
@@ -207,17 +248,34 @@ def test_a_migrated_record_registers_in_its_current_cycle_and_is_not_lapsed(app,
     """NC-IMP-0002, issued 2023-02-01 and renewed by the board in its old system, was lapsed on import."""
     set_today(app, date(2026, 12, 6))
     person = factories.person(admin)
-    response = admin.post("/v1/certifications", json={
-        "person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-IMP-0002", "issued_on": "2023-02-01",
-        "current_cycle_start": "2025-03-01", "carryover_hours": 2})
+    response = admin.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "NC-CPSS",
+            "number": "NC-IMP-0002",
+            "issued_on": "2023-02-01",
+            "current_cycle_start": "2025-03-01",
+            "carryover_hours": 2,
+        },
+    )
     assert response.status_code == 201, response.text
     cert = response.json()
     assert (cert["status"], cert["cycle_start"], cert["cycle_end"]) == ("due_soon", "2025-03-01", "2027-02-28")
-    assert cert["registered_cycle"] == {"cycle_start": "2025-03-01", "cycle_end": None, "carryover_hours": 2,
-                                        "recorded_on": "2026-12-06"}
+    assert cert["registered_cycle"] == {
+        "cycle_start": "2025-03-01",
+        "cycle_end": None,
+        "carryover_hours": 2,
+        "recorded_on": "2026-12-06",
+    }
     [renewal] = _renewals(db, cert["id"])
     assert (renewal.cycle_start, renewal.cycle_end, renewal.source, renewal.met_on, renewal.recorded_on) == (
-        date(2023, 2, 1), date(2025, 2, 28), "board", None, date(2026, 12, 6))
+        date(2023, 2, 1),
+        date(2025, 2, 28),
+        "board",
+        None,
+        date(2026, 12, 6),
+    )
     compliance = admin.get(f"/v1/certifications/{cert['id']}/compliance").json()
     assert (compliance["carryover_hours"], compliance["earned_hours"]) == (2, 2)
     assert compliance["cycles"][0]["renewed_by_board"] is True
@@ -230,16 +288,26 @@ def test_a_migrated_record_registers_in_its_current_cycle_and_is_not_lapsed(app,
     assert created["changes"]["current_cycle_start"] == [None, "2025-03-01"]
     assert created["changes"]["renewed_by_board"] == ["2023-02-01 to 2025-02-28"]
     # before the day it was registered, the plain derivation applies
-    assert admin.get(f"/v1/certifications/{cert['id']}/compliance",
-                     params={"as_of": "2026-12-05"}).json()["status"] == "lapsed"
+    assert (
+        admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": "2026-12-05"}).json()["status"]
+        == "lapsed"
+    )
 
 
 def test_a_board_states_its_own_cycle_end_and_restates_it_with_a_patch(app, admin, db):
     set_today(app, date(2026, 12, 6))
     person = factories.person(admin)
-    cert = admin.post("/v1/certifications", json={
-        "person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-IMP-0003", "issued_on": "2023-02-01",
-        "current_cycle_start": "2025-02-01", "current_cycle_end": "2027-03-31"}).json()
+    cert = admin.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "NC-CPSS",
+            "number": "NC-IMP-0003",
+            "issued_on": "2023-02-01",
+            "current_cycle_start": "2025-02-01",
+            "current_cycle_end": "2027-03-31",
+        },
+    ).json()
     assert (cert["cycle_start"], cert["cycle_end"]) == ("2025-02-01", "2027-03-31")
     assert [(r.cycle_start, r.cycle_end) for r in _renewals(db, cert["id"])] == [(date(2023, 2, 1), date(2025, 1, 31))]
     set_today(app, date(2026, 12, 8))
@@ -249,12 +317,14 @@ def test_a_board_states_its_own_cycle_end_and_restates_it_with_a_patch(app, admi
     assert response.json()["registered_cycle"]["cycle_end"] is None  # a new start replaces the statement
     assert [(r.cycle_start, r.cycle_end, r.reopened_on, r.generation) for r in _renewals(db, cert["id"])] == [
         (date(2023, 2, 1), date(2025, 1, 31), date(2026, 12, 8), 0),
-        (date(2023, 2, 1), date(2025, 2, 28), None, 1)]
+        (date(2023, 2, 1), date(2025, 2, 28), None, 1),
+    ]
     response = admin.patch(f"/v1/certifications/{cert['id']}", json={"carryover_hours": 3})
     assert response.json()["registered_cycle"]["carryover_hours"] == 3
     assert len(_renewals(db, cert["id"])) == 2  # an amendment renews nothing anew
-    updates = [e for e in admin.get(f"/v1/certifications/{cert['id']}/history").json()["events"]
-               if e["action"] == "update"]
+    updates = [
+        e for e in admin.get(f"/v1/certifications/{cert['id']}/history").json()["events"] if e["action"] == "update"
+    ]
     assert updates[0]["changes"]["registered_cycle_start"] == ["2025-02-01", "2025-03-01"]
     assert updates[1]["changes"]["registered_carryover_hours"] == [None, "3.00"]
 
@@ -263,12 +333,17 @@ def test_a_migrated_record_states_a_sane_cycle(app, admin):
     set_today(app, date(2026, 12, 6))
     person = factories.person(admin)
     base = {"person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-IMP-0009", "issued_on": "2023-02-01"}
-    cases = [({"current_cycle_start": "2023-01-31"}, "body.current_cycle_start", "before the issue date"),
-             ({"current_cycle_start": "2026-12-07"}, "body.current_cycle_start", "after the board's today"),
-             ({"current_cycle_start": "2025-03-01", "current_cycle_end": "2025-02-28"}, "body.current_cycle_end",
-              "before current_cycle_start"),
-             ({"current_cycle_end": "2027-02-28"}, "body.current_cycle_end", "needs current_cycle_start"),
-             ({"carryover_hours": 2}, "body.carryover_hours", "needs current_cycle_start")]
+    cases = [
+        ({"current_cycle_start": "2023-01-31"}, "body.current_cycle_start", "before the issue date"),
+        ({"current_cycle_start": "2026-12-07"}, "body.current_cycle_start", "after the board's today"),
+        (
+            {"current_cycle_start": "2025-03-01", "current_cycle_end": "2025-02-28"},
+            "body.current_cycle_end",
+            "before current_cycle_start",
+        ),
+        ({"current_cycle_end": "2027-02-28"}, "body.current_cycle_end", "needs current_cycle_start"),
+        ({"carryover_hours": 2}, "body.carryover_hours", "needs current_cycle_start"),
+    ]
     for extra, field, message in cases:
         body = problem(admin.post("/v1/certifications", json={**base, **extra}), 422)
         assert (body["errors"][0]["field"], message in body["errors"][0]["message"]) == (field, True), body
@@ -277,27 +352,46 @@ def test_a_migrated_record_states_a_sane_cycle(app, admin):
 def test_an_issue_date_after_the_boards_today_is_refused_everywhere(app, admin):
     set_today(app, date(2026, 12, 6))
     person = factories.person(admin)
-    body = problem(admin.post("/v1/certifications", json={
-        "person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-F-1", "issued_on": "2026-12-07"}), 422)
-    assert body["errors"][0] == {"loc": ["body", "issued_on"], "field": "body.issued_on",
-                                 "message": "after the board's today (2026-12-06)", "type": "value_error"}
+    body = problem(
+        admin.post(
+            "/v1/certifications",
+            json={
+                "person_id": person["id"],
+                "credential_code": "NC-CPSS",
+                "number": "NC-F-1",
+                "issued_on": "2026-12-07",
+            },
+        ),
+        422,
+    )
+    assert body["errors"][0] == {
+        "loc": ["body", "issued_on"],
+        "field": "body.issued_on",
+        "message": "after the board's today (2026-12-06)",
+        "type": "value_error",
+    }
     cert = factories.certification(admin, credential_code="NC-CPSS", issued_on="2026-12-06")
     body = problem(admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2027-01-01"}), 422)
     assert body["errors"][0]["field"] == "body.issued_on"
-    csv = ("given_name,family_name,email,credential_code,number,issued_on\r\n"
-           "Ana,Ortiz,ana.future@example.org,NC-CPSS,NC-F-2,2026-12-07\r\n")
-    body = problem(admin.post("/v1/certifications/import", content=csv.encode(),
-                              headers={"content-type": "text/csv"}), 422)
+    csv = (
+        "given_name,family_name,email,credential_code,number,issued_on\r\n"
+        "Ana,Ortiz,ana.future@example.org,NC-CPSS,NC-F-2,2026-12-07\r\n"
+    )
+    body = problem(
+        admin.post("/v1/certifications/import", content=csv.encode(), headers={"content-type": "text/csv"}), 422
+    )
     assert body["errors"][0]["field"] == "row 1.issued_on" and "after the board's today" in body["errors"][0]["message"]
 
 
 def test_the_csv_import_takes_a_migrated_records_current_cycle(app, admin, db):
     set_today(app, date(2026, 12, 6))
-    csv = ("given_name,family_name,email,credential_code,number,issued_on,current_cycle_start,current_cycle_end,"
-           "carryover_hours\r\n"
-           "Jordan,Rivera,jordan.m@example.org,NC-CPSS,NC-IMP-0010,2023-02-01,2025-03-01,,\r\n"
-           "Sam,Lee,sam.m@example.org,NC-CPSS,NC-IMP-0011,2019-06-10,2025-07-01,2027-07-31,1.5\r\n"
-           "Ana,Ortiz,ana.m@example.org,NC-CPSS,NC-2026-0101,2026-05-04,,,\r\n")
+    csv = (
+        "given_name,family_name,email,credential_code,number,issued_on,current_cycle_start,current_cycle_end,"
+        "carryover_hours\r\n"
+        "Jordan,Rivera,jordan.m@example.org,NC-CPSS,NC-IMP-0010,2023-02-01,2025-03-01,,\r\n"
+        "Sam,Lee,sam.m@example.org,NC-CPSS,NC-IMP-0011,2019-06-10,2025-07-01,2027-07-31,1.5\r\n"
+        "Ana,Ortiz,ana.m@example.org,NC-CPSS,NC-2026-0101,2026-05-04,,,\r\n"
+    )
     headers = {"content-type": "text/csv"}
     dry = admin.post("/v1/certifications/import", params={"dry_run": "true"}, content=csv.encode(), headers=headers)
     assert dry.status_code == 200 and dry.json()["created"] == 3, dry.text
@@ -308,8 +402,10 @@ def test_the_csv_import_takes_a_migrated_records_current_cycle(app, admin, db):
     ids = [r["certification_id"] for r in report["rows"]]
     got = [admin.get(f"/v1/certifications/{i}").json() for i in ids]
     assert [(c["status"], c["cycle_start"], c["cycle_end"]) for c in got] == [
-        ("due_soon", "2025-03-01", "2027-02-28"), ("in_progress", "2025-07-01", "2027-07-31"),
-        ("in_progress", "2026-05-04", "2028-05-31")]
+        ("due_soon", "2025-03-01", "2027-02-28"),
+        ("in_progress", "2025-07-01", "2027-07-31"),
+        ("in_progress", "2026-05-04", "2028-05-31"),
+    ]
     assert [len(_renewals(db, i)) for i in ids] == [1, 3, 0]
     again = admin.post("/v1/certifications/import", content=csv.encode(), headers=headers).json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
@@ -317,7 +413,9 @@ def test_the_csv_import_takes_a_migrated_records_current_cycle(app, admin, db):
     again = admin.post("/v1/certifications/import", content=moved.encode(), headers=headers).json()
     assert (again["updated"], again["unchanged"]) == (1, 2)
     assert [(r.cycle_end, r.reopened_on) for r in _renewals(db, ids[0])] == [
-        (date(2025, 2, 28), date(2026, 12, 6)), (date(2025, 1, 31), None)]
+        (date(2025, 2, 28), date(2026, 12, 6)),
+        (date(2025, 1, 31), None),
+    ]
 
 
 # --- backfill ---------------------------------------------------------------------------------------------------
@@ -332,15 +430,22 @@ def test_a_course_entered_today_takes_last_months_completions(app, admin):
     assert course["available_from"] is None
     person = factories.person(admin)
     cert = factories.certification(admin, person_id=person["id"], credential_code="NC-CPSS", issued_on="2025-03-15")
-    response = admin.post("/v1/completions", json={"person_id": person["id"], "course_id": course["id"],
-                                                   "completed_on": "2026-11-06"})
+    response = admin.post(
+        "/v1/completions", json={"person_id": person["id"], "course_id": course["id"], "completed_on": "2026-11-06"}
+    )
     assert response.status_code == 201, response.text
-    approval = admin.post(f"/v1/courses/{course['id']}/approvals", json={
-        "credential_code": "NC-CPSS", "categories": [], "hours": 1, "valid_from": "2026-12-01"})
+    approval = admin.post(
+        f"/v1/courses/{course['id']}/approvals",
+        json={"credential_code": "NC-CPSS", "categories": [], "hours": 1, "valid_from": "2026-12-01"},
+    )
     assert approval.status_code == 201, approval.text
     compliance = admin.get(f"/v1/certifications/{cert['id']}/compliance").json()
     assert compliance["earned_hours"] == 3  # the approval (and its hours) starts after the completion
     dated = new_course(admin, provider["id"], hours=3, available_from="2026-12-01")
-    body = problem(admin.post("/v1/completions", json={"person_id": person["id"], "course_id": dated["id"],
-                                                       "completed_on": "2026-11-06"}), 422)
+    body = problem(
+        admin.post(
+            "/v1/completions", json={"person_id": person["id"], "course_id": dated["id"], "completed_on": "2026-11-06"}
+        ),
+        422,
+    )
     assert "only exists from 2026-12-01" in str(body)

@@ -35,8 +35,10 @@ def approved_completion(admin):
     approval = admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "VA-RPRS"})
     assert approval.status_code == 201, approval.text
     cert = factories.certification(admin, credential_code="VA-RPRS", issued_on="2026-01-15")
-    done = admin.post("/v1/completions", json={"person_id": cert["person"]["id"], "course_id": course["id"],
-                                               "completed_on": "2026-03-01"})
+    done = admin.post(
+        "/v1/completions",
+        json={"person_id": cert["person"]["id"], "course_id": course["id"], "completed_on": "2026-03-01"},
+    )
     assert done.status_code == 201, done.text
     return cert, course, approval.json()
 
@@ -51,8 +53,10 @@ def test_a_withdrawn_approval_is_seen_by_the_next_read(admin, db, approved_compl
     cert, course, approval = approved_completion
     url = f"/v1/certifications/{cert['id']}/compliance?as_of=2026-06-01"
     assert admin.get(url).json()["earned_hours"] == 5
-    withdrawn = admin.post(f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
-                           json={"withdrawn_on": "2026-02-01", "reason": "Replaced by a newer course"})
+    withdrawn = admin.post(
+        f"/v1/courses/{course['id']}/approvals/{approval['id']}/withdraw",
+        json={"withdrawn_on": "2026-02-01", "reason": "Replaced by a newer course"},
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     body = admin.get(url).json()
     assert body["earned_hours"] == 0
@@ -66,9 +70,16 @@ def test_new_topics_of_a_course_mark_its_completers_for_the_sweep(admin, db, app
     cert, course, _ = approved_completion
     db.get(Certification, cert["id"]).dirty = False
     db.flush()
-    changed = admin.post(f"/v1/providers/{course['provider_id']}/courses",
-                         json={"external_id": course["external_id"], "title": course["title"], "hours": 5,
-                               "modality": course["modality"], "topics": ["ethics-and-boundaries"]})
+    changed = admin.post(
+        f"/v1/providers/{course['provider_id']}/courses",
+        json={
+            "external_id": course["external_id"],
+            "title": course["title"],
+            "hours": 5,
+            "modality": course["modality"],
+            "topics": ["ethics-and-boundaries"],
+        },
+    )
     assert changed.status_code in (200, 201), changed.text
     db.expire_all()
     assert db.get(Certification, cert["id"]).dirty is True
@@ -80,8 +91,9 @@ def test_a_new_rule_version_is_seen_by_the_next_read(admin, approved_completion)
     before = admin.get(url).json()
     rules = admin.get("/v1/credentials/VA-RPRS").json()["current"]["rules"]
     requirements = {**rules["requirements"], "total_hours": 4}
-    published = admin.put("/v1/credentials/VA-RPRS",
-                          json={**rules, "effective_from": "2025-01-01", "requirements": requirements})
+    published = admin.put(
+        "/v1/credentials/VA-RPRS", json={**rules, "effective_from": "2025-01-01", "requirements": requirements}
+    )
     assert published.status_code in (200, 201), published.text
     after = admin.get(url).json()
     assert (before["required_hours"], after["required_hours"]) == (8, 4)
@@ -108,8 +120,12 @@ def test_may_see_agrees_with_the_listing_scope(admin, db, role, approved_complet
 
     cert, _, _ = approved_completion
     other = factories.certification(admin, credential_code="NC-CPSS")
-    scope = {"admin": {}, "board": {"states": frozenset({"VA"})}, "peer": {"person_id": cert["person"]["id"]},
-             "provider": {"provider_id": 1}}[role]
+    scope = {
+        "admin": {},
+        "board": {"states": frozenset({"VA"})},
+        "peer": {"person_id": cert["person"]["id"]},
+        "provider": {"provider_id": 1},
+    }[role]
     principal = Principal(subject="t", role=role, **scope)
     query = select(Certification.id).where(Certification.id.in_([cert["id"], other["id"]]))  # type: ignore[attr-defined]
     clause = service.visible_to(principal)
@@ -131,19 +147,40 @@ def test_the_async_pool_answers_exactly_like_a_session(settings, tmp_path):
     async def scenario(app) -> tuple[list[dict], list[dict]]:
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {mint_dev_token(app.state.settings, role='admin')}"}
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=transport, base_url="http://test", headers=headers) as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client,
+        ):
             assert isinstance(app.state.reads, PoolReads)
             ids = []
             for n, code in enumerate(["NC-CPSS", "PA-CPS", "TX-PS"]):
-                person = (await client.post("/v1/people", json={"given_name": "Pat", "family_name": f"Lee{n}",
-                                                                "email": f"pat{n}@example.org"})).json()
-                cert = (await client.post("/v1/certifications", json={
-                    "person_id": person["id"], "credential_code": code, "number": f"N-{n}",
-                    "issued_on": "2024-05-02"})).json()
-                await client.post("/v1/completions", json={
-                    "person_id": person["id"], "title": "Outside CE", "hours": 3, "modality": "live_virtual",
-                    "completed_on": "2025-01-10"})
+                person = (
+                    await client.post(
+                        "/v1/people",
+                        json={"given_name": "Pat", "family_name": f"Lee{n}", "email": f"pat{n}@example.org"},
+                    )
+                ).json()
+                cert = (
+                    await client.post(
+                        "/v1/certifications",
+                        json={
+                            "person_id": person["id"],
+                            "credential_code": code,
+                            "number": f"N-{n}",
+                            "issued_on": "2024-05-02",
+                        },
+                    )
+                ).json()
+                await client.post(
+                    "/v1/completions",
+                    json={
+                        "person_id": person["id"],
+                        "title": "Outside CE",
+                        "hours": 3,
+                        "modality": "live_virtual",
+                        "completed_on": "2025-01-10",
+                    },
+                )
                 ids.append(cert["id"])
             urls = [f"/v1/certifications/{i}/compliance?as_of=2026-01-01" for i in [*ids, 999_999]]
             pooled = [(await client.get(url)) for url in urls]
@@ -152,14 +189,17 @@ def test_the_async_pool_answers_exactly_like_a_session(settings, tmp_path):
         return ([(r.status_code, r.json()) for r in pooled], [(r.status_code, r.json()) for r in sessions])
 
     with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
-        live = settings.model_copy(update={"database_url": url, "migrate_on_start": True,
-                                           "load_content_on_start": True, "data_dir": tmp_path})
+        live = settings.model_copy(
+            update={"database_url": url, "migrate_on_start": True, "load_content_on_start": True, "data_dir": tmp_path}
+        )
         pooled, sessions = asyncio.run(scenario(create_app(live)))
     assert [status for status, _ in pooled] == [200, 200, 200, 404]
-    strip = [(status, {k: v for k, v in body.items() if k not in ("instance", "request_id")})
-             for status, body in pooled]
-    assert strip == [(status, {k: v for k, v in body.items() if k not in ("instance", "request_id")})
-                     for status, body in sessions]
+    strip = [
+        (status, {k: v for k, v in body.items() if k not in ("instance", "request_id")}) for status, body in pooled
+    ]
+    assert strip == [
+        (status, {k: v for k, v in body.items() if k not in ("instance", "request_id")}) for status, body in sessions
+    ]
     assert date.fromisoformat(pooled[0][1]["as_of"]) == date(2026, 1, 1)
 
 

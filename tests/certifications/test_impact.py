@@ -19,8 +19,10 @@ from tests.scheduler.helpers import set_today
 
 def _counts(db) -> tuple[int, ...]:
     db.expire_all()
-    return tuple(db.exec(select(func.count()).select_from(m)).one()
-                 for m in (AuditEntry, BoardAction, CourseApproval, RuleSetVersion))
+    return tuple(
+        db.exec(select(func.count()).select_from(m)).one()
+        for m in (AuditEntry, BoardAction, CourseApproval, RuleSetVersion)
+    )
 
 
 def _same_changes(dry: dict, real: dict) -> None:
@@ -52,8 +54,9 @@ def test_a_void_previews_the_hours_it_takes_away(app, admin, client, tokens, db)
     course = new_course(admin, provider["id"], hours=3, available_from="2024-01-01")
     person = factories.person(admin)
     cert = factories.certification(admin, person_id=person["id"], credential_code="NC-CPSS", issued_on="2025-03-15")
-    cid = admin.post("/v1/completions", json={"person_id": person["id"], "course_id": course["id"],
-                                              "completed_on": "2025-06-10"}).json()["id"]
+    cid = admin.post(
+        "/v1/completions", json={"person_id": person["id"], "course_id": course["id"], "completed_on": "2025-06-10"}
+    ).json()["id"]
     dry = admin.post(f"/v1/completions/{cid}/void", params={"dry_run": "true"}, json={"reason": "Not attended"})
     assert dry.status_code == 200
     [change] = dry.json()["changes"]
@@ -70,11 +73,14 @@ def test_an_approval_and_its_withdrawal_preview_who_gains_and_loses_credit(app, 
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], hours=2, available_from="2024-01-01")
     people = [factories.person(admin) for _ in range(3)]
-    certs = [factories.certification(admin, person_id=p["id"], credential_code="VA-RPRS", issued_on="2025-02-01")
-             for p in people]
+    certs = [
+        factories.certification(admin, person_id=p["id"], credential_code="VA-RPRS", issued_on="2025-02-01")
+        for p in people
+    ]
     for p in people[:2]:  # two of three took the course
-        admin.post("/v1/completions", json={"person_id": p["id"], "course_id": course["id"],
-                                            "completed_on": "2025-06-10"})
+        admin.post(
+            "/v1/completions", json={"person_id": p["id"], "course_id": course["id"], "completed_on": "2025-06-10"}
+        )
     va = client.as_(tokens.board("VA"))
     body = {"credential_code": "VA-RPRS", "categories": ["ethics"]}
     before = _counts(db)
@@ -90,7 +96,9 @@ def test_an_approval_and_its_withdrawal_preview_who_gains_and_loses_credit(app, 
     url = f"/v1/courses/{course['id']}/approvals/{real.json()['id']}/withdraw"
     dry_back = va.post(url, params={"dry_run": "true"}, json=withdraw)
     assert [(c["before"]["earned_hours"], c["after"]["earned_hours"]) for c in dry_back.json()["changes"]] == [
-        (2, 0), (2, 0)]
+        (2, 0),
+        (2, 0),
+    ]
     assert db.get(CourseApproval, real.json()["id"]).withdrawn_on is None
     done = va.post(url, json=withdraw)
     assert done.status_code == 200 and done.json()["withdrawn_on"] == "2025-01-01"
@@ -99,8 +107,10 @@ def test_an_approval_and_its_withdrawal_preview_who_gains_and_loses_credit(app, 
 
 def test_a_rule_version_previews_the_statuses_it_moves(app, admin, db):
     set_today(app, date(2026, 1, 5))
-    certs = [factories.certification(admin, credential_code="NC-CPSS", issued_on=issued)
-             for issued in ("2024-03-01", "2025-03-15")]
+    certs = [
+        factories.certification(admin, credential_code="NC-CPSS", issued_on=issued)
+        for issued in ("2024-03-01", "2025-03-15")
+    ]
     current = admin.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
     stricter = {**current, "effective_from": "2024-01-01", "due_soon_days": 700}
     before = _counts(db)
@@ -124,8 +134,9 @@ def test_a_preview_shows_each_caller_only_the_certifications_it_may_see(app, adm
     person = factories.person(admin)
     for code in ("NC-CPSS", "PA-CPS"):
         factories.certification(admin, person_id=person["id"], credential_code=code, issued_on="2025-03-15")
-    cid = admin.post("/v1/completions", json={"person_id": person["id"], "course_id": course["id"],
-                                              "completed_on": "2025-06-10"}).json()["id"]
+    cid = admin.post(
+        "/v1/completions", json={"person_id": person["id"], "course_id": course["id"], "completed_on": "2025-06-10"}
+    ).json()["id"]
 
     def preview(caller) -> set[str]:
         response = caller.post(f"/v1/completions/{cid}/void", params={"dry_run": "true"}, json={"reason": "x y z"})
@@ -139,8 +150,10 @@ def test_a_preview_shows_each_caller_only_the_certifications_it_may_see(app, adm
 
 def test_a_rule_version_preview_is_what_publishing_then_does(app, admin, db):
     set_today(app, date(2026, 1, 5))
-    certs = [factories.certification(admin, credential_code="NC-CPSS", issued_on=issued)
-             for issued in ("2023-06-01", "2024-03-01", "2025-03-15")]
+    certs = [
+        factories.certification(admin, credential_code="NC-CPSS", issued_on=issued)
+        for issued in ("2023-06-01", "2024-03-01", "2025-03-15")
+    ]
     assert admin.post("/v1/sweeps", json={}).status_code == 201  # the cached statuses are current
     current = admin.get("/v1/credentials/NC-CPSS").json()["current"]["rules"]
     later = {**current, "effective_from": "2027-01-01", "due_soon_days": 700}
@@ -152,5 +165,8 @@ def test_a_rule_version_preview_is_what_publishing_then_does(app, admin, db):
     for change in dry["changes"]:
         after = admin.get(f"/v1/certifications/{change['certification_id']}/compliance").json()
         assert (after["status"], after["cycle_start"], after["earned_hours"]) == (
-            change["after"]["status"], change["after"]["cycle_start"], change["after"]["earned_hours"])
+            change["after"]["status"],
+            change["after"]["cycle_start"],
+            change["after"]["earned_hours"],
+        )
     assert dry["changes"] and {c["certification_id"] for c in dry["changes"]} <= {c["id"] for c in certs}

@@ -17,16 +17,18 @@ def test_duplicate_email_is_409(admin):
 
 
 def test_invalid_email_and_unknown_fields_are_422(admin):
-    response = admin.post("/v1/people", json={"given_name": "A", "family_name": "B", "email": "nope",
-                                              "ssn": "123-45-6789"})
+    response = admin.post(
+        "/v1/people", json={"given_name": "A", "family_name": "B", "email": "nope", "ssn": "123-45-6789"}
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"body.email", "body.ssn"} <= fields
 
 
 def test_birthday_needs_month_and_day_together(admin):
-    response = admin.post("/v1/people", json={"given_name": "A", "family_name": "B",
-                                              "email": "b@example.org", "birth_month": 4})
+    response = admin.post(
+        "/v1/people", json={"given_name": "A", "family_name": "B", "email": "b@example.org", "birth_month": 4}
+    )
     assert response.status_code == 422
 
 
@@ -53,11 +55,17 @@ def test_people_scope(client, tokens):
     assert va.patch(f"/v1/people/{person['id']}", json={"family_name": "X"}).status_code == 404
     assert client.as_(tokens.peer(person["id"])).get(f"/v1/people/{person['id']}").status_code == 200
     assert client.as_(tokens.peer(person["id"] + 1)).get(f"/v1/people/{person['id']}").status_code == 404
-    assert client.as_(tokens.peer(person["id"])).patch(
-        f"/v1/people/{person['id']}", json={"family_name": "X"}).status_code == 403
+    assert (
+        client.as_(tokens.peer(person["id"])).patch(f"/v1/people/{person['id']}", json={"family_name": "X"}).status_code
+        == 403
+    )
     assert client.as_(tokens.provider(1)).get(f"/v1/people/{person['id']}").status_code == 404
-    assert client.as_(tokens.provider(1)).post(
-        "/v1/people", json={"given_name": "A", "family_name": "B", "email": "p@example.org"}).status_code == 403
+    assert (
+        client.as_(tokens.provider(1))
+        .post("/v1/people", json={"given_name": "A", "family_name": "B", "email": "p@example.org"})
+        .status_code
+        == 403
+    )
     assert client.get(f"/v1/people/{person['id']}").status_code == 401
 
 
@@ -66,10 +74,19 @@ def test_a_board_cannot_certify_another_states_person_but_sees_them_once_certifi
     pa = client.as_(tokens.board("PA"))
     person = factories.person(nc)
     assert pa.get(f"/v1/people/{person['id']}").status_code == 404
-    attach = pa.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "PA-CPS",
-                                                 "number": "PA-ATTACH-1", "issued_on": "2025-01-15"})
-    absent = pa.post("/v1/certifications", json={"person_id": 999_999, "credential_code": "PA-CPS",
-                                                 "number": "PA-ATTACH-1", "issued_on": "2025-01-15"})
+    attach = pa.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "PA-CPS",
+            "number": "PA-ATTACH-1",
+            "issued_on": "2025-01-15",
+        },
+    )
+    absent = pa.post(
+        "/v1/certifications",
+        json={"person_id": 999_999, "credential_code": "PA-CPS", "number": "PA-ATTACH-1", "issued_on": "2025-01-15"},
+    )
     assert attach.status_code == absent.status_code == 422  # another state's person reads as no one
     assert attach.json()["detail"].replace(str(person["id"]), "N") == absent.json()["detail"].replace("999999", "N")
     factories.certification(admin, person_id=person["id"], credential_code="PA-CPS")

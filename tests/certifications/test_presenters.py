@@ -29,8 +29,12 @@ CERT = SimpleNamespace(id=7, credential_code=CODE)
 def reference(result, as_of) -> CompliancePublic:
     """The model validated from the engine's result attribute by attribute, independently of the presenter."""
     return CompliancePublic.model_validate(
-        {**{f: getattr(result, f) for f in CompliancePublic.model_fields if hasattr(result, f)},
-         "certification_id": CERT.id, "credential_code": CERT.credential_code, "as_of": as_of},
+        {
+            **{f: getattr(result, f) for f in CompliancePublic.model_fields if hasattr(result, f)},
+            "certification_id": CERT.id,
+            "credential_code": CERT.credential_code,
+            "as_of": as_of,
+        },
         from_attributes=True,
     )
 
@@ -67,16 +71,27 @@ def test_every_section_is_rendered_when_present():
 
     rs = rules(
         cycle={"months": 12},
-        requirements={"total_hours": 10, "categories": [{"category": "ethics", "min_hours": 2}],
-                      "modality_minimums": [{"modalities": ["in_person"], "min_hours": 2}],
-                      "other": [{"id": "coe", "kind": "attestation", "description": "Sign the code of ethics"}]},
+        requirements={
+            "total_hours": 10,
+            "categories": [{"category": "ethics", "min_hours": 2}],
+            "modality_minimums": [{"modalities": ["in_person"], "min_hours": 2}],
+            "other": [{"id": "coe", "kind": "attestation", "description": "Sign the code of ethics"}],
+        },
         caps=[{"modality": "self_paced", "max_hours": 1}],
     )
     issued = date(2023, 1, 10)
-    comps = [Completion(i, f"c{i}", issued + timedelta(days=30 * i), Decimal("2.25"),
-                        "self_paced" if i % 2 else "in_person", True,
-                        approvals=(Approval(credential_code=CODE, categories=frozenset({"ethics"})),))
-             for i in range(1, 30)]
+    comps = [
+        Completion(
+            i,
+            f"c{i}",
+            issued + timedelta(days=30 * i),
+            Decimal("2.25"),
+            "self_paced" if i % 2 else "in_person",
+            True,
+            approvals=(Approval(credential_code=CODE, categories=frozenset({"ethics"})),),
+        )
+        for i in range(1, 30)
+    ]
     signed = [act("attestation", f"{year}-06-01", requirement_id="coe") for year in (2023, 2024)]
     result = run(rs, issued, comps, date(2025, 6, 1), acts=signed)
     doc = json.loads(presenters.compliance_json(CERT, result, date(2025, 6, 1)))  # type: ignore[arg-type]
@@ -84,9 +99,14 @@ def test_every_section_is_rendered_when_present():
     assert doc["certification_id"] == 7 and doc["as_of"] == "2025-06-01"
     assert doc["categories"][0]["category"] == "ethics"
     assert doc["modality_minimums"][0]["modalities"] == ["in_person"]
-    assert doc["other_requirements"][0] == {"id": "coe", "kind": "attestation",
-                                            "description": "Sign the code of ethics", "required_hours": None,
-                                            "earned_hours": None, "met": False}  # not signed in this cycle
+    assert doc["other_requirements"][0] == {
+        "id": "coe",
+        "kind": "attestation",
+        "description": "Sign the code of ethics",
+        "required_hours": None,
+        "earned_hours": None,
+        "met": False,
+    }  # not signed in this cycle
     assert doc["caps"][0]["modality"] == "self_paced" and doc["caps"][0]["max_hours"] == 1.0
     assert doc["previous_cycle"] is not None and doc["cycles"]
     assert {o["outcome"] for o in doc["completions"]} >= {"counted", "not_counted"}

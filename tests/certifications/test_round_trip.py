@@ -10,8 +10,9 @@ from tests.catalog.helpers import problem
 
 
 def _import(client, text: str, **params):
-    return client.post("/v1/certifications/import", params=params, content=text.encode("utf-8"),
-                       headers={"Content-Type": "text/csv"})
+    return client.post(
+        "/v1/certifications/import", params=params, content=text.encode("utf-8"), headers={"Content-Type": "text/csv"}
+    )
 
 
 def _export(client, **params) -> str:
@@ -33,8 +34,10 @@ def test_export_import_export_is_byte_identical_and_changes_nothing(admin, clien
     assert (report.json()["created"], report.json()["updated"], report.json()["errors"]) == (0, 0, 0)
     assert report.json()["unchanged"] == len(list(csv.DictReader(io.StringIO(first))))
     assert _export(nc) == first
-    names = {(i["person"]["given_name"], i["person"]["family_name"])
-             for i in nc.get("/v1/certifications", params={"state": "NC"}).json()["items"]}
+    names = {
+        (i["person"]["given_name"], i["person"]["family_name"])
+        for i in nc.get("/v1/certifications", params={"state": "NC"}).json()["items"]
+    }
     assert set(tricky) <= names  # the escape never reaches the record (or /verify)
 
 
@@ -70,8 +73,11 @@ def test_rows_that_disagree_with_the_record_or_fail_keep_their_identifiers(admin
     nc = client.as_(tokens.board("NC"))
     cert = factories.certification(admin, credential_code="NC-CPSS", issued_on="2025-03-15")
     header = "id,given_name,family_name,email,credential_code,state,number,issued_on\r\n"
-    text = (header + f"{cert['id'] + 1000},A,B,ab@example.org,NC-CPSS,NC,{cert['number']},2025-03-15\r\n"
-            + "2,C,D,not-an-email,NC-CPSS,VA,NC-NEW-77,03/15/2025\r\n")
+    text = (
+        header
+        + f"{cert['id'] + 1000},A,B,ab@example.org,NC-CPSS,NC,{cert['number']},2025-03-15\r\n"
+        + "2,C,D,not-an-email,NC-CPSS,VA,NC-NEW-77,03/15/2025\r\n"
+    )
     body = problem(_import(nc, text), 422)
     first, second = body["report"]["rows"]
     assert (first["credential_code"], first["number"]) == ("NC-CPSS", cert["number"])
@@ -89,9 +95,17 @@ def test_a_migrated_record_round_trips_with_its_current_cycle(app, admin, client
     set_today(app, date(2026, 1, 5))
     nc = client.as_(tokens.board("NC"))
     person = factories.person(admin)
-    created = admin.post("/v1/certifications", json={
-        "person_id": person["id"], "credential_code": "NC-CPSS", "number": "NC-MIG-1", "issued_on": "2021-02-01",
-        "current_cycle_start": "2025-02-01", "carryover_hours": 2.5})
+    created = admin.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "NC-CPSS",
+            "number": "NC-MIG-1",
+            "issued_on": "2021-02-01",
+            "current_cycle_start": "2025-02-01",
+            "carryover_hours": 2.5,
+        },
+    )
     assert created.status_code == 201, created.text
     first = _export(nc)
     row = next(r for r in csv.DictReader(io.StringIO(first)) if r["number"] == "NC-MIG-1")

@@ -13,8 +13,9 @@ HEADER = "given_name,family_name,email,credential_code,number,issued_on\r\n"
 
 
 def _import(client, text: str):
-    return client.post("/v1/certifications/import", content=(HEADER + text).encode(),
-                       headers={"Content-Type": "text/csv"})
+    return client.post(
+        "/v1/certifications/import", content=(HEADER + text).encode(), headers={"Content-Type": "text/csv"}
+    )
 
 
 def _people(admin):
@@ -62,11 +63,19 @@ def test_an_import_cannot_rename_or_extend_another_states_person(admin, client, 
         assert row["number"] == f"NC-IMP-{person['id']}"
         db.expire_all()
         assert db.get(Person, person["id"]).family_name == person["family_name"]
-    assert "VA" not in problem(_import(nc, f"X,Y,{va_only['email']},NC-CPSS,NC-IMP-X,2024-02-01\r\n"), 403)[
-        "report"]["rows"][0]["errors"][0]["message"]  # another state's person: no more said about them
+    assert (
+        "VA"
+        not in problem(_import(nc, f"X,Y,{va_only['email']},NC-CPSS,NC-IMP-X,2024-02-01\r\n"), 403)["report"]["rows"][
+            0
+        ]["errors"][0]["message"]
+    )  # another state's person: no more said about them
     assert db.exec(select(Person).where(Person.family_name == "ByNC")).first() is None
-    assert client.as_(tokens.board("VA")).get(
-        "/v1/audit", params={"entity": "person", "id": va_only["id"]}).json()["items"] == []
+    assert (
+        client.as_(tokens.board("VA"))
+        .get("/v1/audit", params={"entity": "person", "id": va_only["id"]})
+        .json()["items"]
+        == []
+    )
 
 
 def test_an_import_that_corrects_a_persons_name_is_audited_before_and_after(admin, client, tokens):

@@ -7,9 +7,15 @@ def test_anyone_can_verify_a_number_and_learns_nothing_else(client, admin):
     response = client.get("/v1/verify/NC-CPSS/NC-0042")
     assert response.status_code == 200
     body = response.json()
-    assert body == {"name": "Casey Lee", "credential_code": "NC-CPSS",
-                    "credential_name": "Certified Peer Support Specialist", "state": "NC",
-                    "number": "NC-0042", "status": body["status"], "current_cycle_end": "2027-03-31"}
+    assert body == {
+        "name": "Casey Lee",
+        "credential_code": "NC-CPSS",
+        "credential_name": "Certified Peer Support Specialist",
+        "state": "NC",
+        "number": "NC-0042",
+        "status": body["status"],
+        "current_cycle_end": "2027-03-31",
+    }
     assert "casey@example.org" not in response.text
     assert str(cert["person"]["id"]) not in response.text.split('"number"')[0]
 

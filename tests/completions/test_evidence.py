@@ -10,8 +10,13 @@ from tests.security.corpus import assert_problem
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-FORM = {"title": "Trauma-informed peer support (conference session)", "provider_name": "State peer conference",
-        "hours": "1.5", "modality": "in_person", "completed_on": "2025-09-14"}
+FORM = {
+    "title": "Trauma-informed peer support (conference session)",
+    "provider_name": "State peer conference",
+    "hours": "1.5",
+    "modality": "in_person",
+    "completed_on": "2025-09-14",
+}
 
 
 def _send(client, token, *, fields=None, file=None):
@@ -32,8 +37,11 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(client, token
     assert got.status_code == 200 and got.content == PDF
     assert got.headers["content-type"] == "application/pdf" and got.headers["x-content-type-options"] == "nosniff"
     assert 'filename="certificate.pdf"' in got.headers["content-disposition"]
-    trail = client.as_(tokens.admin()).get("/v1/audit", params={"entity": "completion",
-                                                                "entity_id": str(body["id"])}).json()["items"]
+    trail = (
+        client.as_(tokens.admin())
+        .get("/v1/audit", params={"entity": "completion", "entity_id": str(body["id"])})
+        .json()["items"]
+    )
     attached = [e for e in trail if e["action"] == "attach_evidence"]
     assert len(attached) == 1 and attached[0]["changes"]["evidence"]["size_bytes"] == len(PDF)
 
@@ -56,13 +64,15 @@ def test_only_the_peer_and_the_boards_of_their_states_read_the_file(client, toke
     assert_problem(client.get(url), 401)
 
 
-@pytest.mark.parametrize(("name", "content", "claimed"), [
-    ("certificate.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf"),  # the name and type lie
-    ("notes.txt", b"plain text", "text/plain"),
-    ("page.html", b"<html><script>alert(1)</script>", "image/png"),
-])
-def test_a_file_that_is_not_pdf_png_or_jpeg_is_415_and_nothing_is_written(client, tokens, peer, name, content,
-                                                                             claimed):
+@pytest.mark.parametrize(
+    ("name", "content", "claimed"),
+    [
+        ("certificate.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf"),  # the name and type lie
+        ("notes.txt", b"plain text", "text/plain"),
+        ("page.html", b"<html><script>alert(1)</script>", "image/png"),
+    ],
+)
+def test_a_file_that_is_not_pdf_png_or_jpeg_is_415_and_nothing_is_written(client, tokens, peer, name, content, claimed):
     token = tokens.peer(peer["person"]["id"])
     assert_problem(_send(client, token, file=(name, content, claimed)), 415)
     assert client.as_(token).get("/v1/completions").json()["items"] == []
@@ -77,10 +87,17 @@ def test_a_file_past_the_limit_is_413(app, client, tokens, peer, monkeypatch):
     assert client.as_(token).get("/v1/completions").json()["items"] == []
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"hours": "1e3"}, "hours"), ({"hours": "abc"}, "hours"), ({"completed_on": "14/09/2025"}, "completed_on"),
-    ({"modality": "carrier pigeon"}, "modality"), ({"title": ""}, "body"), ({"surprise": "x"}, "surprise"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"hours": "1e3"}, "hours"),
+        ({"hours": "abc"}, "hours"),
+        ({"completed_on": "14/09/2025"}, "completed_on"),
+        ({"modality": "carrier pigeon"}, "modality"),
+        ({"title": ""}, "body"),
+        ({"surprise": "x"}, "surprise"),
+    ],
+)
 def test_bad_form_fields_are_422_naming_the_field(client, tokens, peer, change, field):
     fields = {k: v for k, v in {**FORM, **change}.items() if v != ""}
     response = _send(client, tokens.peer(peer["person"]["id"]), fields=fields, file=("c.pdf", PDF, "application/pdf"))
@@ -90,8 +107,11 @@ def test_bad_form_fields_are_422_naming_the_field(client, tokens, peer, change, 
 
 def test_two_files_or_another_body_type_are_refused(client, tokens, peer):
     token = tokens.peer(peer["person"]["id"])
-    two = client.as_(token).post("/v1/completions", data=FORM, files=[
-        ("evidence", ("a.pdf", PDF, "application/pdf")), ("evidence", ("b.pdf", PDF, "application/pdf"))])
+    two = client.as_(token).post(
+        "/v1/completions",
+        data=FORM,
+        files=[("evidence", ("a.pdf", PDF, "application/pdf")), ("evidence", ("b.pdf", PDF, "application/pdf"))],
+    )
     assert two.status_code in (400, 422)
     xml = client.as_(token).post("/v1/completions", content=b"<completion/>", headers={"Content-Type": "text/xml"})
     assert_problem(xml, 415)
@@ -105,10 +125,13 @@ def test_the_board_review_queue_accepts_or_rejects_with_a_reason_the_peer_sees(c
     queue = board.get("/v1/completions", params={"status": "pending"}).json()["items"]
     assert [(x["id"], x["has_evidence"]) for x in queue] == [(first["id"], True), (second["id"], False)]
     assert client.as_(tokens.board("PA")).get("/v1/completions", params={"status": "pending"}).json()["items"] == []
-    ok = board.post(f"/v1/completions/{first['id']}/review",
-                    json={"decision": "approve", "reason": "Certificate checked"})
-    no = board.post(f"/v1/completions/{second['id']}/review",
-                    json={"decision": "reject", "reason": "No certificate of attendance: send one with a new report"})
+    ok = board.post(
+        f"/v1/completions/{first['id']}/review", json={"decision": "approve", "reason": "Certificate checked"}
+    )
+    no = board.post(
+        f"/v1/completions/{second['id']}/review",
+        json={"decision": "reject", "reason": "No certificate of attendance: send one with a new report"},
+    )
     assert ok.status_code == 200 and no.status_code == 200
     mine = {x["id"]: x for x in client.as_(token).get("/v1/completions").json()["items"]}
     assert mine[first["id"]]["status"] == "accepted"

@@ -9,10 +9,13 @@ def _compliance(admin, cert, as_of="2025-12-01"):
     return admin.get(f"/v1/certifications/{cert['id']}/compliance", params={"as_of": as_of}).json()
 
 
-def test_provider_reports_by_certificate_and_credit_shows_to_those_who_may_see_it(admin, client, tokens,
-                                                                                  provider_client, course, peer):
-    response = provider_client.post("/v1/completions", json={
-        **learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"})
+def test_provider_reports_by_certificate_and_credit_shows_to_those_who_may_see_it(
+    admin, client, tokens, provider_client, course, peer
+):
+    response = provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "accepted" and body["source"] == "provider" and body["hours"] == 3
@@ -29,8 +32,10 @@ def test_provider_reports_by_certificate_and_credit_shows_to_those_who_may_see_i
 
 def test_an_approval_makes_it_count_for_the_approved_only_credential(admin, provider_client, course, peer):
     admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "VA-RPRS", "categories": ["ethics"]})
-    provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"],
-                                                   "completed_on": "2025-06-10"})
+    provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     va = _compliance(admin, peer["va"])
     assert va["earned_hours"] == 3
     assert {c["category"]: c["earned_hours"] for c in va["categories"]}["ethics"] == 3
@@ -46,8 +51,10 @@ def test_completion_marks_the_persons_certifications_dirty(admin, provider_clien
         cert.dirty = False
         db.add(cert)
     db.commit()
-    provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"],
-                                                   "completed_on": "2025-06-10"})
+    provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     db.expire_all()
     dirty = {c.id for c in db.exec(select(Certification).where(Certification.dirty)).all()}
     assert dirty == {peer["nc"]["id"], peer["va"]["id"]}
@@ -56,25 +63,29 @@ def test_completion_marks_the_persons_certifications_dirty(admin, provider_clien
 def test_refused_dates_and_courses_say_why(admin, provider, provider_client, peer):
     early = new_course(provider_client, provider["id"], available_from="2025-05-01")
     pid = learner(peer["person"], peer["nc"])
-    future = provider_client.post("/v1/completions", json={**pid, "course_id": early["id"],
-                                                            "completed_on": "2099-01-01"})
+    future = provider_client.post(
+        "/v1/completions", json={**pid, "course_id": early["id"], "completed_on": "2099-01-01"}
+    )
     assert "in the future" in problem(future, 422)["errors"][0]["message"]
-    before = provider_client.post("/v1/completions", json={**pid, "course_id": early["id"],
-                                                            "completed_on": "2025-04-30"})
+    before = provider_client.post(
+        "/v1/completions", json={**pid, "course_id": early["id"], "completed_on": "2025-04-30"}
+    )
     assert "only exists from 2025-05-01" in problem(before, 422)["errors"][0]["message"]
     provider_client.post(f"/v1/courses/{early['id']}/retire")
-    retired = provider_client.post("/v1/completions", json={**pid, "course_id": early["id"],
-                                                             "completed_on": "2025-06-01"})
+    retired = provider_client.post(
+        "/v1/completions", json={**pid, "course_id": early["id"], "completed_on": "2025-06-01"}
+    )
     assert "retired" in problem(retired, 422)["errors"][0]["message"]
-    unknown = provider_client.post("/v1/completions", json={**pid, "course_id": 999999,
-                                                             "completed_on": "2025-06-01"})
+    unknown = provider_client.post("/v1/completions", json={**pid, "course_id": 999999, "completed_on": "2025-06-01"})
     assert problem(unknown, 422)["errors"][0]["field"] == "body.course_id"
 
 
 def test_provider_cannot_report_another_providers_course(admin, client, tokens, course, peer):
     other = new_provider(admin)
-    response = client.as_(tokens.provider(other["id"])).post("/v1/completions", json={
-        **learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"})
+    response = client.as_(tokens.provider(other["id"])).post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     problem(response, 403)
 
 
@@ -90,9 +101,14 @@ def test_board_records_only_for_its_states_people(client, tokens, course, peer):
     assert client.as_(tokens.board("NC")).post("/v1/completions", json=body).json()["source"] == "board"
 
 
-SELF_REPORT = {"title": "Ethics in peer work (state conference)", "provider_name": "State peer conference",
-               "hours": 2, "modality": "in_person", "completed_on": "2025-09-14",
-               "evidence_url": "https://example.org/cert/1"}
+SELF_REPORT = {
+    "title": "Ethics in peer work (state conference)",
+    "provider_name": "State peer conference",
+    "hours": 2,
+    "modality": "in_person",
+    "completed_on": "2025-09-14",
+    "evidence_url": "https://example.org/cert/1",
+}
 
 
 def test_self_report_is_pending_until_a_board_of_the_peers_state_approves(admin, client, tokens):
@@ -103,39 +119,56 @@ def test_self_report_is_pending_until_a_board_of_the_peers_state_approves(admin,
     assert created.status_code == 201 and created.json()["status"] == "pending"
     cid = created.json()["id"]
     assert _compliance(admin, va_cert)["earned_hours"] == 0
-    assert client.as_(tokens.board("PA")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "approve", "reason": "ok"}).status_code == 404
+    assert (
+        client.as_(tokens.board("PA"))
+        .post(f"/v1/completions/{cid}/review", json={"decision": "approve", "reason": "ok"})
+        .status_code
+        == 404
+    )
     problem(me.post(f"/v1/completions/{cid}/review", json={"decision": "approve", "reason": "me"}), 403)
     queue = client.as_(tokens.board("VA")).get("/v1/completions", params={"status": "pending"}).json()["items"]
     assert cid in [c["id"] for c in queue]
-    reviewed = client.as_(tokens.board("VA")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]})
+    reviewed = client.as_(tokens.board("VA")).post(
+        f"/v1/completions/{cid}/review",
+        json={"decision": "approve", "reason": "Certificate checked", "categories": ["ethics"]},
+    )
     assert reviewed.status_code == 200 and reviewed.json()["status"] == "accepted"
     va = _compliance(admin, va_cert)
     assert va["earned_hours"] == 2 and {c["category"]: c["earned_hours"] for c in va["categories"]}["ethics"] == 2
-    problem(client.as_(tokens.board("VA")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "reject", "reason": "again"}), 409)
+    problem(
+        client.as_(tokens.board("VA")).post(
+            f"/v1/completions/{cid}/review", json={"decision": "reject", "reason": "again"}
+        ),
+        409,
+    )
 
 
-def test_a_board_may_not_decide_credit_that_counts_in_another_state(admin, client, tokens, peer, course,
-                                                                    provider_client):
+def test_a_board_may_not_decide_credit_that_counts_in_another_state(
+    admin, client, tokens, peer, course, provider_client
+):
     """The peer holds NC (any CE counts) and VA (approved CE only) certifications."""
     cid = client.as_(tokens.peer(peer["person"]["id"])).post("/v1/completions", json=SELF_REPORT).json()["id"]
-    refused = problem(client.as_(tokens.board("VA")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "approve", "reason": "Certificate checked"}), 403)
+    refused = problem(
+        client.as_(tokens.board("VA")).post(
+            f"/v1/completions/{cid}/review", json={"decision": "approve", "reason": "Certificate checked"}
+        ),
+        403,
+    )
     assert "NC certification" in refused["detail"] and "all of NC, VA" in refused["detail"]
     assert admin.get(f"/v1/completions/{cid}").json()["status"] == "pending"
     assert _compliance(admin, peer["nc"])["earned_hours"] == 0
     # NC's acceptance counts for NC only (VA takes approved CE): NC may decide it
-    accepted = client.as_(tokens.board("NC")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "approve", "reason": "Certificate checked"})
+    accepted = client.as_(tokens.board("NC")).post(
+        f"/v1/completions/{cid}/review", json={"decision": "approve", "reason": "Certificate checked"}
+    )
     assert accepted.status_code == 200 and _compliance(admin, peer["nc"])["earned_hours"] == 2
     assert _compliance(admin, peer["va"])["earned_hours"] == 0
     # a provider's course approved for VA counts in both states: VA may not void it alone, NC+VA may
     admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "VA-RPRS", "categories": ["ethics"]})
-    shared = provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]),
-                                                            "course_id": course["id"],
-                                                            "completed_on": "2025-06-10"}).json()["id"]
+    shared = provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    ).json()["id"]
     problem(client.as_(tokens.board("VA")).post(f"/v1/completions/{shared}/void", json={"reason": "dup"}), 403)
     assert _compliance(admin, peer["va"])["earned_hours"] == 3
     entries = client.as_(tokens.board("VA")).get("/v1/audit", params={"entity": "completion", "id": shared})
@@ -150,8 +183,9 @@ def test_a_board_may_not_decide_credit_that_counts_in_another_state(admin, clien
 
 def test_rejected_self_report_never_counts(admin, client, tokens, peer):
     cid = client.as_(tokens.peer(peer["person"]["id"])).post("/v1/completions", json=SELF_REPORT).json()["id"]
-    rejected = client.as_(tokens.board("NC")).post(f"/v1/completions/{cid}/review", json={
-        "decision": "reject", "reason": "No certificate attached"})
+    rejected = client.as_(tokens.board("NC")).post(
+        f"/v1/completions/{cid}/review", json={"decision": "reject", "reason": "No certificate attached"}
+    )
     assert rejected.json()["status"] == "rejected" and rejected.json()["review_reason"] == "No certificate attached"
     assert _compliance(admin, peer["nc"])["earned_hours"] == 0
 
@@ -177,9 +211,10 @@ def test_void_excludes_a_completion_and_a_correction_can_follow(admin, provider_
 
 
 def test_completion_scope_for_reads(admin, client, tokens, provider_client, course, peer):
-    cid = provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]),
-                                                         "course_id": course["id"],
-                                                         "completed_on": "2025-06-10"}).json()["id"]
+    cid = provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    ).json()["id"]
     assert client.as_(tokens.peer(peer["person"]["id"])).get(f"/v1/completions/{cid}").status_code == 200
     assert client.as_(tokens.peer(peer["person"]["id"] + 1)).get(f"/v1/completions/{cid}").status_code == 404
     assert client.as_(tokens.board("OH")).get(f"/v1/completions/{cid}").status_code == 404
@@ -195,8 +230,10 @@ def test_approving_a_course_marks_its_completers_certifications_dirty(admin, pro
 
     from app.certifications.models import Certification
 
-    provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"],
-                                                   "completed_on": "2025-06-10"})
+    provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     db.execute(update(Certification).values(dirty=False))
     db.commit()
     admin.post(f"/v1/courses/{course['id']}/approvals", json={"credential_code": "VA-RPRS", "categories": ["ethics"]})

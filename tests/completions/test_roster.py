@@ -10,9 +10,12 @@ from tests.catalog.helpers import new_course, new_provider, problem
 
 
 def _roster(client, text, content_type="text/csv", dry_run=False):
-    return client.post("/v1/completions/import", params={"dry_run": str(dry_run).lower()},
-                       content=text.encode() if isinstance(text, str) else text,
-                       headers={"Content-Type": content_type})
+    return client.post(
+        "/v1/completions/import",
+        params={"dry_run": str(dry_run).lower()},
+        content=text.encode() if isinstance(text, str) else text,
+        headers={"Content-Type": content_type},
+    )
 
 
 def _count(db):
@@ -22,9 +25,11 @@ def _count(db):
 def test_roster_by_certificate_then_by_person_id_of_a_known_learner(admin, provider_client, course, peer, db):
     holder = factories.person(admin, family_name="Zoë Dubois")
     other = factories.certification(admin, person_id=holder["id"], credential_code="PA-CPS")
-    csv = ("person_id,credential_code,certificate_number,family_name,course_id,completed_on,hours\r\n"
-           f",NC-CPSS,{peer['nc']['number']},{peer['person']['family_name']},{course['id']},2025-06-10,\r\n"
-           f",PA-CPS,{other['number']},ZOË  dubois,{course['id']},2025-06-10,1.5\r\n")
+    csv = (
+        "person_id,credential_code,certificate_number,family_name,course_id,completed_on,hours\r\n"
+        f",NC-CPSS,{peer['nc']['number']},{peer['person']['family_name']},{course['id']},2025-06-10,\r\n"
+        f",PA-CPS,{other['number']},ZOË  dubois,{course['id']},2025-06-10,1.5\r\n"
+    )
     dry = _roster(provider_client, csv, dry_run=True).json()
     assert (dry["created"], dry["duplicates"], dry["errors"]) == (2, 0, 0) and _count(db) == 0
     report = _roster(provider_client, csv).json()
@@ -41,30 +46,36 @@ def test_roster_by_certificate_then_by_person_id_of_a_known_learner(admin, provi
 def test_a_provider_cannot_tell_an_unknown_learner_from_a_wrong_name(admin, provider_client, course, peer, db):
     stranger = factories.certification(admin, credential_code="PA-CPS")  # never this provider's learner
     header = "person_id,credential_code,certificate_number,family_name,course_id,completed_on\r\n"
-    rows = [f",NC-CPSS,{peer['nc']['number']},Somebody Else,{course['id']},2025-06-10\r\n",
-            f",NC-CPSS,NC-NO-SUCH,{peer['person']['family_name']},{course['id']},2025-06-10\r\n",
-            f"{stranger['person']['id']},,,,{course['id']},2025-06-10\r\n",
-            f"999999,,,,{course['id']},2025-06-10\r\n"]
+    rows = [
+        f",NC-CPSS,{peer['nc']['number']},Somebody Else,{course['id']},2025-06-10\r\n",
+        f",NC-CPSS,NC-NO-SUCH,{peer['person']['family_name']},{course['id']},2025-06-10\r\n",
+        f"{stranger['person']['id']},,,,{course['id']},2025-06-10\r\n",
+        f"999999,,,,{course['id']},2025-06-10\r\n",
+    ]
     reasons = []
     for row in rows:
         body = problem(_roster(provider_client, header + row), 422)
         reasons.append(body["report"]["items"][0]["errors"])
     assert all(r == reasons[0] for r in reasons) and "No learner matches" in reasons[0][0]
     missing_name = f",NC-CPSS,{peer['nc']['number']},,{course['id']},2025-06-10\r\n"
-    assert "family_name is required" in problem(_roster(provider_client, header + missing_name), 422)[
-        "report"]["items"][0]["errors"][0]
+    assert (
+        "family_name is required"
+        in problem(_roster(provider_client, header + missing_name), 422)["report"]["items"][0]["errors"][0]
+    )
     assert _count(db) == 0
 
 
 def test_bad_rows_are_each_explained_and_nothing_is_written(admin, provider, provider_client, course, peer, db):
     foreign = new_course(admin, new_provider(admin)["id"])
     name, number = peer["person"]["family_name"], peer["nc"]["number"]
-    csv = ("person_id,credential_code,certificate_number,family_name,course_id,completed_on\r\n"
-           f",NC-CPSS,{number},{name},{course['id']},2025-06-10\r\n"
-           f",NC-CPSS,NO-SUCH,{name},{course['id']},2025-06-10\r\n"
-           f",NC-CPSS,{number},{name},{foreign['id']},2025-06-10\r\n"
-           f",NC-CPSS,{number},{name},{course['id']},not-a-date\r\n"
-           f"999999,,,,{course['id']},2025-06-10\r\n")
+    csv = (
+        "person_id,credential_code,certificate_number,family_name,course_id,completed_on\r\n"
+        f",NC-CPSS,{number},{name},{course['id']},2025-06-10\r\n"
+        f",NC-CPSS,NO-SUCH,{name},{course['id']},2025-06-10\r\n"
+        f",NC-CPSS,{number},{name},{foreign['id']},2025-06-10\r\n"
+        f",NC-CPSS,{number},{name},{course['id']},not-a-date\r\n"
+        f"999999,,,,{course['id']},2025-06-10\r\n"
+    )
     body = problem(_roster(provider_client, csv), 422)
     reasons = {r["row"]: " ".join(r["errors"]) for r in body["report"]["items"]}
     assert "No learner matches" in reasons[2]
@@ -114,16 +125,40 @@ def test_large_roster_is_written_set_based(admin, provider, provider_client, db)
     from app.people.models import Person
 
     now = datetime.now(UTC)
-    db.execute(insert(Person), [{"given_name": "P", "family_name": f"R{i}", "email": f"bulk{i}@example.org",
-                                 "created_at": now, "updated_at": now} for i in range(5000)])
+    db.execute(
+        insert(Person),
+        [
+            {
+                "given_name": "P",
+                "family_name": f"R{i}",
+                "email": f"bulk{i}@example.org",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(5000)
+        ],
+    )
     ids = db.exec(select(Person.id).where(Person.email.like("bulk%@example.org")).order_by(Person.id)).all()
-    db.execute(insert(Certification), [
-        {"person_id": p, "credential_code": "NC-CPSS", "state": "NC", "number": f"NC-BULK-{i}",
-         "issued_on": date(2025, 1, 15), "created_at": now, "updated_at": now} for i, p in enumerate(ids)])
+    db.execute(
+        insert(Certification),
+        [
+            {
+                "person_id": p,
+                "credential_code": "NC-CPSS",
+                "state": "NC",
+                "number": f"NC-BULK-{i}",
+                "issued_on": date(2025, 1, 15),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, p in enumerate(ids)
+        ],
+    )
     db.commit()
     courses = [new_course(provider_client, provider["id"], available_from="2024-01-01")["id"] for _ in range(4)]
     lines = ["credential_code,certificate_number,family_name,course_id,completed_on"] + [
-        f"NC-CPSS,NC-BULK-{i},R{i},{c},2025-06-10" for i in range(5000) for c in courses]
+        f"NC-CPSS,NC-BULK-{i},R{i},{c},2025-06-10" for i in range(5000) for c in courses
+    ]
     report = _roster(provider_client, "\r\n".join(lines) + "\r\n")
     assert report.status_code == 200, report.text[:500]
     assert report.json()["created"] == 20_000 and _count(db) == 20_000

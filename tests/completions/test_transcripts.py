@@ -6,8 +6,10 @@ from tests.factories import learner
 
 def test_transcript_per_cycle_in_json_and_csv(admin, client, tokens, provider_client, course, peer):
     pid = peer["person"]["id"]
-    provider_client.post("/v1/completions", json={**learner(peer["person"], peer["nc"]), "course_id": course["id"],
-                                                  "completed_on": "2025-06-10"})
+    provider_client.post(
+        "/v1/completions",
+        json={**learner(peer["person"], peer["nc"]), "course_id": course["id"], "completed_on": "2025-06-10"},
+    )
     me = client.as_(tokens.peer(pid))
     transcript = me.get(f"/v1/people/{pid}/transcript").json()
     nc = next(c for c in transcript["certifications"] if c["credential_code"] == "NC-CPSS")

@@ -21,8 +21,10 @@ from app.reads import Query, columns, run
 
 
 def _queries() -> list[Query]:
-    return [q for q in vars(queries).values() if isinstance(q, Query)] + [queries.claim(full=True),
-                                                                         queries.claim(full=False)]
+    return [q for q in vars(queries).values() if isinstance(q, Query)] + [
+        queries.claim(full=True),
+        queries.claim(full=False),
+    ]
 
 
 def test_the_compliance_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
@@ -47,13 +49,30 @@ def test_a_select_list_that_is_not_the_rows_fields_is_refused():
 
 
 def test_completions_are_read_by_their_names_from_plain_tuples(db):
-    row = CompletionRow(person_id=7, id=41, course_id=None, title="A title", hours=150, modality="self_paced",
-                        completed_on=date(2026, 1, 2), status="accepted", review_state=None, review_categories=None,
-                        facts_token=None)
+    row = CompletionRow(
+        person_id=7,
+        id=41,
+        course_id=None,
+        title="A title",
+        hours=150,
+        modality="self_paced",
+        completed_on=date(2026, 1, 2),
+        status="accepted",
+        review_state=None,
+        review_categories=None,
+        facts_token=None,
+    )
     out = run(facts.engine_completions([tuple(row)], {7: {("NC-CPSS", "NC")}}), db)
     [c] = out[7]
     assert (c.id, c.course_key, c.title, str(c.hours), c.modality, c.completed_on, c.accepted) == (
-        41, "outside:41", "A title", "1.50", "self_paced", date(2026, 1, 2), True)
+        41,
+        "outside:41",
+        "A title",
+        "1.50",
+        "self_paced",
+        date(2026, 1, 2),
+        True,
+    )
     cert = tuple(range(FACTS_WIDTH))
     first, completions = split_cert_completions([cert + tuple(row)])
     assert first == CertRow(*cert) and completions == [tuple(row)]
@@ -69,5 +88,6 @@ def test_packed_renewals_unpack_in_cycle_order():
     packed = "2025-01-01|2025-12-31|2026-01-02|s|2026-02-01|0,2023-01-01|2024-12-31|2026-12-06|b||0"
     assert RenewalRecord.unpack(packed) == [
         RenewalRecord(date(2023, 1, 1), date(2024, 12, 31), date(2026, 12, 6), True, None, 0),
-        RenewalRecord(date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 2), False, date(2026, 2, 1), 0)]
+        RenewalRecord(date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 2), False, date(2026, 2, 1), 0),
+    ]
     assert RenewalRecord.unpack(None) == [] and RenewalRecord.unpack("") == []

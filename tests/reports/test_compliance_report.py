@@ -29,23 +29,30 @@ def test_report_counts_equal_counting_the_certifications_list(env, who):
     counts = report_counts(report.json())
     assert counts == list_counts(client)
     assert sum(counts.values()) == client.get("/v1/certifications", params={"count": "true"}).json()["total"]
-    assert {code.split("-")[0] for code, _ in counts} == ({"NC", "PA", "VA"} if SCOPES[who] is None
-                                                          else set(SCOPES[who]))
+    assert {code.split("-")[0] for code, _ in counts} == (
+        {"NC", "PA", "VA"} if SCOPES[who] is None else set(SCOPES[who])
+    )
     for (code, status), n in counts.items():  # and per filter, as the list's own total says
-        listed = client.get("/v1/certifications", params={"credential_code": code, "status": status,
-                                                          "count": "true", "limit": 1}).json()
+        listed = client.get(
+            "/v1/certifications", params={"credential_code": code, "status": status, "count": "true", "limit": 1}
+        ).json()
         assert listed["total"] == n
 
 
 @pytest.mark.parametrize("who", list(SCOPES))
 def test_report_still_equals_the_list_after_writes_and_the_passing_of_time(env, who):
     admin = env.admin
-    person = admin.post("/v1/people", json={"given_name": "Late", "family_name": "Arrival",
-                                            "email": "late@reports.example"}).json()
-    admin.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "PA-CPS",
-                                           "number": "RPT-late", "issued_on": "2024-01-20"})
-    admin.post(f"/v1/certifications/{env.world['nc_new']}/actions",
-               json={"kind": "suspend", "effective_on": "2026-01-02", "reason": "Suspended in the reports tests"})
+    person = admin.post(
+        "/v1/people", json={"given_name": "Late", "family_name": "Arrival", "email": "late@reports.example"}
+    ).json()
+    admin.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "credential_code": "PA-CPS", "number": "RPT-late", "issued_on": "2024-01-20"},
+    )
+    admin.post(
+        f"/v1/certifications/{env.world['nc_new']}/actions",
+        json={"kind": "suspend", "effective_on": "2026-01-02", "reason": "Suspended in the reports tests"},
+    )
     env.sweep(date(2026, 2, 10))  # PA due soon ones end on 2026-01-31: overdue or lapsed now
     client = _client(env, who)
     counts = report_counts(client.get("/v1/reports/compliance").json())
@@ -98,8 +105,9 @@ def test_each_sweep_records_the_days_counts_and_the_trend_replays_them(env):
         by_day.setdefault(point["period"], Counter())[point["status"]] += point["count"]
     assert by_day == {day.isoformat(): _by_status(counts) for day, counts in seen.items()}
 
-    monthly = env.admin.get("/v1/reports/compliance/trend",
-                            params={"interval": "month", "from": "2026-01-01", "to": "2026-03-31"}).json()
+    monthly = env.admin.get(
+        "/v1/reports/compliance/trend", params={"interval": "month", "from": "2026-01-01", "to": "2026-03-31"}
+    ).json()
     months: dict[str, Counter] = {}
     for point in monthly["items"]:
         months.setdefault(point["period"], Counter())[point["status"]] += point["count"]
@@ -127,16 +135,27 @@ def test_a_boards_trend_counts_its_states_only(env):
 
 def test_a_day_keeps_the_counts_of_its_last_sweep_one_row_per_credential_and_status(env, db):
     admin = env.admin
-    person = admin.post("/v1/people", json={"given_name": "Same", "family_name": "Day",
-                                            "email": "same.day@reports.example"}).json()
-    admin.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "NC-CPSS",
-                                           "number": "RPT-same-day", "issued_on": "2025-12-01"})
+    person = admin.post(
+        "/v1/people", json={"given_name": "Same", "family_name": "Day", "email": "same.day@reports.example"}
+    ).json()
+    admin.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "NC-CPSS",
+            "number": "RPT-same-day",
+            "issued_on": "2025-12-01",
+        },
+    )
     env.sweep(TODAY)  # a second run on TODAY: its counts replace the first run's
     trend = admin.get("/v1/reports/compliance/trend", params={"from": TODAY.isoformat()}).json()
-    assert sum(p["count"] for p in trend["items"]) == admin.get(
-        "/v1/certifications", params={"count": "true"}).json()["total"]
-    rows = env.connection.execute(select(func.count()).select_from(ComplianceSnapshot).where(
-        ComplianceSnapshot.day == TODAY)).scalar()
+    assert (
+        sum(p["count"] for p in trend["items"])
+        == admin.get("/v1/certifications", params={"count": "true"}).json()["total"]
+    )
+    rows = env.connection.execute(
+        select(func.count()).select_from(ComplianceSnapshot).where(ComplianceSnapshot.day == TODAY)
+    ).scalar()
     assert rows == len(admin.get("/v1/reports/compliance").json()["items"])
 
 

@@ -48,10 +48,16 @@ def test_each_item_says_what_the_certifications_compliance_says_is_still_needed(
         expected = []
         if c["remaining_hours"] > 0:
             expected.append(("total", dec(c["required_hours"]), dec(c["earned_hours"]), dec(c["remaining_hours"])))
-        expected += [(f"category:{r['category']}", dec(r["required_hours"]), dec(r["earned_hours"]),
-                      dec(r["remaining_hours"])) for r in c["categories"] if r["remaining_hours"] > 0]
-        got = [(u["requirement"], dec(u["required_hours"]), dec(u["earned_hours"]), dec(u["remaining_hours"]))
-               for u in item["unmet"] if not u["requirement"].startswith(("modality:", "other:"))]
+        expected += [
+            (f"category:{r['category']}", dec(r["required_hours"]), dec(r["earned_hours"]), dec(r["remaining_hours"]))
+            for r in c["categories"]
+            if r["remaining_hours"] > 0
+        ]
+        got = [
+            (u["requirement"], dec(u["required_hours"]), dec(u["earned_hours"]), dec(u["remaining_hours"]))
+            for u in item["unmet"]
+            if not u["requirement"].startswith(("modality:", "other:"))
+        ]
         assert got == expected, item
         assert dec(item["remaining_hours"]) == dec(c["remaining_hours"])
         assert (item["cycle_start"], item["cycle_end"]) == (c["cycle_start"], c["cycle_end"])
@@ -78,10 +84,22 @@ def test_csv_lists_every_unmet_requirement_of_every_certification_due(env):
     client = env.board("PA", "VA")
     items = client.get("/v1/reports/due", params={"within_days": 366, "limit": 200}).json()["items"]
     rows = csv_rows(client.get("/v1/reports/due", params={"within_days": 366, "format": "csv"}))
-    expected = [(str(i["certification_id"]), i["number"], i["status"], i["deadline"], u["requirement"],
-                 dec(u["remaining_hours"])) for i in items for u in i["unmet"]]
-    got = [(r["certification_id"], r["number"], r["status"], r["deadline"], r["requirement"],
-            dec(r["remaining_hours"])) for r in rows]
+    expected = [
+        (
+            str(i["certification_id"]),
+            i["number"],
+            i["status"],
+            i["deadline"],
+            u["requirement"],
+            dec(u["remaining_hours"]),
+        )
+        for i in items
+        for u in i["unmet"]
+    ]
+    got = [
+        (r["certification_id"], r["number"], r["status"], r["deadline"], r["requirement"], dec(r["remaining_hours"]))
+        for r in rows
+    ]
     assert got == expected and len({r["certification_id"] for r in rows}) == len(items)
 
 

@@ -35,8 +35,13 @@ LISTS = [  # (path, role, filters)
 
 def _client(env, role: str | None):
     w = env.world
-    return {None: env.client, "admin": env.admin, "board": env.board("NC", "PA"),
-            "provider": env.provider("alder"), "peer": env.as_(env.tokens.peer(w["sam"]))}[role]
+    return {
+        None: env.client,
+        "admin": env.admin,
+        "board": env.board("NC", "PA"),
+        "provider": env.provider("alder"),
+        "peer": env.as_(env.tokens.peer(w["sam"])),
+    }[role]
 
 
 @pytest.fixture
@@ -49,8 +54,7 @@ def hooked(env):
     return env
 
 
-@pytest.mark.parametrize("path,role,filters", LISTS,
-                         ids=[f"{p}-{r}-{'-'.join(f) or 'all'}" for p, r, f in LISTS])
+@pytest.mark.parametrize("path,role,filters", LISTS, ids=[f"{p}-{r}-{'-'.join(f) or 'all'}" for p, r, f in LISTS])
 def test_total_counts_every_page_within_the_callers_scope(hooked, path, role, filters):
     env = hooked
     client = _client(env, role)

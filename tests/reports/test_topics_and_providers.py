@@ -27,8 +27,11 @@ def _holders(env, states) -> dict[int, set[str]]:
 
 def _completions(env, people, start: str, end: str) -> list[dict]:
     """Accepted completions of these people with a course, completed in [start, end] (as an admin lists them)."""
-    return [k for k in pages(env.admin, "/v1/completions", limit=100, status="accepted")
-            if k["person_id"] in people and k["course_id"] and start <= k["completed_on"] <= end]
+    return [
+        k
+        for k in pages(env.admin, "/v1/completions", limit=100, status="accepted")
+        if k["person_id"] in people and k["course_id"] and start <= k["completed_on"] <= end
+    ]
 
 
 def _course(env, course_id: int, cache: dict) -> dict:
@@ -58,7 +61,10 @@ def test_completed_hours_completions_and_learners_per_topic_in_the_period(env, s
     assert {t["topic_id"] for t in body["items"]} == topics  # every topic of the taxonomy, zeros included
     for t in body["items"]:
         assert (dec(t["completed_hours"]), t["completions"], t["learners"]) == (
-            dec(hours[t["topic_id"]]), count[t["topic_id"]], len(learners[t["topic_id"]])), t
+            dec(hours[t["topic_id"]]),
+            count[t["topic_id"]],
+            len(learners[t["topic_id"]]),
+        ), t
     assert sum(t["completions"] for t in body["items"]) > 0
 
 
@@ -75,8 +81,9 @@ def test_unmet_hours_are_the_open_cycles_category_gaps_on_the_topics_that_close_
             if r["remaining_hours"] > 0:
                 expected[(c["credential_code"], r["category"])][0] += dec(r["remaining_hours"])
                 expected[(c["credential_code"], r["category"])][1] += 1
-    got = {(d["credential_code"], d["category"]): [dec(d["unmet_hours"]), d["certifications"]]
-           for d in body["categories"]}
+    got = {
+        (d["credential_code"], d["category"]): [dec(d["unmet_hours"]), d["certifications"]] for d in body["categories"]
+    }
     assert got == dict(expected)
     per_topic: Counter = Counter()
     for d in body["categories"]:
@@ -94,12 +101,17 @@ def test_an_approval_tag_puts_its_courses_topics_on_a_category(env):
     """VA-RPRS names no topic for ethics: the courses the VA board tagged ethics say which topics close it."""
     env.sweep(date(2026, 1, 6))
     admin = env.admin
-    admin.post(f"/v1/courses/{env.world['ethics']}/approvals/{env.world['ethics_VA-RPRS']}/withdraw",
-               json={"withdrawn_on": "2026-01-06", "reason": "Withdrawn in the reports tests"})
-    person = admin.post("/v1/people", json={"given_name": "Vera", "family_name": "Newva",
-                                            "email": "vera@reports.example"}).json()
-    admin.post("/v1/certifications", json={"person_id": person["id"], "credential_code": "VA-RPRS",
-                                           "number": "RPT-vera", "issued_on": "2025-12-01"})
+    admin.post(
+        f"/v1/courses/{env.world['ethics']}/approvals/{env.world['ethics_VA-RPRS']}/withdraw",
+        json={"withdrawn_on": "2026-01-06", "reason": "Withdrawn in the reports tests"},
+    )
+    person = admin.post(
+        "/v1/people", json={"given_name": "Vera", "family_name": "Newva", "email": "vera@reports.example"}
+    ).json()
+    admin.post(
+        "/v1/certifications",
+        json={"person_id": person["id"], "credential_code": "VA-RPRS", "number": "RPT-vera", "issued_on": "2025-12-01"},
+    )
     va = env.board("VA").get("/v1/reports/topics").json()
     ethics = next(d for d in va["categories"] if d["category"] == "ethics")
     tagged = pages(env.client, "/v1/courses", credential_code="VA-RPRS", category="ethics", limit=100)
@@ -113,8 +125,9 @@ def test_an_approval_tag_puts_its_courses_topics_on_a_category(env):
 def test_supply_is_the_published_courses_approved_today_in_scope(env, states):
     client = env.admin if states is None else env.board(*states)
     body = client.get("/v1/reports/topics").json()
-    codes = [c["code"] for c in env.client.get("/v1/credentials").json()["items"]
-             if states is None or c["state"] in states]
+    codes = [
+        c["code"] for c in env.client.get("/v1/credentials").json()["items"] if states is None or c["state"] in states
+    ]
     courses: dict[int, dict] = {}
     for code in codes:
         for course in pages(env.client, "/v1/courses", credential_code=code, limit=100):
@@ -126,8 +139,7 @@ def test_supply_is_the_published_courses_approved_today_in_scope(env, states):
             hours[topic] += dec(course["hours"])
             count[topic] += 1
     for t in body["items"]:
-        assert (dec(t["supply_hours"]), t["supply_courses"]) == (
-            dec(hours[t["topic_id"]]), count[t["topic_id"]]), t
+        assert (dec(t["supply_hours"]), t["supply_courses"]) == (dec(hours[t["topic_id"]]), count[t["topic_id"]]), t
     harm = next(t for t in body["items"] if t["topic_id"] == "harm-reduction")
     suicide = next(t for t in body["items"] if t["topic_id"] == "suicide-prevention")
     assert not {env.world["gone"], env.world["retired"], env.world["draft"]} & set(courses)
@@ -149,10 +161,13 @@ def test_topics_csv_has_the_same_numbers(env):
     client = env.board("PA")
     body = client.get("/v1/reports/topics", params=PERIOD).json()
     rows = csv_rows(client.get("/v1/reports/topics", params={**PERIOD, "format": "csv"}))
-    assert [(r["topic_id"], dec(r["completed_hours"]), int(r["learners"]), dec(r["unmet_hours"]),
-             dec(r["supply_hours"])) for r in rows] == [
+    assert [
+        (r["topic_id"], dec(r["completed_hours"]), int(r["learners"]), dec(r["unmet_hours"]), dec(r["supply_hours"]))
+        for r in rows
+    ] == [
         (t["topic_id"], dec(t["completed_hours"]), t["learners"], dec(t["unmet_hours"]), dec(t["supply_hours"]))
-        for t in body["items"]]
+        for t in body["items"]
+    ]
 
 
 def test_periods_are_bounded_and_checked(env):
@@ -183,24 +198,38 @@ def _activity(env, completions: list[dict]) -> dict[int, dict]:
         c[0] += 1
         c[1].add(k["person_id"])
         c[2] += dec(k["hours"])
-    return {pid: {"completions": p["n"], "learners": len(p["people"]), "hours": p["hours"],
-                  "courses": {cid: (c[0], len(c[1]), c[2]) for cid, c in p["courses"].items()}}
-            for pid, p in out.items()}
+    return {
+        pid: {
+            "completions": p["n"],
+            "learners": len(p["people"]),
+            "hours": p["hours"],
+            "courses": {cid: (c[0], len(c[1]), c[2]) for cid, c in p["courses"].items()},
+        }
+        for pid, p in out.items()
+    }
 
 
 def _report(body: dict) -> dict[int, dict]:
-    return {p["provider_id"]: {"completions": p["completions"], "learners": p["learners"], "hours": dec(p["hours"]),
-                               "courses": {c["course_id"]: (c["completions"], c["learners"], dec(c["hours"]))
-                                           for c in p["courses"]}}
-            for p in body["items"]}
+    return {
+        p["provider_id"]: {
+            "completions": p["completions"],
+            "learners": p["learners"],
+            "hours": dec(p["hours"]),
+            "courses": {c["course_id"]: (c["completions"], c["learners"], dec(c["hours"])) for c in p["courses"]},
+        }
+        for p in body["items"]
+    }
 
 
 @pytest.mark.parametrize("states", [None, ("NC",), ("PA",)], ids=["admin", "board NC", "board PA"])
 def test_a_board_sees_every_provider_its_peers_completed_courses_with(env, states):
     client = env.admin if states is None else env.board(*states)
     body = client.get("/v1/reports/providers", params=PERIOD).json()
-    people = _holders(env, states) if states else {k["person_id"]: set() for k in pages(
-        env.admin, "/v1/completions", limit=100)}
+    people = (
+        _holders(env, states)
+        if states
+        else {k["person_id"]: set() for k in pages(env.admin, "/v1/completions", limit=100)}
+    )
     assert _report(body) == _activity(env, _completions(env, people, PERIOD["from"], PERIOD["to"]))
     names = {p["name"] for p in body["items"]}
     assert "Birch Reports Training Center" in names  # sam, certified in NC and PA, took Birch's trauma course
@@ -234,7 +263,10 @@ def test_providers_csv_has_a_row_per_provider_and_per_course(env):
     expected = []
     for p in body["items"]:
         expected.append((str(p["provider_id"]), "", "(all courses)", str(p["completions"]), dec(p["hours"])))
-        expected += [(str(p["provider_id"]), str(c["course_id"]), c["title"], str(c["completions"]), dec(c["hours"]))
-                     for c in p["courses"]]
-    assert [(r["provider_id"], r["course_id"], r["course_title"], r["completions"], dec(r["hours"]))
-            for r in rows] == expected
+        expected += [
+            (str(p["provider_id"]), str(c["course_id"]), c["title"], str(c["completions"]), dec(c["hours"]))
+            for c in p["courses"]
+        ]
+    assert [
+        (r["provider_id"], r["course_id"], r["course_title"], r["completions"], dec(r["hours"])) for r in rows
+    ] == expected

@@ -106,8 +106,9 @@ def board(kind: str, on: str, cycle_start: str | None = None) -> BoardAction:
     return BoardAction(kind, d(on), d(cycle_start) if cycle_start else None)  # type: ignore[arg-type]
 
 
-def renewal(start: str, end: str, recorded: str, *, by_board: bool = False,
-            reopened: str | None = None) -> RecordedRenewal:
+def renewal(
+    start: str, end: str, recorded: str, *, by_board: bool = False, reopened: str | None = None
+) -> RecordedRenewal:
     return RecordedRenewal(d(start), d(end), d(recorded), by_board, d(reopened) if reopened else None)
 
 

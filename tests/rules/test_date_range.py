@@ -33,15 +33,28 @@ EDGES = [(FIRST_DAY, FIRST_DAY), (FIRST_DAY, LAST_DAY), (LAST_DAY, LAST_DAY)]
 @pytest.mark.parametrize("anchor", sorted(CYCLES))
 @pytest.mark.parametrize(("issued", "as_of"), EDGES, ids=["first-first", "first-last", "last-last"])
 def test_the_widest_rules_evaluate_on_the_first_and_last_accepted_days(anchor, grace, issued, as_of):
-    rs = rules(cycle=CYCLES[anchor], due_soon_days=730, filing_days_before_end=365,
-               effective_from=FIRST_DAY.isoformat(), initial_period={"months": 60, "extension_months": 60},
-               **GRACE[grace],
-               requirements={"total_hours": 20, "other": [{"id": "ethics-form", "kind": "attestation",
-                                                           "description": "Sign the form"}]})
+    rs = rules(
+        cycle=CYCLES[anchor],
+        due_soon_days=730,
+        filing_days_before_end=365,
+        effective_from=FIRST_DAY.isoformat(),
+        initial_period={"months": 60, "extension_months": 60},
+        **GRACE[grace],
+        requirements={
+            "total_hours": 20,
+            "other": [{"id": "ethics-form", "kind": "attestation", "description": "Sign the form"}],
+        },
+    )
     on = as_of.isoformat()
-    e = ev(rs, issued.isoformat(), [comp(1, on, 3)], as_of=on,
-           activities=[act("attestation", on, requirement_id="ethics-form")],
-           actions=[board("reinstate", on)] if as_of > issued else [], birthday=(2, 29))
+    e = ev(
+        rs,
+        issued.isoformat(),
+        [comp(1, on, 3)],
+        as_of=on,
+        activities=[act("attestation", on, requirement_id="ethics-form")],
+        actions=[board("reinstate", on)] if as_of > issued else [],
+        birthday=(2, 29),
+    )
     assert e.grace_ends_on < FAR
     assert e.next_change_on is None or e.next_change_on < FAR
 
@@ -55,6 +68,13 @@ def _choices(rule_set) -> list[tuple[str | None, tuple[str, ...]]]:
 def test_every_shipped_rule_set_evaluates_on_the_last_accepted_day(rule_set):
     for option, variants in _choices(rule_set):
         for issued in (FIRST_DAY, LAST_DAY):
-            e = ev(rule_set, issued.isoformat(), [comp(1, LAST_DAY.isoformat(), 3)], as_of=LAST_DAY.isoformat(),
-                   birthday=(2, 29), option=option, variants=variants)
+            e = ev(
+                rule_set,
+                issued.isoformat(),
+                [comp(1, LAST_DAY.isoformat(), 3)],
+                as_of=LAST_DAY.isoformat(),
+                birthday=(2, 29),
+                option=option,
+                variants=variants,
+            )
             assert e.grace_ends_on < FAR and (e.next_change_on is None or e.next_change_on < FAR)

@@ -337,18 +337,28 @@ def test_walk_passes_every_cycle_met_by_its_end():
 
 def test_status_only_evaluations_agree_with_full_ones():
     """The sweep's `explain=False, requirements=False` leaves out the details, never changes the answer."""
-    rs = rules(requirements={"total_hours": 10, "categories": [{"category": "ethics", "min_hours": 2}]},
-               caps=[{"modality": "self_paced", "max_hours": 4}])
+    rs = rules(
+        requirements={"total_hours": 10, "categories": [{"category": "ethics", "min_hours": 2}]},
+        caps=[{"modality": "self_paced", "max_hours": 4}],
+    )
     v = version(rs)
     facts = CertificationFacts(d("2023-01-10"), rs.code)
-    comps = [comp(1, "2023-03-01", 6, "self_paced"), comp(2, "2024-06-01", 5),
-             comp(3, "2025-02-01", 3, approvals=[]), comp(4, "2025-03-01", 8, "live_virtual")]
+    comps = [
+        comp(1, "2023-03-01", 6, "self_paced"),
+        comp(2, "2024-06-01", 5),
+        comp(3, "2025-02-01", 3, approvals=[]),
+        comp(4, "2025-03-01", 8, "live_virtual"),
+    ]
     for as_of in ("2023-06-01", "2024-12-31", "2025-02-15", "2026-01-01"):
         full = evaluate(versions=[v], facts=facts, completions=comps, as_of=d(as_of))
-        lean = evaluate(versions=[v], facts=facts, completions=comps, as_of=d(as_of), explain=False,
-                        requirements=False)
+        lean = evaluate(versions=[v], facts=facts, completions=comps, as_of=d(as_of), explain=False, requirements=False)
         assert full.categories and full.reasons and full.completions
         assert (lean.categories, lean.caps, lean.reasons, lean.completions) == ((), (), (), ())
-        assert (lean.status, lean.cycle_start, lean.cycle_end, lean.next_change_on, lean.earned_hours,
-                lean.cycles) == (full.status, full.cycle_start, full.cycle_end, full.next_change_on,
-                                 full.earned_hours, full.cycles)
+        assert (lean.status, lean.cycle_start, lean.cycle_end, lean.next_change_on, lean.earned_hours, lean.cycles) == (
+            full.status,
+            full.cycle_start,
+            full.cycle_end,
+            full.next_change_on,
+            full.earned_hours,
+            full.cycles,
+        )

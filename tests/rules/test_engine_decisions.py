@@ -25,8 +25,10 @@ def test_a_recorded_renewal_passes_its_cycle_over_when_the_data_no_longer_meets_
     assert (e.status, e.cycle_start, e.cycle_end) == ("in_progress", d("2026-01-01"), d("2026-12-31"))
     first = e.cycles[0]
     assert (first.met, first.renewed_on, first.renewed_by_board) == (False, d("2026-01-02"), False)
-    assert "The cycle 2025-01-01 to 2025-12-31 stands as renewed (recorded on 2026-01-02) although the data no " \
-           "longer meets it; only a board action (reopen or revoke) undoes a renewal" in e.reasons
+    assert (
+        "The cycle 2025-01-01 to 2025-12-31 stands as renewed (recorded on 2026-01-02) although the data no "
+        "longer meets it; only a board action (reopen or revoke) undoes a renewal" in e.reasons
+    )
 
 
 def test_before_the_day_a_renewal_was_recorded_the_plain_derivation_applies():
@@ -39,8 +41,9 @@ def test_before_the_day_a_renewal_was_recorded_the_plain_derivation_applies():
 def test_a_renewal_the_data_still_supports_changes_nothing_but_says_it_was_recorded():
     plain = ev(YEARLY, "2025-01-01", MET, "2026-03-01")
     e = ev(YEARLY, "2025-01-01", MET, "2026-03-01", renewals=[RENEWED])
-    assert dataclasses.replace(e, cycles=plain.cycles, previous_cycle=plain.previous_cycle, reasons=()) == \
-        dataclasses.replace(plain, reasons=())
+    assert dataclasses.replace(
+        e, cycles=plain.cycles, previous_cycle=plain.previous_cycle, reasons=()
+    ) == dataclasses.replace(plain, reasons=())
     assert e.cycles[0].met and e.cycles[0].renewed_on == d("2026-01-02")
 
 
@@ -58,8 +61,16 @@ def test_a_reopened_renewal_leaves_the_cycle_to_the_plain_derivation_from_the_da
 
 def test_a_rule_version_published_with_an_earlier_effective_from_does_not_undo_a_renewal():
     v1 = version(YEARLY, 1, "2020-01-01")
-    v2 = version(rules(cycle={"months": 12}, requirements={"total_hours": 12, "categories": [
-        {"category": "ethics", "min_hours": 2}]}, due_soon_days=30, grace_days=10), 2, "2020-01-01")
+    v2 = version(
+        rules(
+            cycle={"months": 12},
+            requirements={"total_hours": 12, "categories": [{"category": "ethics", "min_hours": 2}]},
+            due_soon_days=30,
+            grace_days=10,
+        ),
+        2,
+        "2020-01-01",
+    )
     plain = ev([v1, v2], "2025-01-01", MET, "2026-03-01")
     assert (plain.status, plain.cycle_start, plain.rule_version) == ("lapsed", d("2025-01-01"), 2)
     e = ev([v1, v2], "2025-01-01", MET, "2026-03-01", renewals=[RENEWED])
@@ -90,8 +101,13 @@ def test_after_a_recorded_end_off_the_arithmetic_the_next_cycles_count_from_it()
     rs = rules(cycle={"months": 12}, requirements={"total_hours": 10}, grace_days=10)
     e = ev(rs, "2025-01-15", [], "2026-03-01", renewals=[renewal("2025-01-15", "2026-01-31", "2026-02-02")])
     assert (e.cycle_start, e.cycle_end) == (d("2026-02-01"), d("2027-01-31"))
-    later = ev(rs, "2025-01-15", [comp(1, "2026-05-01", 10)], "2027-03-01",
-               renewals=[renewal("2025-01-15", "2026-01-31", "2026-02-02")])
+    later = ev(
+        rs,
+        "2025-01-15",
+        [comp(1, "2026-05-01", 10)],
+        "2027-03-01",
+        renewals=[renewal("2025-01-15", "2026-01-31", "2026-02-02")],
+    )
     assert (later.cycle_start, later.cycle_end) == (d("2027-02-01"), d("2028-01-31"))
     anniversary = rules(cycle={"months": 12, "ends_on_anniversary": True}, requirements={"total_hours": 10})
     e = ev(anniversary, "2025-01-15", [], "2026-03-01", renewals=[renewal("2025-01-15", "2026-01-31", "2026-02-02")])
@@ -121,33 +137,57 @@ def test_a_migrated_record_is_in_the_cycle_its_board_stated_from_the_day_it_was_
     assert plain.status == "lapsed"
     e = ev(BIENNIAL, "2023-02-01", [], "2026-12-06", renewals=board_renewals, stated_cycle=statement)
     assert (e.status, e.cycle_start, e.cycle_end, str(e.carryover_hours)) == (
-        "due_soon", d("2025-02-01"), d("2027-01-31"), "0.00")
-    assert (e.cycles[0].renewed_by_board, e.cycles[0].renewed_on, e.stranded_renewals) == (
-        True, d("2026-12-06"), ())
-    assert "The cycles from 2023-02-01 to 2025-01-31 count as renewed by the board (recorded on 2026-12-06, when " \
-           "it registered the certification)" in e.reasons
-    assert ev(BIENNIAL, "2023-02-01", [], "2026-12-05", renewals=board_renewals,
-              stated_cycle=statement).status == "lapsed"
+        "due_soon",
+        d("2025-02-01"),
+        d("2027-01-31"),
+        "0.00",
+    )
+    assert (e.cycles[0].renewed_by_board, e.cycles[0].renewed_on, e.stranded_renewals) == (True, d("2026-12-06"), ())
+    assert (
+        "The cycles from 2023-02-01 to 2025-01-31 count as renewed by the board (recorded on 2026-12-06, when "
+        "it registered the certification)" in e.reasons
+    )
+    assert (
+        ev(BIENNIAL, "2023-02-01", [], "2026-12-05", renewals=board_renewals, stated_cycle=statement).status == "lapsed"
+    )
 
 
 def test_a_board_states_its_own_cycle_end_and_the_hours_carried_into_the_cycle():
     board_renewals = [renewal("2023-02-01", "2025-01-31", "2026-12-06", by_board=True)]
     statement = stated("2025-02-01", "2026-12-06", end="2027-03-31", carryover="2")
-    e = ev(BIENNIAL, "2023-02-01", [comp(1, "2026-01-10", 3)], "2026-12-06", renewals=board_renewals,
-           stated_cycle=statement)
+    e = ev(
+        BIENNIAL,
+        "2023-02-01",
+        [comp(1, "2026-01-10", 3)],
+        "2026-12-06",
+        renewals=board_renewals,
+        stated_cycle=statement,
+    )
     assert (e.status, e.cycle_end, str(e.carryover_hours), str(e.earned_hours)) == (
-        "in_progress", d("2027-03-31"), "2.00", "5.00")
+        "in_progress",
+        d("2027-03-31"),
+        "2.00",
+        "5.00",
+    )
     assert "Includes 2.00 hours carried over, as the board stated when it registered the certification" in e.reasons
-    assert "The board registered the certification in the cycle starting on 2025-02-01 and ending on 2027-03-31 " \
-           "(recorded on 2026-12-06)" in e.reasons
+    assert (
+        "The board registered the certification in the cycle starting on 2025-02-01 and ending on 2027-03-31 "
+        "(recorded on 2026-12-06)" in e.reasons
+    )
     # the next cycles count from the stated end
     met = [comp(i, f"2026-0{i}-10", 10) for i in range(1, 3)]
     later = ev(BIENNIAL, "2023-02-01", met, "2027-05-01", renewals=board_renewals, stated_cycle=statement)
     assert (later.cycle_start, later.cycle_end) == (d("2027-04-01"), d("2029-03-31"))
     # the board's renewals carry nothing over, whatever the data says of the cycles before
     rich = [comp(1, "2024-01-10", 40)]
-    e = ev(BIENNIAL, "2023-02-01", rich, "2026-12-06", renewals=board_renewals, stated_cycle=stated(
-        "2025-02-01", "2026-12-06"))
+    e = ev(
+        BIENNIAL,
+        "2023-02-01",
+        rich,
+        "2026-12-06",
+        renewals=board_renewals,
+        stated_cycle=stated("2025-02-01", "2026-12-06"),
+    )
     assert str(e.carryover_hours) == "0.00"
 
 
@@ -161,7 +201,10 @@ def test_the_cycles_before_a_stated_start_follow_the_rules_arithmetic_the_last_e
     v = [version(BIENNIAL)]
     assert cycles_before(versions=v, facts=facts, until=d("2025-02-01")) == [(d("2023-02-01"), d("2025-01-31"))]
     assert cycles_before(versions=v, facts=facts, until=d("2027-03-01")) == [
-        (d("2023-02-01"), d("2025-01-31")), (d("2025-02-01"), d("2027-01-31")), (d("2027-02-01"), d("2027-02-28"))]
+        (d("2023-02-01"), d("2025-01-31")),
+        (d("2025-02-01"), d("2027-01-31")),
+        (d("2027-02-01"), d("2027-02-28")),
+    ]
     assert cycles_before(versions=v, facts=facts, until=d("2023-02-01")) == []
 
 
@@ -171,14 +214,25 @@ def test_the_cycles_before_a_stated_start_follow_the_rules_arithmetic_the_last_e
 def test_a_two_day_suspension_neither_restarts_a_24_month_cycle_nor_drops_it_from_the_history():
     comps = [comp(1, "2025-05-01", 8)]
     plain = ev(BIENNIAL, "2025-02-01", comps, "2026-04-01")
-    e = ev(BIENNIAL, "2025-02-01", comps, "2026-04-01",
-           actions=[board("suspend", "2026-03-01"), board("reinstate", "2026-03-03")])
+    e = ev(
+        BIENNIAL,
+        "2025-02-01",
+        comps,
+        "2026-04-01",
+        actions=[board("suspend", "2026-03-01"), board("reinstate", "2026-03-03")],
+    )
     assert (e.status, e.cycle_start, e.cycle_end, e.chain_start) == (
-        "in_progress", d("2025-02-01"), d("2027-01-31"), d("2025-02-01"))
+        "in_progress",
+        d("2025-02-01"),
+        d("2027-01-31"),
+        d("2025-02-01"),
+    )
     assert e.cycles == plain.cycles and e.earned_hours == plain.earned_hours
     assert e.resumed == (d("2026-03-01"), d("2026-03-03"))
-    assert "The board reinstatement on 2026-03-03 resumed the cycles: the cycle current when the hold began on " \
-           "2026-03-01 had not ended" in e.reasons
+    assert (
+        "The board reinstatement on 2026-03-03 resumed the cycles: the cycle current when the hold began on "
+        "2026-03-01 had not ended" in e.reasons
+    )
 
 
 def test_an_inactivation_resumes_too_and_several_holds_count_from_the_first():
@@ -188,14 +242,21 @@ def test_an_inactivation_resumes_too_and_several_holds_count_from_the_first():
 
 
 def test_a_hold_past_the_end_of_its_cycle_ends_in_a_new_chain_on_the_reinstatement_date():
-    e = ev(YEARLY, "2025-01-01", MET, "2026-03-01",
-           actions=[board("inactivate", "2025-11-01"), board("reinstate", "2026-02-01")])
+    e = ev(
+        YEARLY,
+        "2025-01-01",
+        MET,
+        "2026-03-01",
+        actions=[board("inactivate", "2025-11-01"), board("reinstate", "2026-02-01")],
+    )
     assert (e.chain_start, e.cycle_start, e.resumed) == (d("2026-02-01"), d("2026-02-01"), None)
 
 
 def test_a_revocation_always_ends_in_a_new_chain():
-    for acts in ([board("revoke", "2026-03-01"), board("reinstate", "2026-03-03")],
-                 [board("suspend", "2026-03-01"), board("revoke", "2026-03-02"), board("reinstate", "2026-03-03")]):
+    for acts in (
+        [board("revoke", "2026-03-01"), board("reinstate", "2026-03-03")],
+        [board("suspend", "2026-03-01"), board("revoke", "2026-03-02"), board("reinstate", "2026-03-03")],
+    ):
         e = ev(BIENNIAL, "2025-02-01", [], "2026-04-01", actions=acts)
         assert (e.chain_start, e.cycle_start, e.cycle_end) == (d("2026-03-03"), d("2026-03-03"), d("2028-03-02"))
 
@@ -204,10 +265,20 @@ def test_a_reinstatement_may_state_the_start_of_its_chain():
     acts = [board("revoke", "2026-03-01"), board("reinstate", "2026-03-10", cycle_start="2026-03-01")]
     e = ev(BIENNIAL, "2025-02-01", [comp(1, "2026-03-05", 2)], "2026-04-01", actions=acts)
     assert (e.chain_start, e.cycle_start, e.cycle_end, str(e.earned_hours)) == (
-        d("2026-03-01"), d("2026-03-01"), d("2028-02-29"), "2.00")
-    assert "Cycles restarted with the board reinstatement on 2026-03-10, from 2026-03-01 as the board stated" \
-        in e.reasons
+        d("2026-03-01"),
+        d("2026-03-01"),
+        d("2028-02-29"),
+        "2.00",
+    )
+    assert (
+        "Cycles restarted with the board reinstatement on 2026-03-10, from 2026-03-01 as the board stated" in e.reasons
+    )
     # stated after a suspension, it starts a chain where the reinstatement alone would have resumed one
-    e = ev(BIENNIAL, "2025-02-01", [], "2026-04-01",
-           actions=[board("suspend", "2026-03-01"), board("reinstate", "2026-03-03", cycle_start="2025-02-01")])
+    e = ev(
+        BIENNIAL,
+        "2025-02-01",
+        [],
+        "2026-04-01",
+        actions=[board("suspend", "2026-03-01"), board("reinstate", "2026-03-03", cycle_start="2025-02-01")],
+    )
     assert (e.chain_start, e.cycle_end, e.resumed) == (d("2025-02-01"), d("2027-01-31"), None)

@@ -52,19 +52,23 @@ def later_changes(draw, comps: list[Completion]) -> list[Completion]:
         elif change == "hours":
             c = dataclasses.replace(c, hours=Decimal(draw(st.integers(0, 400))).scaleb(-2))
         elif change == "withdraw":
-            c = dataclasses.replace(c, approvals=tuple(dataclasses.replace(a, withdrawn_on=draw(dates))
-                                                       for a in c.approvals))
+            c = dataclasses.replace(
+                c, approvals=tuple(dataclasses.replace(a, withdrawn_on=draw(dates)) for a in c.approvals)
+            )
         elif change == "redate":
-            c = dataclasses.replace(c, approvals=tuple(
-                Approval(a.credential_code, a.categories, a.hours, draw(dates), draw(st.none() | dates))
-                for a in c.approvals))
+            c = dataclasses.replace(
+                c,
+                approvals=tuple(
+                    Approval(a.credential_code, a.categories, a.hours, draw(dates), draw(st.none() | dates))
+                    for a in c.approvals
+                ),
+            )
         out.append(c)
     return out + draw(completion_lists(max_size=25))[:5]
 
 
 @PROPS
-@given(st.sampled_from(ALL_RULES), issue_dates, completion_lists(min_size=10), dates, st.integers(0, 3000),
-       st.data())
+@given(st.sampled_from(ALL_RULES), issue_dates, completion_lists(min_size=10), dates, st.integers(0, 3000), st.data())
 def test_a_recorded_renewal_stands_under_any_later_change_of_facts(rs, issued, comps, d1, days, data):
     v1 = version(rs)
     first = run([v1], issued, comps, d1)
@@ -74,12 +78,14 @@ def test_a_recorded_renewal_stands_under_any_later_change_of_facts(rs, issued, c
     changed = data.draw(later_changes(comps))
     versions = [v1]
     if data.draw(st.booleans()):
-        versions.append(version(data.draw(st.sampled_from(ALL_RULES)), 2,
-                                data.draw(st.dates(date(2015, 1, 1), d1)).isoformat()))
+        versions.append(
+            version(data.draw(st.sampled_from(ALL_RULES)), 2, data.draw(st.dates(date(2015, 1, 1), d1)).isoformat())
+        )
     d2 = d1 + timedelta(days=days)
     e = run(versions, issued, changed, d2, renewals=recorded)
-    assert [(c.start, c.end, c.renewed_on) for c in e.cycles[:len(recorded)]] == \
-        [(r.cycle_start, r.cycle_end, d1) for r in recorded]
+    assert [(c.start, c.end, c.renewed_on) for c in e.cycles[: len(recorded)]] == [
+        (r.cycle_start, r.cycle_end, d1) for r in recorded
+    ]
     assert len(e.cycles) > len(recorded) and e.stranded_renewals == ()
     if recorded:
         assert e.cycle_start == recorded[-1].cycle_end + timedelta(days=1) or e.cycle_start > recorded[-1].cycle_end
@@ -104,16 +110,29 @@ def test_renewals_recorded_from_the_derivation_change_nothing_while_the_facts_st
     e = run([version(rs)], issued, comps, d2, renewals=recorded)
     assert plain_cycles(e) == plain.cycles
     assert (e.status, e.cycle_start, e.cycle_end, e.earned_hours, e.carryover_hours, e.next_change_on) == (
-        plain.status, plain.cycle_start, plain.cycle_end, plain.earned_hours, plain.carryover_hours,
-        plain.next_change_on)
-    assert all(c.renewed_on == d1 for c in e.cycles[:len(recorded)])
+        plain.status,
+        plain.cycle_start,
+        plain.cycle_end,
+        plain.earned_hours,
+        plain.carryover_hours,
+        plain.next_change_on,
+    )
+    assert all(c.renewed_on == d1 for c in e.cycles[: len(recorded)])
 
 
 @PROPS
-@given(st.sampled_from(ALL_RULES), issue_dates, completion_lists(), st.integers(0, 2500), st.integers(1, 400),
-       st.integers(0, 1500), st.sampled_from(["suspend", "inactivate"]))
+@given(
+    st.sampled_from(ALL_RULES),
+    issue_dates,
+    completion_lists(),
+    st.integers(0, 2500),
+    st.integers(1, 400),
+    st.integers(0, 1500),
+    st.sampled_from(["suspend", "inactivate"]),
+)
 def test_a_reinstatement_after_a_hold_resumes_exactly_when_the_held_cycle_has_not_ended(
-        rs, issued, comps, to_hold, held, after, kind):
+    rs, issued, comps, to_hold, held, after, kind
+):
     v = [version(rs)]
     hold_on = issued + timedelta(days=to_hold)
     back_on = hold_on + timedelta(days=held)
@@ -131,10 +150,18 @@ def test_a_reinstatement_after_a_hold_resumes_exactly_when_the_held_cycle_has_no
 
 
 @PROPS
-@given(st.sampled_from(ALL_RULES), issue_dates, completion_lists(), st.integers(0, 2500), st.integers(0, 400),
-       st.integers(0, 1500), st.integers(0, 600))
+@given(
+    st.sampled_from(ALL_RULES),
+    issue_dates,
+    completion_lists(),
+    st.integers(0, 2500),
+    st.integers(0, 400),
+    st.integers(0, 1500),
+    st.integers(0, 600),
+)
 def test_a_migrated_record_is_in_its_stated_cycle_and_never_lapsed_by_the_cycles_before(
-        rs, issued, comps, to_start, to_register, after, carry):
+    rs, issued, comps, to_start, to_register, after, carry
+):
     v = [version(rs)]
     start = issued + timedelta(days=to_start)
     registered = start + timedelta(days=to_register)
@@ -146,7 +173,7 @@ def test_a_migrated_record_is_in_its_stated_cycle_and_never_lapsed_by_the_cycles
     renewals = [RecordedRenewal(s, e, registered, by_board=True) for s, e in before]
     stated = StatedCycle(start, registered, carryover_hours=Decimal(carry).scaleb(-2))
     e = run(v, issued, comps, as_of, renewals=renewals, stated=stated)
-    assert [(c.start, c.end, c.renewed_by_board) for c in e.cycles[:len(before)]] == [(s, x, True) for s, x in before]
+    assert [(c.start, c.end, c.renewed_by_board) for c in e.cycles[: len(before)]] == [(s, x, True) for s, x in before]
     at_start = e.cycles[len(before)]
     assert at_start.start == start and e.stranded_renewals == ()
     if e.cycle_start == start:

@@ -104,8 +104,17 @@ def test_shipped_rule_sets_name_their_sources_and_where_each_figure_comes_from(p
     assert "requirements.total_hours" in rs.figure_sources and "cycle" in rs.figure_sources
     cited = {k for k, ids in rs.figure_sources.items() if any(s.verified for s in rs.sources if s.id in ids)}
     for key in rs.figure_paths() - {"effective_from", "carryover", "course_counts_once"}:
-        if key.startswith(("requirements.categories.", "requirements.other.", "caps.", "cycle_options.",
-                           "variants.", "initial_period", "superseded_by")):
+        if key.startswith(
+            (
+                "requirements.categories.",
+                "requirements.other.",
+                "caps.",
+                "cycle_options.",
+                "variants.",
+                "initial_period",
+                "superseded_by",
+            )
+        ):
             assert key in cited, f"{rs.code}: {key} names no verified source"
     assert "Read on 2026-12-05" in rs.notes  # the notes say what was read where
 
@@ -120,8 +129,9 @@ def test_the_expected_credentials_ship_and_unverified_ones_do_not():
 def test_shipped_rules_evaluate(path: Path):
     rs = load_rule_file(path)
     option = rs.cycle_options[0] if rs.cycle_options else None
-    facts = CertificationFacts(date(2025, 3, 15), rs.code, birth_month_day=(7, 4),
-                               cycle_option=option.id if option else None)
+    facts = CertificationFacts(
+        date(2025, 3, 15), rs.code, birth_month_day=(7, 4), cycle_option=option.id if option else None
+    )
     e = evaluate(versions=[RuleVersion(1, rs.effective_from, rs)], facts=facts, completions=(), as_of=date(2026, 1, 1))
     if e.period == "cycle":
         assert e.status in ("in_progress", "due_soon", "overdue", "lapsed")
@@ -190,8 +200,21 @@ def test_shipped_rules_encode_the_researched_figures(code, field, expected):
 
 def test_approved_only_exactly_where_the_research_says_approved_only():
     approved = {rs.code for rs in iter_content_rule_sets(CONTENT_RULES_DIR) if rs.approved_only}
-    assert approved == {"VA-RPRS", "GA-CPS-AD", "GA-CPS-MH", "NY-CRPA", "NY-CARC", "NY-NYCPS", "MI-CPSS", "IL-CPRS",
-                        "WV-PRSS", "WV-PRSS-MH", "WV-PRSS-SUD", "OR-PSS", "SC-CPSS"}
+    assert approved == {
+        "VA-RPRS",
+        "GA-CPS-AD",
+        "GA-CPS-MH",
+        "NY-CRPA",
+        "NY-CARC",
+        "NY-NYCPS",
+        "MI-CPSS",
+        "IL-CPRS",
+        "WV-PRSS",
+        "WV-PRSS-MH",
+        "WV-PRSS-SUD",
+        "OR-PSS",
+        "SC-CPSS",
+    }
 
 
 def test_schema_json_is_the_exported_schema():
@@ -420,8 +443,12 @@ def test_a_legacy_source_text_reads_as_one_unverified_source():
             {k: v for k, v in VALID.items() if k != "source"}, ("sources",), "Field required", id="missing-sources"
         ),
         pytest.param(_with_sources([]), ("sources",), "at least 1 item", id="no-sources"),
-        pytest.param(_with_sources([{"id": "a", "title": "A", "url": "pacertboard.org"}]),
-                     ("sources", 0, "url"), "pattern", id="source-url-not-an-address"),
+        pytest.param(
+            _with_sources([{"id": "a", "title": "A", "url": "pacertboard.org"}]),
+            ("sources", 0, "url"),
+            "pattern",
+            id="source-url-not-an-address",
+        ),
         pytest.param(doc(due_soon_days=731), ("due_soon_days",), "less than or equal to 730", id="due-soon-too-long"),
         pytest.param(doc(grace_days=-1), ("grace_days",), "greater than or equal to 0", id="negative-grace"),
     ],
@@ -486,12 +513,62 @@ def test_the_coverage_table_accounts_for_every_state_and_dc_and_every_shipped_cr
     import re
 
     doc = (CONTENT_RULES_DIR.parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
-    table = doc[doc.index("## Coverage of the 50 states and DC"):]
-    table = table[:table.index("\n## ")]
+    table = doc[doc.index("## Coverage of the 50 states and DC") :]
+    table = table[: table.index("\n## ")]
     rows = {m[0]: (m[1], m[2]) for m in re.findall(r"^\| ([A-Z]{2}) \| ([a-z ]+) \| (.+) \|$", table, re.M)}
-    states = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-              "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
-              "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
+    states = [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    ]
     assert sorted(rows) == sorted(states) and len(rows) == 51
     shipped: dict[str, set[str]] = {}
     for rs in iter_content_rule_sets(CONTENT_RULES_DIR):

@@ -23,8 +23,15 @@ def set_today(app, day: date) -> FixedClock:
 
 def sweep(app, *, as_of: date | None = None, full: bool = False, clock=None, **kw) -> SweepRun:
     state = app.state
-    return run_sweep(state.session_factory, state.engine, settings=state.settings, clock=clock or state.clock,
-                     as_of=as_of, full=full, **kw)
+    return run_sweep(
+        state.session_factory,
+        state.engine,
+        settings=state.settings,
+        clock=clock or state.clock,
+        as_of=as_of,
+        full=full,
+        **kw,
+    )
 
 
 def deliver(app, *, at: datetime | None = None, **kw) -> notify.DeliveryReport:
@@ -40,8 +47,14 @@ def days(first: date, last: date):
 
 
 def evaluate(inputs, day: date) -> engine.Evaluation:
-    return engine.evaluate(versions=inputs.versions, facts=inputs.facts, completions=inputs.completions,
-                           activities=inputs.activities, as_of=day, explain=False)
+    return engine.evaluate(
+        versions=inputs.versions,
+        facts=inputs.facts,
+        completions=inputs.completions,
+        activities=inputs.activities,
+        as_of=day,
+        explain=False,
+    )
 
 
 def with_settings(app, **changes):

@@ -52,12 +52,21 @@ def replicas(settings, tmp_path):
                 session.flush()
                 code = CODES[i % len(CODES)]
                 issued = date(2024 + i % 2, 1 + i % 12, 1 + i % 27)
-                session.add(Certification(person_id=person.id, credential_code=code, state=code[:2],
-                                          number=f"R-{i}", issued_on=issued))
-            session.add(WebhookSubscription(state="KY", url="https://93.184.216.34/ky", secret="k" * 32,
-                                            created_by="admin:test"))
-            session.add(WebhookSubscription(state="NC", url="https://93.184.216.34/nc", secret="n" * 32,
-                                            created_by="admin:test"))
+                session.add(
+                    Certification(
+                        person_id=person.id, credential_code=code, state=code[:2], number=f"R-{i}", issued_on=issued
+                    )
+                )
+            session.add(
+                WebhookSubscription(
+                    state="KY", url="https://93.184.216.34/ky", secret="k" * 32, created_by="admin:test"
+                )
+            )
+            session.add(
+                WebhookSubscription(
+                    state="NC", url="https://93.184.216.34/nc", secret="n" * 32, created_by="admin:test"
+                )
+            )
         yield own, engine, factory
         engine.dispose()
 

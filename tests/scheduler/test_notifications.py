@@ -81,8 +81,15 @@ def test_a_loopback_receiver_gets_signed_verifiable_deliveries(app, admin, loopb
     assert payload["flag"]["status"] == "due_soon" and payload["flag"]["certification_id"] == cert["id"]
     assert payload["flag"]["state"] == "KY" and payload["flag"]["cycle_start"] == "2025-02-01"
     assert payload["deadline"] == "2026-01-31"
-    assert payload["unmet"] == [{"requirement": "total", "label": "Total CE hours", "required_hours": 6.0,
-                                 "earned_hours": 0.0, "remaining_hours": 6.0}]
+    assert payload["unmet"] == [
+        {
+            "requirement": "total",
+            "label": "Total CE hours",
+            "required_hours": 6.0,
+            "earned_hours": 0.0,
+            "remaining_hours": 6.0,
+        }
+    ]
     assert payload["status_url"] == f"{app.state.settings.base_url}/status"
     assert "6.00 Total CE hours" in payload["message"] and "2026-01-31" in payload["message"]
     assert payload["delivery_id"] == int(got.headers["X-PeerCE-Delivery"])
@@ -143,8 +150,11 @@ def test_an_unreachable_receiver_is_logged_as_an_error(app, admin, loopback, rec
 def test_delivery_refuses_a_host_that_now_resolves_to_a_private_address(app, admin, db):
     """Checked again at delivery time: DNS that changed after subscribing gets no request."""
     set_today(app, TODAY)
-    db.add(WebhookSubscription(state="KY", url="https://hooks.example.org/peer-ce", secret="s" * 32,
-                               created_by="admin:test"))
+    db.add(
+        WebhookSubscription(
+            state="KY", url="https://hooks.example.org/peer-ce", secret="s" * 32, created_by="admin:test"
+        )
+    )
     db.commit()
     _due_soon_ky(admin)
     sweep(app)
@@ -236,8 +246,14 @@ def test_back_to_compliant_notifications_say_so_without_a_deadline(app, admin, d
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], hours=6, available_from="2024-01-01")
     set_today(app, TODAY + timedelta(days=1))
-    admin.post("/v1/completions", json={"person_id": cert["person"]["id"], "course_id": course["id"],
-                                        "completed_on": (TODAY + timedelta(days=1)).isoformat()})
+    admin.post(
+        "/v1/completions",
+        json={
+            "person_id": cert["person"]["id"],
+            "course_id": course["id"],
+            "completed_on": (TODAY + timedelta(days=1)).isoformat(),
+        },
+    )
     run = sweep(app)
     assert run.flagged == 1
     row = db.exec(select(Outbox).order_by(Outbox.id.desc())).first()  # type: ignore[union-attr]

@@ -30,15 +30,24 @@ def _state(engine) -> dict[str, list[tuple]]:
     with Session(engine) as session:
         run = session.connection().execute
         return {
-            "certifications": run(text(
-                "SELECT id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on, dirty "
-                "FROM certification ORDER BY id")).all(),
-            "renewals": run(text("SELECT certification_id, cycle_start, cycle_end, met_on FROM renewal "
-                                 "ORDER BY 1, 2")).all(),
-            "flags": run(text("SELECT certification_id, cycle_start, cycle_end, status, raised_on FROM flag "
-                              "ORDER BY 1, 2, 4")).all(),
-            "outbox": run(text("SELECT f.certification_id, f.status, o.channel, o.recipient_key FROM outbox o "
-                               "JOIN flag f ON f.id = o.flag_id ORDER BY 1, 2, 3, 4")).all(),
+            "certifications": run(
+                text(
+                    "SELECT id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on, dirty "
+                    "FROM certification ORDER BY id"
+                )
+            ).all(),
+            "renewals": run(
+                text("SELECT certification_id, cycle_start, cycle_end, met_on FROM renewal ORDER BY 1, 2")
+            ).all(),
+            "flags": run(
+                text("SELECT certification_id, cycle_start, cycle_end, status, raised_on FROM flag ORDER BY 1, 2, 4")
+            ).all(),
+            "outbox": run(
+                text(
+                    "SELECT f.certification_id, f.status, o.channel, o.recipient_key FROM outbox o "
+                    "JOIN flag f ON f.id = o.flag_id ORDER BY 1, 2, 3, 4"
+                )
+            ).all(),
         }
 
 
@@ -47,8 +56,12 @@ def _forget_results(engine) -> None:
         conn.execute(text("DELETE FROM outbox"))
         conn.execute(text("DELETE FROM flag"))
         conn.execute(text("DELETE FROM renewal"))
-        conn.execute(text("UPDATE certification SET status = 'in_progress', cycle_start = NULL, cycle_end = NULL, "
-                          "grace_ends_on = NULL, next_change_on = NULL, evaluated_on = NULL, dirty = true"))
+        conn.execute(
+            text(
+                "UPDATE certification SET status = 'in_progress', cycle_start = NULL, cycle_end = NULL, "
+                "grace_ends_on = NULL, next_change_on = NULL, evaluated_on = NULL, dirty = true"
+            )
+        )
 
 
 @needs_postgres
@@ -59,8 +72,7 @@ def test_a_parallel_full_sweep_records_what_a_sequential_one_does(replicas):  # 
     parallel = settings.model_copy(update={"sweep_workers": 3})  # 120 rows, batches of 7: three ranges
     expected, runs = [], []
     for day in days:
-        result = run_sweep_with_report(factory, engine, settings=sequential, clock=clock_on(day), as_of=day,
-                                       full=True)
+        result = run_sweep_with_report(factory, engine, settings=sequential, clock=clock_on(day), as_of=day, full=True)
         assert result.workers == []  # one worker: swept in this process
         runs.append(result.run)
         expected.append(_state(engine))
@@ -90,8 +102,18 @@ def test_id_ranges_cover_every_id_once_with_two_batches_each(replicas):  # noqa:
 def test_a_failing_worker_reports_its_error_instead_of_raising(replicas):  # noqa: F811
     settings, engine, _factory = replicas
     bad = engine.url.set(database=engine.url.database + "_missing").render_as_string(hide_password=False)
-    report = _sweep_range(_Job(url=bad, after=0, upto=50, run_id=1, settings=settings,
-                               clock=clock_on(date(2026, 1, 5)), as_of=None, actor="test"))
+    report = _sweep_range(
+        _Job(
+            url=bad,
+            after=0,
+            upto=50,
+            run_id=1,
+            settings=settings,
+            clock=clock_on(date(2026, 1, 5)),
+            as_of=None,
+            actor="test",
+        )
+    )
     assert report.error and report.counts.evaluated == 0
 
 

@@ -89,10 +89,17 @@ def cli_database(settings, tmp_path, monkeypatch):
             person = Person(given_name="Casey", family_name="Cron", email="casey@example.org")
             session.add(person)
             session.flush()
-            session.add(Certification(person_id=person.id, credential_code="KY-APSS", state="KY", number="K-1",
-                                      issued_on=date(2025, 2, 1)))
-        for key, value in {"DATABASE_URL": url, "DATA_DIR": str(tmp_path), "ENVIRONMENT": "test",
-                           "LOG_LEVEL": "WARNING"}.items():
+            session.add(
+                Certification(
+                    person_id=person.id, credential_code="KY-APSS", state="KY", number="K-1", issued_on=date(2025, 2, 1)
+                )
+            )
+        for key, value in {
+            "DATABASE_URL": url,
+            "DATA_DIR": str(tmp_path),
+            "ENVIRONMENT": "test",
+            "LOG_LEVEL": "WARNING",
+        }.items():
             monkeypatch.setenv(f"PEER_CE_{key}", value)
         get_settings.cache_clear()
         try:

@@ -19,8 +19,10 @@ def flagged(app, admin):
     with_settings(app, webhook_allow_loopback=True)
     ky = factories.certification(admin, credential_code="KY-APSS", issued_on="2025-02-01")
     nc = factories.certification(admin, credential_code="NC-CPSS", issued_on="2024-02-10")
-    hooks = {state: admin.post("/v1/webhooks", json={"state": state, "url": f"http://127.0.0.1:9/{state}"}).json()
-             for state in ("KY", "NC")}
+    hooks = {
+        state: admin.post("/v1/webhooks", json={"state": state, "url": f"http://127.0.0.1:9/{state}"}).json()
+        for state in ("KY", "NC")
+    }
     sweep(app)
     return {"KY": ky, "NC": nc, "hooks": hooks}
 
@@ -32,10 +34,13 @@ def _roles(client, tokens, person_id: int = 1):
     }
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("POST", "/v1/sweeps", {}),
-    ("GET", "/v1/sweeps", None),
-])
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("POST", "/v1/sweeps", {}),
+        ("GET", "/v1/sweeps", None),
+    ],
+)
 def test_sweeps_are_for_admins_only(client, tokens, admin, method, path, body):
     kw = {"json": body} if body is not None else {}
     assert client.request(method, path, **kw).status_code == 401
@@ -53,8 +58,7 @@ def test_flags_admin_sees_all_boards_their_states_others_are_refused(client, tok
     assert {f["state"] for f in both} == {"KY", "NC"}
     assert client.as_(tokens.board("VA")).get("/v1/flags").json()["items"] == []
     assert client.as_(tokens.board("KY")).get("/v1/flags", params={"state": "NC"}).json()["items"] == []
-    assert client.as_(tokens.board("KY")).get(
-        "/v1/flags", params={"credential_code": "NC-CPSS"}).json()["items"] == []
+    assert client.as_(tokens.board("KY")).get("/v1/flags", params={"credential_code": "NC-CPSS"}).json()["items"] == []
     for other in _roles(client, tokens, flagged["KY"]["person"]["id"]).values():
         assert other.get("/v1/flags").status_code == 403
     assert client.get("/v1/flags").status_code == 401
@@ -100,5 +104,7 @@ def test_a_peer_sees_the_flags_of_their_own_certification_in_its_history(client,
     history = peer.get(f"/v1/certifications/{ky['id']}/history").json()
     assert [f["status"] for f in history["flags"]] == ["due_soon"]
     assert history["renewals"] == []
-    assert client.as_(tokens.peer(ky["person"]["id"])).get(
-        f"/v1/certifications/{flagged['NC']['id']}/history").status_code == 404
+    assert (
+        client.as_(tokens.peer(ky["person"]["id"])).get(f"/v1/certifications/{flagged['NC']['id']}/history").status_code
+        == 404
+    )

@@ -91,6 +91,7 @@ def test_a_chosen_standard_secret_must_be_base64_of_enough_bytes(admin):
     created = admin.post("/v1/webhooks", json={"state": "KY", "url": "https://93.184.216.34/hooks", "secret": chosen})
     assert created.status_code == 201 and created.json()["secret"] == chosen
     for bad in ("whsec_not*base64*at*all!!", "whsec_" + base64.b64encode(b"short").decode() + "=" * 8):
-        body = problem(admin.post("/v1/webhooks", json={"state": "KY", "url": "https://93.184.216.34/hooks",
-                                                       "secret": bad}), 422)
+        body = problem(
+            admin.post("/v1/webhooks", json={"state": "KY", "url": "https://93.184.216.34/hooks", "secret": bad}), 422
+        )
         assert "whsec_" in str(body["errors"])

@@ -23,21 +23,22 @@ def _population(admin):
     p_b = factories.person(admin)
     certs = {
         "ky_no_ce": factories.certification(admin, credential_code="KY-APSS", issued_on="2025-03-01"),
-        "ky_late_ok": factories.certification(admin, person_id=p_b["id"], credential_code="KY-APSS",
-                                              issued_on="2025-06-01"),
+        "ky_late_ok": factories.certification(
+            admin, person_id=p_b["id"], credential_code="KY-APSS", issued_on="2025-06-01"
+        ),
         "ky_early_ok": factories.certification(admin, credential_code="KY-APSS", issued_on="2025-09-01"),
         "nc_grace_ok": factories.certification(admin, credential_code="NC-CPSS", issued_on="2024-03-10"),
         "nc_lapses": factories.certification(admin, credential_code="NC-CPSS", issued_on="2024-08-05"),
         "ga_overdue": factories.certification(admin, credential_code="GA-CPS-AD", issued_on="2025-02-01"),
         "va_suspended": factories.certification(admin, credential_code="VA-RPRS", issued_on="2025-05-01"),
-        "nc_quiet": factories.certification(admin, person_id=p_b["id"], credential_code="NC-CPSS",
-                                            issued_on="2025-11-20"),
+        "nc_quiet": factories.certification(
+            admin, person_id=p_b["id"], credential_code="NC-CPSS", issued_on="2025-11-20"
+        ),
         "wv": factories.certification(admin, credential_code="WV-PRSS-MH", issued_on="2024-09-15"),
         "ky_fpss": factories.certification(admin, credential_code="KY-FPSS", issued_on="2025-02-10"),
     }
     provider = new_provider(admin)
-    course = {h: new_course(admin, provider["id"], hours=h, available_from="2024-01-01")["id"]
-              for h in (3, 6, 10)}
+    course = {h: new_course(admin, provider["id"], hours=h, available_from="2024-01-01")["id"] for h in (3, 6, 10)}
     course_b = {h: new_course(admin, provider["id"], hours=h, available_from="2024-01-01")["id"] for h in (3, 10)}
     # (day, certification whose person completes, course)
     completions = [
@@ -87,21 +88,27 @@ def test_a_year_of_daily_sweeps_records_exactly_the_flags_the_engine_implies(app
         for when, name, course_id in completions:
             if when == day:
                 person_id = certs[name]["person"]["id"]
-                response = admin.post("/v1/completions", json={"person_id": person_id, "course_id": course_id,
-                                                               "completed_on": day.isoformat()})
+                response = admin.post(
+                    "/v1/completions",
+                    json={"person_id": person_id, "course_id": course_id, "completed_on": day.isoformat()},
+                )
                 assert response.status_code == 201, response.text
         for when, name, kind in actions:
             if when == day:
-                response = admin.post(f"/v1/certifications/{ids[name]}/actions",
-                                      json={"kind": kind, "effective_on": day.isoformat(), "reason": "board decision"})
+                response = admin.post(
+                    f"/v1/certifications/{ids[name]}/actions",
+                    json={"kind": kind, "effective_on": day.isoformat(), "reason": "board decision"},
+                )
                 assert response.status_code == 201, response.text
         runs.append(sweep(app))
         again = sweep(app)
         assert (again.evaluated, again.flagged, again.renewed, again.notified) == (0, 0, 0, 0), day
 
     expected = _expected_flags(db, list(ids.values()))
-    stored = {(f.certification_id, f.cycle_start, f.status): f.raised_on
-              for f in db.exec(select(Flag).where(col(Flag.certification_id).in_(list(ids.values()))))}
+    stored = {
+        (f.certification_id, f.cycle_start, f.status): f.raised_on
+        for f in db.exec(select(Flag).where(col(Flag.certification_id).in_(list(ids.values()))))
+    }
     assert stored == expected
     # the scenario exercises every kind of flag, and the quiet ones stay quiet
     assert {status for (_, _, status) in expected} == {"due_soon", "overdue", "lapsed", "compliant"}
@@ -109,8 +116,7 @@ def test_a_year_of_daily_sweeps_records_exactly_the_flags_the_engine_implies(app
     assert ids["nc_quiet"] not in flagged and ids["ky_early_ok"] not in flagged
     assert (ids["nc_grace_ok"], date(2024, 3, 10), "compliant") in expected  # met late, in grace
     assert (ids["ky_late_ok"], date(2025, 6, 1), "compliant") in expected  # met while due soon
-    assert not any(cid == ids["va_suspended"] and day > date(2026, 2, 15)
-                   for (cid, _, _), day in expected.items())
+    assert not any(cid == ids["va_suspended"] and day > date(2026, 2, 15) for (cid, _, _), day in expected.items())
     # the daily runs were incremental: far fewer evaluations than certifications x days
     assert sum(r.evaluated for r in runs) < len(ids) * 40
     assert sum(r.flagged for r in runs) == len(expected)
@@ -123,11 +129,17 @@ def test_a_year_of_daily_sweeps_records_exactly_the_flags_the_engine_implies(app
         result = evaluate(inputs[cid], YEAR_END)
         assert all(c.renewed_on is not None and c.met for c in result.cycles[:-1])
         derived |= {(cid, c.start, c.end, c.met_on) for c in result.cycles[:-1]}
-    renewals = {(r.certification_id, r.cycle_start, r.cycle_end, r.met_on)
-                for r in db.exec(select(Renewal).where(col(Renewal.certification_id).in_(list(ids.values()))))}
+    renewals = {
+        (r.certification_id, r.cycle_start, r.cycle_end, r.met_on)
+        for r in db.exec(select(Renewal).where(col(Renewal.certification_id).in_(list(ids.values()))))
+    }
     assert renewals == derived
-    assert {cid for (cid, *_rest) in renewals} >= {ids["ky_late_ok"], ids["ky_early_ok"], ids["nc_grace_ok"],
-                                                   ids["ky_fpss"]}
+    assert {cid for (cid, *_rest) in renewals} >= {
+        ids["ky_late_ok"],
+        ids["ky_early_ok"],
+        ids["nc_grace_ok"],
+        ids["ky_fpss"],
+    }
     assert sum(r.renewed for r in runs) == len(renewals)
 
     # each flag queued one email to the peer (no webhooks subscribed)
@@ -156,8 +168,10 @@ def test_a_second_sweep_on_the_same_day_does_nothing(app, admin):
 def test_only_marked_certifications_are_reevaluated_after_a_write(app, admin, db):
     set_today(app, date(2026, 1, 5))
     one, two = factories.person(admin), factories.person(admin)
-    mine = [factories.certification(admin, person_id=one["id"], credential_code=code, issued_on="2025-11-01")
-            for code in ("KY-APSS", "NC-CPSS")]
+    mine = [
+        factories.certification(admin, person_id=one["id"], credential_code=code, issued_on="2025-11-01")
+        for code in ("KY-APSS", "NC-CPSS")
+    ]
     factories.certification(admin, person_id=two["id"], credential_code="KY-APSS", issued_on="2025-11-01")
     sweep(app)
     assert sweep(app).evaluated == 0
@@ -171,14 +185,17 @@ def test_only_marked_certifications_are_reevaluated_after_a_write(app, admin, db
     # a write through the API: a completion for the other person marks only their certification
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], hours=2, available_from="2024-01-01")
-    response = admin.post("/v1/completions", json={"person_id": two["id"], "course_id": course["id"],
-                                                   "completed_on": "2026-01-04"})
+    response = admin.post(
+        "/v1/completions", json={"person_id": two["id"], "course_id": course["id"], "completed_on": "2026-01-04"}
+    )
     assert response.status_code == 201, response.text
     assert sweep(app).evaluated == 1
 
     # a board action too
-    response = admin.post(f"/v1/certifications/{mine[0]['id']}/actions",
-                          json={"kind": "suspend", "effective_on": "2026-01-05", "reason": "complaint review"})
+    response = admin.post(
+        f"/v1/certifications/{mine[0]['id']}/actions",
+        json={"kind": "suspend", "effective_on": "2026-01-05", "reason": "complaint review"},
+    )
     assert response.status_code == 201
     assert sweep(app).evaluated == 1
     db.expire_all()
@@ -187,8 +204,10 @@ def test_only_marked_certifications_are_reevaluated_after_a_write(app, admin, db
 
 def test_full_sweep_reevaluates_everything_and_as_of_applies_to_all(app, admin, db):
     set_today(app, date(2026, 1, 5))
-    certs = [factories.certification(admin, credential_code=code, issued_on="2025-02-01")
-             for code in ("KY-APSS", "CA-CMPSS", "NC-CPSS")]
+    certs = [
+        factories.certification(admin, credential_code=code, issued_on="2025-02-01")
+        for code in ("KY-APSS", "CA-CMPSS", "NC-CPSS")
+    ]
     sweep(app)
     total = db.exec(select(Certification)).all()
     assert sweep(app, full=True).evaluated == len(total)
@@ -245,18 +264,22 @@ def test_a_recorded_renewal_stands_when_the_issue_date_is_corrected_and_is_flagg
     cert = factories.certification(admin, credential_code="KY-APSS", issued_on="2024-02-01")
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], hours=6, available_from="2024-01-01")
-    admin.post("/v1/completions", json={"person_id": cert["person"]["id"], "course_id": course["id"],
-                                        "completed_on": "2024-12-01"})
+    admin.post(
+        "/v1/completions",
+        json={"person_id": cert["person"]["id"], "course_id": course["id"], "completed_on": "2024-12-01"},
+    )
     sweep(app)
-    assert [(r.cycle_start, r.met_on) for r in db.exec(select(Renewal).where(Renewal.certification_id == cert["id"]))] \
-        == [(date(2024, 2, 1), date(2024, 12, 1))]
+    assert [
+        (r.cycle_start, r.met_on) for r in db.exec(select(Renewal).where(Renewal.certification_id == cert["id"]))
+    ] == [(date(2024, 2, 1), date(2024, 12, 1))]
     response = admin.patch(f"/v1/certifications/{cert['id']}", json={"issued_on": "2025-01-15"})
     assert response.status_code == 200
     sweep(app)
     sweep(app, full=True)
     db.expire_all()
-    assert [(r.cycle_start, r.reopened_on) for r in db.exec(select(Renewal).where(
-        Renewal.certification_id == cert["id"]))] == [(date(2024, 2, 1), None)]
+    assert [
+        (r.cycle_start, r.reopened_on) for r in db.exec(select(Renewal).where(Renewal.certification_id == cert["id"]))
+    ] == [(date(2024, 2, 1), None)]
     history = admin.get(f"/v1/certifications/{cert['id']}/history").json()
     assert "renewal_withdrawn" not in [e["action"] for e in history["events"]]
     reviews = [f for f in history["flags"] if f["status"] == "renewal_review"]
@@ -294,8 +317,15 @@ def test_flags_list_filters_and_pages(app, admin):
     sweep(app)
     ky = admin.get("/v1/flags", params={"credential_code": "ky-apss", "limit": 200}).json()["items"]
     assert ky and all(f["credential_code"] == "KY-APSS" and f["state"] == "KY" for f in ky)
-    assert set(ky[0]) >= {"certification_id", "credential_code", "state", "status", "cycle_start", "raised_on",
-                          "raised_at"}
+    assert set(ky[0]) >= {
+        "certification_id",
+        "credential_code",
+        "state",
+        "status",
+        "cycle_start",
+        "raised_on",
+        "raised_at",
+    }
     lapsed = admin.get("/v1/flags", params={"status": "lapsed", "limit": 200}).json()["items"]
     assert lapsed and {f["status"] for f in lapsed} == {"lapsed"}
     assert admin.get("/v1/flags", params={"since": "2026-01-06"}).json()["items"] == []
@@ -327,10 +357,14 @@ def test_renewal_history_spans_reinstatements(app, admin, db):
     cert = factories.certification(admin, credential_code="KY-APSS", issued_on="2023-01-10")
     provider = new_provider(admin)
     course = new_course(admin, provider["id"], hours=6, available_from="2022-01-01")
-    admin.post("/v1/completions", json={"person_id": cert["person"]["id"], "course_id": course["id"],
-                                        "completed_on": "2023-05-01"})
-    admin.post(f"/v1/certifications/{cert['id']}/actions",
-               json={"kind": "reinstate", "effective_on": "2025-03-01", "reason": "reinstated after lapse"})
+    admin.post(
+        "/v1/completions",
+        json={"person_id": cert["person"]["id"], "course_id": course["id"], "completed_on": "2023-05-01"},
+    )
+    admin.post(
+        f"/v1/certifications/{cert['id']}/actions",
+        json={"kind": "reinstate", "effective_on": "2025-03-01", "reason": "reinstated after lapse"},
+    )
     sweep(app)
     rows = [(r.cycle_start, r.met_on) for r in db.exec(select(Renewal).where(Renewal.certification_id == cert["id"]))]
     assert rows == [(date(2023, 1, 10), date(2023, 5, 1))]
@@ -343,8 +377,10 @@ def test_mark_dirty_marks_by_person_certification_and_credential_and_keeps_dirty
     """Every selector marks exactly its certifications (one array parameter on PostgreSQL); no other row moves."""
     set_today(app, date(2026, 1, 5))
     people = [factories.person(admin) for _ in range(3)]
-    ky = [factories.certification(admin, person_id=p["id"], credential_code="KY-APSS", issued_on="2025-11-01")
-          for p in people]
+    ky = [
+        factories.certification(admin, person_id=p["id"], credential_code="KY-APSS", issued_on="2025-11-01")
+        for p in people
+    ]
     nc = factories.certification(admin, person_id=people[0]["id"], credential_code="NC-CPSS", issued_on="2025-11-01")
     sweep(app)
 

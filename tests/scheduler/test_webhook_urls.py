@@ -54,8 +54,10 @@ def test_loopback_http_is_accepted_only_when_the_setting_allows_it(app, admin):
 
 
 def test_https_to_a_public_address_is_accepted_with_a_given_secret(admin):
-    response = admin.post("/v1/webhooks", json={"state": "nc", "url": "https://93.184.216.34/peer-ce",
-                                                "secret": "a-board-chosen-secret-value"})
+    response = admin.post(
+        "/v1/webhooks",
+        json={"state": "nc", "url": "https://93.184.216.34/peer-ce", "secret": "a-board-chosen-secret-value"},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["state"] == "NC" and body["secret"] == "a-board-chosen-secret-value" and body["active"] is True
@@ -68,16 +70,25 @@ def _resolver(answers):
 
 
 def test_a_name_with_any_private_answer_is_refused():
-    resolve = _resolver({"mixed.example": ["93.184.216.34", "10.1.2.3"], "public.example": ["93.184.216.34"],
-                         "v6.example": ["2606:2800:220:1:248:1893:25c8:1946"],
-                         "mapped.example": ["::ffff:192.168.0.1"]})
+    resolve = _resolver(
+        {
+            "mixed.example": ["93.184.216.34", "10.1.2.3"],
+            "public.example": ["93.184.216.34"],
+            "v6.example": ["2606:2800:220:1:248:1893:25c8:1946"],
+            "mapped.example": ["::ffff:192.168.0.1"],
+        }
+    )
     with pytest.raises(UnsafeUrl, match="private"):
         check_url("https://mixed.example/x", allow_loopback=False, resolve=resolve)
     with pytest.raises(UnsafeUrl, match="private"):
         check_url("https://mapped.example/x", allow_loopback=True, resolve=resolve)
     target = check_url("https://public.example:8443/x?y=1", allow_loopback=False, resolve=resolve)
     assert (target.host, target.port, target.path, target.addresses) == (
-        "public.example", 8443, "/x?y=1", ("93.184.216.34",))
+        "public.example",
+        8443,
+        "/x?y=1",
+        ("93.184.216.34",),
+    )
     assert check_url("https://v6.example/", allow_loopback=False, resolve=resolve).addresses
 
 

@@ -61,9 +61,13 @@ class Env:
         cursor = self.connection.connection.cursor()  # the DB-API cursor of the test's own transaction
         try:
             if self.connection.dialect.name == "postgresql":  # one round trip, digests made by the server
-                cursor.execute(" UNION ALL ".join(
-                    f"SELECT '{name}', count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
-                    f' FROM "{name}" t' for name in names))
+                cursor.execute(
+                    " UNION ALL ".join(
+                        f"SELECT '{name}', count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
+                        f' FROM "{name}" t'
+                        for name in names
+                    )
+                )
                 return {name: (count, digest) for name, count, digest in cursor.fetchall()}
             out = {}
             for name in names:
@@ -81,14 +85,14 @@ def walk_env(engine, settings, tokens) -> Iterator[Env]:
         outer = conn.begin()
         try:
             app = create_app(settings, engine=engine)
-            app.state.session_factory = sessionmaker(bind=conn, class_=Session, expire_on_commit=False,
-                                                     join_transaction_mode="create_savepoint")
+            app.state.session_factory = sessionmaker(
+                bind=conn, class_=Session, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
             app.state.clock = world_module.CLOCK
             client = ApiClient(app)
             try:
                 built = world_module.build(client, tokens)
-                env = Env(connection=conn, app=app, client=client, world=built, tokens=tokens,
-                          document=app.openapi())
+                env = Env(connection=conn, app=app, client=client, world=built, tokens=tokens, document=app.openapi())
                 env.baseline = env.snapshot()
                 yield env
             finally:

@@ -39,8 +39,14 @@ def _b64(data: bytes) -> str:
 def _claims(settings: Any, **changes: Any) -> dict[str, Any]:
     """An admin's valid claims with these changes (a value of `...` removes the claim)."""
     now = int(time.time())
-    claims = {"iss": settings.jwt_issuer, "aud": settings.jwt_audience, "sub": "pitfall-tester", "iat": now,
-              "exp": now + 600, "role": "admin"}
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": "pitfall-tester",
+        "iat": now,
+        "exp": now + 600,
+        "role": "admin",
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not ...}
 
@@ -63,8 +69,11 @@ def _unsigned(header: dict[str, Any], claims: dict[str, Any], signature: bytes =
 
 
 def _hs256_with_public_pem(settings: Any, kid: bool) -> str:
-    pem = _dev_key(settings).public_key().public_bytes(serialization.Encoding.PEM,
-                                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = (
+        _dev_key(settings)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     header = {"alg": "HS256", "typ": "JWT"}
     if kid:
         header["kid"] = thumbprint(_dev_key(settings).public_key())
@@ -81,8 +90,10 @@ def _tampered(settings: Any) -> str:
 def _other_header(settings: Any) -> str:
     """A valid token whose header was swapped for one naming another algorithm."""
     _, payload, signature = _signed(settings, _claims(settings)).split(".")
-    return f"{_b64(json.dumps({'alg': 'ES384', 'kid': thumbprint(_dev_key(settings).public_key())}).encode())}" \
-           f".{payload}.{signature}"
+    return (
+        f"{_b64(json.dumps({'alg': 'ES384', 'kid': thumbprint(_dev_key(settings).public_key())}).encode())}"
+        f".{payload}.{signature}"
+    )
 
 
 def _truncated_signature(settings: Any) -> str:
@@ -93,17 +104,34 @@ def _truncated_signature(settings: Any) -> str:
 Token = Callable[[Any], str]
 FORGED: list[tuple[str, Token, str]] = [  # (id, token, what the 401 says)
     ("alg-none", lambda s: _unsigned({"alg": "none", "typ": "JWT"}, _claims(s)), "algorithm"),
-    ("alg-None-with-kid", lambda s: _unsigned({"alg": "None", "kid": thumbprint(_dev_key(s).public_key())},
-                                              _claims(s)), ""),
-    ("alg-none-with-a-real-signature", lambda s: _unsigned(
-        {"alg": "none"}, _claims(s), base64.urlsafe_b64decode(_signed(s, _claims(s)).split(".")[2] + "==")), ""),
+    (
+        "alg-None-with-kid",
+        lambda s: _unsigned({"alg": "None", "kid": thumbprint(_dev_key(s).public_key())}, _claims(s)),
+        "",
+    ),
+    (
+        "alg-none-with-a-real-signature",
+        lambda s: _unsigned(
+            {"alg": "none"}, _claims(s), base64.urlsafe_b64decode(_signed(s, _claims(s)).split(".")[2] + "==")
+        ),
+        "",
+    ),
     ("hs256-keyed-with-the-public-pem", lambda s: _hs256_with_public_pem(s, kid=False), "algorithm"),
     ("hs256-keyed-with-the-public-pem-and-its-kid", lambda s: _hs256_with_public_pem(s, kid=True), "algorithm"),
-    ("foreign-ec-key-with-the-right-kid", lambda s: jwt.encode(
-        _claims(s), FOREIGN_EC, algorithm="ES256", headers={"kid": thumbprint(_dev_key(s).public_key())}),
-     "signature"),
-    ("foreign-ec-key-with-its-own-kid", lambda s: jwt.encode(
-        _claims(s), FOREIGN_EC, algorithm="ES256", headers={"kid": thumbprint(FOREIGN_EC.public_key())}), "kid"),
+    (
+        "foreign-ec-key-with-the-right-kid",
+        lambda s: jwt.encode(
+            _claims(s), FOREIGN_EC, algorithm="ES256", headers={"kid": thumbprint(_dev_key(s).public_key())}
+        ),
+        "signature",
+    ),
+    (
+        "foreign-ec-key-with-its-own-kid",
+        lambda s: jwt.encode(
+            _claims(s), FOREIGN_EC, algorithm="ES256", headers={"kid": thumbprint(FOREIGN_EC.public_key())}
+        ),
+        "kid",
+    ),
     ("foreign-ec-key-without-kid", lambda s: jwt.encode(_claims(s), FOREIGN_EC, algorithm="ES256"), "signature"),
     ("foreign-rsa-key", lambda s: jwt.encode(_claims(s), FOREIGN_RSA, algorithm="RS256"), "algorithm"),
     ("tampered-payload", _tampered, "signature"),
@@ -118,8 +146,10 @@ TIMES: list[tuple[str, Callable[[Any], dict], str]] = [
     ("future-nbf", lambda s: _claims(s, nbf=int(time.time()) + 3600, exp=int(time.time()) + 7200), "not valid yet"),
     ("future-iat", lambda s: _claims(s, iat=int(time.time()) + 3600, exp=int(time.time()) + 7200), "not valid yet"),
     ("exp-not-a-number", lambda s: _claims(s, exp="tomorrow"), ""),
-    *[(f"missing-{claim}", lambda s, claim=claim: _claims(s, **{claim: ...}), claim)
-      for claim in ("exp", "iat", "iss", "aud", "sub", "role")],
+    *[
+        (f"missing-{claim}", lambda s, claim=claim: _claims(s, **{claim: ...}), claim)
+        for claim in ("exp", "iat", "iss", "aud", "sub", "role")
+    ],
     ("wrong-aud", lambda s: _claims(s, aud="another-api"), "audience"),
     ("wrong-aud-list", lambda s: _claims(s, aud=["another-api", "a-third-api"]), "audience"),
     ("wrong-iss", lambda s: _claims(s, iss="https://evil.example"), "issuer"),

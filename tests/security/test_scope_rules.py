@@ -34,12 +34,14 @@ def _va_board(env):
 
 # --- a board writes a person only when every certification of theirs is in its states ----------------
 
+
 def test_board_cannot_change_a_person_certified_in_another_state_too(env):
     w = env.world
     response = env.as_role(BOARD).patch(f"/v1/people/{w['person_sh']}", json={"family_name": "Renamedbync"})
     detail = _refused(env, response, 403)["detail"]
-    assert "admin" in detail.lower() and "VA" in detail, f"the detail names who may (an admin, or a board " \
-        f"of every state the person is certified in): {detail!r}"
+    assert "admin" in detail.lower() and "VA" in detail, (
+        f"the detail names who may (an admin, or a board of every state the person is certified in): {detail!r}"
+    )
     assert env.as_role("admin").get(f"/v1/people/{w['person_sh']}").json()["family_name"] == M["sh_family"]
 
 
@@ -47,21 +49,35 @@ def test_board_certifying_a_person_it_cannot_see_is_answered_like_an_unknown_per
     w, board = env.world, env.as_role(BOARD)
 
     def attach(person_id: int):
-        return board.post("/v1/certifications", json={"person_id": person_id, "credential_code": "NC-CPSS",
-                                                       "number": "RULES-NC-0001", "issued_on": "2025-05-01"})
+        return board.post(
+            "/v1/certifications",
+            json={
+                "person_id": person_id,
+                "credential_code": "NC-CPSS",
+                "number": "RULES-NC-0001",
+                "issued_on": "2025-05-01",
+            },
+        )
 
     unknown, outside = attach(UNKNOWN_ID), attach(w["person_va"])
     assert unknown.status_code == 422, W.describe(unknown)
     _refused(env, outside, 422)
     assert W.normalized(outside.json(), w["person_va"]) == W.normalized(unknown.json(), UNKNOWN_ID), (
-        f"a VA-only person must look like no person at all\n{W.describe(outside)}\n{W.describe(unknown)}")
+        f"a VA-only person must look like no person at all\n{W.describe(outside)}\n{W.describe(unknown)}"
+    )
 
 
 def test_board_cannot_attach_a_certification_to_a_person_certified_in_another_state_too(env):
     w = env.world
-    response = env.as_role(BOARD).post("/v1/certifications", json={
-        "person_id": w["person_sh"], "credential_code": "NC-CPSS", "number": "RULES-NC-0002",
-        "issued_on": "2025-05-01"})
+    response = env.as_role(BOARD).post(
+        "/v1/certifications",
+        json={
+            "person_id": w["person_sh"],
+            "credential_code": "NC-CPSS",
+            "number": "RULES-NC-0002",
+            "issued_on": "2025-05-01",
+        },
+    )
     _refused(env, response, 403)
 
 
@@ -71,9 +87,13 @@ def test_board_import_row_naming_another_states_person_renames_nobody(env, perso
     w = env.world
     email = {"person_va": M["va_email"], "person_sh": M["sh_email"]}[person]
     response = env.as_role(BOARD).post(
-        "/v1/certifications/import", params={"dry_run": str(dry_run).lower()},
-        **_csv("given_name,family_name,email,credential_code,number,issued_on",
-               f"Hacked,ByNC,{email},NC-CPSS,RULES-NC-0003,2025-05-01"))
+        "/v1/certifications/import",
+        params={"dry_run": str(dry_run).lower()},
+        **_csv(
+            "given_name,family_name,email,credential_code,number,issued_on",
+            f"Hacked,ByNC,{email},NC-CPSS,RULES-NC-0003,2025-05-01",
+        ),
+    )
     _refused(env, response, 403)
     assert W.leaks(response, BOARD, w) == []
     after = env.as_role("admin").get(f"/v1/people/{w[person]}").json()
@@ -81,6 +101,7 @@ def test_board_import_row_naming_another_states_person_renames_nobody(env, perso
 
 
 # --- completions that count in another state ---------------------------------------------------------
+
 
 def test_board_cannot_void_a_completion_that_credits_another_states_certification(env):
     w = env.world
@@ -90,8 +111,9 @@ def test_board_cannot_void_a_completion_that_credits_another_states_certificatio
 
 def test_board_cannot_review_a_self_report_that_would_credit_another_states_certification(env):
     w = env.world
-    response = env.as_role(BOARD).post(f"/v1/completions/{w['pending_sh']}/review",
-                                       json={"decision": "approve", "reason": "Approved by NC"})
+    response = env.as_role(BOARD).post(
+        f"/v1/completions/{w['pending_sh']}/review", json={"decision": "approve", "reason": "Approved by NC"}
+    )
     _refused(env, response, 403)
 
 
@@ -99,28 +121,35 @@ def test_board_reporting_for_a_person_it_cannot_see_is_answered_like_an_unknown_
     w, board = env.world, env.as_role(BOARD)
 
     def report(person_id: int):
-        return board.post("/v1/completions", json={"person_id": person_id, "course_id": w["course_A"],
-                                                   "completed_on": "2025-11-03"})
+        return board.post(
+            "/v1/completions", json={"person_id": person_id, "course_id": w["course_A"], "completed_on": "2025-11-03"}
+        )
 
     unknown, outside = report(UNKNOWN_ID), report(w["person_va"])
     _refused(env, outside, unknown.status_code)
     assert W.normalized(outside.json(), w["person_va"]) == W.normalized(unknown.json(), UNKNOWN_ID), (
-        f"a VA-only person must look like no person at all\n{W.describe(outside)}\n{W.describe(unknown)}")
+        f"a VA-only person must look like no person at all\n{W.describe(outside)}\n{W.describe(unknown)}"
+    )
 
 
 # --- visible objects, writes of another state: 403 --------------------------------------------------
 
+
 def test_board_cannot_approve_a_visible_course_for_another_states_credential(env):
     w = env.world
-    response = env.as_role(BOARD).post(f"/v1/courses/{w['course_A']}/approvals", json={
-        "credential_code": "VA-RPRS", "categories": [], "valid_from": "2028-01-01"})
+    response = env.as_role(BOARD).post(
+        f"/v1/courses/{w['course_A']}/approvals",
+        json={"credential_code": "VA-RPRS", "categories": [], "valid_from": "2028-01-01"},
+    )
     _refused(env, response, 403)
 
 
 def test_board_cannot_withdraw_another_states_approval_of_a_visible_course(env):
     w = env.world
-    response = env.as_role(BOARD).post(f"/v1/courses/{w['course_A']}/approvals/{w['approval_A_VA']}/withdraw",
-                                       json={"withdrawn_on": "2026-01-01", "reason": "Withdrawn by NC"})
+    response = env.as_role(BOARD).post(
+        f"/v1/courses/{w['course_A']}/approvals/{w['approval_A_VA']}/withdraw",
+        json={"withdrawn_on": "2026-01-01", "reason": "Withdrawn by NC"},
+    )
     _refused(env, response, 403)
 
 
@@ -130,6 +159,7 @@ def test_provider_cannot_retire_another_providers_published_course(env):
 
 
 # --- the audit log: every state a write touched -------------------------------------------------------
+
 
 def _audited(client, entity: str, entity_id) -> list[str]:
     response = client.get("/v1/audit", params={"entity": entity, "id": str(entity_id), "limit": 500})
@@ -148,8 +178,9 @@ def test_audit_entry_of_a_write_that_touched_both_states_is_listed_for_both_boar
         entity, entity_id, action = "person", w["person_sh"], "update"
     assert response.status_code == 200, W.describe(response)
     assert action in _audited(admin, entity, entity_id)
-    seen = {state: action in _audited(env.client.as_(env.tokens.board(state)), entity, entity_id)
-            for state in ("NC", "VA")}
+    seen = {
+        state: action in _audited(env.client.as_(env.tokens.board(state)), entity, entity_id) for state in ("NC", "VA")
+    }
     assert seen == {"NC": True, "VA": True}, f"which boards see the admin's {write}: {seen}"
 
 
@@ -176,9 +207,11 @@ def test_audit_entry_of_a_va_only_write_is_listed_for_va(env):
 
 # --- providers identify learners, and learn nothing more about them ------------------------------------
 
+
 def _report(env, body: dict):
-    return env.as_role(PROVIDER).post("/v1/completions", json={
-        "course_id": env.world["course_A"], "completed_on": "2025-11-07", **body})
+    return env.as_role(PROVIDER).post(
+        "/v1/completions", json={"course_id": env.world["course_A"], "completed_on": "2025-11-07", **body}
+    )
 
 
 def test_provider_learner_mismatches_are_one_uniform_422(env):
@@ -186,10 +219,16 @@ def test_provider_learner_mismatches_are_one_uniform_422(env):
     exist are answered alike, so a provider cannot find out who exists."""
     w = env.world
     answers = {
-        "wrong family name": {"credential_code": "NC-CPSS", "certificate_number": M["nc_number"],
-                              "family_name": "Wrongname"},
-        "unknown number": {"credential_code": "NC-CPSS", "certificate_number": "NC-NO-SUCH-0001",
-                           "family_name": M["nc_family"]},
+        "wrong family name": {
+            "credential_code": "NC-CPSS",
+            "certificate_number": M["nc_number"],
+            "family_name": "Wrongname",
+        },
+        "unknown number": {
+            "credential_code": "NC-CPSS",
+            "certificate_number": "NC-NO-SUCH-0001",
+            "family_name": M["nc_family"],
+        },
         "person never reported": {"person_id": w["person_va"]},
         "person that does not exist": {"person_id": UNKNOWN_ID},
     }
@@ -206,12 +245,14 @@ def test_provider_learner_mismatches_are_one_uniform_422(env):
 
 def test_provider_identifies_a_learner_then_may_use_their_person_id(env):
     w = env.world
-    first = _report(env, {"credential_code": "NC-CPSS", "certificate_number": M["nc_number"],
-                          "family_name": M["nc_family"]})
+    first = _report(
+        env, {"credential_code": "NC-CPSS", "certificate_number": M["nc_number"], "family_name": M["nc_family"]}
+    )
     assert first.status_code == 201, W.describe(first)
     assert first.json().get("credit") in (None, []), "a provider learns nothing of the learner's certifications"
-    again = env.as_role(PROVIDER).post("/v1/completions", json={
-        "person_id": w["person_nc"], "course_id": w["course_A"], "completed_on": "2025-11-08"})
+    again = env.as_role(PROVIDER).post(
+        "/v1/completions", json={"person_id": w["person_nc"], "course_id": w["course_A"], "completed_on": "2025-11-08"}
+    )
     assert again.status_code == 201, W.describe(again)
     assert again.json().get("credit") in (None, [])
 

@@ -25,10 +25,12 @@ def _live(env, op_id: str) -> None:
     """The walked operation is still in the document the app serves, at the same method and path."""
     live = W.operations(env.document)
     assert live.get(op_id, (None, None))[:2] == W.OPERATIONS[op_id][:2], (
-        f"{op_id}: openapi/openapi.json is stale (make openapi)")
+        f"{op_id}: openapi/openapi.json is stale (make openapi)"
+    )
 
 
 # --- the tables classify the whole document ---------------------------------------------------------
+
 
 def test_every_operation_is_classified(walk_env):
     live = W.operations(walk_env.document)
@@ -46,8 +48,13 @@ def test_every_operation_is_classified(walk_env):
 
 def test_every_route_is_in_the_document(walk_env):
     documented = {(m, p) for m, p, _ in W.operations(walk_env.document).values()}
-    hidden = sorted(f"{m} {r.path}" for r in walk_env.app.routes if isinstance(r, APIRoute)
-                    and r.path.startswith("/v1") for m in r.methods if m != "HEAD" and (m, r.path) not in documented)
+    hidden = sorted(
+        f"{m} {r.path}"
+        for r in walk_env.app.routes
+        if isinstance(r, APIRoute) and r.path.startswith("/v1")
+        for m in r.methods
+        if m != "HEAD" and (m, r.path) not in documented
+    )
     assert not hidden, f"/v1 routes outside the OpenAPI document escape the walk: {hidden}"
 
 
@@ -65,12 +72,17 @@ def test_every_parameter_and_body_has_a_table_entry(walk_env):
 
 
 def test_every_listing_and_own_operation_has_a_positive_control():
-    missing = [f"{op_id} as {role}" for op_id, op in T.OPS.items() for role, expect in op.expect.items()
-               if expect in (T.LIST, T.OWN) and role not in T.POSITIVE.get(op_id, {})]
+    missing = [
+        f"{op_id} as {role}"
+        for op_id, op in T.OPS.items()
+        for role, expect in op.expect.items()
+        if expect in (T.LIST, T.OWN) and role not in T.POSITIVE.get(op_id, {})
+    ]
     assert not missing, f"no positive control: {missing}"
 
 
 # --- the walk ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("op_id,role,choice,variant", [c[:4] for c in CASES], ids=[c[4] for c in CASES])
 def test_walk(env, op_id, role, choice, variant):
@@ -96,8 +108,12 @@ def test_walk(env, op_id, role, choice, variant):
 # so the role's refusal can only come from its scope.
 _ADMIN = {}
 for _op_id, _role, _choice, _variant, _label in CASES:
-    if (T.OPS[_op_id].expect[_role] != T.LIST and _role != "anonymous" and _variant == 0
-            and _op_id not in T.NO_ADMIN_CONTROL):
+    if (
+        T.OPS[_op_id].expect[_role] != T.LIST
+        and _role != "anonymous"
+        and _variant == 0
+        and _op_id not in T.NO_ADMIN_CONTROL
+    ):
         used = [*W.OPERATIONS[_op_id][2], *T.BODY_USES.get(_op_id, ())]  # what the path and the body use
         key = (_op_id, tuple(str(_choice.get(k)) for k in used))
         _ADMIN.setdefault(key, (_op_id, _role, _choice, _label))
@@ -110,7 +126,8 @@ def test_admin_control(env, op_id, role, choice):
     response = env.as_role("admin").request(method, url, **kw)
     assert 200 <= response.status_code < 300, (
         f"{op_id}: the walked request of {role} fails for an admin too, so it does not prove scope\n"
-        f"{W.describe(response)}")
+        f"{W.describe(response)}"
+    )
 
 
 # --- positive controls -------------------------------------------------------------------------------
@@ -135,8 +152,11 @@ def test_positive_control(env, op_id, role):
 _PARTS = [(role, *item) for role, items in T.SEE_ONLY_OWN_PARTS.items() for item in items]
 
 
-@pytest.mark.parametrize("role,op_id,targets,query", _PARTS,
-                         ids=[f"{o}-{r}-{'-'.join(map(str, {**t, **q}.values()))}" for r, o, t, q in _PARTS])
+@pytest.mark.parametrize(
+    "role,op_id,targets,query",
+    _PARTS,
+    ids=[f"{o}-{r}-{'-'.join(map(str, {**t, **q}.values()))}" for r, o, t, q in _PARTS],
+)
 def test_visible_objects_show_only_in_scope_parts(env, role, op_id, targets, query):
     """A board sees the shared person, a provider its learners' completions: never their other scope."""
     w = env.world
@@ -162,8 +182,11 @@ def test_public_operation_shows_nothing_private(env, op_id, role):
     choice = {name: values[0] for name, values in T.FOREIGN[role].items()}
     method, url, kw = W.request_for(w, op_id, W.resolve(w, choice))
     response = env.as_role(role).request(method, url, **kw)
-    problems = [] if response.status_code < 500 and response.status_code not in (401, 403) else [
-        "a public operation must answer anyone"]
+    problems = (
+        []
+        if response.status_code < 500 and response.status_code not in (401, 403)
+        else ["a public operation must answer anyone"]
+    )
     allow = frozenset(PUBLIC_KINDS) if op_id == "verifyCertification" else frozenset()
     problems += [p for p in W.leaks(response, role, w, allow=allow) if p.startswith("marker")]
     problems += [f"rows changed: {c}" for c in W.changed_tables(*env.unchanged(skip=_SKIP_PUBLIC))]

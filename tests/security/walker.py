@@ -79,8 +79,9 @@ def resolve(w: World, choice: dict[str, Any]) -> dict[str, Any]:
     return t
 
 
-def request_for(w: World, op_id: str, t: dict, *, variant: int = 0, body=None,
-                query: dict | None = None) -> tuple[str, str, dict]:
+def request_for(
+    w: World, op_id: str, t: dict, *, variant: int = 0, body=None, query: dict | None = None
+) -> tuple[str, str, dict]:
     method, path, params = OPERATIONS[op_id]
     url = path.format(**{p: t[p] for p in params})
     kw: dict[str, Any] = {}
@@ -97,31 +98,48 @@ def request_for(w: World, op_id: str, t: dict, *, variant: int = 0, body=None,
 
 # --- what a role must never see --------------------------------------------------------------------
 
+
 def foreign_refs(role: str, w: World) -> tuple[dict[str, set], set[tuple[str, str]]]:
     """({json key: ids that must not appear under it}, {(audit entity, entity_id)} that must not appear)."""
-    va_only = {"person": [w["person_va"]], "certification": [w["cert_va"], w["cert_sh_va"]],
-               "completion": [w["done_va_B"], w["pending_va"]], "webhook_subscription": [w["hook_VA"]],
-               "webhook_delivery": [w["delivery_VA"]],
-               "approval": [w["approval_A_VA"], w["approval_B_VA"], w["approval_draftB_VA"]]}
+    va_only = {
+        "person": [w["person_va"]],
+        "certification": [w["cert_va"], w["cert_sh_va"]],
+        "completion": [w["done_va_B"], w["pending_va"]],
+        "webhook_subscription": [w["hook_VA"]],
+        "webhook_delivery": [w["delivery_VA"]],
+        "approval": [w["approval_A_VA"], w["approval_B_VA"], w["approval_draftB_VA"]],
+    }
     if role == PROVIDER:
         certs = {w[k] for k in ("cert_nc", "cert_va", "cert_sh_nc", "cert_sh_va")}
-        return ({"person_id": {w["person_va"]}, "certification_id": certs,
-                 "course_id": {w["course_B"], w["draft_B"]}}, set())
+        return (
+            {"person_id": {w["person_va"]}, "certification_id": certs, "course_id": {w["course_B"], w["draft_B"]}},
+            set(),
+        )
     if role == PEER:
-        return ({"person_id": {w["person_sh"], w["person_va"]},
-                 "certification_id": {w["cert_sh_nc"], w["cert_sh_va"], w["cert_va"]},
-                 "completion_id": {w["done_sh_A"], w["done_sh_B"], w["pending_sh"], w["done_va_B"], w["pending_va"]}},
-                set())
-    return ({"person_id": {w["person_va"]}, "certification_id": {w["cert_va"], w["cert_sh_va"]},
-             "completion_id": {w["done_va_B"], w["pending_va"]}, "subscription_id": {w["hook_VA"]}},
-            {(entity, str(i)) for entity, ids in va_only.items() for i in ids})
+        return (
+            {
+                "person_id": {w["person_sh"], w["person_va"]},
+                "certification_id": {w["cert_sh_nc"], w["cert_sh_va"], w["cert_va"]},
+                "completion_id": {w["done_sh_A"], w["done_sh_B"], w["pending_sh"], w["done_va_B"], w["pending_va"]},
+            },
+            set(),
+        )
+    return (
+        {
+            "person_id": {w["person_va"]},
+            "certification_id": {w["cert_va"], w["cert_sh_va"]},
+            "completion_id": {w["done_va_B"], w["pending_va"]},
+            "subscription_id": {w["hook_VA"]},
+        },
+        {(entity, str(i)) for entity, ids in va_only.items() for i in ids},
+    )
 
 
 def _walk_json(node: Any, keyed: dict[str, set], entities: set, found: list[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             # a changed field in an audit entry is [old, new]
-            for one in (value if isinstance(value, list) and key in keyed else [value]):
+            for one in value if isinstance(value, list) and key in keyed else [value]:
                 if key in keyed and isinstance(one, (int, str)) and one in keyed[key]:
                     found.append(f"{key}={one}")
         entity, entity_id = node.get("entity"), node.get("entity_id")
@@ -137,11 +155,15 @@ def _walk_json(node: Any, keyed: dict[str, set], entities: set, found: list[str]
 def leaks(response, role: str, w: World, *, allow: frozenset[str] = frozenset()) -> list[str]:
     """Foreign markers in the body, and foreign ids in JSON fields that name them."""
     text = response.text.lower()
-    found = [f"marker {name} ({marker!r})" for name, marker in foreign_markers(role, allow=allow).items()
-             if marker in text]
+    found = [
+        f"marker {name} ({marker!r})" for name, marker in foreign_markers(role, allow=allow).items() if marker in text
+    ]
     # Ids in JSON answers (a refusal may echo the ids the caller sent: only markers count there).
-    if role in (BOARD, PROVIDER, PEER) and response.headers.get("content-type", "").startswith(
-            "application/json") and response.content:
+    if (
+        role in (BOARD, PROVIDER, PEER)
+        and response.headers.get("content-type", "").startswith("application/json")
+        and response.content
+    ):
         keyed, entities = foreign_refs(role, w)
         _walk_json(response.json(), keyed, entities, found)
     return found
@@ -157,8 +179,11 @@ def evidence_missing(response, w: World, evidence: tuple[str, ...]) -> list[str]
         _ids(response.json(), ids)
     elif response.headers.get("content-type", "").startswith("text/csv"):
         ids = {row.get("id") for row in csv.DictReader(io.StringIO(response.text))}
-    return [e for e in evidence
-            if (e in M and M[e] not in text) or (e not in M and w[e] not in ids and str(w[e]) not in ids)]
+    return [
+        e
+        for e in evidence
+        if (e in M and M[e] not in text) or (e not in M and w[e] not in ids and str(w[e]) not in ids)
+    ]
 
 
 def _ids(node: Any, out: set) -> None:
@@ -182,9 +207,12 @@ def problem_issues(response) -> list[str]:
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
-    return [f"{name}: {before.get(name, (0, ''))[0]} -> {after.get(name, (0, ''))[0]} rows"
-            + ("" if before.get(name, (0,))[0] != after.get(name, (0,))[0] else " (contents changed)")
-            for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)]
+    return [
+        f"{name}: {before.get(name, (0, ''))[0]} -> {after.get(name, (0, ''))[0]} rows"
+        + ("" if before.get(name, (0,))[0] != after.get(name, (0,))[0] else " (contents changed)")
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    ]
 
 
 def normalized(problem: dict, *values: Any) -> dict:

@@ -25,5 +25,10 @@ def provider_client(client, tokens, provider):
 
 @pytest.fixture
 def course(provider_client, provider):
-    return new_course(provider_client, provider["id"], hours=3, title="Motivational interviewing for peers",
-                      url="https://training.example.org/mi-101")
+    return new_course(
+        provider_client,
+        provider["id"],
+        hours=3,
+        title="Motivational interviewing for peers",
+        url="https://training.example.org/mi-101",
+    )

@@ -20,12 +20,23 @@ def _parse(response) -> Calendar:
 
 def test_a_course_feed_has_one_event_per_session_with_every_field(admin, client, provider_client, course):
     online = _create(provider_client, course["id"]).json()
-    room = _create(provider_client, course["id"], starts_at="2027-02-09T09:30:00", ends_at="2027-02-09T12:00:00",
-                   timezone="America/Chicago", modality="in_person", location="Room 204, 12 Main St, Durham NC",
-                   registration_url=None, join_url="https://meet.example.org/mi-101").json()
+    room = _create(
+        provider_client,
+        course["id"],
+        starts_at="2027-02-09T09:30:00",
+        ends_at="2027-02-09T12:00:00",
+        timezone="America/Chicago",
+        modality="in_person",
+        location="Room 204, 12 Main St, Durham NC",
+        registration_url=None,
+        join_url="https://meet.example.org/mi-101",
+    ).json()
     feed = _parse(client.get(f"/v1/courses/{course['id']}/sessions.ics"))
     assert (str(feed["VERSION"]), str(feed["PRODID"]), str(feed["METHOD"])) == (
-        "2.0", "-//peer-ce//Course sessions//EN", "PUBLISH")
+        "2.0",
+        "-//peer-ce//Course sessions//EN",
+        "PUBLISH",
+    )
     assert str(feed["X-WR-CALNAME"]) == "Motivational interviewing for peers: sessions"
     assert {str(tz["TZID"]) for tz in feed.walk("VTIMEZONE")} == {"America/New_York", "America/Chicago"}
     events = {str(e["UID"]): e for e in feed.walk("VEVENT")}
@@ -56,8 +67,12 @@ def test_a_change_is_a_new_sequence_of_the_same_event_and_a_deleted_session_leav
     url = f"/v1/courses/{course['id']}/sessions.ics"
     before = client.get(url)
     assert client.get(url, headers={"If-None-Match": before.headers["etag"]}).status_code == 304
-    assert provider_client.patch(f"/v1/sessions/{created['id']}", json={
-        "starts_at": "2027-01-12T14:00:00", "ends_at": "2027-01-12T17:00:00"}).status_code == 200
+    assert (
+        provider_client.patch(
+            f"/v1/sessions/{created['id']}", json={"starts_at": "2027-01-12T14:00:00", "ends_at": "2027-01-12T17:00:00"}
+        ).status_code
+        == 200
+    )
     after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
     [event] = _parse(after).walk("VEVENT")
     assert (str(event["UID"]), int(event["SEQUENCE"])) == (created["uid"], 1)
@@ -66,8 +81,7 @@ def test_a_change_is_a_new_sequence_of_the_same_event_and_a_deleted_session_leav
     assert _parse(client.get(url)).walk("VEVENT") == []
 
 
-def test_a_provider_feed_holds_its_published_courses_sessions_only(admin, client, provider, provider_client,
-                                                                  course):
+def test_a_provider_feed_holds_its_published_courses_sessions_only(admin, client, provider, provider_client, course):
     draft = new_course(provider_client, provider["id"], status="draft", title="Not yet announced")
     shown = _create(provider_client, course["id"]).json()
     _create(provider_client, draft["id"])

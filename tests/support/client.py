@@ -28,9 +28,7 @@ class ApiClient:
         headers = dict(kwargs.pop("headers", None) or {})
         if self.token and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {self.token}"
-        return self._loop.run_until_complete(
-            self._client.request(method, url, headers=headers, **kwargs)
-        )
+        return self._loop.run_until_complete(self._client.request(method, url, headers=headers, **kwargs))
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("GET", url, **kw)

@@ -49,8 +49,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(base_database_url: str | None, directory: Path, *, env: dict[str, str] | None = None,
-                database_url: str | None = None, start_seconds: float = 60) -> Iterator[LiveServer]:
+def live_server(
+    base_database_url: str | None,
+    directory: Path,
+    *,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
+    start_seconds: float = 60,
+) -> Iterator[LiveServer]:
     """Serve peer-ce from a new process on a throwaway database (or on `database_url`, already migrated);
     stopped (and the throwaway database dropped) afterwards."""
     with _database(base_database_url, directory, database_url) as url:
@@ -59,14 +65,23 @@ def live_server(base_database_url: str | None, directory: Path, *, env: dict[str
         data_dir.mkdir(exist_ok=True)
         server_env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_")},
-            "PEER_CE_DATABASE_URL": url, "PEER_CE_DATA_DIR": str(data_dir), "PEER_CE_HOST": "127.0.0.1",
-            "PEER_CE_PORT": str(port), "PEER_CE_LOG_LEVEL": "WARNING", "PEER_CE_ENVIRONMENT": "test",
+            "PEER_CE_DATABASE_URL": url,
+            "PEER_CE_DATA_DIR": str(data_dir),
+            "PEER_CE_HOST": "127.0.0.1",
+            "PEER_CE_PORT": str(port),
+            "PEER_CE_LOG_LEVEL": "WARNING",
+            "PEER_CE_ENVIRONMENT": "test",
             **(env or {}),
         }
         log = directory / "live-server.log"
         with log.open("wb") as sink:
-            process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=data_dir, env=server_env,
-                                       stdout=sink, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app", "serve"],
+                cwd=data_dir,
+                env=server_env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + start_seconds

@@ -53,15 +53,34 @@ def _live_demo(data: Path, database_url: str) -> Iterator[LiveDemo]:
     settings = Settings(_env_file=None, data_dir=data, database_url=database_url, scheduler_enabled=False)
     report = run_demo(settings, peers=30, seed=5)
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PEER_CE_") or k == "PEER_CE_TEST_DATABASE_URL"}
-    env.update(PEER_CE_DATA_DIR=str(data), PEER_CE_DATABASE_URL=database_url, PEER_CE_SCHEDULER_ENABLED="false",
-               PEER_CE_HOST="127.0.0.1", PEER_CE_PORT=str(port))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_") or k == "PEER_CE_TEST_DATABASE_URL"}
+    env.update(
+        PEER_CE_DATA_DIR=str(data),
+        PEER_CE_DATABASE_URL=database_url,
+        PEER_CE_SCHEDULER_ENABLED="false",
+        PEER_CE_HOST="127.0.0.1",
+        PEER_CE_PORT=str(port),
+    )
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=data,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

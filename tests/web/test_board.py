@@ -22,8 +22,16 @@ from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SECTIONS = ("counts", "trend", "due", "topics", "providers")
-WORDS = {"compliant": "Compliant", "in_progress": "In progress", "due_soon": "Due soon", "overdue": "Overdue",
-         "lapsed": "Lapsed", "suspended": "Suspended", "revoked": "Revoked", "inactive": "Inactive"}
+WORDS = {
+    "compliant": "Compliant",
+    "in_progress": "In progress",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "lapsed": "Lapsed",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+    "inactive": "Inactive",
+}
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +125,14 @@ def test_the_dashboard_shows_the_apis_numbers_for_the_board(browser, live_demo: 
         row = topic_rows.nth(n)
         shown[row.locator("th").inner_text()] = [_numbers(c) for c in row.locator("td").all_inner_texts()]
     for t in active:
-        assert shown[t["name"]] == [t["completed_hours"], t["completions"], t["learners"], t["unmet_hours"],
-                                    t["supply_hours"], t["supply_courses"]]
+        assert shown[t["name"]] == [
+            t["completed_hours"],
+            t["completions"],
+            t["learners"],
+            t["unmet_hours"],
+            t["supply_hours"],
+            t["supply_courses"],
+        ]
     assert page.locator("#topics svg[role=img] pattern").count() == 2  # still needed and on offer are patterned
 
     providers = _api(live_demo, token, "/v1/reports/providers").json()
@@ -134,11 +148,13 @@ def test_the_dashboard_shows_the_apis_numbers_for_the_board(browser, live_demo: 
 def test_each_section_downloads_the_apis_csv(browser, live_demo: LiveDemo):
     token = _board(live_demo)
     page = _open(browser, live_demo, token)
-    for section, path, params in (("counts", "/v1/reports/compliance", {}),
-                                  ("trend", "/v1/reports/compliance/trend", {"interval": "month"}),
-                                  ("due", "/v1/reports/due", {"within_days": 90}),
-                                  ("topics", "/v1/reports/topics", {}),
-                                  ("providers", "/v1/reports/providers", {})):
+    for section, path, params in (
+        ("counts", "/v1/reports/compliance", {}),
+        ("trend", "/v1/reports/compliance/trend", {"interval": "month"}),
+        ("due", "/v1/reports/due", {"within_days": 90}),
+        ("topics", "/v1/reports/topics", {}),
+        ("providers", "/v1/reports/providers", {}),
+    ):
         with page.expect_download() as info:
             page.locator(f"#{section} button.csv").click()
         download = info.value
@@ -155,8 +171,10 @@ def test_keyboard_alone_filters_expands_and_every_control_is_named(browser, live
     unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !e.labels.length && !e.getAttribute('aria-label')).map(e => e.outerHTML)""")
     assert unnamed == []
-    assert page.evaluate("[...document.querySelectorAll('svg.chart')].every(s => s.getAttribute('role') === 'img' "
-                         "&& s.querySelector('title').textContent && s.querySelector('desc').textContent)")
+    assert page.evaluate(
+        "[...document.querySelectorAll('svg.chart')].every(s => s.getAttribute('role') === 'img' "
+        "&& s.querySelector('title').textContent && s.querySelector('desc').textContent)"
+    )
     # the filters, from the keyboard: the credential and the due window, then Apply
     page.locator("#credential").focus()
     for _ in range(10):  # down the board's credentials to the one the demo certified people in
@@ -221,10 +239,15 @@ def test_sections_say_they_are_loading(browser, live_demo: LiveDemo, size):
 def test_a_failure_is_explained_in_its_section_and_a_retry_recovers(browser, live_demo: LiveDemo, size):
     page = browser.new_page(viewport=SIZES[size])
     page.route(_path("/v1/reports/compliance"), lambda route: route.abort())
-    page.route(_path("/v1/reports/topics"), lambda route: route.fulfill(
-        status=503, content_type="application/problem+json",
-        body='{"type": "about:blank", "title": "Service unavailable", "status": 503, '
-             '"detail": "The database is restarting.", "request_id": "req-board-503"}'))
+    page.route(
+        _path("/v1/reports/topics"),
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body='{"type": "about:blank", "title": "Service unavailable", "status": 503, '
+            '"detail": "The database is restarting.", "request_id": "req-board-503"}',
+        ),
+    )
     page.goto(f"{live_demo.base_url}/board#token={_board(live_demo)}")
     expect(page.locator("#counts")).to_have_attribute("data-state", "error")
     expect(page.locator("#topics")).to_have_attribute("data-state", "error")
@@ -241,8 +264,10 @@ def test_a_failure_is_explained_in_its_section_and_a_retry_recovers(browser, liv
 
 
 def test_a_wrong_token_or_a_peers_token_asks_for_a_board_token(browser, live_demo: LiveDemo):
-    for token, words in (("not-a-token", "expired or is not valid"),
-                         (live_demo.peer_token(), "not a board's or an admin's")):
+    for token, words in (
+        ("not-a-token", "expired or is not valid"),
+        (live_demo.peer_token(), "not a board's or an admin's"),
+    ):
         page = browser.new_page(viewport=SIZES["desktop"])
         page.goto(f"{live_demo.base_url}/board#token={token}")
         alert = page.locator("#message[role=alert]")

@@ -24,10 +24,24 @@ except ImportError:  # pragma: no cover - the dev dependencies include playwrigh
         raise
     pytest.skip("playwright is not installed (make install)", allow_module_level=True)
 
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WORDS = {"compliant": "Compliant", "in_progress": "In progress", "due_soon": "Due soon", "overdue": "Overdue",
-         "lapsed": "Lapsed", "suspended": "Suspended"}
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WORDS = {
+    "compliant": "Compliant",
+    "in_progress": "In progress",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "lapsed": "Lapsed",
+    "suspended": "Suspended",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +75,20 @@ def test_status_page_shows_the_apis_status_and_progress_for_the_demo_peer(browse
         assert WORDS[compliance["status"]] in card.locator(".badge").inner_text()
         assert item["certification"]["number"] in card.inner_text()
         bars = card.locator("progress")
-        expected = 1 + len(compliance["categories"]) + len(compliance["modality_minimums"]) + len(compliance["caps"]) \
+        expected = (
+            1
+            + len(compliance["categories"])
+            + len(compliance["modality_minimums"])
+            + len(compliance["caps"])
             + sum(o["required_hours"] is not None for o in compliance["other_requirements"])
+        )
         assert bars.count() == expected
         total = bars.first
         assert float(total.get_attribute("value")) == min(compliance["earned_hours"], compliance["required_hours"])
         assert float(total.get_attribute("max")) == compliance["required_hours"]
         assert f"{compliance['earned_hours']:g} hours of {compliance['required_hours']:g}" in total.get_attribute(
-            "aria-valuetext")
+            "aria-valuetext"
+        )
         assert len(compliance["reasons"]) == card.locator(".reasons li").count()
     pa = cards.nth(0)
     assert pa.get_attribute("data-status") == "due_soon"
@@ -152,9 +172,14 @@ def test_api_docs_render_offline_from_this_origin_alone(browser, live_demo: Live
             route.abort()
 
     page.route("**/*", only_this_origin)
-    page.on("console", lambda message: refused.append(message.text)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
             if "Content Security Policy" in message.text and "cdn.redoc.ly/redoc/logo" not in message.text
-            else None)
+            else None
+        ),
+    )
     page.goto(f"{live_demo.base_url}{path}")
     expect(page.locator(title).first).to_contain_text("peer-ce", timeout=30_000)
     if path == "/docs":

@@ -27,8 +27,16 @@ def test_assets_are_served_and_nothing_else_from_the_web_folder(client):
 
 
 def test_pages_use_only_local_assets_and_never_put_the_token_in_a_query(client):
-    for path in ("/status", "/verify", "/board", "/static/status.js", "/static/verify.js", "/static/board.js",
-                 "/static/charts.js", "/static/board.css"):
+    for path in (
+        "/status",
+        "/verify",
+        "/board",
+        "/static/status.js",
+        "/static/verify.js",
+        "/static/board.js",
+        "/static/charts.js",
+        "/static/board.css",
+    ):
         text = client.get(path).text
         assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
     for name in ("status.js", "board.js"):

@@ -46,10 +46,15 @@ def _certification_in(live: LiveDemo, status: str) -> dict:
     if not found and status in HOLD_ACTIONS:
         candidates = _get(live, "/v1/certifications", admin, status="in_progress", limit=50)["items"]
         cert = next(c for c in reversed(candidates) if c["id"] not in used)
-        response = httpx.post(f"{live.base_url}/v1/certifications/{cert['id']}/actions",
-                              headers={"Authorization": f"Bearer {admin}"},
-                              json={"kind": HOLD_ACTIONS[status], "effective_on": live.report.today.isoformat(),
-                                    "reason": "Browser test: a hold"})
+        response = httpx.post(
+            f"{live.base_url}/v1/certifications/{cert['id']}/actions",
+            headers={"Authorization": f"Bearer {admin}"},
+            json={
+                "kind": HOLD_ACTIONS[status],
+                "effective_on": live.report.today.isoformat(),
+                "reason": "Browser test: a hold",
+            },
+        )
         assert response.status_code == 201, response.text
         found = [cert]
     assert found, f"the demo has no {status} certification"
@@ -80,8 +85,10 @@ def test_every_status_says_what_to_do_next_and_by_when(browser, live_demo: LiveD
     assert "Completion #" not in text and ".00 " not in text
     nxt = card.locator(".next")
     if status in ("in_progress", "due_soon") and compliance["remaining_hours"] > 0:
-        assert _plain(compliance["filing_due_on"]) in nxt.inner_text().replace("\n", " ") or \
-            f"{date.fromisoformat(compliance['filing_due_on']):%B}" in nxt.inner_text()
+        assert (
+            _plain(compliance["filing_due_on"]) in nxt.inner_text().replace("\n", " ")
+            or f"{date.fromisoformat(compliance['filing_due_on']):%B}" in nxt.inner_text()
+        )
     if status == "overdue":
         words = nxt.inner_text()
         assert "late" in words.lower()
@@ -105,8 +112,12 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live_demo: LiveDemo, size,  # noqa: F811
-                                                                    tmp_path):
+def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(
+    browser,
+    live_demo: LiveDemo,
+    size,  # noqa: F811
+    tmp_path,
+):
     cert = _certification_in(live_demo, "in_progress")
     token = live_demo.peer_token(cert["person"]["id"])
     page = _open_status(browser, live_demo, token, size)
@@ -126,7 +137,8 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live
     alert.wait_for()
     assert "PDF, PNG or JPEG" in alert.inner_text()  # the content was read, not the name
     assert _get(live_demo, "/v1/completions", token)["items"] == [] or all(
-        x["title"] != title for x in _get(live_demo, "/v1/completions", token)["items"])
+        x["title"] != title for x in _get(live_demo, "/v1/completions", token)["items"]
+    )
     good = tmp_path / "attendance.pdf"
     good.write_bytes(PDF)
     form.get_by_label("Certificate of attendance (optional)").set_input_files(str(good))
@@ -137,8 +149,9 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live
     expect(row).to_contain_text("Certificate attached")
     mine = [x for x in _get(live_demo, "/v1/completions", token)["items"] if x["title"] == title]
     assert len(mine) == 1 and mine[0]["status"] == "pending" and mine[0]["has_evidence"] and mine[0]["hours"] == 1.5
-    evidence = httpx.get(f"{live_demo.base_url}/v1/completions/{mine[0]['id']}/evidence",
-                         headers={"Authorization": f"Bearer {token}"})
+    evidence = httpx.get(
+        f"{live_demo.base_url}/v1/completions/{mine[0]['id']}/evidence", headers={"Authorization": f"Bearer {token}"}
+    )
     assert evidence.content == PDF
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     page.locator("#self-report").screenshot(path=str(ARTIFACTS / f"self-report-{label}.png"))
@@ -146,21 +159,34 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(browser, live
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_the_board_reviews_a_self_report_and_the_peer_reads_the_reason(browser, live_demo: LiveDemo,  # noqa: F811
-                                                                         size):
+def test_the_board_reviews_a_self_report_and_the_peer_reads_the_reason(
+    browser,
+    live_demo: LiveDemo,  # noqa: F811
+    size,
+):
     from app.auth.tokens import mint_dev_token
 
     state = live_demo.report.board_state
     admin = live_demo.admin_token()
-    cert = next(c for c in _get(live_demo, "/v1/certifications", admin, state=state, status="in_progress",
-                                limit=50)["items"] if c["id"] not in {x["id"] for x in _CHOSEN.values()})
+    cert = next(
+        c
+        for c in _get(live_demo, "/v1/certifications", admin, state=state, status="in_progress", limit=50)["items"]
+        if c["id"] not in {x["id"] for x in _CHOSEN.values()}
+    )
     peer = live_demo.peer_token(cert["person"]["id"])
     label = "phone" if size is PHONE else "desktop"
-    sent = httpx.post(f"{live_demo.base_url}/v1/completions", headers={"Authorization": f"Bearer {peer}"},
-                      data={"title": f"Peer supervision workshop ({label})", "provider_name": "County network",
-                            "hours": "2", "modality": "live_virtual",
-                            "completed_on": live_demo.report.today.replace(day=2).isoformat()},
-                      files={"evidence": ("c.pdf", PDF, "application/pdf")})
+    sent = httpx.post(
+        f"{live_demo.base_url}/v1/completions",
+        headers={"Authorization": f"Bearer {peer}"},
+        data={
+            "title": f"Peer supervision workshop ({label})",
+            "provider_name": "County network",
+            "hours": "2",
+            "modality": "live_virtual",
+            "completed_on": live_demo.report.today.replace(day=2).isoformat(),
+        },
+        files={"evidence": ("c.pdf", PDF, "application/pdf")},
+    )
     assert sent.status_code == 201, sent.text
     cid = sent.json()["id"]
     board = mint_dev_token(live_demo.settings, role="board", states=[state])

@@ -23,15 +23,22 @@ from app.types import Day, DbId
 status_router = APIRouter(prefix="/certifications", tags=["certifications"], route_class=GuardedRoute)
 
 
-@status_router.get("/{certification_id}/compliance", response_model=CompliancePublic, operation_id="getCompliance",
-            responses=problem_responses(401, 403, 404, 409, 422))
+@status_router.get(
+    "/{certification_id}/compliance",
+    response_model=CompliancePublic,
+    operation_id="getCompliance",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
 async def get_compliance(
-    certification_id: DbId, request: Request, clock: ClockDep, principal: Reader,
+    certification_id: DbId,
+    request: Request,
+    clock: ClockDep,
+    principal: Reader,
     as_of: Annotated[Day | None, Query(description="Default: today in the board's time zone")] = None,
 ) -> Response:
     """Evaluate the certification's CE cycle as of a date, with the reasons for every number."""
-    cert, result, day = await service.compliance(request.app.state.reads, principal=principal,
-                                                 certification_id=certification_id,
-                                                 clock=clock, as_of=as_of)
+    cert, result, day = await service.compliance(
+        request.app.state.reads, principal=principal, certification_id=certification_id, clock=clock, as_of=as_of
+    )
     # The hot read: the document straight from the engine's typed result (`response_model` documents it).
     return Response(presenters.compliance_json(cert, result, day), media_type="application/json")

@@ -18,8 +18,13 @@ from app.rules import service as rules_service
 verify_router = APIRouter(prefix="/verify", tags=["verify"], route_class=GuardedRoute)
 
 
-@verify_router.get("/{credential_code}/{number}", response_model=Verification, operation_id="verifyCertification",
-                   responses=problem_responses(404, 422, 429), dependencies=[Depends(rate_limit("verify"))])
+@verify_router.get(
+    "/{credential_code}/{number}",
+    response_model=Verification,
+    operation_id="verifyCertification",
+    responses=problem_responses(404, 422, 429),
+    dependencies=[Depends(rate_limit("verify"))],
+)
 def verify_certification(credential_code: str, number: str, clock: ClockDep, session: SessionDep) -> Verification:
     """Public check that a certification number is real: name, credential, status, cycle end.
 
@@ -30,7 +35,11 @@ def verify_certification(credential_code: str, number: str, clock: ClockDep, ses
     person = service.people_of(session, [cert])[cert.person_id]
     rules = rules_service.engine_versions(rules_service.versions_of(session, cert.credential_code))
     return Verification(
-        name=f"{person.given_name} {person.family_name}", credential_code=cert.credential_code,
-        credential_name=rules[-1].rules.name, state=cert.state, number=cert.number,
-        status=result.status, current_cycle_end=result.cycle_end,
+        name=f"{person.given_name} {person.family_name}",
+        credential_code=cert.credential_code,
+        credential_name=rules[-1].rules.name,
+        state=cert.state,
+        number=cert.number,
+        status=result.status,
+        current_cycle_end=result.cycle_end,
     )

@@ -177,8 +177,7 @@ class _Compiled:
         self.on_anniversary = cy.ends_on_anniversary
         self.no_ce_under = cy.no_ce_first_cycle_under_months
         self.total = _h(req.total_hours)
-        self.cats = tuple(Category(c.category, _h(c.min_hours), c.every_years, c.label, c.once)
-                          for c in req.categories)
+        self.cats = tuple(Category(c.category, _h(c.min_hours), c.every_years, c.label, c.once) for c in req.categories)
         self.cat_need = tuple(c.need for c in self.cats)
         self.cat_index = {c.category: i for i, c in enumerate(req.categories)}
         topic_cats: dict[str, list[int]] = {}
@@ -198,16 +197,17 @@ class _Compiled:
         self.cap_by_mod = {k: tuple(v) for k, v in by_mod.items()}
         self.cap_by_cat = {k: tuple(v) for k, v in by_cat.items()}
         self.tagged = bool(self.cats or self.cap_by_cat)
-        self.mods = tuple(ModalityMinimum(tuple(m.modalities), _h(m.min_hours), m.label)
-                          for m in req.modality_minimums)
+        self.mods = tuple(ModalityMinimum(tuple(m.modalities), _h(m.min_hours), m.label) for m in req.modality_minimums)
         self.mod_need = tuple(m.need for m in self.mods)
         by_modality: dict[str, list[int]] = {}
         for i, m in enumerate(req.modality_minimums):
             for mod in m.modalities:
                 by_modality.setdefault(mod, []).append(i)
         self.mod_by_modality = {k: tuple(v) for k, v in by_modality.items()}
-        self.untagged = {m: Targets((), self.cap_by_mod.get(m, ()), self.mod_by_modality.get(m, ()))
-                         for m in (*self.cap_by_mod, *self.mod_by_modality)}
+        self.untagged = {
+            m: Targets((), self.cap_by_mod.get(m, ()), self.mod_by_modality.get(m, ()))
+            for m in (*self.cap_by_mod, *self.mod_by_modality)
+        }
         self.others = _others(req.other)
         self.carry_max = _h(rs.carryover.max_hours)
         self.due_soon = timedelta(days=rs.due_soon_days)
@@ -220,8 +220,9 @@ class _Compiled:
         self.filing = timedelta(days=rs.filing_days_before_end)
         self.once_ever = rs.course_counts_once
         ip = rs.initial_period
-        self.initial = None if ip is None else Initial(ip.label, ip.months, ip.extension_months,
-                                                       _others(ip.requirements))
+        self.initial = (
+            None if ip is None else Initial(ip.label, ip.months, ip.extension_months, _others(ip.requirements))
+        )
         self.rules = rs
         self.options = {o.id: o for o in rs.cycle_options}
         # (cycle option, variants) -> the rules a certification with those choices is evaluated with

@@ -304,8 +304,9 @@ def _run_cycle(
 
     total = carry_in
     need_total = 0 if no_ce else r.total
-    unmet = 0 if no_ce else (
-        (total < need_total) + sum(cat_sum[i] < cat_need[i] for i in range(len(cats))) + len(mod_need))
+    unmet = (
+        0 if no_ce else ((total < need_total) + sum(cat_sum[i] < cat_need[i] for i in range(len(cats))) + len(mod_need))
+    )
     met_at = start if unmet == 0 else None
     other_res, others_on = _others(r.others, start, min(end, as_of), records.acts) if r.others else ([], start)
 

@@ -74,6 +74,7 @@ def evaluate(
     acts = sorted(activities, key=attrgetter("on")) if activities else ()
     preps: dict[int, _Prepared] = {}  # per compiled rule set (by id: each holds its rule set)
     if facts.board_actions:
+
         def current_end(start: date, reinstated: bool, day: date) -> date:
             records = _Records(comps, dates, acts, chain_start=start, as_of=day, explain=False)
             return _walk(versions, pinned, facts, records, preps, reinstated)[0][-1].end
@@ -86,11 +87,18 @@ def evaluate(
     stranded: tuple[RecordedRenewal, ...] = ()
     if facts.renewals:
         # a reinstatement's new chain leaves the renewals of the chains before it behind, not stranded
-        stranded = tuple(x for x in facts.renewals if not x.by_board and x.stands_on(as_of)
-                         and x.cycle_start not in applied and (not chain.reinstated or x.cycle_start >= chain.start))
+        stranded = tuple(
+            x
+            for x in facts.renewals
+            if not x.by_board
+            and x.stands_on(as_of)
+            and x.cycle_start not in applied
+            and (not chain.reinstated or x.cycle_start >= chain.start)
+        )
     r = runs[-1].rules
-    return _result(runs, facts, as_of, chain, comps, explain, requirements, preps.get(id(r)) or _Prepared(r, comps),
-                   stranded)
+    return _result(
+        runs, facts, as_of, chain, comps, explain, requirements, preps.get(id(r)) or _Prepared(r, comps), stranded
+    )
 
 
 class _Chain:
@@ -142,21 +150,38 @@ def _chain(facts: CertificationFacts, as_of: date, current_end: Callable[[date, 
         if ba.effective_on >= facts.issued_on:
             if ba.cycle_start is not None:
                 chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
-                    ba.cycle_start, True, ba.effective_on, None)
-            elif (hold_began is not None and not revoked
-                  and current_end(chain.start, chain.reinstated, hold_began) >= ba.effective_on):
+                    ba.cycle_start,
+                    True,
+                    ba.effective_on,
+                    None,
+                )
+            elif (
+                hold_began is not None
+                and not revoked
+                and current_end(chain.start, chain.reinstated, hold_began) >= ba.effective_on
+            ):
                 chain.resumed = (hold_began, ba.effective_on)
             else:
                 chain.start, chain.reinstated, chain.restarted_on, chain.resumed = (
-                    ba.effective_on, True, ba.effective_on, None)
+                    ba.effective_on,
+                    True,
+                    ba.effective_on,
+                    None,
+                )
         hold_began, revoked = None, False
     if last is not None and last.kind != "reinstate":
         chain.hold = last
     return chain
 
 
-def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: CertificationFacts, records: _Records,
-          preps: dict[int, _Prepared], reinstated: bool) -> tuple[list[_Run], set[date]]:
+def _walk(
+    versions: Sequence[RuleVersion],
+    pinned: RuleVersion | None,
+    facts: CertificationFacts,
+    records: _Records,
+    preps: dict[int, _Prepared],
+    reinstated: bool,
+) -> tuple[list[_Run], set[date]]:
     """The walk over a chain's cycles (from `records.chain_start`; `reinstated`: the chain began with a
     reinstatement) to the one current on `records.as_of` (docs/compliance.md, "Which cycle is current"), with
     recorded renewals and a board's stated cycle as inputs ("Decisions that stay decided"): the runs of its
@@ -165,8 +190,7 @@ def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: Ce
     standing: dict[date, RecordedRenewal] | None = None
     if facts.renewals:
         standing = {x.cycle_start: x for x in facts.renewals if x.stands_on(as_of) and x.cycle_end >= x.cycle_start}
-    stated = facts.stated_cycle if facts.stated_cycle is not None and facts.stated_cycle.recorded_on <= as_of \
-        else None
+    stated = facts.stated_cycle if facts.stated_cycle is not None and facts.stated_cycle.recorded_on <= as_of else None
     applied: set[date] = set()
     md: tuple[int, int] | None = None
     start, count_from, first, excess = chain_start, chain_start, True, 0
@@ -213,8 +237,17 @@ def _walk(versions: Sequence[RuleVersion], pinned: RuleVersion | None, facts: Ce
         prepared = preps.get(id(r))
         if prepared is None:
             prepared = preps[id(r)] = _Prepared(r, records.comps)
-        run = _run_cycle(records, prepared, v, start=start, end=end, count_from=count_from, carry_in=carry, no_ce=no_ce,
-                         counted_before=counted_before)
+        run = _run_cycle(
+            records,
+            prepared,
+            v,
+            start=start,
+            end=end,
+            count_from=count_from,
+            carry_in=carry,
+            no_ce=no_ce,
+            counted_before=counted_before,
+        )
         runs.append(run)
         if renewal is not None or (as_of > end and run.met_on is not None):
             # passed over: a recorded renewal stands, or it was met by E, or late on or before D
@@ -301,9 +334,22 @@ def _result(
     outcomes: tuple[CompletionOutcome, ...] = ()
     reasons: tuple[str, ...] = ()
     if explain:
-        from_text = _Explainer(run, runs, as_of, chain.start, chain.reinstated, status, hold, comps, prepared,
-                               (facts.cycle_option, facts.variants), restarted_on=chain.restarted_on,
-                               resumed=chain.resumed, stated=facts.stated_cycle, stranded=stranded)
+        from_text = _Explainer(
+            run,
+            runs,
+            as_of,
+            chain.start,
+            chain.reinstated,
+            status,
+            hold,
+            comps,
+            prepared,
+            (facts.cycle_option, facts.variants),
+            restarted_on=chain.restarted_on,
+            resumed=chain.resumed,
+            stated=facts.stated_cycle,
+            stranded=stranded,
+        )
         outcomes = from_text.outcomes()
         reasons = from_text.reasons(outcomes)
     return Evaluation(
@@ -337,8 +383,11 @@ def _result(
     )
 
 
-def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[ModalityMinimumResult, ...],
-                                      tuple[OtherResult, ...], tuple[CapResult, ...]]:
+def _requirements(
+    run: _Run,
+) -> tuple[
+    tuple[CategoryResult, ...], tuple[ModalityMinimumResult, ...], tuple[OtherResult, ...], tuple[CapResult, ...]
+]:
     """Each requirement of the cycle's rules with the hours (or attestation) it came to."""
     r = run.rules
     ce = run.kind == CYCLE  # an initial phase and a first cycle without CE require no hours
@@ -389,15 +438,19 @@ def _requirements(run: _Run) -> tuple[tuple[CategoryResult, ...], tuple[Modality
     return categories, modality_minimums, others, caps
 
 
-def cycles_before(*, versions: Sequence[RuleVersion], facts: CertificationFacts,
-                  until: date) -> list[tuple[date, date]]:
+def cycles_before(
+    *, versions: Sequence[RuleVersion], facts: CertificationFacts, until: date
+) -> list[tuple[date, date]]:
     """The cycles of the chain that starts on the issue date and begin before `until`, by the rules'
     arithmetic alone (no completions, an initial phase its nominal length); the last one ends on the day
     before `until` at the latest. A migrated record's board renews these (docs/compliance.md, "Migrated records")."""
     if not versions:
         raise NoRuleVersions(f"no rule versions were given for {facts.credential_code}")
-    pinned = next((v for v in versions if v.version == facts.pinned_version), None) \
-        if facts.pinned_version is not None else None
+    pinned = (
+        next((v for v in versions if v.version == facts.pinned_version), None)
+        if facts.pinned_version is not None
+        else None
+    )
     start = anchor = facts.issued_on
     first, initial_pending = True, True
     md: tuple[int, int] | None = None

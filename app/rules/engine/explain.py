@@ -95,28 +95,36 @@ class _Explainer:
             out.append(line)
         if self.resumed is not None:
             began, back = self.resumed
-            out.append(f"The board reinstatement on {back.isoformat()} resumed the cycles: the cycle current when "
-                       f"the hold began on {began.isoformat()} had not ended")
+            out.append(
+                f"The board reinstatement on {back.isoformat()} resumed the cycles: the cycle current when "
+                f"the hold began on {began.isoformat()} had not ended"
+            )
         out.extend(self._decided())
         out.extend(self._choices())
         if run.kind == INITIAL:
             assert r.initial is not None
             longer = f", extendable once until {self.grace_end.isoformat()}" if r.initial.extension else ""
-            out.append(f"No CE is required in the {r.initial.label} ({s} to {e}{longer}); the renewal cycles begin "
-                       "on the date its requirements are met")
+            out.append(
+                f"No CE is required in the {r.initial.label} ({s} to {e}{longer}); the renewal cycles begin "
+                "on the date its requirements are met"
+            )
             out.extend(self._other_lines(r.initial.others, s, e))
             return self._with_completions(out, outcomes)
         if run.kind != CYCLE:
-            out.append(f"No CE is required in this cycle: it is the certification's first cycle and shorter "
-                       f"than {r.no_ce_under} months; CE completed in it counts toward no cycle's hours")
+            out.append(
+                f"No CE is required in this cycle: it is the certification's first cycle and shorter "
+                f"than {r.no_ce_under} months; CE completed in it counts toward no cycle's hours"
+            )
             out.extend(self._other_lines(r.others, s, e))
             return self._with_completions(out, outcomes)
         if r.filing:
             out.append(f"The renewal is due by {run.due_on.isoformat()}; the certification expires on {e}")
         out.append(f"{_fmt(run.total)} of {_fmt(run.need)} hours earned; {self._still(run.need, run.total)}")
         if run.carry_in and self.stated is not None and self.stated.start == run.start:
-            out.append(f"Includes {_fmt(run.carry_in)} hours carried over, as the board stated when it registered "
-                       "the certification")
+            out.append(
+                f"Includes {_fmt(run.carry_in)} hours carried over, as the board stated when it registered "
+                "the certification"
+            )
         elif run.carry_in:
             prev = self.runs[-2]
             out.append(
@@ -175,22 +183,30 @@ class _Explainer:
         by_board = [(x, x.renewed_on) for x in self.runs[:-1] if x.renewed_on is not None and x.by_board]
         if by_board:
             (first, _), (last, recorded_on) = by_board[0], by_board[-1]
-            out.append(f"The cycles from {first.start.isoformat()} to {last.end.isoformat()} count as renewed by "
-                       f"the board (recorded on {recorded_on.isoformat()}, when it registered the certification)")
+            out.append(
+                f"The cycles from {first.start.isoformat()} to {last.end.isoformat()} count as renewed by "
+                f"the board (recorded on {recorded_on.isoformat()}, when it registered the certification)"
+            )
         for x in self.runs[:-1]:
             if x.renewed_on is not None and not x.by_board and x.met_on is None:
-                out.append(f"The cycle {x.start.isoformat()} to {x.end.isoformat()} stands as renewed (recorded on "
-                           f"{x.renewed_on.isoformat()}) although the data no longer meets it; only a board action "
-                           "(reopen or revoke) undoes a renewal")
+                out.append(
+                    f"The cycle {x.start.isoformat()} to {x.end.isoformat()} stands as renewed (recorded on "
+                    f"{x.renewed_on.isoformat()}) although the data no longer meets it; only a board action "
+                    "(reopen or revoke) undoes a renewal"
+                )
         st = self.stated
         if st is not None and st.start == self.run.start:
-            out.append(f"The board registered the certification in the cycle starting on {st.start.isoformat()}"
-                       + (f" and ending on {st.end.isoformat()}" if st.end is not None else "")
-                       + f" (recorded on {st.recorded_on.isoformat()})")
+            out.append(
+                f"The board registered the certification in the cycle starting on {st.start.isoformat()}"
+                + (f" and ending on {st.end.isoformat()}" if st.end is not None else "")
+                + f" (recorded on {st.recorded_on.isoformat()})"
+            )
         for renewal in self.stranded:
-            out.append(f"The renewal of the cycle {renewal.cycle_start.isoformat()} to {renewal.cycle_end.isoformat()} "
-                       f"recorded on {renewal.recorded_on.isoformat()} is no longer a cycle of this certification (its "
-                       "issue date, a reinstatement or the rules changed); it stands until a board reopens it")
+            out.append(
+                f"The renewal of the cycle {renewal.cycle_start.isoformat()} to {renewal.cycle_end.isoformat()} "
+                f"recorded on {renewal.recorded_on.isoformat()} is no longer a cycle of this certification (its "
+                "issue date, a reinstatement or the rules changed); it stands until a board reopens it"
+            )
         return out
 
     def _choices(self) -> list[str]:
@@ -199,8 +215,10 @@ class _Explainer:
         rs, out = self.r.rules, []
         if option is not None:
             o = next(x for x in rs.cycle_options if x.id == option)
-            out.append(f"Cycle option {o.label or o.id}: {o.months}-month cycles with "
-                       f"{_fmt(self.r.total)} hours each, as chosen for this certification")
+            out.append(
+                f"Cycle option {o.label or o.id}: {o.months}-month cycles with "
+                f"{_fmt(self.r.total)} hours each, as chosen for this certification"
+            )
         for vid in variants:
             x = next(x for x in rs.variants if x.id == vid)
             added = [f"{_fmt(_h(x.extra_hours))} more hours"] if x.extra_hours else []
@@ -226,21 +244,29 @@ class _Explainer:
             days = (run.due_on - self.as_of).days
             when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
             if filing:
-                return (f"Due soon: the renewal of the cycle {s} to {e} is due by {run.due_on.isoformat()} "
-                        f"({when}) with requirements unmet")
+                return (
+                    f"Due soon: the renewal of the cycle {s} to {e} is due by {run.due_on.isoformat()} "
+                    f"({when}) with requirements unmet"
+                )
             return f"Due soon: the {noun} {s} to {e} ends {when} with requirements unmet"
         g = self.grace_end.isoformat()
         if run.kind == INITIAL:
             if st == "overdue":
-                return (f"Overdue: the {noun} {s} to {e} ended with its requirements unmet; the board may "
-                        f"extend it once, until {g}")
-            return (f"Lapsed: the {noun} {s} to {e} ended with its requirements unmet"
-                    + (f" and its extension ended on {g}" if g != e else "")
-                    + "; only a board reinstatement starts a new chain of cycles")
+                return (
+                    f"Overdue: the {noun} {s} to {e} ended with its requirements unmet; the board may "
+                    f"extend it once, until {g}"
+                )
+            return (
+                f"Lapsed: the {noun} {s} to {e} ended with its requirements unmet"
+                + (f" and its extension ended on {g}" if g != e else "")
+                + "; only a board reinstatement starts a new chain of cycles"
+            )
         if st == "overdue" and self.as_of <= run.end:
             late = f"; late renewal is possible until {g}" if self.r.grace_days else ""
-            return (f"Overdue: the renewal of the cycle {s} to {e} was due by {run.due_on.isoformat()} with "
-                    f"requirements unmet; the certification expires on {e}{late}")
+            return (
+                f"Overdue: the renewal of the cycle {s} to {e} was due by {run.due_on.isoformat()} with "
+                f"requirements unmet; the certification expires on {e}{late}"
+            )
         if st == "overdue":
             if self.r.grace_ce:
                 return (
@@ -273,8 +299,10 @@ class _Explainer:
         elif run.kind == INITIAL and on >= run.start:
             why = f"dated {day}, in the {self.noun} that began on {self._iso['start']}, which requires no CE"
         elif run.kind != CYCLE and run.start <= on <= run.end:
-            why = (f"dated {day}, in the first cycle {self._iso['start']} to {self._iso['end']}, which requires "
-                   f"no CE (it is shorter than {r.no_ce_under} months)")
+            why = (
+                f"dated {day}, in the first cycle {self._iso['start']} to {self._iso['end']}, which requires "
+                f"no CE (it is shorter than {r.no_ce_under} months)"
+            )
         elif on < self.chain_start and self.reinstated:
             why = (
                 f"dated {day}, before the current cycle: cycles restarted with the board "
@@ -311,7 +339,8 @@ class _Explainer:
             names = " and ".join(
                 f"{r.cats[i].label or r.cats[i].slug} "
                 + ("(due once)" if r.cats[i].once else f"(due once every {r.cats[i].every_years} years)")
-                for i in hits)
+                for i in hits
+            )
             why += f"; it still counts toward {names}"
         return CompletionOutcome(c.id, _ZERO, "not_counted", why)
 
@@ -324,12 +353,17 @@ class _Explainer:
     @cached_property
     def _iso(self) -> dict[str, str]:
         """The evaluation's own dates as text, formatted once for every completion's reason."""
-        return {"as_of": self.as_of.isoformat(), "restarted_on": self.restarted_on.isoformat(),
-                "start": self.run.start.isoformat(), "end": self.run.end.isoformat(),
-                "grace_end": self.grace_end.isoformat()}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "restarted_on": self.restarted_on.isoformat(),
+            "start": self.run.start.isoformat(),
+            "end": self.run.end.isoformat(),
+            "grace_end": self.grace_end.isoformat(),
+        }
 
-    def _processed(self, j: int, c: Completion, day: str, counted: int, code: int,
-                   about: int | None) -> CompletionOutcome:
+    def _processed(
+        self, j: int, c: Completion, day: str, counted: int, code: int, about: int | None
+    ) -> CompletionOutcome:
         """A completion the current cycle looked at: what it counted, and why (`about`: see `_Outcome`)."""
         r = self.r
         if code == _NOT_ACCEPTED:
@@ -341,9 +375,12 @@ class _Explainer:
         if code == _NO_HOURS:
             return CompletionOutcome(c.id, _ZERO, "not_counted", "carries no hours")
         if code == _REPEATED:
-            return CompletionOutcome(c.id, _ZERO, "not_counted",
-                                     f"the course was counted in an earlier cycle (completion #{about}); "
-                                     f"a course counts once for {r.code}")
+            return CompletionOutcome(
+                c.id,
+                _ZERO,
+                "not_counted",
+                f"the course was counted in an earlier cycle (completion #{about}); a course counts once for {r.code}",
+            )
         prepared = self.prepared
         credit = prepared.credit[j]
         if credit < 0:
@@ -361,8 +398,10 @@ class _Explainer:
         if code == _CAPPED:
             assert about is not None
             cap = r.caps[about]
-            why = (f"{cap.modality or cap.category} hours over the {_fmt(cap.max)}-hour cap "
-                   f"({_fmt(credit - counted)} discarded)")
+            why = (
+                f"{cap.modality or cap.category} hours over the {_fmt(cap.max)}-hour cap "
+                f"({_fmt(credit - counted)} discarded)"
+            )
             if not counted:
                 return CompletionOutcome(c.id, _ZERO, "not_counted", why)
             return CompletionOutcome(

@@ -22,10 +22,12 @@ from app.types import Day, DbId
 flags_router = APIRouter(prefix="/flags", tags=["scheduler"], route_class=GuardedRoute)
 
 
-@flags_router.get("", response_model=FlagPage, operation_id="listFlags",
-                  responses=problem_responses(400, 401, 403, 422))
+@flags_router.get(
+    "", response_model=FlagPage, operation_id="listFlags", responses=problem_responses(400, 401, 403, 422)
+)
 def list_flags(
-    session: SessionDep, principal: AdminOrBoardDep,
+    session: SessionDep,
+    principal: AdminOrBoardDep,
     credential_code: str | None = None,
     status: FlagStatus | None = None,
     state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
@@ -37,7 +39,17 @@ def list_flags(
 ) -> FlagPage:
     """Flags raised by the sweep, newest first. Boards see their states' flags only."""
     found = service.list_flags(
-        session, principal=principal, credential_code=credential_code, status=status, state=state,
-        since=since, certification_id=certification_id, cursor=cursor, limit=limit, count=count)
-    return FlagPage(items=[FlagPublic.model_validate(f) for f in found.items], next_cursor=found.next_cursor,
-                    total=found.total)
+        session,
+        principal=principal,
+        credential_code=credential_code,
+        status=status,
+        state=state,
+        since=since,
+        certification_id=certification_id,
+        cursor=cursor,
+        limit=limit,
+        count=count,
+    )
+    return FlagPage(
+        items=[FlagPublic.model_validate(f) for f in found.items], next_cursor=found.next_cursor, total=found.total
+    )

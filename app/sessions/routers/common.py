@@ -22,16 +22,31 @@ Manager = Annotated[Principal, Depends(require_roles(Role.admin, Role.provider))
 Limit = Annotated[int, Query(ge=1, le=200)]
 # Sessions page in start order: the cursor holds the last item's start (UTC) and id (its own `format`, so a
 # contract test can generate the values the API issues).
-Cursor = Annotated[str | None, Query(max_length=512, json_schema_extra={"format": "session-cursor"},
-                                     description="Opaque cursor from a previous page's `next_cursor` (only "
-                                                 "values the API issued are valid; any other is 400)")]
-From = Annotated[Day | None, Query(alias="from", description="Sessions starting on or after this day (local "
-                                                             "date). Default, with no `to` either: those not "
-                                                             "ended yet")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=512,
+        json_schema_extra={"format": "session-cursor"},
+        description="Opaque cursor from a previous page's `next_cursor` (only "
+        "values the API issued are valid; any other is 400)",
+    ),
+]
+From = Annotated[
+    Day | None,
+    Query(
+        alias="from",
+        description="Sessions starting on or after this day (local "
+        "date). Default, with no `to` either: those not "
+        "ended yet",
+    ),
+]
 To = Annotated[Day | None, Query(alias="to", description="Sessions starting on or before this day (local date)")]
-CALENDAR: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
-                                                   "description": "An iCalendar (RFC 5545) feed: one VEVENT per "
-                                                                  "session"}}
+CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"text/calendar": {"schema": {"type": "string"}}},
+        "description": "An iCalendar (RFC 5545) feed: one VEVENT per session",
+    }
+}
 FEED_CACHE = "public, max-age=300"
 
 
@@ -50,8 +65,7 @@ SessionInScope = Annotated[CourseSession, Depends(session_in_scope)]
 def feed_response(request: Request, body: bytes, filename: str) -> Response:
     """An iCalendar answer, with an ETag (304 to a matching If-None-Match) and a short public cache life."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": FEED_CACHE,
-               "Content-Disposition": f'inline; filename="{filename}"'}
+    headers = {"ETag": etag, "Cache-Control": FEED_CACHE, "Content-Disposition": f'inline; filename="{filename}"'}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
