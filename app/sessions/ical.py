@@ -8,6 +8,7 @@ page) and a DESCRIPTION with the provider, hours and links.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,14 @@ from app.sessions.service import FeedItem
 PRODID = "-//peer-ce//Course sessions//EN"
 MODALITY = {"in_person": "In person", "live_virtual": "Live virtual", "hybrid": "Hybrid (in person and online)"}
 REFRESH = timedelta(hours=6)
+# RFC 5545 (3.3.11) admits no control character in TEXT but the tab; names and titles are one line.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
+
+
+def one_line(text: str) -> str:
+    """A name or title as a single TEXT line: control characters and line breaks become spaces, and runs of
+    spaces one."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def calendar(items: Sequence[FeedItem], *, name: str, base_url: str) -> bytes:
@@ -28,8 +37,8 @@ def calendar(items: Sequence[FeedItem], *, name: str, base_url: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    cal.add("name", one_line(name))
+    cal.add("x-wr-calname", one_line(name))
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")
     for item in items:
@@ -53,14 +62,14 @@ def _event(item: FeedItem, base_url: str) -> Event:
     event.add("sequence", row.sequence)
     event.add("dtstart", row.starts_at.astimezone(zone))
     event.add("dtend", row.ends_at.astimezone(zone))
-    event.add("summary", course.title)
-    event.add("location", row.location or "Online")  # in person and hybrid sessions always have one
+    event.add("summary", one_line(course.title))
+    event.add("location", one_line(row.location or "Online"))  # in person and hybrid sessions always have one
     event.add("url", row.registration_url or row.join_url or course.url or course_page)
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
     hours = f"{course.hours.normalize():f}"
     lines = [
-        f"{item.provider_name}. {MODALITY.get(row.modality, row.modality)}, {hours} CE "
+        f"{one_line(item.provider_name)}. {MODALITY.get(row.modality, row.modality)}, {hours} CE "
         f"hour{'' if course.hours == 1 else 's'}."
     ]
     if row.registration_url:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from tests.catalog.helpers import new_course, problem
+from tests.catalog.helpers import new_course, new_provider, problem
 from tests.sessions.test_sessions import SESSION, _create
 
 
@@ -94,3 +94,23 @@ def test_a_provider_feed_holds_its_published_courses_sessions_only(admin, client
     problem(client.get(f"/v1/providers/{provider['id'] + 1000}/sessions.ics"), 404)
     # the provider itself may see its draft's (empty) feed while it prepares the course
     assert _parse(provider_client.get(f"/v1/courses/{draft['id']}/sessions.ics")).walk("VEVENT") == []
+
+
+def test_names_with_line_breaks_and_control_characters_still_make_a_valid_feed(admin, client, tokens):
+    """A provider or course named with a line break or a control character (the API stores what it is sent)
+    gets a feed calendar apps read: every name on one line, no control character left."""
+    odd = new_provider(admin, name="Peer\nAcademy\x07 West")
+    odd_client = client.as_(tokens.provider(odd["id"]))
+    course = new_course(odd_client, odd["id"], title="Ethics\r\nrefresher\x04", hours=2)
+    _create(odd_client, course["id"], modality="in_person", location="Room 1\nNorth wing", join_url=None)
+    for url in (f"/v1/providers/{odd['id']}/sessions.ics", f"/v1/courses/{course['id']}/sessions.ics"):
+        response = client.get(url)
+        feed = _parse(response)
+        assert not any(0 < b < 32 and b not in (9, 10, 13) for b in response.content)
+        (event,) = feed.walk("VEVENT")
+        assert str(event["SUMMARY"]) == "Ethics refresher"
+        assert str(event["LOCATION"]) == "Room 1 North wing"
+        assert str(event["DESCRIPTION"]).startswith("Peer Academy West. In person")
+    assert str(_parse(client.get(f"/v1/providers/{odd['id']}/sessions.ics"))["X-WR-CALNAME"]) == (
+        "Peer Academy West: course sessions"
+    )
