@@ -93,7 +93,7 @@ def route_template(scope: Scope) -> str | None:
     return template
 
 
-class _BodyTooLarge(Exception):
+class BodyTooLarge(Exception):
     pass
 
 
@@ -156,7 +156,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -171,7 +171,7 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             if not status_holder["started"]:
                 status_holder["status"] = 413
                 await send_problem(

@@ -99,7 +99,7 @@ def keyset_page(
     query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
     if cursor:
         (last,) = decode_cursor(cursor, 1)
-        if not isinstance(last, int):
+        if type(last) is not int:  # JSON true is no id
             raise BadRequest("The cursor is not valid; start again without it.")
         query = query.where(column < last if newest_first else column > last)
     rows = list(session.exec(query))

@@ -80,6 +80,8 @@ def _taken(session: Session, topic_id: str, principal: Principal) -> str | None:
     row = session.get(TopicProposal, topic_id)
     if row is None:
         return None
+    if not (principal.is_admin or (principal.role is Role.provider and principal.provider_id == row.provider_id)):
+        return f"Topic id {topic_id!r} is taken; choose another id."  # another provider's proposal stays its own
     if row.status == "proposed":
         return f"Topic {topic_id!r} is already proposed and waits for an admin's review" + (
             ": accept the proposal (POST /v1/topics/{id}/review)." if principal.is_admin else "."

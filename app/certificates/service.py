@@ -386,9 +386,8 @@ def verify(session: Session, *, token: str, issuer: Issuer) -> VerifyResult:
             "superseded by a corrected certificate" + (f" ({result.superseded_by})" if result.superseded_by else "")
         )
     if result.voided:
-        result.reasons.append(
-            "the completion was voided" + (f": {completion.void_reason}" if completion.void_reason else "")
-        )
+        # never the void's reason: a board's free text about a person, and the check is public
+        result.reasons.append("the completion was voided")
     if result.revoked:
         result.reasons.append(
             f"revoked on {statuslist.timestamp(cert.revoked_at)} (status list "  # type: ignore[arg-type]
@@ -429,9 +428,8 @@ def _legacy(session: Session, claims: dict[str, Any], reasons: list[str]) -> Ver
         reasons=[*reasons, "a certificate issued before certificates were stored: fetch the current one"],
     )
     if voided:
-        result.reasons.append(
-            "the completion was voided" + (f": {completion.void_reason}" if completion.void_reason else "")
-        )
+        # never the void's reason: a board's free text about a person, and the check is public
+        result.reasons.append("the completion was voided")
     elif completion.status != "accepted":
         result.reasons.append(f"the completion is {completion.status}")
     return result

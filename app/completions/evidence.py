@@ -12,10 +12,12 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
@@ -122,6 +124,35 @@ class FileEvidenceStore:
 
 def store_for(settings: Settings) -> EvidenceStore:
     return FileEvidenceStore(settings.evidence_dir or settings.data_dir / "evidence")
+
+
+def content_disposition(filename: str) -> str:
+    """`inline` with the file's name: an ASCII fallback and the exact name as RFC 6266/5987 `filename*` (a
+    header is Latin-1, and names like "John’s certificate.pdf" are common)."""
+    ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode() or "evidence"
+    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "_", ascii_name)
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def carry_over(
+    session: Session, *, store: EvidenceStore, from_completion: Completion, to_completion: Completion
+) -> None:
+    """A corrected record keeps the evidence its original was reported with (a copy of the stored file)."""
+    query = select(CompletionEvidence).where(col(CompletionEvidence.completion_id) == id_of(from_completion))
+    row = session.exec(query).first()
+    if row is None:
+        return
+    session.add(
+        CompletionEvidence(
+            completion_id=id_of(to_completion),
+            storage_key=store.put(store.get(row.storage_key), row.media_type),
+            media_type=row.media_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            filename=row.filename,
+        )
+    )
+    session.flush()
 
 
 def attach(session: Session, *, store: EvidenceStore, completion: Completion, upload: Upload) -> CompletionEvidence:

@@ -20,6 +20,7 @@ from app.completions.schemas import CompletionCreate
 from app.csvio import cell_decimal, cell_int
 from app.errors import BadRequest, UnsupportedMediaType
 from app.inputs import loads
+from app.logs import BodyTooLarge
 
 _INTS = {"person_id", "course_id"}
 _FIELDS = set(CompletionCreate.model_fields)
@@ -50,6 +51,8 @@ async def submitted(request: Request) -> Submission:
 async def _from_form(request: Request) -> Submission:
     try:
         form = await request.form(max_files=1, max_fields=len(_FIELDS) + 1)
+    except BodyTooLarge:  # past the request size limit while streaming: the middleware answers 413
+        raise
     except Exception as exc:  # starlette/python-multipart: malformed or past the limits
         raise BadRequest(f"The form could not be read: {exc}") from None
     fields: dict[str, Any] = {}

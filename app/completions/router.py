@@ -112,7 +112,7 @@ def get_evidence(
         content=data,
         media_type=row.media_type,
         headers={
-            "Content-Disposition": f'inline; filename="{row.filename}"',
+            "Content-Disposition": evidence.content_disposition(row.filename),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, no-store",
@@ -231,7 +231,12 @@ def review_completion(
 ) -> CompletionPublic:
     """Approve or reject a peer's self-reported completion (a board of one of the peer's states)."""
     service.review(
-        session, principal=principal, completion=completion, data=data, clock=clock, issuer=request.app.state.issuer
+        session,
+        principal=principal,
+        completion=completion,
+        data=data,
+        clock=clock,
+        issuer=request.app.state.issuer,
     )
     evaluations = service.refresh_person(session, person_id=completion.person_id, clock=clock)
     return _public(session, principal, completion, clock, evaluations)
@@ -281,7 +286,13 @@ def correct_completion(
     """Correct a completion: it is voided and the corrected record created in one step (answered with the new
     record); its certificate is revoked, superseded by the new record's."""
     corrected = service.correct(
-        session, principal=principal, completion=completion, data=data, clock=clock, issuer=request.app.state.issuer
+        session,
+        principal=principal,
+        completion=completion,
+        data=data,
+        clock=clock,
+        issuer=request.app.state.issuer,
+        store=request.app.state.evidence_store,
     )
     evaluations = service.refresh_person(session, person_id=corrected.person_id, clock=clock)
     response.headers["Location"] = f"/v1/completions/{corrected.id}"

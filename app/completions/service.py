@@ -23,7 +23,7 @@ from app.certifications import service as certifications
 from app.certifications.impact import Impact
 from app.certifications.models import Certification
 from app.clock import Clock
-from app.completions import learners
+from app.completions import evidence, learners
 from app.completions.models import Completion
 from app.completions.schemas import CompletionCreate, CorrectionCreate, Credit, ReviewCreate, VoidCreate
 from app.compliance import dirty
@@ -339,9 +339,10 @@ def correct(
     data: CorrectionCreate,
     clock: Clock,
     issuer: Issuer,
+    store: evidence.EvidenceStore,
 ) -> Completion:
     """Void a completion and record its corrected version in one step (each under the caller's usual rules);
-    the old certificate is superseded by the new one's."""
+    the old certificate is superseded by the new one's, and its evidence file carries over."""
     if completion.status not in ("accepted", "pending"):
         raise Conflict(
             f"Completion {completion.id} is {completion.status}; only accepted or pending completions are corrected."
@@ -350,11 +351,11 @@ def correct(
         raise _field_error("course_id", "outside CE stays outside CE: void it and report the catalog course")
     if completion.course_id is not None and (data.title or data.provider_name or data.modality):
         raise _field_error("title", "title, provider_name and modality come from the course")
-    evidence = str(data.evidence_url) if data.evidence_url else completion.evidence_url
+    evidence_url = str(data.evidence_url) if data.evidence_url else completion.evidence_url
     fixed: dict = {
         "person_id": completion.person_id,
         "completed_on": data.completed_on or completion.completed_on,
-        "evidence_url": evidence,
+        "evidence_url": evidence_url,
     }
     if completion.course_id is not None:
         same_course = data.course_id in (None, completion.course_id)
@@ -379,9 +380,12 @@ def correct(
     )
     session.flush()
     replacement = record(session, principal=principal, data=corrected, clock=clock, issuer=issuer)
-    if replacement.learner_certification_id is None:  # the same learner, named as before
+    # The same learner, named as before: only by the one who named them (a provider correcting a board's
+    # record learns no name or number through it).
+    if replacement.learner_certification_id is None and completion.source == replacement.source:
         replacement.learner_certification_id = completion.learner_certification_id
         session.add(replacement)
+    evidence.carry_over(session, store=store, from_completion=completion, to_completion=replacement)
     states = set(session.exec(select(Certification.state).where(Certification.person_id == completion.person_id)))
     certificates.supersede(session, old=completion, new=replacement, actor=principal.actor, states=states)
     _audit(session, principal, "correct", completion, states, {"corrected_by": replacement.id, "reason": data.reason})

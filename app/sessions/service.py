@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -264,9 +264,10 @@ def search(
         starts, last_id = decode_cursor(cursor, 2)
         try:
             after = datetime.fromisoformat(starts)
-            if after.tzinfo is None or not isinstance(last_id, int):
+            if after.tzinfo is None or type(last_id) is not int:  # JSON true is no id
                 raise ValueError
-        except (TypeError, ValueError):
+            after = after.astimezone(UTC)  # a time next to year 1 or 9999 overflows here, not in the database
+        except (TypeError, ValueError, OverflowError):
             raise BadRequest("The cursor is not valid; start again without it.") from None
         query = query.where(
             or_(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.pagination import encode_cursor
 from tests.catalog.helpers import audit_entries, new_provider, problem
 
 
@@ -77,3 +78,5 @@ def test_unknown_provider_is_404(client):
 
 def test_a_bad_cursor_is_400(client):
     problem(client.get("/v1/providers", params={"cursor": "not-a-cursor"}), 400)
+    # JSON true is an int to Python, never an id: a 400, not a 500 from the database layer
+    problem(client.get("/v1/providers", params={"cursor": encode_cursor(True)}), 400)

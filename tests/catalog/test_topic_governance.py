@@ -70,7 +70,8 @@ def test_a_providers_proposal_waits_for_an_admin_and_validates_nowhere_meanwhile
     for caller in (client, stranger, client.as_(tokens.board("NC"))):
         problem(caller.get(f"/v1/topics/{WELLBEING['id']}"), 404)
     # nobody proposes it twice, and only an admin reviews it
-    problem(stranger.post("/v1/topics", json=WELLBEING), 409)
+    taken = problem(stranger.post("/v1/topics", json=WELLBEING), 409)["detail"]
+    assert taken == f"Topic id {WELLBEING['id']!r} is taken; choose another id."  # not whose, nor why
     problem(owner.post(f"/v1/topics/{WELLBEING['id']}/review", json={"decision": "accept"}), 403)
     problem(client.as_(tokens.board("NC")).post("/v1/topics", json=MI), 403)
     problem(client.post("/v1/topics", json=MI), 401)

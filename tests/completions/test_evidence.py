@@ -138,3 +138,29 @@ def test_the_board_review_queue_accepts_or_rejects_with_a_reason_the_peer_sees(c
     assert mine[second["id"]]["status"] == "rejected"
     assert mine[second["id"]]["review_reason"] == "No certificate of attendance: send one with a new report"
     assert board.get("/v1/completions", params={"status": "pending"}).json()["items"] == []
+
+
+def test_a_file_named_beyond_latin_1_downloads_under_its_own_name(client, tokens, peer):
+    """Names like "John’s certificate.pdf" (a curly apostrophe from a word processor) are common: the header
+    carries an ASCII fallback and the exact name as RFC 5987 `filename*`, never a 500."""
+    token = tokens.peer(peer["person"]["id"])
+    cid = _send(client, token, file=("John’s CE – 2025.pdf", PDF, "application/pdf")).json()["id"]
+    for reader in (token, tokens.board("NC")):
+        got = client.as_(reader).get(f"/v1/completions/{cid}/evidence")
+        assert got.status_code == 200 and got.content == PDF
+        disposition = got.headers["content-disposition"]
+        assert disposition.startswith('inline; filename="Johns CE  2025.pdf"')
+        assert "filename*=UTF-8''John%E2%80%99s%20CE%20%E2%80%93%202025.pdf" in disposition
+
+
+def test_a_corrected_self_report_keeps_its_evidence(client, tokens, peer):
+    token = tokens.peer(peer["person"]["id"])
+    original = _send(client, token, file=("certificate.pdf", PDF, "application/pdf")).json()
+    response = client.as_(token).post(
+        f"/v1/completions/{original['id']}/correct", json={"reason": "typo in the hours", "hours": 1}
+    )
+    assert response.status_code == 201, response.text
+    corrected = response.json()
+    assert corrected["has_evidence"] is True
+    got = client.as_(tokens.board("NC")).get(f"/v1/completions/{corrected['id']}/evidence")
+    assert got.status_code == 200 and got.content == PDF

@@ -92,8 +92,11 @@ def test_a_provider_feed_holds_its_published_courses_sessions_only(admin, client
     assert b"Not yet announced" not in client.get(f"/v1/providers/{provider['id']}/sessions.ics").content
     problem(client.get(f"/v1/courses/{draft['id']}/sessions.ics"), 404)
     problem(client.get(f"/v1/providers/{provider['id'] + 1000}/sessions.ics"), 404)
-    # the provider itself may see its draft's (empty) feed while it prepares the course
-    assert _parse(provider_client.get(f"/v1/courses/{draft['id']}/sessions.ics")).walk("VEVENT") == []
+    # the provider itself may see its draft's (empty) feed while it prepares the course, never through a shared
+    # cache; the public feed may be cached
+    own = provider_client.get(f"/v1/courses/{draft['id']}/sessions.ics")
+    assert _parse(own).walk("VEVENT") == [] and own.headers["cache-control"] == "private, no-store"
+    assert client.get(f"/v1/courses/{course['id']}/sessions.ics").headers["cache-control"] == "public, max-age=300"
 
 
 def test_names_with_line_breaks_and_control_characters_still_make_a_valid_feed(admin, client, tokens):

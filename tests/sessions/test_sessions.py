@@ -3,6 +3,7 @@ with the course and in the catalog (what the peer's status page shows)."""
 
 import pytest
 
+from app.pagination import encode_cursor
 from tests.catalog.helpers import audit_entries, new_course, new_provider, problem
 
 SESSION = {
@@ -189,6 +190,13 @@ def test_sessions_are_searched_by_dates_and_by_the_approving_state(admin, client
     problem(client.get("/v1/sessions", params={"from": "2027-02-01", "to": "2027-01-01"}), 422)
     problem(client.get("/v1/sessions", params={"state": "North Carolina"}), 422)
     problem(client.get("/v1/sessions", params={"cursor": "bm90LWEtY3Vyc29y"}), 400)
+    # a time at the edge of the calendar, or JSON true for the id: 400, not a 500 from the database layer
+    for edge in (
+        ["0001-01-01T00:00:00+01:00", 1],
+        ["9999-12-31T23:59:59-01:00", 1],
+        ["2027-01-01T00:00:00+00:00", True],
+    ):
+        problem(client.get("/v1/sessions", params={"cursor": encode_cursor(*edge)}), 400)
     # a retired course's sessions leave the search
     assert provider_client.post(f"/v1/courses/{other['id']}/retire").status_code == 200
     assert found() == [jan["id"], mar["id"]]

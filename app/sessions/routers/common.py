@@ -65,7 +65,9 @@ SessionInScope = Annotated[CourseSession, Depends(session_in_scope)]
 def feed_response(request: Request, body: bytes, filename: str) -> Response:
     """An iCalendar answer, with an ETag (304 to a matching If-None-Match) and a short public cache life."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": FEED_CACHE, "Content-Disposition": f'inline; filename="{filename}"'}
+    # A feed read with a token may hold what only its owner sees (a draft's sessions): never in shared caches.
+    cache = "private, no-store" if request.headers.get("authorization") else FEED_CACHE
+    headers = {"ETag": etag, "Cache-Control": cache, "Content-Disposition": f'inline; filename="{filename}"'}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
