@@ -164,3 +164,24 @@ def test_a_corrected_self_report_keeps_its_evidence(client, tokens, peer):
     assert corrected["has_evidence"] is True
     got = client.as_(tokens.board("NC")).get(f"/v1/completions/{corrected['id']}/evidence")
     assert got.status_code == 200 and got.content == PDF
+
+
+def test_a_streamed_form_past_the_request_limit_is_413(app, client, tokens, peer):
+    """A form sent chunked (no Content-Length) is cut off at the request size limit while it streams: 413,
+    the answer a declared length gets, not a 400 about an unreadable form."""
+    boundary = "peerceboundary"
+    limit = app.state.settings.max_body_bytes
+
+    async def body():
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="big.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+        ).encode()
+        for _ in range(limit // 65536 + 2):
+            yield b"0" * 65536
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.as_(tokens.peer(peer["person"]["id"])).post(
+        "/v1/completions", content=body(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert_problem(response, 413)
