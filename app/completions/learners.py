@@ -97,8 +97,8 @@ def named_before(session: Session, provider_id: int, person_ids: Iterable[int]) 
 
 
 def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -> set[int]:
-    """Which of these people the provider has reported a completion for before (itself: completions others
-    recorded on its courses do not count)."""
+    """Which of these people the provider has a completion for on its courses (it sees those completions, and
+    their person_id, already)."""
     ids = sorted(set(person_ids))
     known: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
@@ -109,7 +109,6 @@ def reported_by(session: Session, provider_id: int, person_ids: Iterable[int]) -
             .where(
                 and_(
                     col(Course.provider_id) == provider_id,
-                    col(Completion.source) == "provider",
                     in_values(session, col(Completion.person_id), ids[start : start + _CHUNK], Integer),
                 )
             )

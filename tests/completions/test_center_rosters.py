@@ -191,10 +191,10 @@ def test_a_provider_learns_no_name_from_completions_others_reported_on_its_cours
     assert nc_view["learner"]["certificate_number"] == peer["nc"]["number"]
     peer_view = client.as_(tokens.peer(peer["person"]["id"])).get("/v1/completions").json()["items"]
     assert [c["learner"] for c in peer_view] == [None]
-    # nor can it learn them by correcting that record: it has never named this learner itself, so the
-    # corrected record cannot be its report (and no name or number comes back)
+    # nor does it learn them by correcting that record: the corrected record is its report, but the learner
+    # was named by the admin
     fixed = provider_client.post(f"/v1/completions/{seen['id']}/correct", json={"reason": "typo fix", "hours": 2})
-    assert fixed.status_code == 422, fixed.text
-    assert peer["person"]["family_name"] not in fixed.text and peer["nc"]["number"] not in fixed.text
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["learner"] is None
     assert peer["person"]["family_name"] not in provider_client.get("/v1/completions").text
     assert peer["nc"]["number"] not in provider_client.get("/v1/completions").text
