@@ -77,7 +77,8 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not valid; start again without it.") from exc
-    if not isinstance(values, list) or len(values) != arity:
+    # Every cursor ends with the last item's id (JSON true is no id, though Python counts it an int).
+    if not isinstance(values, list) or len(values) != arity or type(values[-1]) is not int:
         raise BadRequest("The cursor is not valid; start again without it.")
     return values
 
@@ -99,8 +100,6 @@ def keyset_page(
     query = query.order_by(column.desc() if newest_first else column).limit(limit + 1)
     if cursor:
         (last,) = decode_cursor(cursor, 1)
-        if type(last) is not int:  # JSON true is no id
-            raise BadRequest("The cursor is not valid; start again without it.")
         query = query.where(column < last if newest_first else column > last)
     rows = list(session.exec(query))
     page = rows[:limit]

@@ -64,8 +64,6 @@ def page(
             last = date.fromisoformat(last_day)
         except (TypeError, ValueError) as exc:
             raise BadRequest("The cursor is not valid; start again without it.") from exc
-        if type(last_id) is not int:  # JSON true is no id
-            raise BadRequest("The cursor is not valid; start again without it.")
         after = literal(last)  # the cursor's deadline as a bound date, compared with the SQL deadline
         query = query.where(or_(after < _DEADLINE, and_(after == _DEADLINE, col(Certification.id) > last_id)))
     rows = session.execute(query.order_by(_DEADLINE, col(Certification.id)).limit(limit + 1)).all()

@@ -264,7 +264,7 @@ def search(
         starts, last_id = decode_cursor(cursor, 2)
         try:
             after = datetime.fromisoformat(starts)
-            if after.tzinfo is None or type(last_id) is not int:  # JSON true is no id
+            if after.tzinfo is None:
                 raise ValueError
             after = after.astimezone(UTC)  # a time next to year 1 or 9999 overflows here, not in the database
         except (TypeError, ValueError, OverflowError):
