@@ -190,7 +190,10 @@ def test_keyboard_alone_filters_expands_and_every_control_is_named(browser, live
     page.keyboard.press("Enter")
     expect(page.locator("#due .state-line")).to_contain_text("within 60 days")
     code = page.locator("#credential").input_value()
-    assert code and page.locator("#counts tbody tr").count() == 1 and code in page.locator("#counts tbody").inner_text()
+    assert code
+    # the sections re-render one by one: wait for the counts table too, not only the due list
+    expect(page.locator("#counts tbody tr")).to_have_count(1)
+    expect(page.locator("#counts tbody")).to_contain_text(code)
     # a provider's courses open from the keyboard, and say so
     toggle = page.locator("#providers tr.provider-row button").first
     toggle.focus()
