@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         description="Processes a full sweep runs its batches in on PostgreSQL (default: the CPU count); "
         "always 1 on SQLite and for sweeps of fewer than two batches per worker",
     )
+    sweep_worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="The niceness (CPU priority, 0-19) the worker processes of a full sweep run at, at least: on a "
+        "machine shared with the API, a sweep yields the CPU to requests; 0 keeps the priority they start with",
+    )
     outbox_batch: int = Field(default=100, ge=1, description="Notifications claimed per delivery run")
     delivery_interval_seconds: int = Field(default=60, ge=1)
     smtp_url: str | None = Field(

@@ -21,6 +21,8 @@ ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "peer_ce_bench"
+# Throwaway databases the benches may drop and create: peer_ce_bench*, or peer_ce_<owner>_<name> (a helper's own)
+_THROWAWAY = re.compile(r"peer_ce_bench\w*|peer_ce_[a-z0-9]+_[a-z0-9_]+")
 
 
 def log(message: str) -> None:
@@ -46,8 +48,10 @@ def only_loopback(url: str) -> None:
 
 def recreate_database(server_url: str, name: str) -> str:
     """Drop and create the bench's own throwaway database; returns its URL."""
-    if not name.startswith("peer_ce_bench"):
-        raise SystemExit(f"refusing to recreate {name!r}: bench databases are named peer_ce_bench*")
+    if not _THROWAWAY.fullmatch(name):
+        raise SystemExit(
+            f"refusing to recreate {name!r}: bench databases are named peer_ce_bench* or peer_ce_<owner>_<name>"
+        )
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -57,7 +61,7 @@ def recreate_database(server_url: str, name: str) -> str:
 
 
 def drop_database(server_url: str, name: str) -> None:
-    if not name.startswith("peer_ce_bench"):
+    if not _THROWAWAY.fullmatch(name):
         return
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -16,11 +16,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import time
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
+from typing import Any
 
 from bench.common import proc_status
+
+
+def pace(batches: list[Any]) -> dict[str, Any]:
+    """A sweep's pace from its batches (`Batch`: ended, evaluated, seconds; in the order they ended, every
+    worker's): certifications per second in each tenth of its wall time, and the median batch's seconds among
+    the first and the last tenth of its batches. Flat means the last tenth goes as fast as the first."""
+    if not batches:
+        return {"batches": 0}
+    start = min(b.ended - b.seconds for b in batches)
+    span = max(b.ended for b in batches) - start
+    tenths = [0] * 10
+    for b in batches:
+        tenths[min(9, int((b.ended - start) / span * 10)) if span > 0 else 9] += b.evaluated
+    tenth = max(1, len(batches) // 10)
+    first = statistics.median(b.seconds for b in batches[:tenth])
+    last = statistics.median(b.seconds for b in batches[-tenth:])
+    return {
+        "batches": len(batches),
+        "per_s_by_tenth": [round(n / (span / 10)) if span > 0 else None for n in tenths],
+        "first_tenth_batch_s": round(first, 3),
+        "last_tenth_batch_s": round(last, 3),
+        "last_vs_first": round(last / first, 2) if first > 0 else None,
+        "slowest_batch_s": round(max(b.seconds for b in batches), 3),
+    }
 
 
 def main() -> None:
@@ -34,7 +60,18 @@ def main() -> None:
         "--as-of it may be a day that has not come (the sweep refuses an as_of in the future)",
     )
     parser.add_argument("--profile", help="write a pyinstrument profile here (.html or text; needs pyinstrument)")
+    parser.add_argument(
+        "--log-batches", help="append every batch's phases (the sweep's DEBUG log: claim, inputs, engine, ...) here"
+    )
     args = parser.parse_args()
+    if args.log_batches:
+        import logging
+
+        handler = logging.FileHandler(args.log_batches)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(message)s"))
+        sweep_log = logging.getLogger("peer_ce.scheduler.sweep")
+        sweep_log.addHandler(handler)
+        sweep_log.setLevel(logging.DEBUG)
 
     from app.clock import Clock, FixedClock
     from app.config import get_settings
@@ -89,6 +126,7 @@ def main() -> None:
                 "coordinator_peak_rss_mb": round(coordinator, 1),
                 "worker_peak_rss_mb": [round(w, 1) for w in workers],
                 "sum_peak_rss_mb": round(coordinator + sum(workers), 1),
+                "pace": pace(result.batches),
             }
         )
     )

@@ -132,5 +132,7 @@ _FROM_ARRAYS = text(
     "CAST(:cycle_ends AS date[]), CAST(:grace_ends AS date[]), CAST(:next_changes AS date[]), "
     "CAST(:days AS date[]), CAST(:unmet AS text[])) "
     "AS v(id, status, cycle_start, cycle_end, grace_ends_on, next_change_on, evaluated_on, unmet) "
-    "WHERE c.id = v.id"
+    # The ids again as an index condition: joined to unnest() alone, the planner hashes the whole table (a
+    # sequential scan of every certification per batch: a full sweep goes quadratic at scale).
+    "WHERE c.id = v.id AND c.id = ANY(CAST(:ids AS integer[]))"
 )

@@ -39,6 +39,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
+from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import sessionmaker
@@ -59,7 +60,7 @@ from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
 from app.scheduler import flags as flag_service
-from app.scheduler import notify, reviews
+from app.scheduler import notify, reviews, stats
 from app.scheduler.models import SweepRun
 
 log = logging.getLogger("peer_ce.scheduler.sweep")
@@ -68,6 +69,7 @@ SWEEP_LOCK = 0x7065657263650001  # "peerce" + 1: the advisory lock id of the swe
 _LATEST_ZONE = timezone(timedelta(hours=14))  # no board's today is later than the date at UTC+14
 _local_lock = threading.Lock()
 _MAX_ID = 2**31 - 1  # certification.id is an integer column
+STATS_EVERY = 20  # batches between two checks of the planner statistics (app.scheduler.stats)
 
 
 @dataclass
@@ -87,13 +89,23 @@ class Counts:
         self.errors += other.errors
 
 
+class Batch(NamedTuple):
+    """One batch of a sweep: when it ended (epoch seconds), the certifications it evaluated, its seconds."""
+
+    ended: float
+    evaluated: int
+    seconds: float
+
+
 @dataclass
 class WorkerReport:
-    """What one worker process did: its id range, counts, CPU time, peak RSS and error (None when it finished)."""
+    """What one worker process did: its id range, counts, CPU time, peak RSS, its batches, and its error (None
+    when it finished)."""
 
     after: int
     upto: int
     counts: Counts = field(default_factory=Counts)
+    batches: list[Batch] = field(default_factory=list)
     cpu_seconds: float = 0.0
     peak_rss_kb: int = 0
     error: str | None = None
@@ -101,11 +113,12 @@ class WorkerReport:
 
 @dataclass
 class SweepResult:
-    """A finished sweep: its (detached) run with the counts, and what each worker process did (none when the
-    sweep ran in this process)."""
+    """A finished sweep: its (detached) run with the counts, what each worker process did (none when the
+    sweep ran in this process), and every batch (of all workers), in the order they ended: its pace."""
 
     run: SweepRun
     workers: list[WorkerReport] = field(default_factory=list)
+    batches: list[Batch] = field(default_factory=list)
 
 
 class SweepWorkersFailed(RuntimeError):
@@ -168,6 +181,7 @@ def run_sweep_with_report(
         session.expunge(run)
     counts = Counts()
     workers: list[WorkerReport] = []
+    batches: list[Batch] = []
     error: str | None = None
     try:
         with _run_lock(lock_engine) as acquired:
@@ -183,6 +197,7 @@ def run_sweep_with_report(
                     counts=counts,
                     stop=stop,
                     actor=triggered_by,
+                    batches=batches,
                 )
                 # One aggregate per run, under the run's lock: the day's counts by credential and status.
                 # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
@@ -202,7 +217,9 @@ def run_sweep_with_report(
 
             outcome = "failed" if error is not None else "skipped" if run.skipped else "done"
             observe_sweep(outcome, time.monotonic() - started)
-    return SweepResult(run=run, workers=workers)
+    for worker in workers:
+        batches += worker.batches
+    return SweepResult(run=run, workers=workers, batches=sorted(batches))
 
 
 def check_as_of(session: Session, *, clock: Clock, as_of: date) -> None:
@@ -321,6 +338,7 @@ def _dispatch(
     counts: Counts,
     stop: threading.Event | None,
     actor: str,
+    batches: list[Batch],
 ) -> list[WorkerReport]:
     """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes; returns
     the workers' reports ([] in process)."""
@@ -337,6 +355,7 @@ def _dispatch(
             counts=counts,
             stop=stop,
             actor=actor,
+            batches=batches,
         )
         return []
     url = lock_engine.url.render_as_string(hide_password=False)
@@ -397,6 +416,7 @@ def _sweep_range(job: _Job) -> WorkerReport:
     from sqlalchemy import create_engine
 
     report = WorkerReport(after=job.after, upto=job.upto)
+    _lower_priority(job.settings.sweep_worker_nice)
     cpu = time.process_time()
     engine = create_engine(job.url, pool_size=1, max_overflow=0)
     try:
@@ -412,6 +432,7 @@ def _sweep_range(job: _Job) -> WorkerReport:
             actor=job.actor,
             after=job.after,
             upto=job.upto,
+            batches=report.batches,
         )
     except Exception as exc:
         log.exception("sweep %s worker for ids (%s, %s] failed", job.run_id, job.after, job.upto)
@@ -421,6 +442,16 @@ def _sweep_range(job: _Job) -> WorkerReport:
     report.cpu_seconds = time.process_time() - cpu
     report.peak_rss_kb = _peak_rss_kb()
     return report
+
+
+def _lower_priority(niceness: int) -> None:
+    """Run this process at least this nice (a batch job: requests of a service on the same CPUs go first)."""
+    if niceness <= 0:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), niceness))
+    except (AttributeError, OSError) as exc:  # not on this platform, or not allowed
+        log.warning("sweep worker stays at its priority: %s", exc)
 
 
 def _peak_rss_kb() -> int:
@@ -448,10 +479,19 @@ def _sweep(
     actor: str,
     after: int = 0,
     upto: int = _MAX_ID,
+    batches: list[Batch] | None = None,
 ) -> None:
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
     last_id: int = after
+    batch = 0
     while not (stop and stop.is_set()):
+        started, evaluated = time.perf_counter(), counts.evaluated
+        if after == 0 and batch % STATS_EVERY == 0:
+            # One process (the first range's) keeps the statistics of what the batches read and write fresh:
+            # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
+            with session_scope(session_factory, write=True) as session:
+                stats.refresh(session.connection())
+        batch += 1
         with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
             rows = fetch_sync(
                 session, _CLAIM[full], {"last_id": last_id, "upto": upto, "n": settings.sweep_batch, "horizon": horizon}
@@ -460,8 +500,31 @@ def _sweep(
                 return
             certs: list[CertRow] = rows
             last_id = certs[-1].id
+            phases = _Phases(claim=time.perf_counter() - started)
             _process_batch(
-                session, certs, settings=settings, clock=clock, as_of=as_of, full=full, counts=counts, actor=actor
+                session,
+                certs,
+                settings=settings,
+                clock=clock,
+                as_of=as_of,
+                full=full,
+                counts=counts,
+                actor=actor,
+                phases=phases,
+            )
+            committed = time.perf_counter()
+        seconds = time.perf_counter() - started
+        if batches is not None:
+            batches.append(Batch(time.time(), counts.evaluated - evaluated, seconds))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "sweep batch of ids %s..%s: %s evaluated in %.3fs (%s, commit %.3fs)",
+                certs[0].id,
+                last_id,
+                counts.evaluated - evaluated,
+                seconds,
+                phases,
+                time.perf_counter() - committed,
             )
         if len(rows) < settings.sweep_batch:
             return  # a short batch was the last one: no need to scan the rest of the ids again
@@ -477,8 +540,12 @@ def _process_batch(
     full: bool,
     counts: Counts,
     actor: str,
+    phases: _Phases | None = None,
 ) -> None:
+    phases = phases or _Phases()
+    mark = time.perf_counter()
     inputs = run(compliance.inputs_plan(certs, accepted_only=True), session)
+    mark = phases.lap("inputs", mark)
     items: list[flag_service.Evaluated] = []
     with_categories: dict[str, bool] = {}  # per credential: cache the category gaps (gaps.py) for reports
     for cert in certs:
@@ -514,12 +581,15 @@ def _process_batch(
                 reviews=flag_service.reviews_of(result),
             )
         )
+    mark = phases.lap("engine", mark)
     if not items:
         return
     counts.evaluated += len(items)
     _store_status(session, items)
+    mark = phases.lap("store", mark)
     now = clock.now()
     counts.renewed += flag_service.record_renewals(session, items, now=now)
+    mark = phases.lap("renewals", mark)
     new_flags = flag_service.raise_flags(
         session,
         items,
@@ -527,9 +597,32 @@ def _process_batch(
         review_reasons=lambda item, start, end, stranded: reviews.reasons(session, item, start, end, stranded),
     )
     counts.flagged += len(new_flags)
+    mark = phases.lap("flags", mark)
     counts.notified += notify.queue(
         session, new_flags, {i.cert.id: i for i in items}, base_url=settings.base_url, now=now
     )
+    phases.lap("notify", mark)
+
+
+@dataclass
+class _Phases:
+    """Seconds of a batch's phases (the DEBUG log of each batch)."""
+
+    claim: float = 0.0
+    inputs: float = 0.0
+    engine: float = 0.0
+    store: float = 0.0
+    renewals: float = 0.0
+    flags: float = 0.0
+    notify: float = 0.0
+
+    def lap(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        setattr(self, phase, getattr(self, phase) + now - since)
+        return now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {getattr(self, name):.3f}s" for name in self.__dataclass_fields__)
 
 
 def _store_status(session: Session, items: list[flag_service.Evaluated]) -> None:
