@@ -71,7 +71,8 @@ def drop_database(server_url: str, name: str) -> None:
 
 def bench_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment of a bench subprocess: the app's settings for the bench database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_")}
+    # The app's settings come from the bench alone; what chooses the build (PEER_CE_COMPILED) is inherited.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEER_CE_") or k == "PEER_CE_COMPILED"}
     env.update(
         {
             "PEER_CE_DATABASE_URL": db_url,

@@ -495,8 +495,11 @@ def sql_aggregate(engine: Any, repeats: int) -> dict[str, Any]:
 
 
 def sweep(env: dict[str, str], *, full: bool, timeout: int, as_of: date | None = None) -> dict[str, Any]:
+    """One sweep in a fresh process, its workers at the service's priority: measured alone, against a SQL
+    aggregate that PostgreSQL runs at its own (`sweep_worker_nice` would hand a shared machine's other work
+    the CPU first; the status-under-load scenario keeps it)."""
     args = ["-m", "bench.sweep_job", *(["--full"] if full else []), *(["--as-of", as_of.isoformat()] if as_of else [])]
-    return run_json_subprocess(args, env, timeout)
+    return run_json_subprocess(args, {**env, "PEER_CE_SWEEP_WORKER_NICE": "0"}, timeout)
 
 
 def service_sweep(app: Server, token: str, *, full: bool = False) -> dict[str, Any]:
