@@ -116,6 +116,58 @@ def test_flags_written_since_the_last_statistics_are_analyzed_and_read_by_index(
     assert "Seq Scan on flag" not in after and "Index" in after, after
 
 
+def _flag_scans(conn: Connection) -> int:
+    conn.execute(text("SELECT pg_stat_force_next_flush()"))
+    conn.commit()
+    return conn.execute(text("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'flag'")).scalar_one()
+
+
+def _flags_with_outbox(conn: Connection, first: int, n: int) -> None:
+    """One batch's writes: n flags, and an outbox row for each (its foreign key checks the flag)."""
+    conn.execute(
+        text(
+            "INSERT INTO flag (certification_id, credential_code, state, status, cycle_start, cycle_end, raised_on, "
+            "raised_at) SELECT id, credential_code, state, 'overdue', DATE '2024-01-01', DATE '2025-12-31', "
+            "DATE '2026-01-01', now() FROM certification WHERE id BETWEEN :lo AND :hi"
+        ),
+        {"lo": first, "hi": first + n - 1},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO outbox (flag_id, state, payload, status, attempts, next_attempt_at, created_at, channel, "
+            "recipient_key, recipient) SELECT id, state, '{}', 'pending', 0, now(), now(), 'email', "
+            "'email:' || certification_id, 'peer@example.org' FROM flag "
+            "WHERE status = 'overdue' AND certification_id BETWEEN :lo AND :hi"
+        ),
+        {"lo": first, "hi": first + n - 1},
+    )
+    conn.commit()
+
+
+@needs_postgres
+def test_once_analyzed_outbox_rows_check_their_flag_by_index_not_by_scanning_every_flag(loaded):
+    """Each outbox row's foreign key check looks its flag up with a plan PostgreSQL keeps per session. Made
+    while the flags were few and analyzed empty, it scans every flag for every outbox row (the first sweep's
+    collapse at 1,000,000 certifications); the sweep's ANALYZE makes every session plan it again."""
+    with loaded.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # as after the load
+        conn.execute(text("DELETE FROM outbox"))
+        conn.execute(text("DELETE FROM flag"))
+        conn.execute(text("VACUUM ANALYZE flag, outbox"))
+    with loaded.connect() as conn:
+        start = _flag_scans(conn)
+        for batch in range(12):  # a sweep's first batches: 1,200 flags
+            _flags_with_outbox(conn, 30_001 + 100 * batch, 100)
+        before = _flag_scans(conn) - start
+        with loaded.begin() as other:  # the sweep's check, in another session
+            assert "flag" in stats.refresh(other)
+        start = _flag_scans(conn)
+        for batch in range(12, 17):
+            _flags_with_outbox(conn, 30_001 + 100 * batch, 100)
+        after = _flag_scans(conn) - start
+    assert before >= 1000, before  # one scan of the flags per outbox row
+    assert after <= 5, after  # at most the batch's own read of its new flags
+
+
 @needs_postgres
 def test_a_fresh_load_is_analyzed_before_the_first_sweep(loaded):
     """Rows committed in bulk since the last statistics (a board's first import) make the tables stale."""
