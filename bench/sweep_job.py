@@ -26,9 +26,9 @@ from bench.common import proc_status
 
 
 def pace(batches: list[Any]) -> dict[str, Any]:
-    """A sweep's pace from its batches (`Batch`: ended, evaluated, seconds; in the order they ended, every
-    worker's): certifications per second in each tenth of its wall time, and the median batch's seconds among
-    the first and the last tenth of its batches. Flat means the last tenth goes as fast as the first."""
+    """A sweep's pace from its batches (`Batch`; in the order they ended, every worker's): certifications per
+    second in each tenth of its wall time, and the median batch's seconds (wall and CPU) among the first and the
+    last tenth of its batches. Flat means the last tenth goes as fast as the first."""
     if not batches:
         return {"batches": 0}
     start = min(b.ended - b.seconds for b in batches)
@@ -39,12 +39,18 @@ def pace(batches: list[Any]) -> dict[str, Any]:
     tenth = max(1, len(batches) // 10)
     first = statistics.median(b.seconds for b in batches[:tenth])
     last = statistics.median(b.seconds for b in batches[-tenth:])
+    first_cpu = statistics.median(b.cpu_seconds for b in batches[:tenth])
+    last_cpu = statistics.median(b.cpu_seconds for b in batches[-tenth:])
     return {
         "batches": len(batches),
         "per_s_by_tenth": [round(n / (span / 10)) if span > 0 else None for n in tenths],
         "first_tenth_batch_s": round(first, 3),
         "last_tenth_batch_s": round(last, 3),
         "last_vs_first": round(last / first, 2) if first > 0 else None,
+        # the same in the sweeping process's CPU seconds per batch: what a busy shared machine does not stretch
+        "first_tenth_batch_cpu_s": round(first_cpu, 3),
+        "last_tenth_batch_cpu_s": round(last_cpu, 3),
+        "cpu_last_vs_first": round(last_cpu / first_cpu, 2) if first_cpu > 0 else None,
         "slowest_batch_s": round(max(b.seconds for b in batches), 3),
     }
 

@@ -90,11 +90,13 @@ class Counts:
 
 
 class Batch(NamedTuple):
-    """One batch of a sweep: when it ended (epoch seconds), the certifications it evaluated, its seconds."""
+    """One batch of a sweep: when it ended (epoch seconds), the certifications it evaluated, its seconds, and
+    the CPU seconds of the sweeping process in it (its own work: not PostgreSQL's, nor time spent waiting)."""
 
     ended: float
     evaluated: int
     seconds: float
+    cpu_seconds: float
 
 
 @dataclass
@@ -485,7 +487,7 @@ def _sweep(
     last_id: int = after
     batch = 0
     while not (stop and stop.is_set()):
-        started, evaluated = time.perf_counter(), counts.evaluated
+        started, cpu, evaluated = time.perf_counter(), time.process_time(), counts.evaluated
         if after == 0 and batch % STATS_EVERY == 0:
             # One process (the first range's) keeps the statistics of what the batches read and write fresh:
             # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
@@ -515,14 +517,15 @@ def _sweep(
             committed = time.perf_counter()
         seconds = time.perf_counter() - started
         if batches is not None:
-            batches.append(Batch(time.time(), counts.evaluated - evaluated, seconds))
+            batches.append(Batch(time.time(), counts.evaluated - evaluated, seconds, time.process_time() - cpu))
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
-                "sweep batch of ids %s..%s: %s evaluated in %.3fs (%s, commit %.3fs)",
+                "sweep batch of ids %s..%s: %s evaluated in %.3fs, cpu %.3fs (%s, commit %.3fs)",
                 certs[0].id,
                 last_id,
                 counts.evaluated - evaluated,
                 seconds,
+                time.process_time() - cpu,
                 phases,
                 time.perf_counter() - committed,
             )
