@@ -127,9 +127,14 @@ class SessionCreate(SessionFields):
             ],
             # What the service checks of a new session's modality (app.sessions.service): a location to be
             # held in person or hybrid.
-            "anyOf": [
-                {"properties": {"modality": {"const": "live_virtual"}}},
-                {"required": ["location"], "properties": {"location": {"type": "string"}}},
+            # (under allOf: a client generator keeps one model for conditions on it, see app.rules.shapes)
+            "allOf": [
+                {
+                    "anyOf": [
+                        {"properties": {"modality": {"const": "live_virtual"}}},
+                        {"required": ["location"], "properties": {"location": {"type": "string"}}},
+                    ]
+                }
             ],
         },
     )
