@@ -65,6 +65,33 @@ def test_a_completion_names_one_learner_and_one_course_as_the_model_does(spec):
     assert not wrong, wrong[:3]
 
 
+def test_the_self_report_form_reads_an_empty_field_as_an_absent_one_as_the_api_does(spec):
+    """multipart/form-data: an empty text field is not given (app.completions.forms); numbers go as numbers."""
+    form = spec["paths"]["/v1/completions"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    validator = jsonschema_rs.validator_for({**spec, **form})
+    texts = {"credential_code": "NC-CPSS", "certificate_number": "NC-1", "family_name": "Rivera"}
+    texts |= {
+        "course_external_id": "TIP-101",
+        "title": "Peer ethics",
+        "provider_name": "Center",
+        "modality": "in_person",
+    }
+    fields: dict[str, list[Any]] = {name: [ABSENT, "", value] for name, value in texts.items()}
+    fields |= {"person_id": [ABSENT, 3], "course_id": [ABSENT, 4], "hours": [ABSENT, 1.5]}
+    wrong = []
+    for combination in itertools.product(*fields.values()):
+        body = {"completed_on": "2026-10-02"}
+        body |= {name: value for name, value in zip(fields, combination, strict=True) if value is not ABSENT}
+        try:
+            CompletionCreate.model_validate({name: value for name, value in body.items() if value != ""})
+            accepted = True
+        except ValidationError:
+            accepted = False
+        if validator.is_valid(body) != accepted:
+            wrong.append((body, accepted))
+    assert not wrong, wrong[:3]
+
+
 def test_a_new_session_held_in_person_names_a_location_as_the_service_requires(spec):
     base = {"starts_at": "2027-01-12T12:00:00", "ends_at": "2027-01-12T15:00:00", "timezone": "America/Chicago"}
     validator = _component(spec, "SessionCreate")
