@@ -10,10 +10,15 @@ for `st run`; tests/test_contract.py imports it).
   answer that comes from request validation itself (the layer the document describes): a field the schema
   allows but the API's models refuse, a malformed-JSON verdict, a cursor the generator made. Those are
   contract mismatches, not business rules.
+- An Idempotency-Key names one request: the same key on another request is refused (422, as the draft
+  requires) whatever the data. A generator draws keys from the header's schema alone, so it sends the same few
+  keys ("!", "!!") with every body; `before_call` below makes each generated key its own by appending a digest
+  of the request it goes with (an identical request keeps its key and is replayed, as a client's retry is).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -22,6 +27,8 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.formats import register_string_format
 
+from app.idempotency import HEADER as IDEMPOTENCY_KEY
+from app.idempotency import MAX_KEY_LENGTH
 from app.pagination import encode_cursor
 from app.types import FIRST_DAY, LAST_DAY
 
@@ -38,6 +45,24 @@ register_string_format(
         _IDS,
     ),
 )
+
+
+_DIGEST_CHARS = 16
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    """A generated Idempotency-Key becomes one for this request only (see the module's docstring)."""
+    headers = case.headers or {}
+    name = next((n for n in headers if n.lower() == IDEMPOTENCY_KEY.lower()), None)
+    meta = case.meta
+    if name is None or meta is None or not meta.generation.mode.is_positive:
+        return
+    key = headers[name]
+    request = repr((case.method, case.formatted_path, sorted((case.query or {}).items()), case.body))
+    digest = hashlib.sha256(request.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST_CHARS]
+    headers[name] = f"{key[: MAX_KEY_LENGTH - _DIGEST_CHARS - 1]}-{digest}"
+
 
 # The problem details of request validation (app.errors, app.inputs, app.pagination): any other 4xx detail
 # is a rule of the domain.

@@ -99,8 +99,27 @@ def create_doc() -> dict[str, Any]:
     }
 
 
+# In a form an empty field is an absent one (`_from_form`): the JSON body's rules read "not given" as null
+# and "given" as a value of the type, the form's as the empty text and as a value that is not empty.
+_FORM_ABSENT = {"type": "string", "maxLength": 0}
+_FORM_GIVEN_TEXT = {"type": "string", "minLength": 1}
+
+
+def _form_rules(rules: Any) -> Any:
+    if isinstance(rules, list):
+        return [_form_rules(rule) for rule in rules]
+    if not isinstance(rules, dict):
+        return rules
+    if rules == {"type": "null"}:
+        return dict(_FORM_ABSENT)
+    if rules == {"type": "string"}:
+        return dict(_FORM_GIVEN_TEXT)
+    return {key: _form_rules(value) for key, value in rules.items()}
+
+
 def form_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
-    """The form's schema: the JSON body's fields and rules (an absent field is the JSON null), plus the file."""
+    """The form's schema: the JSON body's fields and rules (an absent field is the JSON null, an empty form
+    field), plus the file."""
     import copy
 
     schema = copy.deepcopy(json_schema)
@@ -110,7 +129,10 @@ def form_schema(json_schema: dict[str, Any]) -> dict[str, Any]:
         if options and {"type": "null"} in options and len(options) == 2:
             prop.pop("anyOf")
             prop.pop("default", None)
-            prop.update(next(o for o in options if o != {"type": "null"}))
+            value = next(o for o in options if o != {"type": "null"})
+            prop["anyOf"] = [value, dict(_FORM_ABSENT)]
+    if "allOf" in schema:
+        schema["allOf"] = _form_rules(schema["allOf"])
     schema["properties"]["evidence"] = {
         "type": "string",
         "format": "binary",

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from app.constants import DEFAULT_TIMEZONE
+from app.rules import shapes
 from app.types import HOURS, MAX_HOURS, POSITIVE_HOURS, Day
 
 # Exact decimals inside; JSON numbers on the wire (at most two decimal places, so exact as text).
@@ -42,12 +43,20 @@ PositiveHours = Annotated[
     _AS_NUMBER,
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_HOURS), "multipleOf": 0.01}),
 ]
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$", max_length=64)]
+_SLUG_SCHEMA: dict[str, Any] = {"type": "string", "pattern": r"^[a-z][a-z0-9_-]*$", "maxLength": 64}
+Slug = Annotated[str, Field(pattern=_SLUG_SCHEMA["pattern"], max_length=_SLUG_SCHEMA["maxLength"])]
 Modality = Literal["in_person", "live_virtual", "self_paced"]
 Anchor = Literal["issue_date", "issue_month_end", "issue_month_start", "fixed", "birthday"]
 OtherKind = Literal["service_hours", "supervision_hours", "attestation"]
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True)  # strict: see app.types
+
+
+def _config(shape: dict[str, Any]) -> ConfigDict:
+    """`_CONFIG` with the JSON Schema of the model's validators that relate its fields (app.rules.shapes)."""
+    return ConfigDict(extra="forbid", frozen=True, strict=True, json_schema_extra=shape)
+
+
 _CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,31}$")
 
 
@@ -62,7 +71,7 @@ def _duplicates(values: list[str]) -> list[str]:
 class Cycle(BaseModel):
     """How a certification's renewal cycles are laid out in time."""
 
-    model_config = _CONFIG
+    model_config = _config(shapes.CYCLE)
 
     anchor: Anchor = Field(
         description=(
@@ -184,7 +193,7 @@ class Cycle(BaseModel):
 class CategoryRequirement(BaseModel):
     """Hours that must come from courses of one category (they also count toward the total)."""
 
-    model_config = _CONFIG
+    model_config = _config(shapes.CATEGORY)
 
     category: Slug = Field(
         description="Category slug, e.g. `ethics`. A course belongs to it when a board "
@@ -193,6 +202,7 @@ class CategoryRequirement(BaseModel):
     min_hours: PositiveHours = Field(description="Hours required from this category.")
     topics: list[Slug] = Field(
         default=[],
+        json_schema_extra=shapes.UNIQUE,
         description="Course topic ids (from the topic taxonomy) that put a course in this "
         "category without an approval tag; for boards that need no pre-approval.",
     )
@@ -238,7 +248,9 @@ class ModalityMinimum(BaseModel):
     model_config = _CONFIG
 
     modalities: list[Modality] = Field(
-        min_length=1, description="Delivery modalities whose counted hours meet this minimum."
+        min_length=1,
+        json_schema_extra=shapes.UNIQUE,
+        description="Delivery modalities whose counted hours meet this minimum.",
     )
     min_hours: PositiveHours = Field(description="Hours required from those modalities.")
     label: str | None = Field(default=None, max_length=200, description="How reasons name it; default: the modalities.")
@@ -254,7 +266,7 @@ class ModalityMinimum(BaseModel):
 class OtherRequirement(BaseModel):
     """A non-CE renewal requirement, met from activities recorded within the cycle."""
 
-    model_config = _CONFIG
+    model_config = _config(shapes.OTHER)
 
     id: Slug = Field(description="Identifier that recorded activities refer to.")
     kind: OtherKind = Field(
@@ -307,7 +319,7 @@ class Requirements(BaseModel):
 class Cap(BaseModel):
     """At most `max_hours` per cycle from one modality or one category; the rest is discarded."""
 
-    model_config = _CONFIG
+    model_config = _config(shapes.CAP)
 
     modality: Modality | None = Field(
         default=None, description="The capped delivery modality (give this or `category`)."
@@ -409,7 +421,7 @@ class Contact(BaseModel):
     when only the board can help (overdue, lapsed, suspended, revoked, inactive). Give only what the board
     itself publishes."""
 
-    model_config = _CONFIG
+    model_config = _config(shapes.CONTACT)
 
     name: str = Field(
         min_length=1, max_length=200, description="Who to contact, e.g. the board's certification office."
@@ -446,7 +458,12 @@ class Source(BaseModel):
     model_config = _CONFIG
 
     id: Slug = Field(description="What `figure_sources` refer to.")
-    title: str = Field(min_length=1, max_length=500, description="The page's or regulation's own title.")
+    title: str = Field(
+        min_length=1,
+        max_length=500,
+        json_schema_extra={"pattern": "\\S"},  # not blank
+        description="The page's or regulation's own title.",
+    )
     url: str | None = Field(
         default=None,
         pattern=r"^https?://\S+$",
@@ -505,7 +522,9 @@ _EXAMPLE: dict[str, Any] = {
 class RuleSet(BaseModel):
     """One credential's CE renewal rules, as published by its board (one version)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, json_schema_extra={"examples": [_EXAMPLE], **shapes.RULE_SET}
+    )
 
     code: str = Field(
         pattern=r"^[A-Z][A-Z0-9-]{1,31}$",
@@ -584,6 +603,7 @@ class RuleSet(BaseModel):
     )
     superseded_by: list[str] = Field(
         default=[],
+        json_schema_extra={**shapes.UNIQUE, "items": {"type": "string", "pattern": _CODE.pattern}},
         description="Credentials that replace this one (WV-PRSS: WV-PRSS-MH and WV-PRSS-SUD): no new "
         "certification may be registered on it, and a board moves each existing certification to one "
         "of them (`credential_code` in PATCH /v1/certifications/{id}).",
@@ -596,6 +616,9 @@ class RuleSet(BaseModel):
     )
     figure_sources: dict[str, list[Slug]] = Field(
         default={},
+        json_schema_extra={  # a figure cites at least one source
+            "additionalProperties": {"type": "array", "items": _SLUG_SCHEMA, "minItems": 1}
+        },
         description="Which sources (by id) each figure comes from. Keys name figures: `cycle`, "
         "`effective_from`, `requirements.total_hours`, `requirements.categories.<slug>`, "
         "`requirements.modality_minimums.<index>`, `requirements.other.<id>`, `caps.<modality or "

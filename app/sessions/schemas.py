@@ -124,7 +124,18 @@ class SessionCreate(SessionFields):
                     "registration_url": "https://training.example.org/tip-101/register",
                     "capacity": 40,
                 }
-            ]
+            ],
+            # What the service checks of a new session's modality (app.sessions.service): a location to be
+            # held in person or hybrid.
+            # (under allOf: a client generator keeps one model for conditions on it, see app.rules.shapes)
+            "allOf": [
+                {
+                    "anyOf": [
+                        {"properties": {"modality": {"const": "live_virtual"}}},
+                        {"required": ["location"], "properties": {"location": {"type": "string"}}},
+                    ]
+                }
+            ],
         },
     )
 
