@@ -69,7 +69,7 @@ openapi: install ## regenerate openapi/openapi.json from the app
 
 # Static checks (CI runs `make check` before the tests): lint, formatting, types (mypy's settings, files and
 # strict modules are in pyproject.toml).
-LINT_PATHS := app tests migrations bench
+LINT_PATHS := app tests migrations bench tools
 
 lint: install ## ruff's lint rules
 	$(BIN)/ruff check $(LINT_PATHS)
