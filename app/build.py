@@ -30,15 +30,16 @@ from typing import Literal
 
 EngineBuild = Literal["mypyc", "python", "mixed"]
 
-# The modules compiled (leaves first is not required: mypyc compiles them as one group). The packages'
-# __init__ modules and the SQL builders (app.compliance.queries, status, dirty) stay pure Python.
+# The modules compiled (one mypyc group). The packages' __init__ modules and the SQL builders
+# (app.compliance.queries, status, dirty) stay pure Python, and so does app.rules.engine.explain: compiled,
+# the reasons (f-strings over the other modules' NamedTuples) took 10-20% more CPU than interpreted
+# (bench/engine_micro.py's explain mode; bench/README.md), so only what pays is compiled.
 COMPILED_MODULES: tuple[str, ...] = (
     "app.rules.engine.compiled",
     "app.rules.engine.counting",
     "app.rules.engine.cycles",
     "app.rules.engine.dates",
     "app.rules.engine.evaluation",
-    "app.rules.engine.explain",
     "app.rules.engine.hours",
     "app.rules.engine.types",
     "app.compliance.courses",
@@ -103,14 +104,18 @@ def compiled_problem() -> str | None:
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
-    """Loads the compiled modules from their `.py` source, ahead of the extensions next to them."""
+    """Loads app modules from their `.py` source, ahead of any extension built next to them (those of
+    `COMPILED_MODULES`, and any other a build left behind)."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in COMPILED_MODULES:
+        if not fullname.startswith("app."):
             return None
-        return importlib.util.spec_from_file_location(fullname, module_source(fullname))
+        source = module_source(fullname)
+        if not source.is_file() or not _extension_present(source):
+            return None  # a package, or a module without an extension: the usual finders
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 _chosen: Literal["python", "mypyc"] | None = None
