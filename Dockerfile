@@ -17,7 +17,7 @@ RUN python -m venv /opt/buildenv \
  && /opt/buildenv/bin/pip install --require-hashes -r requirements/build.lock
 COPY app ./app
 COPY tools ./tools
-COPY pyproject.toml ./
+COPY pyproject.toml README.md ./
 # the same command as `make install` (Makefile), but a failed build fails the image
 RUN /opt/buildenv/bin/python tools/build_compiled.py
 
