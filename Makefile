@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the compiled engine's sources (see install below) and the stamp of its last build attempt
+COMPILED_SOURCES := $(wildcard app/rules/engine/*.py) app/compliance/courses.py app/compliance/facts.py \
+	app/compliance/rows.py app/compliance/versions.py app/build.py tools/build_compiled.py
+COMPILED_STAMP := $(VENV)/.compiled
 
 .PHONY: run demo test contract install lock openapi lint format-check typecheck check clean
 
@@ -51,7 +55,7 @@ bench: install bench-deps ## full scale (1M certifications, 14M completions): 17
 bench-quick: install bench-deps ## every scenario at a small scale in under 5 minutes; last line: JSON ratios
 	$(BIN)/python -m bench.run --profile quick $(BENCH_ARGS)
 
-install: $(STAMP)
+install: $(STAMP) $(COMPILED_STAMP)
 
 $(STAMP): pyproject.toml requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "peer-ce needs Python 3.11 or newer")'
@@ -60,16 +64,28 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# The engine and the compliance read model compiled with mypyc, in place (tools/build_compiled.py; the same
+# command as the Dockerfile's builder stage), rebuilt when their sources change. Without a C compiler or
+# Python's headers it says so and the pure-Python modules run (never an install failure); app.build also
+# refuses a build older than its sources. PEER_CE_COMPILED=0 runs pure Python even when built.
+
+$(COMPILED_STAMP): $(STAMP) $(COMPILED_SOURCES)
+	@echo "peer-ce: compiling the engine with mypyc (a minute or two; pure Python if it cannot be built)"
+	@$(BIN)/python tools/build_compiled.py || true
+	@touch $(COMPILED_STAMP)
+
 lock: ## re-pin dependencies after editing pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.lock
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/prod.lock
+	uv pip compile pyproject.toml --extra build --generate-hashes --python-version 3.11 -c requirements/dev.lock \
+		-o requirements/build.lock
 
 openapi: install ## regenerate openapi/openapi.json from the app
 	$(BIN)/peer-ce openapi
 
 # Static checks (CI runs `make check` before the tests): lint, formatting, types (mypy's settings, files and
 # strict modules are in pyproject.toml).
-LINT_PATHS := app tests migrations bench
+LINT_PATHS := app tests migrations bench tools
 
 lint: install ## ruff's lint rules
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -88,4 +104,5 @@ check: install ## lint, formatting and types: every static check CI runs (all th
 	exit $$status
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	$(PYTHON) tools/build_compiled.py --clean
+	rm -rf $(VENV) var .pytest_cache build

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app import __version__, api, docs, openapi
+from app import __version__, api, build, docs, openapi
 from app.auth.tokens import TokenVerifier, load_or_create_dev_key
 from app.certificates.keys import Issuer
 from app.clock import Clock
@@ -82,6 +82,8 @@ def startup_tasks(settings: Settings, engine: Engine) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    # the compiled engine or pure Python (app.build), and why pure Python when it is
+    log.info(build.describe(), extra={"fields": {"engine_build": build.engine_build(), "version": __version__}})
     if settings.uses_dev_key:
         load_or_create_dev_key(settings.dev_key_path)
         log.warning(

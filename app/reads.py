@@ -120,7 +120,9 @@ def fetch_sync(session: Session, query: Query, params: dict[str, Any]) -> Rows:
             return query.typed(cursor.fetchall())
         finally:
             cursor.close()
-    return query.typed(session.execute(query.statement(connection.dialect.name), params).all())
+    rows = session.execute(query.statement(connection.dialect.name), params).all()
+    # plain tuples, as psycopg returns them: the compiled read model (app.build) checks the tuples it is typed with
+    return query.typed([tuple(r) for r in rows])
 
 
 def run(plan: Plan[T], session: Session) -> T:

@@ -9,6 +9,7 @@ machine), in microseconds per certification:
 
     .venv/bin/python -m bench.engine_micro                       # 2,000 certifications, best of 7
     .venv/bin/python -m bench.engine_micro --certs 5000 --rounds 11 --json
+    PEER_CE_COMPILED=0 .venv/bin/python -m bench.engine_micro   # the pure-Python modules (app.build)
 
 Modes: `sweep` (explain=False, requirements=False: what a sweep batch asks), `status` (explain=False,
 per-requirement results), `explain` (everything: a compliance answer's reasons and per-completion
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from app.build import engine_build
 from app.rules import engine
 from app.rules.document import RuleSet
 from app.rules.loader import CONTENT_RULES_DIR, iter_content_rule_sets
@@ -191,6 +193,7 @@ def main() -> None:
     for c in inputs:  # warm: compiled rules, choices, tag caches, hours caches
         evaluate_one(c)
     result = {
+        "build": engine_build(),  # mypyc (compiled) or python: PEER_CE_COMPILED
         "certs": len(inputs),
         "rounds": args.rounds,
         "fingerprint": fingerprint(inputs),
@@ -199,7 +202,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    print(f"{len(inputs)} certifications, best of {args.rounds} rounds; evaluations digest {result['fingerprint']}")
+    print(
+        f"engine build {result['build']}: {len(inputs)} certifications, best of {args.rounds} rounds; "
+        f"evaluations digest {result['fingerprint']}"
+    )
     for mode, us in result["us_per_cert"].items():
         print(f"  {mode:8} {us:8.2f} µs per certification")
 

@@ -3,17 +3,18 @@ tuples for speed read them by the right names."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date
 from typing import get_args, get_type_hints
 
 import pytest
 
+from app import build
 from app.compliance import facts, queries
 from app.compliance.rows import (
     FACTS_WIDTH,
     CertRow,
     CompletionRow,
-    CompletionTuple,
     RenewalRecord,
     split_cert_completions,
 )
@@ -80,8 +81,14 @@ def test_completions_are_read_by_their_names_from_plain_tuples(db):
 
 
 def test_the_plain_completion_tuple_is_typed_field_for_field_as_its_row():
-    hints = get_type_hints(CompletionRow)
-    assert get_args(CompletionTuple) == tuple(hints[name] for name in CompletionRow._fields)
+    # read from the source: a mypyc-compiled NamedTuple keeps only simplified annotations (`int | None` is `type`)
+    spec = importlib.util.spec_from_file_location("rows_source", build.module_source("app.compliance.rows"))
+    assert spec is not None and spec.loader is not None
+    source = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(source)
+    hints = get_type_hints(source.CompletionRow, globalns=vars(source))
+    assert get_args(source.CompletionTuple) == tuple(hints[name] for name in source.CompletionRow._fields)
+    assert source.CompletionRow._fields == CompletionRow._fields
 
 
 def test_packed_renewals_unpack_in_cycle_order():
