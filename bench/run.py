@@ -567,6 +567,108 @@ def change_one_percent(engine: Any, app: Server, token: str, profile: Profile, r
 # --- main --------------------------------------------------------------------------------------------
 
 
+ENGINE_RATIOS = (
+    "status_rps_ratio_vs_raw_starlette",
+    "full_sweep_ratio_vs_sql_aggregate",
+    "incremental_sweep_ratio_vs_full",
+    "bulk_import_ratio_vs_copy",
+)
+
+
+def engine_ratios(
+    status: dict[str, Any],
+    full: dict[str, Any],
+    aggregate: dict[str, Any],
+    incremental: dict[str, Any],
+    bulk: dict[str, Any],
+) -> dict[str, Any]:
+    """The four ratios a build of the engine moves (ENGINE_RATIOS), from its scenarios' figures."""
+    return {
+        "status_rps_ratio_vs_raw_starlette": status["ratio"],
+        "full_sweep_ratio_vs_sql_aggregate": round(full["seconds"] / aggregate["seconds"], 2),
+        "incremental_sweep_ratio_vs_full": round(incremental["seconds"] / full["seconds"], 4),
+        "bulk_import_ratio_vs_copy": bulk["ratio"],
+    }
+
+
+def start_servers(
+    servers: list[Server], env: dict[str, str], work: Path, db_url: str, *, sqlite: bool, tag: str = ""
+) -> tuple[Server, Server, Server]:
+    """The status scenario's three servers (the app, the raw baseline, the app's floor), ready; added to
+    `servers` (stopped at the end)."""
+    from bench.serve_app import server_options
+
+    opts = server_options()
+    suffix = f"-{tag}" if tag else ""
+    app_port, base_port, floor_port = free_port(), free_port(), free_port()
+    base_env = {**env, "BENCH_BASELINE_DSN": db_url if sqlite else libpq_url(db_url)}
+    baseline_args = ["-m", "uvicorn", "bench.baseline_app:app", "--port", str(base_port), "--host", "127.0.0.1"]
+    baseline_args += ["--no-access-log", "--loop", str(opts["loop"]), "--http", str(opts["http"])]
+    started = [
+        Server("app", ["-m", "bench.serve_app", "--port", str(app_port)], env, app_port, work / f"app{suffix}.log"),
+        Server("baseline", baseline_args, base_env, base_port, work / f"baseline{suffix}.log"),
+        Server(
+            "floor",
+            ["-m", "bench.serve_app", "--port", str(floor_port), "--floor"],
+            env,
+            floor_port,
+            work / f"floor{suffix}.log",
+        ),
+    ]
+    servers.extend(started)
+    app, baseline, floor = started
+    app.wait_ready("/healthz")
+    baseline.wait_ready("/health")
+    floor.wait_ready("/healthz")
+    return app, baseline, floor
+
+
+def engine_build_of(app: Server) -> str:
+    """The engine build a running app says it uses (`/readyz`)."""
+    return str(httpx.get(f"{app.url}/readyz", timeout=10).json()["engine_build"])
+
+
+def incremental_scenario(
+    engine: Any,
+    app: Server,
+    env: dict[str, str],
+    token: str,
+    profile: Profile,
+    rng: random.Random,
+    *,
+    full_seconds: float,
+) -> dict[str, Any]:
+    """The incremental sweep as the service's scheduler runs it, every tick: in the service's warm process.
+
+    A first 1% change and sweep stand for the scheduler's previous tick; the next ticks (each after a new 1%
+    change) are measured, and the median one counts. One more runs in a fresh process (sweep_job.py, like
+    `peer-ce sweep`): reported, with its one-time costs."""
+    previous_change = change_one_percent(engine, app, token, profile, rng)
+    previous = {**service_sweep(app, token), "change": previous_change}
+    log(f"incremental sweep in the service, previous tick: {previous['evaluated']} in {previous['seconds']}s")
+    ticks = []
+    for _ in range(profile.incremental_ticks):
+        change = change_one_percent(engine, app, token, profile, rng)
+        ticks.append({**service_sweep(app, token), "change": change})
+        log(
+            f"1% changed ({change['dirty']} due), incremental sweep in the service: "
+            f"{ticks[-1]['evaluated']} in {ticks[-1]['seconds']}s"
+        )
+    incremental = sorted(ticks, key=lambda t: t["seconds"])[len(ticks) // 2]
+    cold_change = change_one_percent(engine, app, token, profile, rng)
+    cold = sweep(env, full=False, timeout=profile.sweep_timeout)
+    log(
+        f"incremental sweep in a fresh process: {cold['evaluated']} in {cold['seconds']}s "
+        f"({cold['seconds'] / full_seconds:.4f} of the full sweep)"
+    )
+    return {
+        **incremental,
+        "ticks_seconds": [t["seconds"] for t in ticks],
+        "previous_tick": previous,
+        "fresh_process": {**cold, "change": cold_change, "ratio_vs_full": round(cold["seconds"] / full_seconds, 4)},
+    }
+
+
 def judge(key: str, value: float | None) -> dict[str, Any]:
     op, limit = TARGETS[key]
     met = value is not None and (value >= limit if op == ">=" else value <= limit)
@@ -588,6 +690,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wrk-seconds", type=int)
     parser.add_argument("--concurrency", type=int)
+    parser.add_argument(
+        "--compare-builds",
+        action="store_true",
+        help="also run the status, full sweep, incremental and bulk scenarios on the other engine build (mypyc or "
+        "pure Python, PEER_CE_COMPILED) on the same data in the same run: the four ratios side by side",
+    )
     args = parser.parse_args(argv)
 
     profile = PROFILES[args.profile]
@@ -626,51 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         ids_file = work / "ids.txt"
         ids_file.write_text("\n".join(str(rng.randint(1, scale.certifications)) for _ in range(20_000)) + "\n")
 
-        app_port, base_port = free_port(), free_port()
-        servers.append(
-            Server("app", ["-m", "bench.serve_app", "--port", str(app_port)], env, app_port, work / "app.log")
-        )
-        base_env = {**env, "BENCH_BASELINE_DSN": db_url if args.sqlite else libpq_url(db_url)}
-        from bench.serve_app import server_options
-
-        opts = server_options()
-        servers.append(
-            Server(
-                "baseline",
-                [
-                    "-m",
-                    "uvicorn",
-                    "bench.baseline_app:app",
-                    "--port",
-                    str(base_port),
-                    "--host",
-                    "127.0.0.1",
-                    "--no-access-log",
-                    "--loop",
-                    str(opts["loop"]),
-                    "--http",
-                    str(opts["http"]),
-                ],
-                base_env,
-                base_port,
-                work / "baseline.log",
-            )
-        )
-        floor_port = free_port()
-        servers.append(
-            Server(
-                "floor",
-                ["-m", "bench.serve_app", "--port", str(floor_port), "--floor"],
-                env,
-                floor_port,
-                work / "floor.log",
-            )
-        )
-        app, baseline, floor = servers
-        app.wait_ready("/healthz")
-        baseline.wait_ready("/health")
-        floor.wait_ready("/healthz")
-
+        app, baseline, floor = start_servers(servers, env, work, db_url, sqlite=args.sqlite)
         status = status_scenario(app, baseline, floor, profile, ids_file, token, sample_id=1)
         floor.stop()  # only the status scenario needs them: their connections go back to the server
         baseline.stop()
@@ -700,24 +764,7 @@ def main(argv: list[str] | None = None) -> int:
         # A first 1% change and sweep stand for the scheduler's previous tick; the next ticks (each after a
         # new 1% change) are measured, and the median one counts. One more runs in a fresh process
         # (sweep_job.py, like `peer-ce sweep`): reported, with its one-time costs.
-        previous_change = change_one_percent(engine, app, token, profile, rng)
-        previous = {**service_sweep(app, token), "change": previous_change}
-        log(f"incremental sweep in the service, previous tick: {previous['evaluated']} in {previous['seconds']}s")
-        ticks = []
-        for _ in range(profile.incremental_ticks):
-            change = change_one_percent(engine, app, token, profile, rng)
-            ticks.append({**service_sweep(app, token), "change": change})
-            log(
-                f"1% changed ({change['dirty']} due), incremental sweep in the service: "
-                f"{ticks[-1]['evaluated']} in {ticks[-1]['seconds']}s"
-            )
-        incremental = sorted(ticks, key=lambda t: t["seconds"])[len(ticks) // 2]
-        cold_change = change_one_percent(engine, app, token, profile, rng)
-        cold = sweep(env, full=False, timeout=profile.sweep_timeout)
-        log(
-            f"incremental sweep in a fresh process: {cold['evaluated']} in {cold['seconds']}s "
-            f"({cold['seconds'] / full['seconds']:.4f} of the full sweep)"
-        )
+        incremental = incremental_scenario(engine, app, env, token, profile, rng, full_seconds=full["seconds"])
         # The reports, on the statuses, gaps and snapshots the sweeps left, before the bulk import adds rows.
         with engine.connect() as conn:
             board_state = conn.execute(
@@ -733,6 +780,37 @@ def main(argv: list[str] | None = None) -> int:
         with engine.connect() as conn:
             dirty_before_bulk = conn.execute(text("SELECT count(*) FROM certification WHERE dirty")).scalar()
         bulk = {**bulk_scenario(engine, app, token, profile, rng), "dirty_before": dirty_before_bulk}
+        build = engine_build_of(app)
+        compared: dict[str, Any] = {}
+        if args.compare_builds:
+            # The other build on the same data, each scenario as above: its own app (and baseline and floor,
+            # in rounds alternating with it), a steady full sweep that rewrites every row again (as of the day
+            # before: the rows are as of the steady day now), the incremental ticks and the bulk import.
+            other = "python" if build == "mypyc" else "mypyc"
+            other_env = {**env, "PEER_CE_COMPILED": "0" if other == "python" else "1"}
+            log(f"the other build: {other}")
+            b_app, b_baseline, b_floor = start_servers(servers, other_env, work, db_url, sqlite=args.sqlite, tag=other)
+            if engine_build_of(b_app) != other:
+                raise RuntimeError(f"the app of the {other} build runs {engine_build_of(b_app)}")
+            b_status = status_scenario(b_app, b_baseline, b_floor, profile, ids_file, token, sample_id=1)
+            b_floor.stop()
+            b_baseline.stop()
+            b_full = sweep(other_env, full=True, timeout=profile.sweep_timeout, as_of=steady_day - timedelta(days=1))
+            log(f"  full sweep ({other}): {b_full['evaluated']} in {b_full['seconds']}s")
+            b_incremental = incremental_scenario(
+                engine, b_app, other_env, token, profile, rng, full_seconds=b_full["seconds"]
+            )
+            b_bulk = bulk_scenario(engine, b_app, token, profile, rng)
+            b_app.stop()
+            compared[other] = {
+                "ratios": engine_ratios(b_status, b_full, aggregate, b_incremental, b_bulk),
+                "absolute": {
+                    "status": b_status,
+                    "full_sweep": b_full,
+                    "incremental_sweep": b_incremental,
+                    "bulk_import": b_bulk,
+                },
+            }
         # Last, as it sweeps days ahead: the compliance read while full sweeps and a roster import run.
         loaded = under_load.scenario(
             app_url=app.url,
@@ -760,10 +838,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_database(args.server_url, args.database)
 
     ratios = {
-        "status_rps_ratio_vs_raw_starlette": status["ratio"],
-        "full_sweep_ratio_vs_sql_aggregate": round(full["seconds"] / aggregate["seconds"], 2),
-        "incremental_sweep_ratio_vs_full": round(incremental["seconds"] / full["seconds"], 4),
-        "bulk_import_ratio_vs_copy": bulk["ratio"],
+        **engine_ratios(status, full, aggregate, incremental, bulk),
         "reports_ratio_vs_sql": reports["ratio"],
         "dashboard_first_view_seconds": reports["first_view_seconds"],
         "status_p99_under_load_ratio_vs_idle": loaded["ratio"],
@@ -794,17 +869,12 @@ def main(argv: list[str] | None = None) -> int:
             },
             "reports": reports,
             "status_under_load": loaded,
-            "incremental_sweep": {
-                **incremental,
-                "ticks_seconds": [t["seconds"] for t in ticks],
-                "previous_tick": previous,
-                "fresh_process": {
-                    **cold,
-                    "change": cold_change,
-                    "ratio_vs_full": round(cold["seconds"] / full["seconds"], 4),
-                },
-            },
+            "incremental_sweep": incremental,
         },
+        # the engine build the app and its sweeps ran (app/build.py), and the other build's figures on the same
+        # data in the same run (--compare-builds)
+        "engine_build": build,
+        "builds": {build: {"ratios": {k: ratios[k] for k in ENGINE_RATIOS}}, **compared},
         "database": "sqlite" if args.sqlite else f"postgresql {postgres_version(args.server_url)}",
         "machine": info,
         "elapsed_seconds": round(time.perf_counter() - started, 1),

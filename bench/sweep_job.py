@@ -79,6 +79,7 @@ def main() -> None:
         sweep_log.addHandler(handler)
         sweep_log.setLevel(logging.DEBUG)
 
+    from app.build import engine_build
     from app.clock import Clock, FixedClock
     from app.config import get_settings
     from app.db import make_engine, make_session_factory
@@ -113,6 +114,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "engine_build": engine_build(),
                 "full": args.full,
                 "as_of": args.as_of.isoformat() if args.as_of else None,
                 "today": args.today.isoformat() if args.today else None,
