@@ -19,8 +19,8 @@ from app.auth.tokens import mint_dev_token
 from app.config import Settings
 from app.content import load_shipped_content
 from app.db import make_engine
-from app.main import create_app
 from app.migrate import upgrade_to_head
+from tests.support.apps import routed_app
 from tests.support.client import ApiClient
 from tests.support.databases import throwaway_database
 
@@ -96,7 +96,7 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, session_factory: sessionmaker[Session]):
-    app = create_app(settings, engine=engine)
+    app = routed_app(settings, engine)
     app.state.session_factory = session_factory
     return app
 
