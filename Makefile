@@ -20,7 +20,8 @@ demo: install ## fill the embedded database with synthetic demo data and print U
 	$(BIN)/peer-ce demo $(DEMO_ARGS)
 
 # One worker per core (pytest-xdist), each on a migrated database of its own; a module's tests stay on one
-# worker (their module-scoped fixtures are built once). PYTEST_WORKERS=0 runs in one process.
+# worker (their module-scoped fixtures are built once), tests/web/ as a whole too, and the longest modules go
+# out first (tests/support/schedule.py). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
 test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for PostgreSQL)

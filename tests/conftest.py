@@ -19,12 +19,26 @@ from app.auth.tokens import mint_dev_token
 from app.config import Settings
 from app.content import load_shipped_content
 from app.db import make_engine
-from app.main import create_app
 from app.migrate import upgrade_to_head
+from tests.support import schedule
+from tests.support.apps import routed_app
 from tests.support.client import ApiClient
 from tests.support.databases import throwaway_database
 
 TEST_DATABASE_URL = os.environ.get("PEER_CE_TEST_DATABASE_URL") or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers) keeps each unit's time
+        config.pluginmanager.register(schedule.UnitTimes(config), "peer-ce-unit-times")
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: runs with `-p no:xdist` too
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope`: the live demo's modules as one unit, the longest units first (tests/support/schedule.py)."""
+    if config.getoption("dist") == "loadscope":
+        return schedule.LongestFirst(config, log)
+    return None
 
 
 def pytest_report_header() -> str:
@@ -96,7 +110,7 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, session_factory: sessionmaker[Session]):
-    app = create_app(settings, engine=engine)
+    app = routed_app(settings, engine)
     app.state.session_factory = session_factory
     return app
 

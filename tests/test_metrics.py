@@ -9,10 +9,10 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
-from app.main import create_app
 from app.scheduler.models import Outbox
 from tests import factories
 from tests.scheduler.helpers import set_today, sweep, with_settings
+from tests.support.apps import routed_app
 from tests.support.client import ApiClient
 
 TOKEN = "metrics-token-" + "x" * 20
@@ -21,9 +21,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def metrics_app(settings, engine, session_factory):
-    app = create_app(
-        settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}), engine=engine
-    )
+    app = routed_app(settings.model_copy(update={"metrics_enabled": True, "metrics_token": SecretStr(TOKEN)}), engine)
     app.state.session_factory = session_factory
     return app
 

@@ -10,7 +10,7 @@ from fastapi import Response
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.main import create_app
+from tests.support.apps import routed_app
 from tests.support.client import ApiClient
 
 PROBLEM = "application/problem+json"
@@ -87,7 +87,7 @@ def test_docs_assets_are_a_fixed_list(client):
 
 @pytest.fixture
 def docs_off(settings, engine, session_factory):
-    app = create_app(settings.model_copy(update={"api_docs": False}), engine=engine)
+    app = routed_app(settings.model_copy(update={"api_docs": False}), engine)
     app.state.session_factory = session_factory
     client = ApiClient(app)
     yield client

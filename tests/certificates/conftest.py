@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from app.main import create_app
 from tests import factories
 from tests.catalog.helpers import new_course, new_provider
+from tests.support.apps import routed_app
 
 BASE = "https://ce.example.org"
 
 
 @pytest.fixture
 def app(settings, engine, session_factory):
-    app = create_app(settings.model_copy(update={"public_base_url": BASE}), engine=engine)
+    app = routed_app(settings.model_copy(update={"public_base_url": BASE}), engine)
     app.state.session_factory = session_factory
     return app
 

@@ -9,16 +9,59 @@ more or fewer cells than the header, and cells that only look like numbers.
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from app.config import Settings
+from app.main import create_app
 from tests import factories
 from tests.catalog.helpers import new_course, new_provider
 from tests.security.corpus import CORPUS, assert_problem, row_counts, said
+from tests.support.client import ApiClient
+
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    """The module's transaction: the world below is built in it once, and rolled back when the module ends."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            outer.rollback()
 
 
 @pytest.fixture
-def world(admin) -> dict:
+def connection(module_connection: Connection, world: dict) -> Iterator[Connection]:
+    """Each test's transaction (the suite's `connection`, which the app, `db` and the clients use): a savepoint
+    of the module's, rolled back after the test, so every case starts from the world as built."""
+    savepoint = module_connection.begin_nested()
+    try:
+        yield module_connection
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def world(module_connection: Connection, settings: Settings, engine: Engine, tokens) -> Iterator[dict]:
     """A person certified in NC, a provider with a course, a board approval of it and a completion."""
+    app = create_app(settings, engine=engine)
+    app.state.session_factory = sessionmaker(
+        bind=module_connection, class_=Session, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    admin = ApiClient(app, tokens.admin())
+    try:
+        yield _build(admin)
+    finally:
+        admin.close()
+
+
+def _build(admin: ApiClient) -> dict:
     person = factories.person(admin)
     cert = factories.certification(admin, person_id=person["id"], credential_code="NC-CPSS", issued_on="2025-03-15")
     provider = new_provider(admin)

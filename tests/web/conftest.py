@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,17 @@ from app.demo import DemoReport, run_demo
 from tests.support.databases import throwaway_database
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -102,3 +114,17 @@ def _live_demo(data: Path, database_url: str) -> Iterator[LiveDemo]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for a browser module (each test opens pages of its own); the modules skip themselves
+    where Chromium is missing. Per module, not per session: Playwright's sync API keeps its event loop marked
+    running while a browser is open, and the ASGI test client (tests/support/client.py) of the next modules
+    runs a loop of its own."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield browser
+        browser.close()

@@ -6,34 +6,22 @@ Skipped only on a developer machine without Chromium; under CI (CI set) it must 
 from __future__ import annotations
 
 import os
-import shutil
 
 import httpx
 import pytest
 
-from tests.web.conftest import ARTIFACTS, LiveDemo
+from tests.web.conftest import ARTIFACTS, CHROMIUM, LiveDemo
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True)
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # pragma: no cover - the dev dependencies include playwright
     if os.environ.get("CI"):
         raise
     pytest.skip("playwright is not installed (make install)", allow_module_level=True)
 
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WORDS = {
     "compliant": "Compliant",
     "in_progress": "In progress",
@@ -42,14 +30,6 @@ WORDS = {
     "lapsed": "Lapsed",
     "suspended": "Suspended",
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open_status(browser, live: LiveDemo, token: str, viewport: dict):

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.web.conftest import ARTIFACTS, LiveDemo
-from tests.web.test_browser import _open_status, browser  # noqa: F401  (the module's Chromium fixture)
+from tests.web.test_browser import _open_status
 
 
 def _next_sessions(live: LiveDemo, course_id: int) -> list[dict]:
     return httpx.get(f"{live.base_url}/v1/courses/{course_id}").json()["next_sessions"]
 
 
-def test_suggested_courses_show_their_next_sessions_with_a_registration_link(browser, live_demo):  # noqa: F811
+def test_suggested_courses_show_their_next_sessions_with_a_registration_link(browser, live_demo):
     for viewport, name in (({"width": 1280, "height": 900}, "desktop"), ({"width": 390, "height": 844}, "phone")):
         page = _open_status(browser, live_demo, live_demo.peer_token(), viewport)
         sessions = page.locator(".gap li.session")
