@@ -50,10 +50,10 @@ BENCH_ARGS ?=
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
-bench: install bench-deps ## full scale (1M certifications, 14M completions): 17-26 minutes on 2 cores; see bench/README.md
+bench: install bench-deps ## full scale (1M certifications, 14M completions) on 2 cores; see bench/README.md
 	$(BIN)/python -m bench.run --profile full $(BENCH_ARGS)
 
-bench-quick: install bench-deps ## every scenario at a small scale in under 5 minutes; last line: JSON ratios
+bench-quick: install bench-deps ## every scenario at a small scale in under 5 minutes (--compare-builds: both engine builds); last line: JSON ratios
 	$(BIN)/python -m bench.run --profile quick $(BENCH_ARGS)
 
 install: $(STAMP) $(COMPILED_STAMP)

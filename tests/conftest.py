@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -80,15 +81,22 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
-    """The test's transaction: everything the app commits is rolled back afterwards."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back at the end, whatever was committed inside it."""
     with engine.connect() as conn:
         outer = conn.begin()
         try:
             yield conn
         finally:
             outer.rollback()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """The test's transaction: everything the app commits is rolled back afterwards."""
+    with rolled_back(engine) as conn:
+        yield conn
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.main import create_app
 from tests import factories
 from tests.catalog.helpers import new_course, new_provider
+from tests.conftest import rolled_back
 from tests.security.corpus import CORPUS, assert_problem, row_counts, said
 from tests.support.client import ApiClient
 
@@ -27,12 +28,8 @@ from tests.support.client import ApiClient
 @pytest.fixture(scope="module")
 def module_connection(engine: Engine) -> Iterator[Connection]:
     """The module's transaction: the world below is built in it once, and rolled back when the module ends."""
-    with engine.connect() as conn:
-        outer = conn.begin()
-        try:
-            yield conn
-        finally:
-            outer.rollback()
+    with rolled_back(engine) as conn:
+        yield conn
 
 
 @pytest.fixture
