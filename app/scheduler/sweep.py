@@ -490,8 +490,9 @@ def _sweep(
         started, cpu, evaluated = time.perf_counter(), time.process_time(), counts.evaluated
         if after == 0 and batch % STATS_EVERY == 0:
             # One process (the first range's) keeps the statistics of what the batches read and write fresh:
-            # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
-            with session_scope(session_factory, write=True) as session:
+            # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py). Not a
+            # write session: on SQLite (no statistics to refresh) it must not take the write lock for nothing.
+            with session_scope(session_factory) as session:
                 stats.refresh(session.connection())
         batch += 1
         with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
