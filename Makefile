@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Python writes its bytecode caches (__pycache__/, ignored by git and Docker): the suite starts many Python
+# processes (xdist workers, live servers, CLI subprocesses), and with PYTHONDONTWRITEBYTECODE set, as some
+# shells have it, each compiled every source and pytest rewrote every test module again (9 s a worker).
+unexport PYTHONDONTWRITEBYTECODE
 # the compiled engine's sources (see install below) and the stamp of its last build attempt
 COMPILED_SOURCES := $(wildcard app/rules/engine/*.py) app/compliance/courses.py app/compliance/facts.py \
 	app/compliance/rows.py app/compliance/versions.py app/build.py tools/build_compiled.py

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -116,8 +117,28 @@ def _live_demo(data: Path, database_url: str) -> Iterator[LiveDemo]:
         log.close()
 
 
+class Browser:
+    """What the browser tests open pages with: Chromium, with each page in one browser context of the module.
+
+    A new context costs Chromium a renderer of its own (~0.3 s of CPU a page here, more than loading the page);
+    pages of one context share nothing the app keeps (its token lives in the tab's sessionStorage, and it sets no
+    cookies). A page asking for context options (`accept_downloads=True`) gets a context of its own."""
+
+    def __init__(self, chromium: Any) -> None:
+        self.chromium = chromium
+        self.context = chromium.new_context()
+
+    def new_page(self, *, viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        if options:
+            return self.chromium.new_page(viewport=viewport, **options)
+        page = self.context.new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
+        return page
+
+
 @pytest.fixture(scope="module")
-def browser():
+def browser() -> Iterator[Browser]:
     """A headless Chromium for a browser module (each test opens pages of its own); the modules skip themselves
     where Chromium is missing. Per module, not per session: Playwright's sync API keeps its event loop marked
     running while a browser is open, and the ASGI test client (tests/support/client.py) of the next modules
@@ -125,6 +146,6 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield Browser(chromium)
+        chromium.close()
