@@ -63,6 +63,23 @@ class Inputs:
     activities: list[engine.Activity]
     renewals: list[RenewalRecord]
 
+    # the dataclass's own __init__, compiled natively (app/rules/engine/types.py says why)
+    def __init__(
+        self,
+        cert: CertRow,
+        versions: list[RuleVersion],
+        facts: engine.CertificationFacts,
+        completions: list[engine.Completion],
+        activities: list[engine.Activity],
+        renewals: list[RenewalRecord],
+    ) -> None:
+        self.cert = cert
+        self.versions = versions
+        self.facts = facts
+        self.completions = completions
+        self.activities = activities
+        self.renewals = renewals
+
     @property
     def timezone(self) -> str:
         return self.versions[-1].rules.timezone if self.versions else DEFAULT_TIMEZONE

@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from app.certifications import gaps
 from app.certifications.models import Certification
-from app.db import in_values, is_postgres, table_of
+from app.db import BinaryArray, in_values, is_postgres, table_of
 from app.rules import engine
 
 
@@ -68,21 +68,24 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
                 .order_by(col(Certification.id))
                 .with_for_update()
             )
+        arrays = BinaryArray  # binary array parameters: ~5x cheaper to send than psycopg's text arrays
         session.execute(
             _FROM_ARRAYS,
             {
-                "ids": [r.id for r in rows],
-                "statuses": [r.status for r in rows],
-                "cycle_starts": [r.cycle_start for r in rows],
-                "cycle_ends": [r.cycle_end for r in rows],
-                "grace_ends": [r.grace_ends_on for r in rows],
-                "next_changes": [r.next_change_on for r in rows],
-                "days": [r.evaluated_on for r in rows],
+                "ids": arrays([r.id for r in rows]),
+                "statuses": arrays([r.status for r in rows]),
+                "cycle_starts": arrays([r.cycle_start for r in rows]),
+                "cycle_ends": arrays([r.cycle_end for r in rows]),
+                "grace_ends": arrays([r.grace_ends_on for r in rows]),
+                "next_changes": arrays([r.next_change_on for r in rows]),
+                "days": arrays([r.evaluated_on for r in rows]),
                 "dirty": dirty,
-                "unmet": [
-                    None if r.unmet_categories is None else json.dumps(r.unmet_categories, separators=(",", ":"))
-                    for r in rows
-                ],
+                "unmet": arrays(
+                    [
+                        None if r.unmet_categories is None else json.dumps(r.unmet_categories, separators=(",", ":"))
+                        for r in rows
+                    ]
+                ),
             },
         )
         return

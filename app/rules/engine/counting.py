@@ -186,6 +186,23 @@ class _Records:
     as_of: date
     explain: bool
 
+    # the dataclass's own __init__, compiled natively (app/rules/engine/types.py says why)
+    def __init__(
+        self,
+        comps: list[Completion],
+        dates: list[date],
+        acts: Sequence[Activity],
+        chain_start: date,
+        as_of: date,
+        explain: bool,
+    ) -> None:
+        self.comps = comps
+        self.dates = dates
+        self.acts = acts
+        self.chain_start = chain_start
+        self.as_of = as_of
+        self.explain = explain
+
 
 def _others(
     others: tuple[Other, ...], start: date, last: date, acts: Sequence[Activity]
