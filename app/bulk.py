@@ -74,11 +74,12 @@ def media_type(content_type: str | None) -> str:
 
 @dataclass
 class Upload:
-    """An upload as read: `csv` rows (dicts of text cells, their columns checked) or a `json` document (anything:
-    the importer checks its shape)."""
+    """An upload as read: `csv` rows (dicts of text cells, their columns checked; or, read `by_position`, each
+    row's cells in the order of `header`) or a `json` document (anything: the importer checks its shape)."""
 
     format: Literal["csv", "json"]
     data: Any
+    header: list[str] | None = None
 
 
 def read_upload(
@@ -89,11 +90,15 @@ def read_upload(
     optional: Sequence[str] = (),
     json: bool = True,
     unsupported: str,
+    by_position: bool = False,
 ) -> Upload:
     """The parse stage's common part: a CSV table or (when `json`) a JSON document, by media type; 415 with
-    the `unsupported` message for any other."""
+    the `unsupported` message for any other. `by_position`: CSV rows as lists of cells (no dict per row)."""
     kind = media_type(content_type)
     if kind in CSV_TYPES:
+        if by_position:
+            header, cells = csvio.read_columns(body, required=required, optional=optional)
+            return Upload("csv", cells, header)
         return Upload("csv", csvio.read_rows(body, required=required, optional=optional))
     if json and (kind == "application/json" or kind.endswith("+json")):
         return Upload("json", loads(body))

@@ -55,6 +55,7 @@ def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
         raise _refuse([_line_error(line, NUL_MESSAGE, "nul_character")], NUL_MESSAGE)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     long_cells = len(text) > MAX_CELL_CHARS  # else no cell can be too long: not worth a look per row
+    escaped = "'" in text  # else no cell is escaped (`safe_cell`): not worth a look per cell
     header: list[str] | None = None
     rows: list[list[str]] = []
     errors: list[dict[str, Any]] = []
@@ -76,8 +77,10 @@ def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
                 errors.append(
                     _line_error(line, f"{len(cells)} cell(s) where the header has {len(header)}", "csv_cell_count")
                 )
-            else:
+            elif escaped:
                 rows.append([unescape_cell(c.strip()) for c in cells])
+            else:
+                rows.append(list(map(str.strip, cells)))
             line = reader.line_num + 1
     except csv.Error as exc:  # the reader cannot resynchronise after one
         if "field larger than field limit" in str(exc):
@@ -93,6 +96,14 @@ def read_table(body: bytes) -> tuple[list[str], list[list[str]]]:
 
 def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] = ()) -> list[dict[str, str]]:
     """Parse a CSV upload with `read_table`; 422 naming any missing or unknown columns."""
+    header, rows = read_columns(body, required=required, optional=optional)
+    return [dict(zip(header, cells, strict=True)) for cells in rows]
+
+
+def read_columns(
+    body: bytes, *, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[list[str], list[list[str]]]:
+    """`read_rows` as the header and each row's cells in its order (no dict per row, for large uploads)."""
     header, rows = read_table(body)
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required and c not in optional]
@@ -109,7 +120,7 @@ def read_rows(body: bytes, *, required: Sequence[str], optional: Sequence[str] =
         )
     if not rows:
         raise Unprocessable("The file has a header but no rows.")
-    return [dict(zip(header, cells, strict=True)) for cells in rows]
+    return header, rows
 
 
 def _digits(text: str) -> bool:

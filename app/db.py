@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
@@ -20,13 +21,18 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    String,
     Table,
     TypeDecorator,
+    any_,
+    bindparam,
+    cast,
     create_engine,
     event,
     inspect,
+    text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -190,10 +196,31 @@ def contains(column: Any, text: str) -> Any:
 
 
 def in_values(session: Session, column: Any, values: list[Any], item_type: Any) -> Any:
-    """`column IN values` in the session's dialect (`app.reads.in_` with the values bound)."""
+    """`column IN values` in the session's dialect (`app.reads.in_` with the values bound). On PostgreSQL ids
+    and text go as the text of their array when they can (`_array_text`): psycopg adapts a list a value at a
+    time (a regular expression each), which cost more than anything else done with a roster's 10,000 keys."""
     from app.reads import in_
 
-    return in_(session.get_bind().dialect.name, column, None, item_type, values)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and (array := _array_text(values, item_type)) is not None:
+        return column == any_(cast(bindparam(None, array, type_=String), ARRAY(item_type)))
+    return in_(dialect, column, None, item_type, values)
+
+
+def _array_text(values: list[Any], item_type: Any) -> str | None:
+    """The values as a PostgreSQL array literal: integers, or strings with no double quote or backslash (each
+    element quoted, so commas, braces, spaces and the word NULL are text); None for anything else."""
+    if item_type is Integer:
+        try:
+            return "{" + ",".join(map(int.__repr__, values)) + "}"  # TypeError for anything but an int
+        except TypeError:
+            return None
+    if item_type is String and all(type(v) is str for v in values):
+        joined = "".join(values)
+        if '"' in joined or "\\" in joined:
+            return None
+        return '{"' + '","'.join(values) + '"}' if values else "{}"
+    return None
 
 
 class BinaryArray(list[Any]):
@@ -243,21 +270,30 @@ def is_postgres(bind: Engine | Session | Any) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany elsewhere.
+def bulk_insert(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, constants: dict[str, Any] | None = None
+) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL, executemany elsewhere. Every row
+    has the same keys; `constants` are columns with one value for every row (converted once).
 
     Values go through the columns' own bind processing (exact hours, UTC timestamps, JSON).
     """
     if not rows:
         return
+    fixed = constants or {}
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
+        connection.execute(table.insert(), [{**fixed, **row} for row in rows] if fixed else rows)
         return
+    dialect = connection.dialect
     names = list(rows[0])
-    converted = [(name, _copy_converter(table.c[name].type, connection.dialect)) for name in names]
-    plain = [name for name, convert in converted if convert is None]
-    special = [(name, convert) for name, convert in converted if convert is not None]
+    converters = [_copy_converter(table.c[name].type, dialect) for name in names]
+    special = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    tail = [  # the constants' values, converted once
+        value if (convert := _copy_converter(table.c[name].type, dialect)) is None else convert(value)
+        for name, value in fixed.items()
+    ]
+    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     import psycopg
     from sqlalchemy.exc import IntegrityError
 
@@ -265,16 +301,38 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     if not isinstance(raw, psycopg.Connection):
         raise TypeError(f"COPY needs psycopg 3, not {type(raw).__name__}")
     cursor = raw.cursor()
-    columns = ", ".join(f'"{n}"' for n in [*plain, *(n for n, _ in special)])
+    columns = ", ".join(f'"{n}"' for n in [*names, *fixed])
     statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     try:
         with cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([*(row[n] for n in plain), *(convert(row[n]) for n, convert in special)])
+                if special:
+                    values = list(values_of(row))
+                    for i, convert in special:
+                        values[i] = convert(values[i])
+                    values.extend(tail)
+                    copy.write_row(values)
+                else:
+                    copy.write_row((*values_of(row), *tail))
     except psycopg.errors.IntegrityError as exc:  # as SQLAlchemy raises it for its own statements
         raise IntegrityError(statement, None, exc) from exc
     finally:
         cursor.close()
+
+
+def reserve_ids(session: Session, table: Any, count: int) -> list[int] | None:
+    """`count` new ids for rows of `table`, from the sequence of its serial `id` column, in the order its
+    inserts would take them (so rows inserted with them are numbered as without). PostgreSQL only: None
+    elsewhere."""
+    if not is_postgres(session) or count <= 0:
+        return None
+    query = text(  # the sequence looked up once (an InitPlan), not per row; the ids as one text (one row to read)
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM ("
+        "SELECT nextval((SELECT CAST(pg_get_serial_sequence(:table, 'id') AS regclass))) AS id "
+        "FROM generate_series(1, :count)) AS reserved"
+    )
+    ids: str = session.execute(query, {"table": table.name, "count": count}).scalar_one()
+    return list(map(int, ids.split(",")))
 
 
 def _copy_converter(column_type: Any, dialect: Any) -> Any:
@@ -285,5 +343,19 @@ def _copy_converter(column_type: Any, dialect: Any) -> Any:
     if isinstance(column_type, TypeDecorator) and (
         type(column_type).process_bind_param is not TypeDecorator.process_bind_param
     ):
-        return lambda value: column_type.process_bind_param(value, dialect)
+        # The app's decorated types (HoursType, UTCDateTime) convert a value by what it equals: each value
+        # once per COPY (a roster repeats its courses' hours and one timestamp).
+        done: dict[tuple[type, Any], Any] = {}
+
+        def convert(value: Any) -> Any:
+            key = (type(value), value)
+            try:
+                return done[key]
+            except KeyError:
+                done[key] = out = column_type.process_bind_param(value, dialect)
+                return out
+            except TypeError:  # unhashable
+                return column_type.process_bind_param(value, dialect)
+
+        return convert
     return None

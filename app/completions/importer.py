@@ -4,20 +4,23 @@ Rows name the peer by person_id, or by credential_code + certificate_number, and
 by course_id or (a provider) by its own course_external_id. A re-posted roster creates nothing new
 (the dedupe key of person, course and date already exists). The report gives every row's outcome
 and the id of the completion it created (or of the one already recorded). Reads are a fixed number
-of chunked queries; writes are one Core INSERT executemany, never one ORM object per row.
+of chunked queries; writes are one COPY (PostgreSQL; an executemany elsewhere), never one ORM object per row.
 
-The stages of `app.bulk`: `parse` (the file, and each row checked on its own), `plan` (the rows' learners,
-courses and existing completions, read set-based), `apply` (the inserts, marking the learners' certifications
-for the sweep, one audit entry).
+The stages of `app.bulk`: `parse` (the file, and each row checked on its own: `app.completions.roster_rows`),
+`plan` (the rows' learners, courses and existing completions, read set-based), `apply` (the inserts, marking
+the learners' certifications for the sweep, one audit entry). A row is one dict from parse to report (no
+model per row: at 10,000 rows those cost more than the rest of the request's Python; bench/README.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from sqlalchemy import Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -27,31 +30,23 @@ from app.audit import service as audit
 from app.auth.principal import Principal, Role
 from app.catalog import service as catalog
 from app.clock import Clock
-from app.completions import learners
+from app.completions import learners, roster_rows
 from app.completions.models import Completion
 from app.completions.service import board_today, check_course, dedupe_key
 from app.compliance import dirty
-from app.csvio import cell_decimal, cell_int
-from app.db import bulk_insert, in_values, table_of, utcnow
+from app.db import bulk_insert, in_values, reserve_ids, table_of, utcnow
 from app.errors import AppError, Conflict, Forbidden, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
-from app.types import Day, DbId, HoursIn, RequestModel
 
-COLUMNS = (
-    "person_id",
-    "credential_code",
-    "certificate_number",
-    "family_name",
-    "course_id",
-    "course_external_id",
-    "completed_on",
-    "hours",
-)
-_REQUIRED = ("completed_on",)
-_INT_COLUMNS = ("person_id", "course_id")
 _CHUNK = 5000  # keys per IN (...) query: well under SQLite's and PostgreSQL's bind limits
+# Dedupe keys per lookup: few enough that PostgreSQL reads them from the unique index. At 5,000 its planner
+# scanned all of completion instead (at 300,000 completions: ~120 ms a scan and two parallel workers, twice a
+# roster of 10,000 rows, against ~40 ms for the 10 lookups by the index).
+_KEY_CHUNK = 1000
 _MAX_REPORTED_ERRORS = 1000
+# the plan's own fields of each item (`roster_rows._item`), left out of the report
+_NOT_REPORTED = {"items": {"__all__": {"cert", "family_name", "hours", "learner_certification_id", "key"}}}
 
 
 class RosterRow(BaseModel):
@@ -81,132 +76,23 @@ class RosterReport(BaseModel):
     )
 
 
-class RosterLine(RequestModel):
-    """One roster row as sent: strict JSON types (CSV cells are converted first), no unknown fields."""
-
-    person_id: DbId | None = None
-    credential_code: str | None = Field(default=None, min_length=1, max_length=32)
-    certificate_number: str | None = Field(default=None, min_length=1, max_length=64)
-    family_name: str | None = Field(default=None, max_length=100)
-    course_id: DbId | None = None
-    course_external_id: str | None = Field(default=None, min_length=1, max_length=100)
-    completed_on: Day
-    hours: HoursIn | None = None
-
-
 def import_completions(
     session: Session, *, principal: Principal, body: bytes, content_type: str | None, dry_run: bool, clock: Clock
-) -> RosterReport:
-    """Record a roster's completions: all rows or none; rows already recorded are duplicates, not errors."""
+) -> Plan:
+    """Record a roster's completions: all rows or none; rows already recorded are duplicates, not errors.
+    Returns the plan, whose `report` (or `report_json`) says what each row did."""
     return bulk.run(
         parse=lambda: parse(body, content_type),
         plan=lambda rows: plan(session, principal=principal, rows=rows, dry_run=dry_run, clock=clock),
         apply=lambda planned: apply(session, principal=principal, planned=planned),
         dry_run=dry_run,
-    ).report
+    )
 
 
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
-    """The roster's rows, each checked on its own (`_parse_row`); 415 for another media type, 422 for a file
-    that is not a roster table."""
-    return [_parse_row(n, raw) for n, raw in enumerate(_read(body, content_type), start=1)]
-
-
-def _read(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
-    """The roster's rows as JSON-typed dicts (not validated yet); 422 for a file that is not a roster table."""
-    upload = bulk.read_upload(
-        body,
-        content_type,
-        required=_REQUIRED,
-        optional=[c for c in COLUMNS if c not in _REQUIRED],
-        unsupported="Send the roster as text/csv or application/json.",
-    )
-    if upload.format == "csv":
-        rows = upload.data
-        header = set(rows[0])
-        if not ("person_id" in header or {"credential_code", "certificate_number"} <= header):
-            raise Unprocessable(
-                f"Roster columns must be {', '.join(COLUMNS)} (person_id or credential_code + certificate_number).",
-                errors=[
-                    {
-                        "loc": ["body", "header"],
-                        "field": "body.header",
-                        "type": "csv_header",
-                        "line": 1,
-                        "message": "missing column(s): person_id, or credential_code and certificate_number",
-                    }
-                ],
-            )
-        if not header & {"course_id", "course_external_id"}:
-            raise Unprocessable(
-                "A roster names each course by course_id or by course_external_id.",
-                errors=[
-                    {
-                        "loc": ["body", "header"],
-                        "field": "body.header",
-                        "type": "csv_header",
-                        "line": 1,
-                        "message": "missing column: course_id or course_external_id",
-                    }
-                ],
-            )
-        return [_from_csv(row) for row in rows]
-    data = upload.data
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise Unprocessable("A JSON roster is an array of objects.")
-    return data
-
-
-def _from_csv(row: dict[str, str]) -> dict[str, Any]:
-    """CSV cells as the JSON a roster would hold: empty cells absent, ids and hours as numbers when written so."""
-    out: dict[str, Any] = {k: v for k, v in row.items() if v}
-    for column in _INT_COLUMNS:
-        if column in out:
-            out[column] = cell_int(out[column])
-    if "hours" in out:
-        out["hours"] = cell_decimal(out["hours"])
-    return out
-
-
-def _parse_row(n: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """Row `n` as the plan works with it: its values, or the reasons it has none."""
-    item: dict[str, Any] = {
-        "row": n,
-        "errors": [],
-        "person_id": None,
-        "cert": None,
-        "family_name": None,
-        "course_id": None,
-        "course_external_id": None,
-        "completed_on": None,
-        "hours": None,
-        "learner_certification_id": None,
-    }
-    try:
-        line = RosterLine.model_validate(raw)
-    except ValidationError as exc:
-        item["errors"] = [
-            f"unknown field {e['loc'][0]}"
-            if e["type"] == "extra_forbidden"
-            else f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-            for e in exc.errors(include_url=False)
-        ]
-        return item
-    item.update(
-        person_id=line.person_id,
-        course_id=line.course_id,
-        course_external_id=line.course_external_id,
-        completed_on=line.completed_on,
-        hours=line.hours,
-    )
-    if (line.course_id is None) == (line.course_external_id is None):
-        item["errors"].append("give course_id or course_external_id (one of them)")
-    if line.credential_code and line.certificate_number:
-        item["cert"] = (line.credential_code.upper(), line.certificate_number)
-    item["family_name"] = (line.family_name or "").strip() or None
-    if item["person_id"] is None and item["cert"] is None:
-        item["errors"].append("give person_id, or credential_code and certificate_number")
-    return item
+    """The roster's rows, each checked on its own (`app.completions.roster_rows`); 415 for another media type,
+    422 for a file that is not a roster table."""
+    return roster_rows.parse(body, content_type)
 
 
 def _resolve_learners(session: Session, principal: Principal, parsed: list[dict[str, Any]]) -> None:
@@ -274,30 +160,15 @@ def _resolve_courses(session: Session, principal: Principal, parsed: list[dict[s
             item["errors"].append(f"you have no course with external_id {item['course_external_id']!r}")
 
 
-def _row(
-    item: dict[str, Any], outcome: Literal["created", "duplicate", "error"], completion_id: int | None = None
-) -> RosterRow:
-    return RosterRow(
-        row=item["row"],
-        outcome=outcome,
-        person_id=item.get("person_id"),
-        course_id=item.get("course_id"),
-        course_external_id=item.get("course_external_id"),
-        completed_on=item.get("completed_on"),
-        completion_id=completion_id,
-        errors=item["errors"],
-    )
-
-
 def _ids_by_key(session: Session, keys: list[str]) -> dict[str, int]:
     """dedupe_key -> id of the completions recorded with these keys."""
     found: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
+    for start in range(0, len(keys), _KEY_CHUNK):
         found.update(
             dict(
                 session.exec(
                     select(Completion.dedupe_key, Completion.id).where(  # type: ignore[arg-type]
-                        in_values(session, col(Completion.dedupe_key), keys[start : start + _CHUNK], String)
+                        in_values(session, col(Completion.dedupe_key), keys[start : start + _KEY_CHUNK], String)
                     )
                 ).all()
             )
@@ -329,26 +200,47 @@ def _people_in_scope(session: Session, principal: Principal, person_ids: set[int
 
 @dataclass
 class Plan:
-    """What the roster would record: the report, and the completions to insert."""
+    """What the roster would record: every row's item (`roster_rows`) with its outcome, and the completions to
+    insert. The report is built from the items when asked, after `apply` has given the new rows their ids."""
 
-    report: RosterReport
+    items: list[dict[str, Any]]  # every row, in roster order
     to_insert: list[dict[str, Any]]
-    created: dict[str, RosterRow]  # the report's row of each new completion, by dedupe key
+    created: dict[str, dict[str, Any]]  # the item of each new completion, by dedupe key
+    dry_run: bool
+    new: int  # rows that create a completion (fewer if a concurrent roster recorded some meanwhile)
+    duplicates: int
+    errors: int
     actor: str
+    source: str
     now: datetime
 
+    def counts(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "rows": len(self.items),
+            "created": self.new,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+        }
+
+    @property
+    def report(self) -> RosterReport:
+        return RosterReport.model_validate({**self.counts(), "items": self.items})
+
+    def report_json(self) -> bytes:
+        """`report` as JSON, straight from the items (whose report fields come first, in `RosterRow`'s order):
+        the route's answer. A large roster's report as 10,000 models cost more than its parse stage;
+        tests/completions/test_roster_rows.py proves the bytes are those `report` serializes to."""
+        return to_json({**self.counts(), "items": self.items}, exclude=_NOT_REPORTED)
+
     def refusal(self) -> AppError | None:
-        errors = [r for r in self.report.items if r.outcome == "error"]
-        if not errors:
+        if not self.errors:
             return None
-        shown = errors[:_MAX_REPORTED_ERRORS]
+        shown = [i for i in self.items if i["outcome"] == "error"][:_MAX_REPORTED_ERRORS]
         return bulk.refusal(
-            f"{len(errors)} of {self.report.rows} row(s) have errors; nothing was recorded.",
-            errors=[bulk.row_problem(r.row, "; ".join(r.errors)) for r in shown],
-            report={
-                **self.report.model_dump(mode="json", exclude={"items"}),
-                "items": [r.model_dump(mode="json") for r in shown],
-            },
+            f"{self.errors} of {len(self.items)} row(s) have errors; nothing was recorded.",
+            errors=[bulk.row_problem(i["row"], "; ".join(i["errors"])) for i in shown],
+            report=RosterReport.model_validate({**self.counts(), "items": shown}).model_dump(mode="json"),
         )
 
 
@@ -363,14 +255,15 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
 
     _resolve_learners(session, principal, parsed)
     _resolve_courses(session, principal, parsed)
-    courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i.get("course_id")})
+    courses = catalog.course_facts(session, {i["course_id"] for i in parsed if i["course_id"]})
     today = board_today(session, clock)
+    provider = principal.role is Role.provider
 
     for item in parsed:
         if item["errors"]:
             continue
         course = courses.get(item["course_id"])
-        if course is not None and principal.role is Role.provider and course.provider_id != principal.provider_id:
+        if course is not None and provider and course.provider_id != principal.provider_id:
             item["errors"].append(f"course {item['course_id']} is not this provider's")
         elif (problem := check_course(course, item["completed_on"], today=today)) is not None:
             item["errors"].append(
@@ -378,30 +271,25 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
             )
         elif item["hours"] is not None and item["hours"] > course.hours:  # type: ignore[union-attr]
             item["errors"].append(f"hours exceed the course's {course.hours}")  # type: ignore[union-attr]
-        if not item["errors"]:
+        else:
             item["key"] = dedupe_key(item["person_id"], item["course_id"], item["completed_on"])
 
-    keys = sorted({i["key"] for i in parsed if "key" in i})
-    existing = _ids_by_key(session, keys)
-    seen: set[str] = set()
-    report_rows: list[RosterRow] = []  # every row, in order
-    created: dict[str, RosterRow] = {}
+    existing = _ids_by_key(session, sorted({i["key"] for i in parsed if i["key"] is not None}))
+    created: dict[str, dict[str, Any]] = {}
     to_insert: list[dict[str, Any]] = []
-    now = utcnow()
-    source, actor = principal.role.value, principal.actor
+    duplicates = errors = 0
     for item in parsed:
-        if item["errors"]:
-            report_rows.append(_row(item, "error"))
-            continue
-        outcome: Literal["created", "duplicate"] = (
-            "duplicate" if item["key"] in existing or item["key"] in seen else "created"
-        )
-        seen.add(item["key"])
-        report_rows.append(_row(item, outcome, existing.get(item["key"])))
-        if outcome == "created":
-            created[item["key"]] = report_rows[-1]
+        key = item["key"]
+        if key is None:  # outcome "error", as `roster_rows` made it
+            errors += 1
+        elif key in existing or key in created:
+            item["outcome"], item["completion_id"] = "duplicate", existing.get(key)
+            duplicates += 1
+        else:
+            item["outcome"] = "created"
+            created[key] = item
             course = courses[item["course_id"]]
-            to_insert.append(
+            to_insert.append(  # the other columns are the same for every row (`_insert_new`)
                 {
                     "person_id": item["person_id"],
                     "course_id": course.id,
@@ -409,92 +297,94 @@ def plan(session: Session, *, principal: Principal, rows: list[dict[str, Any]], 
                     "hours": item["hours"] if item["hours"] is not None else course.hours,
                     "modality": course.modality,
                     "completed_on": item["completed_on"],
-                    "status": "accepted",
-                    "source": source,
-                    "dedupe_key": item["key"],
-                    "reported_by": actor,
-                    "review_categories": [],
+                    "dedupe_key": key,
                     "learner_certification_id": item["learner_certification_id"],
-                    "created_at": now,
                 }
             )
-    errors = [r for r in report_rows if r.outcome == "error"]
-    report = RosterReport(
+    return Plan(
+        items=parsed,
+        to_insert=to_insert,
+        created=created,
         dry_run=dry_run,
-        rows=len(parsed),
-        created=len(to_insert),
-        duplicates=sum(r.outcome == "duplicate" for r in report_rows),
-        errors=len(errors),
-        items=report_rows,
+        new=len(to_insert),
+        duplicates=duplicates,
+        errors=errors,
+        actor=principal.actor,
+        source=principal.role.value,
+        now=utcnow(),
     )
-    return Plan(report=report, to_insert=to_insert, created=created, actor=actor, now=now)
 
 
 def apply(session: Session, *, principal: Principal, planned: Plan) -> None:
     """Insert the new completions (`_insert_new`), mark their learners' certifications for the sweep, and
     audit the roster in the log of every state its learners hold a certification of."""
-    report = planned.report
     if not planned.to_insert:
         return
-    to_insert = _insert_new(session, planned.to_insert, report)
-    inserted = {r["dedupe_key"] for r in to_insert}
-    ids = _ids_by_key(session, sorted(planned.created))  # the new ids, and those a concurrent roster took
-    for key, row in planned.created.items():
-        if key not in inserted:
-            row.outcome = "duplicate"  # recorded by a concurrent roster meanwhile
-    for row in report.items:  # the new rows, and those repeating one of them in the file
-        if row.completion_id is None and row.outcome != "error":
-            row.completion_id = ids.get(dedupe_key(row.person_id, row.course_id, row.completed_on))  # type: ignore[arg-type]
-    touched = sorted({r["person_id"] for r in to_insert})
+    inserted = _insert_new(session, planned)
+    if inserted and "id" in inserted[0]:  # PostgreSQL: inserted with the ids reserved for them
+        ids = {r["dedupe_key"]: r["id"] for r in inserted}
+    else:
+        ids = _ids_by_key(session, sorted(r["dedupe_key"] for r in inserted))
+    taken = sorted(key for key in planned.created if key not in ids)  # recorded by a concurrent roster meanwhile
+    if taken:
+        for key in taken:
+            planned.created[key]["outcome"] = "duplicate"
+        ids.update(_ids_by_key(session, taken))
+    for item in planned.items:  # the new rows, and those repeating one of them in the file
+        if item["completion_id"] is None and item["key"] is not None:
+            item["completion_id"] = ids.get(item["key"])
+    touched = sorted({r["person_id"] for r in inserted})
     dirty.mark(session, person_ids=touched)
-    states = set().union(*people_service.held_states(session, touched).values())
     audit.record(
         session,
         actor=principal.actor,
         action="import",
         entity="roster",
         entity_id=f"{principal.actor}@{planned.now.isoformat()}",
-        states=states,
+        states=people_service.states_held_by(session, touched),
         changes={
-            "rows": report.rows,
-            "created": len(to_insert),
-            "duplicates": report.duplicates,
+            "rows": len(planned.items),
+            "created": len(inserted),
+            "duplicates": planned.duplicates,
             "people": len(touched),
-            "completion_ids": _id_ranges(sorted(ids[k] for k in inserted if k in ids)),
+            "completion_ids": _id_ranges(sorted(ids[r["dedupe_key"]] for r in inserted)),
         },
     )
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]], report: RosterReport) -> list[dict[str, Any]]:
-    """Insert the roster's new completions; returns those inserted (`report` counts the rest as duplicates).
+def _insert_new(session: Session, planned: Plan) -> list[dict[str, Any]]:
+    """Insert the roster's new completions; returns those inserted (`planned` counts the rest as duplicates).
 
     Rows go in dedupe-key order, so two rosters that overlap wait for each other on the same key first
-    instead of deadlocking. If a concurrent roster committed some of the same completions meanwhile, the
-    insert fails on their keys after waiting for it: those rows become duplicates and the rest go in again.
+    instead of deadlocking; on PostgreSQL with ids reserved in that order (`reserve_ids`), so the rows are
+    numbered as their inserts would number them and the report needs no second read. If a concurrent roster
+    committed some of the same completions meanwhile, the insert fails on their keys after waiting for it:
+    those rows become duplicates and the rest go in again.
     """
-    rows = sorted(rows, key=lambda r: r["dedupe_key"])
+    table = table_of(Completion)
+    rows = sorted(planned.to_insert, key=itemgetter("dedupe_key"))
+    reserved = reserve_ids(session, table, len(rows))
+    if reserved is not None:
+        for row, new_id in zip(rows, reserved, strict=True):
+            row["id"] = new_id
+    constants = {
+        "status": "accepted",
+        "source": planned.source,
+        "reported_by": planned.actor,
+        "review_categories": [],
+        "created_at": planned.now,
+    }
     for _ in range(5):
         try:
             with session.begin_nested():
-                bulk_insert(session, table_of(Completion), rows)
+                bulk_insert(session, table, rows, constants=constants)
             break
         except IntegrityError:
-            keys = [r["dedupe_key"] for r in rows]
-            taken: set[str] = set()
-            for start in range(0, len(keys), _CHUNK):
-                taken |= {
-                    k
-                    for k in session.exec(
-                        select(col(Completion.dedupe_key)).where(
-                            in_values(session, col(Completion.dedupe_key), keys[start : start + _CHUNK], String)
-                        )
-                    )
-                    if k is not None
-                }
+            taken = set(_ids_by_key(session, sorted(r["dedupe_key"] for r in rows)))
             if not taken:
                 raise
-            report.duplicates += len(taken)
-            report.created -= len(taken)
+            planned.duplicates += len(taken)
+            planned.new -= len(taken)
             rows = [r for r in rows if r["dedupe_key"] not in taken]
     else:
         raise Conflict("Concurrent rosters kept recording the same completions; post this roster again.")

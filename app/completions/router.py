@@ -190,9 +190,9 @@ def import_completions(
     principal: PrincipalDep,
     body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
-) -> importer.RosterReport:
+) -> Response:
     """Post a session's roster: all rows or none; re-posting creates nothing new."""
-    return importer.import_completions(
+    planned = importer.import_completions(
         session,
         principal=principal,
         body=body,
@@ -200,6 +200,8 @@ def import_completions(
         dry_run=dry_run,
         clock=clock,
     )
+    # The report straight from the plan's rows (`response_model` documents it).
+    return Response(planned.report_json(), media_type="application/json")
 
 
 @router.get(
