@@ -15,14 +15,13 @@ def build_spec() -> dict[str, Any]:
     """The app's document, built once for the module (each build mounts every route of a new app: ~1 s)."""
     return json.loads(json.dumps(build()))
 
+
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
 
 def test_committed_spec_matches_the_app():
     committed = json.loads(SPEC_FILE.read_text())
-    assert committed == build_spec(), (
-        "openapi/openapi.json is stale: run `make openapi` and commit the result"
-    )
+    assert committed == build_spec(), "openapi/openapi.json is stale: run `make openapi` and commit the result"
 
 
 def test_every_operation_has_a_stable_id_a_tag_and_documented_errors():
