@@ -235,6 +235,8 @@ def main() -> None:
     except ImportError:
         results = asyncio.run(_with_lifespan(app, measure))
     engine.dispose()
+    if not results:
+        return
     cpu = statistics.median(r["cpu_s"] for r in results)
     wall = statistics.median(r["wall_s"] for r in results)
     summary = {
