@@ -553,13 +553,15 @@ class _BatchCollector:
     after each batch, when the batch's own objects are gone: one short collection per batch (~1.5 ms), of its
     garbage and the few objects it keeps (the per-process caches). It all goes back as it was when the sweep
     ends. A process that manages the collector itself (the service froze what it built at start-up: app.main) is
-    left as it is, and so is one whose collections are already off.
+    left as it is, and so is one whose collections are already off, and so is every sweep that runs in a thread
+    other than the main one (the scheduler's, a request's): the collector is the whole process's, and only the
+    thread that owns the process (the CLI's, a sweep worker process's) may pause it.
     """
 
     owned = False
 
     def __enter__(self) -> _BatchCollector:
-        if gc.isenabled() and not gc.get_freeze_count():
+        if threading.current_thread() is threading.main_thread() and gc.isenabled() and not gc.get_freeze_count():
             self.owned = True
             gc.freeze()
             gc.disable()

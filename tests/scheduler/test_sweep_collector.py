@@ -59,3 +59,19 @@ def test_a_process_whose_collections_are_off_is_left_as_it_is(plain_collector):
     with _BatchCollector() as collector:
         assert not collector.owned and not gc.isenabled() and gc.get_freeze_count() == 0
     assert not gc.isenabled()
+
+
+def test_a_sweep_in_another_thread_leaves_the_collector_alone(plain_collector):
+    """The scheduler's and a request's sweeps run in threads: the collector is the process's, not theirs."""
+    import threading
+
+    seen: list[tuple[bool, bool, int]] = []
+
+    def sweep() -> None:
+        with _BatchCollector() as collector:
+            seen.append((collector.owned, gc.isenabled(), gc.get_freeze_count()))
+
+    thread = threading.Thread(target=sweep)
+    thread.start()
+    thread.join()
+    assert seen == [(False, True, 0)]
