@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import Integer, String
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -104,6 +104,20 @@ def import_completions(
         apply=lambda planned: apply(session, principal=principal, planned=planned),
         dry_run=dry_run,
     ).report
+
+
+_REPORT = TypeAdapter(RosterReport)
+
+
+def import_unit(
+    session: Session, principal: Principal, body: bytes, content_type: str | None, dry_run: bool, clock: Clock
+) -> tuple[int, bytes]:
+    """`import_completions` as a unit run in a worker process (`app.offload`): the answer's status and its
+    JSON, rendered as the route renders a `RosterReport`."""
+    report = import_completions(
+        session, principal=principal, body=body, content_type=content_type, dry_run=dry_run, clock=clock
+    )
+    return 200, _REPORT.dump_json(report, by_alias=True)
 
 
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
