@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         description="The niceness (CPU priority, 0-19) the worker processes of a full sweep run at, at least: on a "
         "machine shared with the API, a sweep yields the CPU to requests; 0 keeps the priority they start with",
     )
+    import_workers: int = Field(
+        default=1,
+        ge=0,
+        description="Processes that run roster imports (POST /v1/completions/import) whole, each with a "
+        "connection of its own, away from the interpreter that serves requests; 0 runs them in the serving process",
+    )
+    import_worker_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="The niceness (CPU priority, 0-19) those processes run at, at least: requests on the same "
+        "CPUs go first; 0 keeps the priority they start with",
+    )
     outbox_batch: int = Field(default=100, ge=1, description="Notifications claimed per delivery run")
     delivery_interval_seconds: int = Field(default=60, ge=1)
     smtp_url: str | None = Field(

@@ -319,17 +319,17 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+OUT_OF_RANGE = (
+    "A value in the request does not fit what the database holds (a number out of range, or text too long); "
+    "nothing was changed."
+)
+UNAVAILABLE = "The database is not available right now; nothing was changed. Retry shortly."
+
+
 async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     """A number in the request the database cannot hold (an id past 64 bits): the client's input, not a 500."""
     log.warning("request value out of range for the database: %s", type(exc).__name__)
-    return problem_response(
-        request,
-        status=422,
-        title="Validation failed",
-        slug="validation",
-        detail="A value in the request does not fit what the database holds (a number out of range, or text "
-        "too long); nothing was changed.",
-    )
+    return problem_response(request, status=422, title="Validation failed", slug="validation", detail=OUT_OF_RANGE)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -341,9 +341,26 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
         status=503,
         title="Service unavailable",
         slug="unavailable",
-        detail="The database is not available right now; nothing was changed. Retry shortly.",
+        detail=UNAVAILABLE,
         headers={"Retry-After": "5"},
     )
+
+
+def as_app_error(exc: BaseException) -> AppError | None:
+    """The AppError the handlers below answer `exc` with (itself if it is one), None for any other: for work
+    run in another process (`app.offload`), whose database exceptions do not cross back as they are."""
+    from sqlalchemy.exc import DataError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, AppError):
+        return exc
+    if isinstance(exc, OverflowError | DataError):
+        log.warning("request value out of range for the database: %s", type(exc).__name__)
+        return Unprocessable(OUT_OF_RANGE)
+    if isinstance(exc, OperationalError | PoolTimeout):
+        log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        return ServiceUnavailable(UNAVAILABLE, headers={"Retry-After": "5"})
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -22,6 +22,7 @@ from app.db import is_postgres, make_engine, make_session_factory
 from app.errors import install_error_handlers
 from app.health.router import router as health_router
 from app.logs import RequestContextMiddleware
+from app.offload import UnitProcesses
 from app.proxies import TrustedProxies
 from app.ratelimit import RateLimiter, counter_for
 from app.reads import PoolReads, SessionReads
@@ -102,6 +103,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.resolved_database_url, min_size=settings.db_read_pool_min, max_size=settings.db_read_pool_size
         )
         await app.state.reads.open()
+    # Roster imports run whole in worker processes (app.offload), off the event loop's interpreter.
+    app.state.unit_processes = UnitProcesses.for_settings(settings)
+    if app.state.unit_processes is not None:
+        try:
+            app.state.unit_processes.start()
+        except (OSError, ImportError, NotImplementedError) as exc:  # no process pools here (no semaphores)
+            log.warning("roster imports run in the serving process: no worker processes (%s)", exc)
+            app.state.unit_processes = None
     runner = None
     if settings.scheduler_enabled:
         from app.scheduler.runner import SchedulerRunner
@@ -118,6 +127,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if runner is not None:
             await run_in_threadpool(runner.shutdown)
+        if app.state.unit_processes is not None:
+            await run_in_threadpool(app.state.unit_processes.close)
+            app.state.unit_processes = None
         await app.state.reads.close()
         app.state.reads = SessionReads(app.state)
         if app.state.owns_engine:  # an engine handed in (tests) belongs to its caller, connections in use too
@@ -156,6 +168,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # reads share their transaction.
     app.state.db_gate = Gate(settings.request_connections)
     app.state.reads = SessionReads(app.state)
+    app.state.unit_processes = None  # worker processes for roster imports, started by the lifespan (app.offload)
     app.state.token_verifier = TokenVerifier(settings)
     app.state.clock = Clock()
     app.state.trusted_proxies = TrustedProxies(settings.trusted_proxies)

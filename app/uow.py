@@ -17,6 +17,9 @@ Why it is shaped like this (issue: concurrent writes must never fail for content
   one write lock instead of failing; readers go on beside them (WAL).
 - **Idempotency-Key** (`app.idempotency`) is claimed inside the unit and its stored response written
   in the same transaction as the request's own writes, so a key can never be left "in progress".
+- **Units run in a worker process** (`app.offload`: a roster import, CPU work that would hold the event
+  loop's interpreter): the worker runs the whole unit, the key's claim and stored response included; the
+  middleware leaves the key to it and the request's own unit stays unopened.
 """
 
 from __future__ import annotations
@@ -35,9 +38,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import idempotency
+from app import idempotency, offload
 from app.db import WRITE
-from app.errors import AppError, ServiceUnavailable, send_problem
+from app.errors import UNAVAILABLE, AppError, ServiceUnavailable, send_problem
 
 log = logging.getLogger("peer_ce.uow")
 T = TypeVar("T")
@@ -165,9 +168,7 @@ async def run_unit(state: Any, work: Callable[[Session], T], *, write: bool) -> 
         await unit.end(commit=True)
     except SQLAlchemyError as exc:
         log.exception("a unit of work could not be committed")
-        raise ServiceUnavailable(
-            "The change could not be saved, and nothing of it was; retry the request.", headers={"Retry-After": "1"}
-        ) from exc
+        raise ServiceUnavailable(offload.NOT_SAVED, headers={"Retry-After": "1"}) from exc
     return result
 
 
@@ -196,7 +197,9 @@ class UnitOfWorkMiddleware:
             request = await idempotency.read_request(scope, receive)
             if request is not None:
                 receive = request.receive
-                if request.owner is not None:
+                if request.owner is not None and _runs_elsewhere(scope):  # its worker claims the key
+                    scope.setdefault("state", {})[offload.CLAIM_KEY] = request
+                elif request.owner is not None:
                     session = await unit.session()
                     stored = await run_in_threadpool(idempotency.claim, session, request)
                     if stored is not None:
@@ -224,7 +227,7 @@ class UnitOfWorkMiddleware:
                 status=503,
                 title="Service unavailable",
                 slug="unavailable",
-                detail="The database is not available right now; nothing was changed. Retry shortly.",
+                detail=UNAVAILABLE,
                 instance=scope["path"],
                 headers={"Retry-After": "5"},
             )
@@ -253,7 +256,7 @@ class UnitOfWorkMiddleware:
                     status=503,
                     title="Service unavailable",
                     slug="unavailable",
-                    detail="The change could not be saved, and nothing of it was; retry the request.",
+                    detail=offload.NOT_SAVED,
                     instance=scope["path"],
                     headers={"Retry-After": "1"},
                 )
@@ -262,16 +265,29 @@ class UnitOfWorkMiddleware:
 
 
 def _read_only(scope: Scope) -> bool:
+    return _is_operation(scope, "read_only_paths", READ_ONLY_OPERATIONS)
+
+
+def _runs_elsewhere(scope: Scope) -> bool:
+    """Whether the request's unit runs in a worker process (`app.offload`), which then claims its key."""
+    return getattr(scope["app"].state, "unit_processes", None) is not None and _is_operation(
+        scope, "offloaded_paths", offload.OPERATIONS
+    )
+
+
+def _is_operation(scope: Scope, cache: str, operations: frozenset[str]) -> bool:
+    """Whether the request is for one of these operations (their paths found once per app, kept in `cache`)."""
     state = scope["app"].state
-    patterns = getattr(state, "read_only_paths", None)
+    patterns = getattr(state, cache, None)
     if patterns is None:
         from fastapi.routing import iter_route_contexts
 
-        patterns = state.read_only_paths = [
+        patterns = [
             (route.path_regex, route.methods)
             for route in iter_route_contexts(scope["app"].routes)
-            if getattr(route, "operation_id", None) in READ_ONLY_OPERATIONS
+            if getattr(route, "operation_id", None) in operations
         ]
+        setattr(state, cache, patterns)
     return any(scope["method"] in methods and regex.match(scope["path"]) for regex, methods in patterns)
 
 

@@ -69,6 +69,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
         # A full sweep's worker processes see only committed data, not the test's open transaction
         # (tests/scheduler/test_parallel_sweep.py sweeps in worker processes on a database of its own).
         sweep_workers=1,
+        # Likewise a roster import's worker process (app.offload): tests/completions/test_offload.py runs it.
+        import_workers=0,
     )
 
 

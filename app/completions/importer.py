@@ -89,6 +89,17 @@ def import_completions(
     )
 
 
+def import_unit(
+    session: Session, principal: Principal, body: bytes, content_type: str | None, dry_run: bool, clock: Clock
+) -> tuple[int, bytes]:
+    """`import_completions` as a unit run in a worker process (`app.offload`): the answer's status and its
+    JSON, the report the route renders in process (`Plan.report_json`)."""
+    planned = import_completions(
+        session, principal=principal, body=body, content_type=content_type, dry_run=dry_run, clock=clock
+    )
+    return 200, planned.report_json()
+
+
 def parse(body: bytes, content_type: str | None) -> list[dict[str, Any]]:
     """The roster's rows, each checked on its own (`app.completions.roster_rows`); 415 for another media type,
     422 for a file that is not a roster table."""

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import PrincipalDep, require_roles
 from app.auth.principal import Principal, Role
@@ -31,7 +32,7 @@ from app.pagination import CountTotal, Cursor
 from app.params import DryRun
 from app.people import service as people_service
 from app.types import Day, DbId
-from app.uow import run_unit
+from app.uow import request_session, run_unit
 
 router = APIRouter(prefix="/completions", tags=["completions"], route_class=GuardedRoute)
 
@@ -183,23 +184,28 @@ def list_completions(
         example="person_id,course_id,completed_on\r\n12,3,2026-10-02\r\n",
     ),
 )
-def import_completions(
+async def import_completions(
     request: Request,
     clock: ClockDep,
-    session: SessionDep,
     principal: PrincipalDep,
     body: RawBody,
     dry_run: Annotated[bool, Query(description="Report per-row outcomes without writing")] = False,
 ) -> Response:
     """Post a session's roster: all rows or none; re-posting creates nothing new."""
-    planned = importer.import_completions(
-        session,
-        principal=principal,
-        body=body,
-        content_type=request.headers.get("content-type"),
-        dry_run=dry_run,
-        clock=clock,
-    )
+    content_type = request.headers.get("content-type")
+    units = request.app.state.unit_processes
+    if units is not None:  # the whole unit in a worker process, away from the event loop (app.offload)
+        return await units.run(request, importer.import_unit, principal, body, content_type, dry_run, clock)
+    async with request_session(request) as session:
+        planned = await run_in_threadpool(
+            importer.import_completions,
+            session,
+            principal=principal,
+            body=body,
+            content_type=content_type,
+            dry_run=dry_run,
+            clock=clock,
+        )
     # The report straight from the plan's rows (`response_model` documents it).
     return Response(planned.report_json(), media_type="application/json")
 

@@ -419,7 +419,7 @@ def _sweep_range(job: _Job) -> WorkerReport:
     from sqlalchemy import create_engine
 
     report = WorkerReport(after=job.after, upto=job.upto)
-    _lower_priority(job.settings.sweep_worker_nice)
+    lower_priority(job.settings.sweep_worker_nice)
     cpu = time.process_time()
     engine = create_engine(job.url, pool_size=1, max_overflow=0)
     try:
@@ -447,14 +447,15 @@ def _sweep_range(job: _Job) -> WorkerReport:
     return report
 
 
-def _lower_priority(niceness: int) -> None:
-    """Run this process at least this nice (a batch job: requests of a service on the same CPUs go first)."""
+def lower_priority(niceness: int) -> None:
+    """Run this process at least this nice (a batch job: requests of a service on the same CPUs go first;
+    sweep and roster import workers)."""
     if niceness <= 0:
         return
     try:
         os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), niceness))
     except (AttributeError, OSError) as exc:  # not on this platform, or not allowed
-        log.warning("sweep worker stays at its priority: %s", exc)
+        log.warning("worker process stays at its priority: %s", exc)
 
 
 def _peak_rss_kb() -> int:

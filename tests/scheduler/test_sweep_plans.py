@@ -18,7 +18,7 @@ from app.compliance import status as cached_status
 from app.migrate import upgrade_to_head
 from app.scheduler import stats
 from app.scheduler.flags import EXISTING_FLAGS
-from app.scheduler.sweep import _lower_priority
+from app.scheduler.sweep import lower_priority
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.databases import throwaway_database
 
@@ -185,7 +185,7 @@ def test_a_fresh_load_is_analyzed_before_the_first_sweep(loaded):
 
 
 def _niceness(niceness: int, out: multiprocessing.Queue) -> None:
-    _lower_priority(niceness)
+    lower_priority(niceness)
     out.put(os.getpriority(os.PRIO_PROCESS, 0))
 
 
