@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--clock", type=datetime.fromisoformat, help="a fixed UTC instant (reproducible writes)")
     parser.add_argument("--profile", help="cProfile the measured ticks' sweeps into this file (pstats)")
+    parser.add_argument("--idle", action="store_true", help="no change before the measured ticks: a run's fixed cost")
     parser.add_argument("--statements", action="store_true", help="each statement's wall time over the ticks")
     parser.add_argument("--phases", action="store_true", help="wall and CPU of the sweep's parts, per tick")
     parser.add_argument("--dump", action="store_true", help="md5 of what the sweeps wrote, at the end")
@@ -220,7 +221,7 @@ def main() -> None:
 
     with probe.connect().execution_options(isolation_level="AUTOCOMMIT") as pconn:  # a new snapshot per read
         for tick in range(args.ticks + 1):
-            changed = change(factory, rng, today)
+            changed = 0 if args.idle and tick else change(factory, rng, today)
             pg0 = pg_cpu(pconn, database)
             wall, cpu = time.perf_counter(), time.process_time()
             if profiler is not None and tick:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, select, text
+from sqlalchemy import Integer, String, bindparam, delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
@@ -24,7 +24,17 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
 from app.constants import DEFAULT_TIMEZONE
-from app.db import BinaryArray, UTCDateTime, bulk_insert, is_postgres, session_scope, table_of, utcnow
+from app.db import (
+    BinaryArray,
+    UTCDateTime,
+    bulk_insert,
+    in_values,
+    is_postgres,
+    session_scope,
+    table_of,
+    utcnow,
+)
+from app.reads import Query, fetch_sync
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
@@ -38,6 +48,15 @@ def zones_of(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return {code: (v[-1].rules.timezone if v else DEFAULT_TIMEZONE) for code, v in versions.items()}
 
 
+_certifications = table_of(Certification).c
+# The day's counts: by credential, state and status (plain tuples, on the raw driver: app.reads).
+_COUNTS = Query(
+    lambda d: select(
+        _certifications.credential_code, _certifications.state, _certifications.status, func.count()
+    ).group_by(_certifications.credential_code, _certifications.state, _certifications.status)
+)
+
+
 def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
     """Store today's counts by credential and status (the day: `as_of`, or each board's today); rows written."""
     with session_scope(session_factory, write=True) as session:
@@ -48,22 +67,28 @@ def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date 
 
 def record_in(session: Session, *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
     """`record` in the caller's transaction (a sweep records it with its run's counts); rows written."""
-    c = table_of(Certification).c
-    counts = session.execute(
-        select(c.credential_code, c.state, c.status, func.count()).group_by(c.credential_code, c.state, c.status)
-    ).all()
+    counts: list[tuple[str, str, str, int]] = fetch_sync(session, _COUNTS, {})
     known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     zones = zones_of(session, known)
-    day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
+    today: dict[str, date] = {}  # each time zone's today, read once
+
+    def day_in(zone: str) -> date:
+        if zone not in today:
+            today[zone] = clock.today(zone)
+        return today[zone]
+
+    day_of = {code: as_of or day_in(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
     for code, _state, _status, _n in counts:
         if code not in day_of:
-            day_of[code] = as_of or clock.today(DEFAULT_TIMEZONE)
+            day_of[code] = as_of or day_in(DEFAULT_TIMEZONE)
     by_day: dict[date, list[str]] = defaultdict(list)
     for code, day in day_of.items():
         by_day[day].append(code)
     table = table_of(ComplianceSnapshot)
     for day, codes in by_day.items():
-        session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
+        session.execute(
+            delete(table).where(table.c.day == day, in_values(session, table.c.credential_code, sorted(codes), String))
+        )
     if not counts:
         return 0
     now = utcnow()
