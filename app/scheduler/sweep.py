@@ -8,6 +8,11 @@ as of its board's today (`evaluation.today_for`), or as of an explicit `as_of` f
 Work goes in keyset batches of `settings.sweep_batch` ids, one transaction per batch: the batch's
 facts are read set-based (`evaluation.gather`), and the new cached columns (with `dirty`
 cleared), renewals, flags and outbox rows are written together, so a batch is all or nothing.
+A run's fixed costs are kept few, since an incremental run often has one short batch: the run's row is
+inserted without waiting for the disk (the run's next commit makes it durable), and in process the
+last batch's transaction also records the day's snapshot and the run's counts and audit entry (in a
+savepoint: when they fail, the batch still commits and the run records the error), so such a run
+commits once.
 
 Parallel: on PostgreSQL a full sweep (`settings.sweep_workers` processes, default the CPU count)
 splits the certification ids into contiguous ranges, one per worker process; each worker sweeps
@@ -542,14 +547,19 @@ def _sweep(
     with _BatchCollector() as collector:
         while not (stop and stop.is_set()):
             started, cpu, evaluated = time.perf_counter(), time.process_time(), counts.evaluated
+            # One process (the first range's) keeps the statistics of what the batches read and write fresh: the
+            # first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
             check_stats = after == 0 and batch % STATS_EVERY == 0
             batch += 1
+            if check_stats and upto != _MAX_ID:
+                # Worker processes sweep the other ranges: new statistics are theirs once committed, at once. Not a
+                # write session: on SQLite (no statistics to refresh) it must not take the write lock for nothing.
+                with session_scope(session_factory) as session:
+                    stats.refresh(session.connection())
             with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
-                if check_stats:
-                    # One process (the first range's) keeps the statistics of what the batches read and write fresh:
-                    # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
-                    # In the batch's transaction, before its claim: not one more transaction per run (SQLite has
-                    # no statistics to refresh and sends nothing).
+                if check_stats and upto == _MAX_ID:
+                    # This process sweeps every id: in the batch's transaction, before its claim, not one more
+                    # transaction per run (an incremental run often has one batch; SQLite sends nothing).
                     stats.refresh(session.connection())
                 rows = fetch_sync(
                     session,
