@@ -10,7 +10,9 @@ scheduler runs (`run_sweep`, incremental). A first tick warms the process (the s
 
 With a fixed clock and seed, two runs on copies of one database write the same rows (`--dump` prints the md5
 of what the sweeps wrote: cached columns, renewals, flags, outbox, audit, snapshots), for before/after checks.
-Prints one JSON object.
+`--idle` measures runs with nothing changed (a run's fixed cost), `--phases` the CPU of the sweep's parts,
+`--statements` each statement's time, `--profile` a cProfile of CPU time (bench/README.md, "The incremental
+sweep's fixed costs"). Prints one JSON object.
 """
 
 from __future__ import annotations
