@@ -12,7 +12,7 @@ from app.audit.models import AuditEntry, AuditEntryState
 from app.audit.schemas import AuditEntryPublic, AuditPage
 from app.auth.principal import Principal
 from app.context import request_id_var
-from app.db import id_of, utcnow
+from app.db import id_of, table_of, utcnow
 from app.pagination import keyset_page
 
 
@@ -34,7 +34,7 @@ def record(
     audit log of each of them.
     """
     entry_id = session.execute(
-        insert(AuditEntry)
+        insert(_ENTRY)  # the Core table: an ORM-enabled insert costs more to execute, for the same statement
         .values(
             at=utcnow(),
             actor=actor,
@@ -45,11 +45,15 @@ def record(
             request_id=request_id_var.get(),
             changes=changes or {},
         )
-        .returning(col(AuditEntry.id))
+        .returning(_ENTRY.c.id)
     ).scalar_one()
     touched = sorted({s for s in (state, *states) if s})
     if touched:
-        session.execute(insert(AuditEntryState), [{"audit_entry_id": entry_id, "state": s} for s in touched])
+        session.execute(insert(_ENTRY_STATE), [{"audit_entry_id": entry_id, "state": s} for s in touched])
+
+
+_ENTRY = table_of(AuditEntry)
+_ENTRY_STATE = table_of(AuditEntryState)
 
 
 _BOOKKEEPING = frozenset({"created_at", "updated_at", "row_version", "dirty"})

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Integer, String, bindparam, delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
@@ -24,7 +24,17 @@ from app.certifications.models import Certification
 from app.clock import Clock
 from app.compliance import facts as compliance
 from app.constants import DEFAULT_TIMEZONE
-from app.db import bulk_insert, is_postgres, session_scope, table_of, utcnow
+from app.db import (
+    BinaryArray,
+    UTCDateTime,
+    bulk_insert,
+    in_values,
+    is_postgres,
+    session_scope,
+    table_of,
+    utcnow,
+)
+from app.reads import Query, fetch_sync
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
@@ -38,51 +48,109 @@ def zones_of(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return {code: (v[-1].rules.timezone if v else DEFAULT_TIMEZONE) for code, v in versions.items()}
 
 
+_certifications = table_of(Certification).c
+# The day's counts: by credential, state and status (plain tuples, on the raw driver: app.reads).
+_COUNTS = Query(
+    lambda d: select(
+        _certifications.credential_code, _certifications.state, _certifications.status, func.count()
+    ).group_by(_certifications.credential_code, _certifications.state, _certifications.status)
+)
+
+
 def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
     """Store today's counts by credential and status (the day: `as_of`, or each board's today); rows written."""
-    c = Certification
     with session_scope(session_factory, write=True) as session:
-        counts = session.execute(
-            select(col(c.credential_code), col(c.state), col(c.status), func.count()).group_by(
-                col(c.credential_code), col(c.state), col(c.status)
-            )
-        ).all()
-        known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
-        zones = zones_of(session, known)
-        day_of = {code: as_of or clock.today(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
-        for code, _state, _status, _n in counts:
-            day_of.setdefault(code, as_of or clock.today(DEFAULT_TIMEZONE))
-        by_day: dict[date, list[str]] = defaultdict(list)
-        for code, day in day_of.items():
-            by_day[day].append(code)
-        table = table_of(ComplianceSnapshot)
-        for day, codes in by_day.items():
-            session.execute(delete(table).where(table.c.day == day, table.c.credential_code.in_(sorted(codes))))
-        now = utcnow()
-        rows = [
-            {
-                "credential_code": code,
-                "day": day_of[code],
-                "status": status,
-                "state": state,
-                "count": n,
-                "sweep_run_id": run_id,
-                "recorded_at": now,
-            }
-            for code, state, status, n in counts
-        ]
-        if rows:  # an upsert: a sweep run beside this one (tests run them without the run lock) only overwrites
-            insert = pg_insert if is_postgres(session) else sqlite_insert
-            statement = insert(table)
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["credential_code", "day", "status"],
-                    set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")},
-                ),
-                rows,
-            )
-    log.info("compliance snapshot of sweep %s: %s rows", run_id, len(rows))
+        written = record_in(session, clock=clock, as_of=as_of, run_id=run_id)
+    log.info("compliance snapshot of sweep %s: %s rows", run_id, written)
+    return written
+
+
+def record_in(session: Session, *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
+    """`record` in the caller's transaction (a sweep records it with its run's counts); rows written."""
+    counts: list[tuple[str, str, str, int]] = fetch_sync(session, _COUNTS, {})
+    known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
+    zones = zones_of(session, known)
+    today: dict[str, date] = {}  # each time zone's today, read once
+
+    def day_in(zone: str) -> date:
+        if zone not in today:
+            today[zone] = clock.today(zone)
+        return today[zone]
+
+    day_of = {code: as_of or day_in(zones.get(code, DEFAULT_TIMEZONE)) for code in known}
+    for code, _state, _status, _n in counts:
+        if code not in day_of:
+            day_of[code] = as_of or day_in(DEFAULT_TIMEZONE)
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for code, day in day_of.items():
+        by_day[day].append(code)
+    table = table_of(ComplianceSnapshot)
+    for day, codes in by_day.items():
+        session.execute(
+            delete(table).where(table.c.day == day, in_values(session, table.c.credential_code, sorted(codes), String))
+        )
+    if not counts:
+        return 0
+    now = utcnow()
+    if is_postgres(session):
+        _upsert_arrays(session, counts, day_of, run_id=run_id, now=now)
+        return len(counts)
+    rows = [
+        {
+            "credential_code": code,
+            "day": day_of[code],
+            "status": status,
+            "state": state,
+            "count": n,
+            "sweep_run_id": run_id,
+            "recorded_at": now,
+        }
+        for code, state, status, n in counts
+    ]
+    # an upsert: a sweep run beside this one (tests run them without the run lock) only overwrites
+    statement = sqlite_insert(table)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["credential_code", "day", "status"],
+            set_={c: statement.excluded[c] for c in ("state", "count", "sweep_run_id", "recorded_at")},
+        ),
+        rows,
+    )
     return len(rows)
+
+
+# The same upsert on PostgreSQL as one statement of arrays (one row per credential, state and status: a few
+# hundred rows were as many statements, most of an incremental sweep's snapshot).
+_UPSERT_ARRAYS = text(
+    "INSERT INTO compliance_snapshot (credential_code, day, status, state, count, sweep_run_id, recorded_at) "
+    "SELECT v.credential_code, v.day, v.status, v.state, v.count, CAST(:run_id AS integer), CAST(:now AS timestamptz) "
+    "FROM unnest(CAST(:codes AS varchar[]), CAST(:days AS date[]), CAST(:statuses AS varchar[]), "
+    "CAST(:states AS varchar[]), CAST(:counts AS integer[])) AS v(credential_code, day, status, state, count) "
+    "ON CONFLICT (credential_code, day, status) DO UPDATE SET state = excluded.state, count = excluded.count, "
+    "sweep_run_id = excluded.sweep_run_id, recorded_at = excluded.recorded_at"
+).bindparams(bindparam("run_id", type_=Integer), bindparam("now", type_=UTCDateTime()))
+
+
+def _upsert_arrays(
+    session: Session, counts: Sequence[Any], day_of: dict[str, date], *, run_id: int | None, now: datetime
+) -> None:
+    # One row per key, the last one of `counts` (as the rows' upserts one after the other left it): a statement
+    # cannot update the row it inserted.
+    last = {(code, day_of[code], status): (state, n) for code, state, status, n in counts}
+    keys = list(last)
+    arrays = BinaryArray
+    session.execute(
+        _UPSERT_ARRAYS,
+        {
+            "codes": arrays([k[0] for k in keys]),
+            "days": arrays([k[1] for k in keys]),
+            "statuses": arrays([k[2] for k in keys]),
+            "states": arrays([last[k][0] for k in keys]),
+            "counts": arrays([last[k][1] for k in keys]),
+            "run_id": run_id,
+            "now": now,
+        },
+    )
 
 
 def backfill(session: Session, *, days: Iterable[date], batch: int = 1000) -> int:

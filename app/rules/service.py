@@ -8,12 +8,14 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Literal
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.compliance import dirty
 from app.compliance.versions import parsed
+from app.db import table_of
 from app.errors import Conflict, NotFound, Unprocessable
 from app.rules.document import RuleSet
 from app.rules.engine import RuleVersion, select_version
@@ -52,9 +54,8 @@ def all_versions(session: Session, *, state: str | None = None) -> dict[str, lis
 def codes_by_state(session: Session) -> dict[str, list[str]]:
     """Every credential code, grouped by its state, in code order (one light query, no documents)."""
     grouped: dict[str, list[str]] = {}
-    for code, state in session.exec(
-        select(RuleSetVersion.code, RuleSetVersion.state).distinct().order_by(col(RuleSetVersion.code))
-    ):
+    v = table_of(RuleSetVersion).c  # Core columns: no ORM statement to compile and load (the sweep reads it per run)
+    for code, state in session.execute(sa_select(v.code, v.state).distinct().order_by(v.code)):
         grouped.setdefault(state, []).append(code)
     return grouped
 

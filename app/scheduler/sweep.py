@@ -8,6 +8,11 @@ as of its board's today (`evaluation.today_for`), or as of an explicit `as_of` f
 Work goes in keyset batches of `settings.sweep_batch` ids, one transaction per batch: the batch's
 facts are read set-based (`evaluation.gather`), and the new cached columns (with `dirty`
 cleared), renewals, flags and outbox rows are written together, so a batch is all or nothing.
+A run's fixed costs are kept few, since an incremental run often has one short batch: the run's row is
+inserted without waiting for the disk (the run's next commit makes it durable), and in process the
+last batch's transaction also records the day's snapshot and the run's counts and audit entry (in a
+savepoint: when they fail, the batch still commits and the run records the error), so such a run
+commits once.
 
 Parallel: on PostgreSQL a full sweep (`settings.sweep_workers` processes, default the CPU count)
 splits the certification ids into contiguous ranges, one per worker process; each worker sweeps
@@ -35,16 +40,16 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.audit import service as audit
 from app.certifications import gaps
@@ -56,7 +61,7 @@ from app.compliance import status as cached_status
 from app.compliance.rows import CertRow
 from app.config import Settings
 from app.constants import DEFAULT_TIMEZONE
-from app.db import id_of, is_postgres, make_session_factory, session_scope
+from app.db import id_of, is_postgres, make_session_factory, session_scope, table_of
 from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
@@ -177,15 +182,26 @@ def run_sweep_with_report(
     if as_of is not None:
         with session_scope(session_factory) as session:
             check_as_of(session, clock=clock, as_of=as_of)
+    run = SweepRun(started_at=clock.now(), as_of=as_of, full=full, triggered_by=triggered_by[:200])
     with session_scope(session_factory, write=True) as session:
-        run = SweepRun(started_at=clock.now(), as_of=as_of, full=full, triggered_by=triggered_by[:200])
-        session.add(run)
-        session.flush()
-        session.expunge(run)
+        _insert_run(session, run)
     counts = Counts()
     workers: list[WorkerReport] = []
     batches: list[Batch] = []
     error: str | None = None
+    finished = False
+    ended: list[int | None] = []  # once `end` has run: the snapshot's rows (None: no snapshot)
+
+    def end(session: Session) -> None:
+        """The run's snapshot and its record, in one transaction: in process, its last batch's (a commit waits for
+        the disk, a fixed cost of every run however few certifications it evaluates); else one of their own."""
+        # One aggregate per run, under the run's lock: the day's counts by credential and status.
+        # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
+        snapshot = not (stop and stop.is_set()) and (full or as_of is None)
+        rows = snapshots.record_in(session, clock=clock, as_of=as_of, run_id=run.id) if snapshot else None
+        _record_finish(session, run, counts, clock=clock, started=started, error=None)
+        ended.append(rows)
+
     try:
         with _run_lock(lock_engine) as acquired:
             if acquired:
@@ -201,11 +217,14 @@ def run_sweep_with_report(
                     stop=stop,
                     actor=triggered_by,
                     batches=batches,
+                    end=end,
                 )
-                # One aggregate per run, under the run's lock: the day's counts by credential and status.
-                # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
-                if not (stop and stop.is_set()) and (full or as_of is None):
-                    snapshots.record(session_factory, clock=clock, as_of=as_of, run_id=run.id)
+                if not ended:  # worker processes swept, or the run stopped before its last batch
+                    with session_scope(session_factory, write=True) as session:
+                        end(session)
+                finished = True
+                if ended[0] is not None:
+                    log.info("compliance snapshot of sweep %s: %s rows", run.id, ended[0])
             else:
                 run.skipped = True
                 log.info("sweep %s skipped: another sweep holds the lock", run.id)
@@ -214,7 +233,8 @@ def run_sweep_with_report(
         log.exception("sweep %s failed after %s certifications", run.id, counts.evaluated)
         raise
     finally:
-        _finish(session_factory, run, counts, clock=clock, started=started, error=error)
+        if not finished:  # skipped, or failed (its snapshot and record rolled back with it, if it got there)
+            _finish(session_factory, run, counts, clock=clock, started=started, error=error)
         if settings.metrics_enabled:
             from app.metrics import observe_sweep
 
@@ -267,6 +287,22 @@ def _run_lock(lock_engine: Engine) -> Iterator[bool]:
         yield bool(conn.execute(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK))).scalar())
 
 
+def _insert_run(session: Session, run: SweepRun) -> None:
+    """Insert the run's row (every column but its id, as the ORM would) and set `run.id`.
+
+    On PostgreSQL its commit does not wait for the disk (`synchronous_commit` off for this transaction): the
+    run's next commit that does (its first batch's, or its record's) makes it durable with it, and a crash
+    before that loses only a run that had written nothing else. The row is visible at once either way."""
+    table = table_of(SweepRun)
+    if is_postgres(session):
+        session.execute(_ASYNC_COMMIT)
+    values = {c.name: getattr(run, c.name) for c in table.columns if c.name != "id"}
+    run.id = session.execute(insert(table).values(values).returning(table.c.id)).scalar_one()
+
+
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+
+
 def _finish(
     session_factory: sessionmaker[Session],
     run: SweepRun,
@@ -276,6 +312,20 @@ def _finish(
     started: float,
     error: str | None,
 ) -> None:
+    with session_scope(session_factory, write=True) as session:
+        _record_finish(session, run, counts, clock=clock, started=started, error=error)
+
+
+def _record_finish(
+    session: Session,
+    run: SweepRun,
+    counts: Counts,
+    *,
+    clock: Clock,
+    started: float,
+    error: str | None,
+) -> None:
+    """The run's counts, end and error on `run` and in its row, and its audit entry, in the session's transaction."""
     run.evaluated, run.flagged, run.renewed, run.notified = (
         counts.evaluated,
         counts.flagged,
@@ -285,38 +335,38 @@ def _finish(
     run.finished_at = clock.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.error = error
-    with session_scope(session_factory, write=True) as session:
-        session.execute(
-            update(SweepRun)
-            .where(col(SweepRun.id) == run.id)
-            .values(
-                skipped=run.skipped,
-                evaluated=run.evaluated,
-                flagged=run.flagged,
-                renewed=run.renewed,
-                notified=run.notified,
-                finished_at=run.finished_at,
-                duration_ms=run.duration_ms,
-                error=error,
-            )
+    table = table_of(SweepRun)
+    session.execute(
+        update(table)
+        .where(table.c.id == run.id)
+        .values(
+            skipped=run.skipped,
+            evaluated=run.evaluated,
+            flagged=run.flagged,
+            renewed=run.renewed,
+            notified=run.notified,
+            finished_at=run.finished_at,
+            duration_ms=run.duration_ms,
+            error=error,
         )
-        audit.record(
-            session,
-            actor=run.triggered_by,
-            action="skipped" if run.skipped else "sweep",
-            entity="sweep_run",
-            entity_id=run.id,
-            changes={
-                "as_of": str(run.as_of) if run.as_of else None,
-                "full": run.full,
-                "evaluated": run.evaluated,
-                "flagged": run.flagged,
-                "renewed": run.renewed,
-                "notified": run.notified,
-                "errors": counts.errors,
-                "error": error,
-            },
-        )
+    )
+    audit.record(
+        session,
+        actor=run.triggered_by,
+        action="skipped" if run.skipped else "sweep",
+        entity="sweep_run",
+        entity_id=run.id,
+        changes={
+            "as_of": str(run.as_of) if run.as_of else None,
+            "full": run.full,
+            "evaluated": run.evaluated,
+            "flagged": run.flagged,
+            "renewed": run.renewed,
+            "notified": run.notified,
+            "errors": counts.errors,
+            "error": error,
+        },
+    )
 
 
 _CLAIM = {True: queries.claim(full=True), False: queries.claim(full=False)}
@@ -342,9 +392,10 @@ def _dispatch(
     stop: threading.Event | None,
     actor: str,
     batches: list[Batch],
+    end: Callable[[Session], None] | None = None,
 ) -> list[WorkerReport]:
     """Sweep in this process, or (full sweeps with enough work on PostgreSQL) in worker processes; returns
-    the workers' reports ([] in process)."""
+    the workers' reports ([] in process). In process, `end` runs in the last batch's transaction (`_sweep`)."""
     workers = workers_for(settings, lock_engine) if full else 1
     ranges = _id_ranges(session_factory, workers, settings.sweep_batch) if workers > 1 else []
     if len(ranges) < 2:
@@ -359,6 +410,7 @@ def _dispatch(
             stop=stop,
             actor=actor,
             batches=batches,
+            end=end,
         )
         return []
     url = lock_engine.url.render_as_string(hide_password=False)
@@ -484,43 +536,59 @@ def _sweep(
     after: int = 0,
     upto: int = _MAX_ID,
     batches: list[Batch] | None = None,
+    end: Callable[[Session], None] | None = None,
 ) -> None:
+    """Sweep the due (or, `full`, all) certifications with ids in (after, upto], batch after batch, until done or
+    `stop`. `end` runs in the transaction of the last batch (the one that finds fewer rows than a batch, maybe
+    none), in a savepoint: if it fails, its writes are undone, the batch commits, and its error is raised."""
     horizon = as_of or clock.now().astimezone(_LATEST_ZONE).date()
     last_id: int = after
     batch = 0
     with _BatchCollector() as collector:
         while not (stop and stop.is_set()):
             started, cpu, evaluated = time.perf_counter(), time.process_time(), counts.evaluated
-            if after == 0 and batch % STATS_EVERY == 0:
-                # One process (the first range's) keeps the statistics of what the batches read and write fresh:
-                # the first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py). Not a
+            # One process (the first range's) keeps the statistics of what the batches read and write fresh: the
+            # first sweep after a load fills renewals, flags and outbox rows (app/scheduler/stats.py).
+            check_stats = after == 0 and batch % STATS_EVERY == 0
+            batch += 1
+            if check_stats and upto != _MAX_ID:
+                # Worker processes sweep the other ranges: new statistics are theirs once committed, at once. Not a
                 # write session: on SQLite (no statistics to refresh) it must not take the write lock for nothing.
                 with session_scope(session_factory) as session:
                     stats.refresh(session.connection())
-            batch += 1
             with session_scope(session_factory, write=True) as session:  # SQLite: the write lock before the reads
+                if check_stats and upto == _MAX_ID:
+                    # This process sweeps every id: in the batch's transaction, before its claim, not one more
+                    # transaction per run (an incremental run often has one batch; SQLite sends nothing).
+                    stats.refresh(session.connection())
                 rows = fetch_sync(
                     session,
                     _CLAIM[full],
                     {"last_id": last_id, "upto": upto, "n": settings.sweep_batch, "horizon": horizon},
                 )
-                if not rows:
-                    return
+                # a short batch is the last one: no need to scan the rest of the ids again
+                last = len(rows) < settings.sweep_batch
                 certs: list[CertRow] = rows
-                last_id = certs[-1].id
-                phases = _Phases(claim=time.perf_counter() - started)
-                _process_batch(
-                    session,
-                    certs,
-                    settings=settings,
-                    clock=clock,
-                    as_of=as_of,
-                    full=full,
-                    counts=counts,
-                    actor=actor,
-                    phases=phases,
-                )
+                if certs:
+                    last_id = certs[-1].id
+                    phases = _Phases(claim=time.perf_counter() - started)
+                    _process_batch(
+                        session,
+                        certs,
+                        settings=settings,
+                        clock=clock,
+                        as_of=as_of,
+                        full=full,
+                        counts=counts,
+                        actor=actor,
+                        phases=phases,
+                    )
+                failed = _in_savepoint(session, end) if last and end is not None else None
                 committed = time.perf_counter()
+            if failed is not None:
+                raise failed
+            if not certs:
+                return
             collector.collect()  # the batch's cyclic garbage (its objects are gone), counted in its CPU
             seconds = time.perf_counter() - started
             if batches is not None:
@@ -536,8 +604,18 @@ def _sweep(
                     phases,
                     time.perf_counter() - committed,
                 )
-            if len(rows) < settings.sweep_batch:
-                return  # a short batch was the last one: no need to scan the rest of the ids again
+            if last:
+                return
+
+
+def _in_savepoint(session: Session, work: Callable[[Session], None]) -> Exception | None:
+    """Run `work` in a savepoint of the session's transaction; its error (its writes undone), or None."""
+    try:
+        with session.begin_nested():
+            work(session)
+    except Exception as exc:  # noqa: BLE001 - the caller raises it once the rest of the transaction committed
+        return exc
+    return None
 
 
 class _BatchCollector:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import col, select
 
 from app.certifications.models import Certification
@@ -401,3 +402,33 @@ def test_mark_dirty_marks_by_person_certification_and_credential_and_keeps_dirty
     assert dirty() == {c["id"] for c in ky}
     compliance_dirty.mark(db)  # nothing given: nothing marked
     assert dirty() == {c["id"] for c in ky}
+
+
+def test_a_run_whose_snapshot_fails_keeps_its_last_batch_and_records_the_error(app, admin, db, monkeypatch):
+    """In process, the snapshot and the run's record are written in the last batch's transaction, in a savepoint:
+    when they fail, the batch still commits (its certifications clean, its flags raised) and the run records the
+    error, as when they had a transaction of their own."""
+    from app.reports import snapshots
+    from app.reports.models import ComplianceSnapshot
+
+    set_today(app, date(2026, 3, 1))
+    cert = factories.certification(admin, credential_code="KY-APSS", issued_on="2025-03-01")
+
+    def broken(session, **kw):
+        session.execute(select(ComplianceSnapshot))  # the savepoint's work is undone with it
+        raise RuntimeError("snapshot failed")
+
+    monkeypatch.setattr(snapshots, "record_in", broken)
+    with pytest.raises(RuntimeError, match="snapshot failed"):
+        sweep(app)
+    db.expire_all()
+    row = db.get(Certification, cert["id"])
+    assert row.dirty is False and row.evaluated_on == date(2026, 3, 1) and row.status == "lapsed"
+    assert db.exec(select(Flag).where(Flag.certification_id == cert["id"])).all()
+    run = db.exec(select(SweepRun).order_by(col(SweepRun.id).desc())).first()
+    assert run.error == "RuntimeError: snapshot failed" and run.evaluated == 1 and run.flagged >= 1
+    assert run.finished_at is not None and not db.exec(select(ComplianceSnapshot)).all()
+
+    monkeypatch.undo()
+    again = sweep(app)
+    assert again.error is None and again.evaluated == 0 and db.exec(select(ComplianceSnapshot)).all()
