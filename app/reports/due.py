@@ -31,6 +31,7 @@ from app.reads import AnySelect, Plan, Query, in_, run
 from app.reports.schemas import DueItem, RequirementGap
 from app.reports.scope import Scope
 from app.rules import engine
+from app.uow import run_unit
 
 OPEN = ("in_progress", "due_soon", "overdue")
 _DEADLINE = case(
@@ -106,6 +107,38 @@ def page(
 ) -> tuple[list[DueItem], str | None, int | None]:
     """One page of the due list (deadline, then id), each item evaluated; the next cursor; the total if asked."""
     total = count_rows(session, _query(scope, as_of=as_of, within_days=within_days)) if count else None
+    query, params = _page_read(scope, as_of=as_of, within_days=within_days, cursor=cursor, limit=limit)
+    items, next_cursor = _items(*run(_plan(query, params), session), clock=clock, as_of=as_of, limit=limit)
+    return items, next_cursor, total
+
+
+async def read_page(
+    app_state: Any,
+    *,
+    scope: Scope,
+    clock: Clock,
+    as_of: date,
+    within_days: int,
+    cursor: str | None,
+    limit: int,
+    count: bool = False,
+) -> tuple[list[DueItem], str | None, int | None]:
+    """`page` on the app's hot reads (`app_state.reads`: on PostgreSQL the async pool, no session or worker
+    thread); the total, when asked, in a unit of its own."""
+    query, params = _page_read(scope, as_of=as_of, within_days=within_days, cursor=cursor, limit=limit)
+    total = None
+    if count:
+        counted = _query(scope, as_of=as_of, within_days=within_days)
+        total = await run_unit(app_state, lambda session: count_rows(session, counted), write=False)
+    rows, inputs = await app_state.reads.run(_plan(query, params))
+    items, next_cursor = _items(rows, inputs, clock=clock, as_of=as_of, limit=limit)
+    return items, next_cursor, total
+
+
+def _page_read(
+    scope: Scope, *, as_of: date, within_days: int, cursor: str | None, limit: int
+) -> tuple[Query, dict[str, Any]]:
+    """The page's query and its parameters (400 for a cursor that is not one)."""
     params: dict[str, Any] = {"horizon": as_of + timedelta(days=within_days), "n": limit + 1}
     if scope.states is not None:
         params["states"] = sorted(scope.states)
@@ -118,16 +151,19 @@ def page(
         except (TypeError, ValueError) as exc:
             raise BadRequest("The cursor is not valid; start again without it.") from exc
         params["last_id"] = last_id
-    query = _PAGES[(scope.states is not None, scope.credential_code is not None, bool(cursor))]
-    rows, inputs = run(_plan(query, params), session)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    return _PAGES[(scope.states is not None, scope.credential_code is not None, bool(cursor))], params
+
+
+def _items(
+    rows: list[DueRow], inputs: dict[int, compliance.Inputs], *, clock: Clock, as_of: date, limit: int
+) -> tuple[list[DueItem], str | None]:
+    """The page's items, each evaluated, and the next page's cursor (when one more row than asked came)."""
+    shown = rows[:limit]
     items = [
         _item(cert, given, family, deadline, inputs.get(cert.id), clock=clock, as_of=as_of)
-        for cert, given, family, deadline in rows
+        for cert, given, family, deadline in shown
     ]
-    next_cursor = encode_cursor(rows[-1][3].isoformat(), rows[-1][0].id) if more else None
-    return items, next_cursor, total
+    return items, encode_cursor(shown[-1][3].isoformat(), shown[-1][0].id) if len(rows) > limit else None
 
 
 DueRow = tuple[CertRow, str, str, date]

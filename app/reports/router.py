@@ -135,10 +135,9 @@ def compliance_trend(
     operation_id="listDueCertifications",
     responses=_csv_doc(DueReport, "One row per unmet requirement of each certification due"),
 )
-def due_list(
+async def due_list(
     request: Request,
     clock: ClockDep,
-    session: SessionDep,
     principal: AdminOrBoardDep,
     credential_code: Credential = None,
     state: State = None,
@@ -151,9 +150,10 @@ def due_list(
     """Certifications whose deadline (the cycle end, or the grace end when overdue) falls within `within_days`
     with requirements unmet, soonest first, each with the hours it still needs per requirement. CSV: all of
     them."""
+    # Async, on the app's hot reads (app.reads): no session, worker thread or transaction of its own.
     app_state = request.app.state
-    where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    today = scope.today(session, clock, where)
+    where = scope.of_admin_or_board(principal, state=state, credential_code=credential_code)
+    today = await scope.today_read(app_state, clock, where)
     if _wants_csv(request, format):  # streamed in batches, each in a short session of its own
         rows = due.all_rows(app_state, clock=clock, scope=where, as_of=today, within_days=within_days)
         return StreamingResponse(
@@ -161,8 +161,15 @@ def due_list(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="due.csv"'},
         )
-    items, next_cursor, total = due.page(
-        session, scope=where, clock=clock, as_of=today, within_days=within_days, cursor=cursor, limit=limit, count=count
+    items, next_cursor, total = await due.read_page(
+        app_state,
+        scope=where,
+        clock=clock,
+        as_of=today,
+        within_days=within_days,
+        cursor=cursor,
+        limit=limit,
+        count=count,
     )
     return DueReport(as_of=today, within_days=within_days, items=items, next_cursor=next_cursor, total=total)
 
