@@ -64,10 +64,9 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Str
     operation_id="getComplianceReport",
     responses=_csv_doc(ComplianceReport, "Counts by credential and status"),
 )
-def compliance_report(
+async def compliance_report(
     request: Request,
     clock: ClockDep,
-    session: SessionDep,
     principal: AdminOrBoardDep,
     credential_code: Credential = None,
     state: State = None,
@@ -75,12 +74,14 @@ def compliance_report(
 ):
     """Certifications by credential and status in your scope (admin: every state; board: its states): the
     counts the certifications list gives."""
-    where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    items = service.compliance(session, scope=where)
+    # Async, on the app's hot reads (app.reads): no session, worker thread or transaction of its own.
+    app_state = request.app.state
+    where = scope.of_admin_or_board(principal, state=state, credential_code=credential_code)
+    items = await service.read_compliance(app_state.reads, scope=where)
     if _wants_csv(request, format):
         return _csv("compliance", service.COMPLIANCE_CSV, service.compliance_csv(items))
     return ComplianceReport(
-        as_of=scope.today(session, clock, where),
+        as_of=await scope.today_read(app_state, clock, where),
         credential_code=where.credential_code,
         state=state.upper() if state else None,
         items=items,

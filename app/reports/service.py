@@ -23,7 +23,7 @@ from app.catalog.search import valid_on
 from app.certifications.models import Certification
 from app.completions.models import Completion
 from app.db import is_postgres
-from app.reads import AnySelect, Query, fetch_sync, in_
+from app.reads import AnySelect, Plan, Query, Reads, in_, run
 from app.reports.models import ComplianceSnapshot
 from app.reports.schemas import (
     CategoryDemand,
@@ -74,12 +74,21 @@ _STATUS_COUNTS = TypeAdapter(list[StatusCount])
 
 def compliance(session: Session, *, scope: Scope) -> list[StatusCount]:
     """Certifications in scope by credential and stored status: what counting the list gives."""
+    return run(_compliance(scope), session)
+
+
+async def read_compliance(reads: Reads, *, scope: Scope) -> list[StatusCount]:
+    """`compliance` on the app's hot reads (`app.state.reads`)."""
+    return await reads.run(_compliance(scope))
+
+
+def _compliance(scope: Scope) -> Plan[list[StatusCount]]:
     params: dict[str, Any] = {}
     if scope.states is not None:
         params["states"] = sorted(scope.states)
     if scope.credential_code is not None:
         params["code"] = scope.credential_code
-    rows = fetch_sync(session, _COUNTS[(scope.states is not None, scope.credential_code is not None)], params)
+    rows = yield _COUNTS[(scope.states is not None, scope.credential_code is not None)], params
     rows.sort(key=lambda r: (r[0], _ORDER.get(r[2], 99)))
     return _STATUS_COUNTS.validate_python(
         [{"credential_code": code, "state": state, "status": status, "count": n} for code, state, status, n in rows]
