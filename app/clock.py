@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,15 @@ class Clock:
 
     def today(self, timezone: str) -> date:
         """The calendar date in a board's time zone."""
-        return self.now().astimezone(ZoneInfo(timezone)).date()
+        return self.now().astimezone(zone(timezone)).date()
+
+
+@lru_cache(maxsize=512)
+def zone(timezone: str) -> ZoneInfo:
+    """A time zone, read from its file once per process. ZoneInfo's own cache holds only the 8 zones used
+    last (the rest weakly, dropped as soon as nobody refers to them): a report's today over every board's
+    zone, a dozen in turn, read their files again on every request."""
+    return ZoneInfo(timezone)
 
 
 class FixedClock(Clock):

@@ -64,10 +64,9 @@ def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Str
     operation_id="getComplianceReport",
     responses=_csv_doc(ComplianceReport, "Counts by credential and status"),
 )
-def compliance_report(
+async def compliance_report(
     request: Request,
     clock: ClockDep,
-    session: SessionDep,
     principal: AdminOrBoardDep,
     credential_code: Credential = None,
     state: State = None,
@@ -75,12 +74,14 @@ def compliance_report(
 ):
     """Certifications by credential and status in your scope (admin: every state; board: its states): the
     counts the certifications list gives."""
-    where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    items = service.compliance(session, scope=where)
+    # Async, on the app's hot reads (app.reads): no session, worker thread or transaction of its own.
+    app_state = request.app.state
+    where = scope.of_admin_or_board(principal, state=state, credential_code=credential_code)
+    items = await service.read_compliance(app_state.reads, scope=where)
     if _wants_csv(request, format):
         return _csv("compliance", service.COMPLIANCE_CSV, service.compliance_csv(items))
     return ComplianceReport(
-        as_of=scope.today(session, clock, where),
+        as_of=await scope.today_read(app_state, clock, where),
         credential_code=where.credential_code,
         state=state.upper() if state else None,
         items=items,
@@ -135,10 +136,9 @@ def compliance_trend(
     operation_id="listDueCertifications",
     responses=_csv_doc(DueReport, "One row per unmet requirement of each certification due"),
 )
-def due_list(
+async def due_list(
     request: Request,
     clock: ClockDep,
-    session: SessionDep,
     principal: AdminOrBoardDep,
     credential_code: Credential = None,
     state: State = None,
@@ -151,9 +151,10 @@ def due_list(
     """Certifications whose deadline (the cycle end, or the grace end when overdue) falls within `within_days`
     with requirements unmet, soonest first, each with the hours it still needs per requirement. CSV: all of
     them."""
+    # Async, on the app's hot reads (app.reads): no session, worker thread or transaction of its own.
     app_state = request.app.state
-    where = scope.resolve(session, principal, state=state, credential_code=credential_code)
-    today = scope.today(session, clock, where)
+    where = scope.of_admin_or_board(principal, state=state, credential_code=credential_code)
+    today = await scope.today_read(app_state, clock, where)
     if _wants_csv(request, format):  # streamed in batches, each in a short session of its own
         rows = due.all_rows(app_state, clock=clock, scope=where, as_of=today, within_days=within_days)
         return StreamingResponse(
@@ -161,8 +162,15 @@ def due_list(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="due.csv"'},
         )
-    items, next_cursor, total = due.page(
-        session, scope=where, clock=clock, as_of=today, within_days=within_days, cursor=cursor, limit=limit, count=count
+    items, next_cursor, total = await due.read_page(
+        app_state,
+        scope=where,
+        clock=clock,
+        as_of=today,
+        within_days=within_days,
+        cursor=cursor,
+        limit=limit,
+        count=count,
     )
     return DueReport(as_of=today, within_days=within_days, items=items, next_cursor=next_cursor, total=total)
 

@@ -25,6 +25,7 @@ from app.constants import DEFAULT_TIMEZONE
 from app.errors import Forbidden, Unprocessable
 from app.reports.snapshots import zones_of
 from app.rules import service as rules_service
+from app.uow import run_unit
 
 MAX_PERIOD_DAYS = 3 * 365 + 1  # the longest period a report over completions reads (3 years)
 
@@ -65,25 +66,30 @@ def resolve(
     clock: Clock | None = None,
 ) -> Scope:
     """The caller's scope narrowed by the filters."""
+    if principal.role is not Role.provider:
+        return of_admin_or_board(principal, state=state, credential_code=credential_code)
+    code = credential_code.strip().upper() if credential_code else None
+    wanted = frozenset({state.upper()}) if state else None
+    today = clock.today(CATALOG_TIMEZONE) if clock else date.today()
+    approved = frozenset(
+        session.execute(
+            select(col(CourseApproval.state))
+            .distinct()
+            .join(Course, col(Course.id) == col(CourseApproval.course_id))
+            .where(col(Course.provider_id) == principal.provider_id, col(Course.status) == "published", valid_on(today))
+        ).scalars()
+    )
+    return Scope(states=approved & wanted if wanted is not None else approved, credential_code=code)
+
+
+def of_admin_or_board(principal: Principal, *, state: str | None = None, credential_code: str | None = None) -> Scope:
+    """`resolve` for an admin or a board (nothing to read)."""
     code = credential_code.strip().upper() if credential_code else None
     wanted = frozenset({state.upper()}) if state else None
     if principal.is_admin:
         states = wanted
     elif principal.role is Role.board:
         states = principal.states & wanted if wanted is not None else frozenset(principal.states)
-    elif principal.role is Role.provider:
-        today = clock.today(CATALOG_TIMEZONE) if clock else date.today()
-        approved = frozenset(
-            session.execute(
-                select(col(CourseApproval.state))
-                .distinct()
-                .join(Course, col(Course.id) == col(CourseApproval.course_id))
-                .where(
-                    col(Course.provider_id) == principal.provider_id, col(Course.status) == "published", valid_on(today)
-                )
-            ).scalars()
-        )
-        states = approved & wanted if wanted is not None else approved
     else:
         raise Forbidden("Reports are for admins, boards and training centers.")
     return Scope(states=states, credential_code=code)
@@ -96,11 +102,10 @@ CREDENTIALS_SECONDS = 60.0
 def credentials(session: Session) -> dict[str, tuple[str, str]]:
     """Every credential's state and board time zone, read at most once a minute per database (a rule version
     that moves a board to another time zone is seen within the minute)."""
-    bind = session.get_bind()
-    key = str((bind.engine if isinstance(bind, Connection) else bind).url)
-    hit = _CREDENTIALS.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CREDENTIALS_SECONDS:
-        return hit[1]
+    key = _database_key(session)
+    hit = cached_credentials(key)
+    if hit is not None:
+        return hit
     states = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     zones = zones_of(session, states)
     value = {code: (state, zones.get(code, DEFAULT_TIMEZONE)) for code, state in states.items()}
@@ -108,12 +113,39 @@ def credentials(session: Session) -> dict[str, tuple[str, str]]:
     return value
 
 
+def _database_key(session: Session) -> str:
+    bind = session.get_bind()
+    return str((bind.engine if isinstance(bind, Connection) else bind).url)
+
+
+def cached_credentials(key: str) -> dict[str, tuple[str, str]] | None:
+    """`credentials` of the database `key` (its engine's URL) when read within the minute, else None."""
+    hit = _CREDENTIALS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CREDENTIALS_SECONDS:
+        return hit[1]
+    return None
+
+
 def today(session: Session, clock: Clock, scope: Scope) -> date:
     """The calendar date the report stands on: today in the scope's boards' time zones (the earliest of them
     when they differ, so no board's day is reported before it has come)."""
+    return today_of(credentials(session), clock, scope)
+
+
+async def today_read(app_state: Any, clock: Clock, scope: Scope) -> date:
+    """`today` for a route without a session (`app_state`: the app's state): from the credentials read within
+    the minute, or read in a unit of their own."""
+    known = cached_credentials(str(app_state.engine.url))
+    if known is None:
+        known = await run_unit(app_state, credentials, write=False)
+    return today_of(known, clock, scope)
+
+
+def today_of(known: dict[str, tuple[str, str]], clock: Clock, scope: Scope) -> date:
+    """`today` given every credential's state and time zone (`credentials`)."""
     zones = {
         zone
-        for code, (state, zone) in credentials(session).items()
+        for code, (state, zone) in known.items()
         if (scope.states is None or state in scope.states)
         and (scope.credential_code is None or code == scope.credential_code)
     } or {DEFAULT_TIMEZONE}

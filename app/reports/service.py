@@ -14,7 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, distinct, func, select, true, type_coerce
+from pydantic import TypeAdapter
+from sqlalchemy import Date, Integer, String, and_, bindparam, cast, distinct, func, select, true, type_coerce
 from sqlmodel import Session, col
 
 from app.catalog.models import Course, CourseApproval, CourseApprovalCategory, CourseTopic, Provider, Topic
@@ -22,6 +23,7 @@ from app.catalog.search import valid_on
 from app.certifications.models import Certification
 from app.completions.models import Completion
 from app.db import is_postgres
+from app.reads import AnySelect, Plan, Query, Reads, in_, run
 from app.reports.models import ComplianceSnapshot
 from app.reports.schemas import (
     CategoryDemand,
@@ -45,16 +47,52 @@ def hours(hundredths: int | None) -> Decimal:
 # --- compliance -----------------------------------------------------------------------------------
 
 
+def _counts_query(*, states: bool, code: bool) -> Query:
+    """Certifications by credential, state and stored status, narrowed to `states` and a `code`."""
+
+    def build(dialect: str) -> AnySelect:
+        c = Certification
+        where = []
+        if states:
+            where.append(in_(dialect, col(c.state), "states", String))
+        if code:
+            where.append(col(c.credential_code) == bindparam("code", type_=String))
+        return (
+            select(col(c.credential_code), col(c.state), col(c.status), func.count())
+            .where(*where)
+            .group_by(col(c.credential_code), col(c.state), col(c.status))
+        )
+
+    return Query(build)
+
+
+_COUNTS = {
+    (states, code): _counts_query(states=states, code=code) for states in (False, True) for code in (False, True)
+}
+_STATUS_COUNTS = TypeAdapter(list[StatusCount])
+
+
 def compliance(session: Session, *, scope: Scope) -> list[StatusCount]:
     """Certifications in scope by credential and stored status: what counting the list gives."""
-    c = Certification
-    rows = session.execute(
-        select(col(c.credential_code), col(c.state), col(c.status), func.count())
-        .where(*scope.where())
-        .group_by(col(c.credential_code), col(c.state), col(c.status))
-    ).all()
-    items = [StatusCount(credential_code=code, state=state, status=status, count=n) for code, state, status, n in rows]
-    return sorted(items, key=lambda i: (i.credential_code, _ORDER.get(i.status, 99)))
+    return run(_compliance(scope), session)
+
+
+async def read_compliance(reads: Reads, *, scope: Scope) -> list[StatusCount]:
+    """`compliance` on the app's hot reads (`app.state.reads`)."""
+    return await reads.run(_compliance(scope))
+
+
+def _compliance(scope: Scope) -> Plan[list[StatusCount]]:
+    params: dict[str, Any] = {}
+    if scope.states is not None:
+        params["states"] = sorted(scope.states)
+    if scope.credential_code is not None:
+        params["code"] = scope.credential_code
+    rows = yield _COUNTS[(scope.states is not None, scope.credential_code is not None)], params
+    rows.sort(key=lambda r: (r[0], _ORDER.get(r[2], 99)))
+    return _STATUS_COUNTS.validate_python(
+        [{"credential_code": code, "state": state, "status": status, "count": n} for code, state, status, n in rows]
+    )
 
 
 COMPLIANCE_CSV = ("credential_code", "state", "status", "count")

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from pydantic import TypeAdapter
+from sqlmodel import Session
 
+from app.compliance import facts as compliance
+from app.reports import due
+from app.reports.schemas import RequirementGap
 from tests.catalog.helpers import problem
 from tests.reports.conftest import TODAY
 from tests.reports.helpers import csv_rows, dec, pages
@@ -110,3 +115,75 @@ def test_a_boards_filters_narrow_and_a_bad_cursor_is_a_problem(env):
     assert {i["credential_code"] for i in pa_only["items"]} == {"PA-CPS"}
     problem(nc.get("/v1/reports/due", params={"cursor": "bm90LWEtY3Vyc29y"}), 400)
     problem(nc.get("/v1/reports/due", params={"within_days": 400}), 422)
+
+
+def _alone(env, certification_id: int) -> dict:
+    """A due item as the engine gives it for this certification read and evaluated on its own."""
+    with Session(bind=env.connection, join_transaction_mode="create_savepoint") as session:
+        inputs = compliance.gather(session, [certification_id])[certification_id]
+        result = compliance.evaluate(inputs, as_of=compliance.today_for(env.app.state.clock, inputs), explain=False)
+        unmet = TypeAdapter(list[RequirementGap]).dump_python(due.requirements(result), mode="json")
+    cert = env.admin.get(f"/v1/certifications/{certification_id}").json()
+    deadline = cert["grace_ends_on"] if cert["status"] == "overdue" else cert["cycle_end"]
+    return {
+        "certification_id": certification_id,
+        "person": {k: cert["person"][k] for k in ("id", "given_name", "family_name")},
+        **{k: cert[k] for k in ("credential_code", "state", "number", "status", "cycle_start", "cycle_end")},
+        "grace_ends_on": cert["grace_ends_on"],
+        "deadline": deadline,
+        "days_left": (date.fromisoformat(deadline) - TODAY).days,
+        "remaining_hours": float(result.remaining_hours),
+        "unmet": unmet,
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "filters"),
+    [
+        (None, {}),
+        (("NC",), {}),
+        (("PA", "VA", "CA"), {}),
+        (None, {"credential_code": "CA-CMPSS"}),
+        (None, {"state": "PA"}),
+    ],
+    ids=["admin", "board NC", "board PA, VA and CA", "one credential", "one state"],
+)
+def test_each_item_of_every_page_is_its_certification_evaluated_alone(env, who, filters):
+    """A page reads its certifications and their holders' facts together: each item is what reading and
+    evaluating that one certification alone gives, attestations (other requirements) included."""
+    admin = env.admin
+    for n, signed in enumerate((True, False)):
+        person = admin.post(
+            "/v1/people", json={"given_name": f"Cal{n}", "family_name": "Ifornia", "email": f"cal{n}@reports.example"}
+        ).json()
+        cert = admin.post(
+            "/v1/certifications",
+            json={
+                "person_id": person["id"],
+                "credential_code": "CA-CMPSS",
+                "number": f"RPT-ca-{n}",
+                "issued_on": "2024-03-01",
+            },
+        ).json()
+        admin.post(
+            "/v1/completions",
+            json={"person_id": person["id"], "course_id": env.world["core"], "completed_on": "2025-04-01"},
+        )
+        if signed:
+            recorded = admin.post(
+                f"/v1/certifications/{cert['id']}/activities",
+                json={"requirement_id": "code-of-ethics", "on": "2025-05-01"},
+            )
+            assert recorded.status_code == 201, recorded.text
+    env.sweep(TODAY)
+    client = env.admin if who is None else env.board(*who)
+    items = pages(client, "/v1/reports/due", within_days=366, limit=2, **filters)
+    assert items and [i["certification_id"] for i in items] == [
+        i["certification_id"]
+        for i in client.get("/v1/reports/due", params={"within_days": 366, "limit": 200, **filters}).json()["items"]
+    ]
+    for item in items:
+        assert item == _alone(env, item["certification_id"])
+    if who is None and not filters:
+        assert {i["credential_code"] for i in items} >= {"CA-CMPSS", "NC-CPSS", "PA-CPS", "VA-RPRS"}
+        assert any(u["requirement"] == "other:code-of-ethics" for i in items for u in i["unmet"])
