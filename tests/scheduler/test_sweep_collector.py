@@ -48,10 +48,12 @@ def test_a_failed_batch_hands_the_collector_back_too(plain_collector):
 def test_a_process_that_froze_its_heap_is_left_as_it_is(plain_collector):
     gc.freeze()  # as the service does after start-up
     frozen = gc.get_freeze_count()
+    # Neither unfrozen (0) nor frozen again (more): the count may only fall, as frozen objects die meanwhile (a
+    # collection of young garbage that held their last reference, another thread of the test process).
     with _BatchCollector() as collector:
-        assert not collector.owned and gc.isenabled() and gc.get_freeze_count() == frozen
+        assert not collector.owned and gc.isenabled() and 0 < gc.get_freeze_count() <= frozen
         collector.collect()
-    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert gc.isenabled() and 0 < gc.get_freeze_count() <= frozen
 
 
 def test_a_process_whose_collections_are_off_is_left_as_it_is(plain_collector):
