@@ -203,14 +203,13 @@ def sweep(
     full: Annotated[bool, typer.Option("--full", help="Re-evaluate every certification (after a rule change)")] = False,
     deliver: Annotated[bool, typer.Option(help="Then send due notifications from the outbox")] = True,
 ) -> None:
-    """Run one compliance sweep (for an external cron) and print what it did."""
+    """Run one compliance sweep (for an external cron) and print what it did.
+
+    A batch job: the whole command runs at `sweep_worker_nice` (its imports, its evaluations, and its database
+    sessions where the server is this machine's: app.priority), so a service on the same CPUs goes first."""
     from datetime import date
 
-    from app.clock import Clock
-    from app.db import make_engine, make_session_factory
-    from app.logs import configure_logging
-    from app.scheduler import notify
-    from app.scheduler.sweep import run_sweep
+    from app.priority import lower_backend_priority, lower_priority
 
     try:
         day = date.fromisoformat(as_of) if as_of else None
@@ -218,8 +217,18 @@ def sweep(
         typer.echo(f"error: --as-of must be YYYY-MM-DD, not {as_of!r}", err=True)
         raise typer.Exit(2) from exc
     settings = _settings()
+    lower_priority(settings.sweep_worker_nice)
+
+    from app.clock import Clock
+    from app.db import make_engine, make_session_factory
+    from app.logs import configure_logging
+    from app.scheduler import notify
+    from app.scheduler.sweep import run_sweep
+
     configure_logging(settings.log_level)
     engine = make_engine(settings)
+    if settings.nice_batch_backends:
+        lower_backend_priority(engine, settings.sweep_worker_nice)
     factory = make_session_factory(engine)
     clock = Clock()
     try:

@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="The niceness (CPU priority, 0-19) those processes run at, at least: requests on the same "
         "CPUs go first; 0 keeps the priority they start with",
     )
+    nice_batch_backends: bool = Field(
+        default=True,
+        description="The database sessions of the full sweep's and the roster import's worker processes run at those "
+        "processes' niceness too, where PostgreSQL runs on this machine and the service may lower its backends' "
+        "priority (it runs as the server's user or as root): a batch's writes yield the CPU to requests; elsewhere "
+        "it does nothing",
+    )
     outbox_batch: int = Field(default=100, ge=1, description="Notifications claimed per delivery run")
     delivery_interval_seconds: int = Field(default=60, ge=1)
     smtp_url: str | None = Field(

@@ -197,11 +197,14 @@ def _start_worker(settings: Settings) -> None:
     """A worker's start: its logging, its priority, its engine of one connection."""
     global _factory
     from app.logs import configure_logging
-    from app.scheduler.sweep import lower_priority
+    from app.priority import lower_backend_priority, lower_priority
 
     configure_logging(settings.log_level)
     lower_priority(settings.import_worker_nice)
-    _factory = make_session_factory(make_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0})))
+    engine = make_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    if settings.nice_batch_backends:
+        lower_backend_priority(engine, settings.import_worker_nice)  # its backend too, where it is local
+    _factory = make_session_factory(engine)
 
 
 def _ready() -> None:

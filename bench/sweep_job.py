@@ -9,6 +9,11 @@ Settings come from PEER_CE_* (the bench sets PEER_CE_DATABASE_URL to its throwaw
 one JSON object: seconds (wall), cpu_seconds (this process and its sweep workers), evaluated, flagged,
 renewed, notified, and the peak RSS (MB) of the coordinator and of each worker process (PEER_CE_SWEEP_WORKERS; see
 app/scheduler/sweep.py), their maximum (`peak_rss_mb`) and sum.
+
+Like `peer-ce sweep`, the process lowers its priority to `sweep_worker_nice` once it has read its settings
+(before it imports the app), and its own database sessions with it (`nice_batch_backends`); the bench's sweep
+scenarios set `PEER_CE_SWEEP_WORKER_NICE=0`, which keeps every priority. `BENCH_COORDINATOR_NICE=0` keeps this
+process and its sessions at their priority whatever the setting (the code before 2026-12-06 evening, for A/B runs).
 """
 
 from __future__ import annotations
@@ -79,14 +84,22 @@ def main() -> None:
         sweep_log.addHandler(handler)
         sweep_log.setLevel(logging.DEBUG)
 
+    from app.config import get_settings
+    from app.priority import lower_backend_priority, lower_priority
+
+    settings = get_settings()
+    nice_coordinator = os.environ.get("BENCH_COORDINATOR_NICE", "1") == "1"
+    if nice_coordinator:
+        # as `peer-ce sweep`: a batch process, at the sweep's niceness from here on (its imports, its sessions)
+        lower_priority(settings.sweep_worker_nice)
     from app.build import engine_build
     from app.clock import Clock, FixedClock
-    from app.config import get_settings
     from app.db import make_engine, make_session_factory
     from app.scheduler.sweep import run_sweep_with_report
 
-    settings = get_settings()
     engine = make_engine(settings)
+    if settings.nice_batch_backends and nice_coordinator:
+        lower_backend_priority(engine, settings.sweep_worker_nice)
     factory = make_session_factory(engine)
     rss_before = proc_status(os.getpid())["VmRSS"]
     profiler = None

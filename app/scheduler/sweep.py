@@ -62,6 +62,7 @@ from app.compliance.rows import CertRow
 from app.config import Settings
 from app.constants import DEFAULT_TIMEZONE
 from app.db import id_of, is_postgres, make_session_factory, session_scope, table_of
+from app.priority import lower_backend_priority, lower_priority
 from app.reads import fetch_sync, run
 from app.reports import snapshots
 from app.rules import engine
@@ -474,6 +475,8 @@ def _sweep_range(job: _Job) -> WorkerReport:
     lower_priority(job.settings.sweep_worker_nice)
     cpu = time.process_time()
     engine = create_engine(job.url, pool_size=1, max_overflow=0)
+    if job.settings.nice_batch_backends:
+        lower_backend_priority(engine, job.settings.sweep_worker_nice)  # its backend too, where it is local
     try:
         _sweep(
             make_session_factory(engine),
@@ -497,17 +500,6 @@ def _sweep_range(job: _Job) -> WorkerReport:
     report.cpu_seconds = time.process_time() - cpu
     report.peak_rss_kb = _peak_rss_kb()
     return report
-
-
-def lower_priority(niceness: int) -> None:
-    """Run this process at least this nice (a batch job: requests of a service on the same CPUs go first;
-    sweep and roster import workers)."""
-    if niceness <= 0:
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), niceness))
-    except (AttributeError, OSError) as exc:  # not on this platform, or not allowed
-        log.warning("worker process stays at its priority: %s", exc)
 
 
 def _peak_rss_kb() -> int:

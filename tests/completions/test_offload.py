@@ -300,3 +300,33 @@ def test_the_serving_process_writes_nothing_of_an_offloaded_import(world):
     finally:
         event.remove(world.engine, "before_cursor_execute", seen)
     assert not [s for s in statements if "completion" in s.lower() or "idempotency" in s.lower()]
+
+
+def _backend_priority(session: Session) -> tuple[int, bytes]:
+    raw = session.connection().connection.dbapi_connection
+    return 200, f"{raw.info.backend_pid} {os.getpriority(os.PRIO_PROCESS, raw.info.backend_pid)}".encode()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="a PostgreSQL backend")
+def test_the_workers_database_backend_runs_nice_too_where_it_is_local(world):
+    """The import's writes (its COPY, the foreign keys' checks, the dirty marks) run in the server's backend: at
+    `import_worker_nice` too when that backend is a process of this machine the service may renice."""
+    from app.priority import local_backend_pid
+    from tests.test_priority import may_renice
+
+    with world.engine.connect() as conn:
+        server = conn.connection.dbapi_connection
+        if local_backend_pid(server) is None or not may_renice(server.info.backend_pid):
+            pytest.skip("the test database's server is not a process of this machine this user may renice")
+        server_priority = os.getpriority(os.PRIO_PROCESS, server.info.backend_pid)
+    request = SimpleNamespace(scope={}, app=SimpleNamespace(state=SimpleNamespace(db_gate=Gate(1))))
+    loop = asyncio.new_event_loop()
+    for nice_backends, expected in ((True, max(7, server_priority)), (False, server_priority)):
+        settings = world.settings.model_copy(update={"import_worker_nice": 7, "nice_batch_backends": nice_backends})
+        units = UnitProcesses(settings, 1)
+        try:
+            pid, priority = map(int, loop.run_until_complete(units.run(request, _backend_priority)).body.split())
+            assert priority == expected and pid != server.info.backend_pid
+        finally:
+            units.close()
+    loop.close()

@@ -167,3 +167,50 @@ def test_a_worker_error_fails_the_run_after_the_others_finish(replicas, monkeypa
     monkeypatch.undo()
     again = run_sweep(factory, engine, settings=settings, clock=clock_on(day), as_of=day)
     assert again.evaluated == 120 - run.evaluated
+
+
+@needs_postgres
+@pytest.mark.parametrize("nice", [True, False])
+def test_the_workers_backends_run_at_the_workers_niceness(replicas, monkeypatch, tmp_path, nice):  # noqa: F811
+    """A worker's writes run in its PostgreSQL backend: at `sweep_worker_nice` too where that backend is a process
+    of this machine the sweep may renice (`nice_batch_backends`), else at the server's priority."""
+    import multiprocessing
+    import os
+
+    from sqlalchemy import event
+
+    from app.priority import local_backend_pid
+    from tests.test_priority import may_renice
+
+    settings, engine, factory = replicas
+    with engine.connect() as conn:
+        server = conn.connection.dbapi_connection
+        if local_backend_pid(server) is None or not may_renice(server.info.backend_pid):
+            pytest.skip("the test database's server is not a process of this machine this user may renice")
+        server_priority = os.getpriority(os.PRIO_PROCESS, server.info.backend_pid)
+    seen = tmp_path / "priorities"
+    real = sweep_module.lower_backend_priority
+
+    def record(dbapi_connection, _record):
+        pid = dbapi_connection.info.backend_pid
+        with seen.open("a") as fh:
+            fh.write(f"{pid} {os.getpriority(os.PRIO_PROCESS, pid)}\n")
+
+    def watched(worker_engine, niceness):  # a listener after the sweep's own: the backend as the sweep leaves it
+        real(worker_engine, niceness)
+        event.listen(worker_engine, "connect", record)
+
+    monkeypatch.setattr(sweep_module, "lower_backend_priority", watched)
+    monkeypatch.setattr(sweep_module, "_context", lambda: multiprocessing.get_context("fork"))  # inherits the patch
+    parallel = settings.model_copy(update={"sweep_workers": 2, "sweep_worker_nice": 9, "nice_batch_backends": nice})
+    day = date(2026, 1, 5)
+    result = run_sweep_with_report(factory, engine, settings=parallel, clock=clock_on(day), as_of=day, full=True)
+    assert len(result.workers) == 2 and result.run.evaluated == 120
+    if not nice:
+        assert not seen.exists()  # the workers' engines were left as they are
+    else:
+        priorities = {int(line.split()[1]) for line in seen.read_text().splitlines()}
+        assert priorities == {max(9, server_priority)}  # every worker's connection
+    with engine.connect() as conn:  # the coordinator's own engine is left as it was
+        pid = conn.connection.dbapi_connection.info.backend_pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) == server_priority

@@ -111,7 +111,14 @@ def cli_database(settings, tmp_path, monkeypatch):
             root.setLevel(level)
 
 
-def test_peer_ce_sweep_runs_one_sweep_and_prints_the_counts(cli_database):
+def test_peer_ce_sweep_runs_one_sweep_and_prints_the_counts(cli_database, monkeypatch):
+    import app.priority
+
+    niced: list[tuple[str, int]] = []  # the command lowers its priority: recorded here, not done to the test's process
+    monkeypatch.setattr(app.priority, "lower_priority", lambda niceness: niced.append(("process", niceness)))
+    monkeypatch.setattr(
+        app.priority, "lower_backend_priority", lambda engine, niceness: niced.append((engine.dialect.name, niceness))
+    )
     runner = CliRunner()
     first = runner.invoke(cli.app, ["sweep", "--as-of", "2026-01-05"])
     assert first.exit_code == 0, first.output
@@ -125,3 +132,5 @@ def test_peer_ce_sweep_runs_one_sweep_and_prints_the_counts(cli_database):
     assert bad.exit_code == 2
     with make_session_factory(cli_database)() as session:
         assert [r.triggered_by for r in session.exec(select(SweepRun))] == ["cli", "cli", "cli"]
+    # a batch job: the whole command at `sweep_worker_nice` (10), its database sessions too where they may be
+    assert niced[:2] == [("process", 10), (cli_database.dialect.name, 10)] and len(niced) == 6

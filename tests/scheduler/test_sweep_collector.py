@@ -48,7 +48,8 @@ def test_a_failed_batch_hands_the_collector_back_too(plain_collector):
 def test_a_process_that_froze_its_heap_is_left_as_it_is(plain_collector):
     gc.freeze()  # as the service does after start-up
     frozen = gc.get_freeze_count()
-    # neither unfrozen (0) nor frozen again (more); frozen objects freed meanwhile (another thread's) count down
+    # Neither unfrozen (0) nor frozen again (more): the count may only fall, as frozen objects die meanwhile (a
+    # collection of young garbage that held their last reference, another thread of the test process).
     with _BatchCollector() as collector:
         assert not collector.owned and gc.isenabled() and 0 < gc.get_freeze_count() <= frozen
         collector.collect()
