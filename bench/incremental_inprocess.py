@@ -140,7 +140,7 @@ def _wrap_phases(phases: dict[str, list[float]]) -> None:
 
     wrap(sweep, "_finish", "finish")
     wrap(sweep.snapshots, "record", "snapshot")
-    wrap(sweep.snapshots, "record_in", "snapshot")
+    wrap(sweep.snapshots, "record", "snapshot")
     wrap(sweep, "_record_finish", "finish")
     wrap(sweep, "_insert_run", "insert_run")
     wrap(sweep.stats, "refresh", "stats")

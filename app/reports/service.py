@@ -23,7 +23,7 @@ from app.catalog.search import valid_on
 from app.certifications.models import Certification
 from app.completions.models import Completion
 from app.db import is_postgres
-from app.reads import AnySelect, Plan, Query, Reads, in_, run
+from app.reads import AnySelect, Plan, Query, Reads, in_
 from app.reports.models import ComplianceSnapshot
 from app.reports.schemas import (
     CategoryDemand,
@@ -72,13 +72,9 @@ _COUNTS = {
 _STATUS_COUNTS = TypeAdapter(list[StatusCount])
 
 
-def compliance(session: Session, *, scope: Scope) -> list[StatusCount]:
-    """Certifications in scope by credential and stored status: what counting the list gives."""
-    return run(_compliance(scope), session)
-
-
 async def read_compliance(reads: Reads, *, scope: Scope) -> list[StatusCount]:
-    """`compliance` on the app's hot reads (`app.state.reads`)."""
+    """Certifications in scope by credential and stored status (what counting the list gives), on the app's hot
+    reads (`app.state.reads`)."""
     return await reads.run(_compliance(scope))
 
 

@@ -9,7 +9,6 @@ days with the engine (nothing else recomputes the past).
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -17,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col
 
 from app.certifications.models import Certification
@@ -30,7 +28,6 @@ from app.db import (
     bulk_insert,
     in_values,
     is_postgres,
-    session_scope,
     table_of,
     utcnow,
 )
@@ -38,8 +35,6 @@ from app.reads import Query, fetch_sync
 from app.reports.models import ComplianceSnapshot
 from app.rules import engine
 from app.rules import service as rules_service
-
-log = logging.getLogger("peer_ce.reports.snapshots")
 
 
 def zones_of(session: Session, codes: Iterable[str]) -> dict[str, str]:
@@ -57,16 +52,9 @@ _COUNTS = Query(
 )
 
 
-def record(session_factory: sessionmaker[Session], *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
-    """Store today's counts by credential and status (the day: `as_of`, or each board's today); rows written."""
-    with session_scope(session_factory, write=True) as session:
-        written = record_in(session, clock=clock, as_of=as_of, run_id=run_id)
-    log.info("compliance snapshot of sweep %s: %s rows", run_id, written)
-    return written
-
-
-def record_in(session: Session, *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
-    """`record` in the caller's transaction (a sweep records it with its run's counts); rows written."""
+def record(session: Session, *, clock: Clock, as_of: date | None, run_id: int | None) -> int:
+    """Store today's counts by credential and status (the day: `as_of`, or each board's today), in the caller's
+    transaction (a sweep records it with its run's counts); rows written."""
     counts: list[tuple[str, str, str, int]] = fetch_sync(session, _COUNTS, {})
     known = {code: state for state, codes in rules_service.codes_by_state(session).items() for code in codes}
     zones = zones_of(session, known)

@@ -199,7 +199,7 @@ def run_sweep_with_report(
         # One aggregate per run, under the run's lock: the day's counts by credential and status.
         # Not for a run stopped early, nor an incremental back-fill (its rows are of mixed dates).
         snapshot = not (stop and stop.is_set()) and (full or as_of is None)
-        rows = snapshots.record_in(session, clock=clock, as_of=as_of, run_id=run.id) if snapshot else None
+        rows = snapshots.record(session, clock=clock, as_of=as_of, run_id=run.id) if snapshot else None
         _record_finish(session, run, counts, clock=clock, started=started, error=None)
         ended.append(rows)
 

@@ -418,7 +418,7 @@ def test_a_run_whose_snapshot_fails_keeps_its_last_batch_and_records_the_error(a
         session.execute(select(ComplianceSnapshot))  # the savepoint's work is undone with it
         raise RuntimeError("snapshot failed")
 
-    monkeypatch.setattr(snapshots, "record_in", broken)
+    monkeypatch.setattr(snapshots, "record", broken)
     with pytest.raises(RuntimeError, match="snapshot failed"):
         sweep(app)
     db.expire_all()
