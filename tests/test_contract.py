@@ -48,9 +48,25 @@ def loaded_schema():
     return schemathesis.openapi.from_dict(json.loads(json.dumps(SPEC)))
 
 
+def _without_lifespan(app):
+    """The test's app as the other API tests reach it: requests only.
+
+    schemathesis runs an ASGI app's lifespan once per test (81 here). The service's lifespan prepares a process
+    (start-up tasks, the signing keys, on PostgreSQL a read pool of its own, a full collection and a frozen heap):
+    ~0.3 s each on PostgreSQL, and its pool read outside the test's transaction. An app that refuses the lifespan
+    scope before its first message is served without one (the ASGI spec; schemathesis.python.asgi)."""
+
+    async def requests_only(scope, receive, send):
+        if scope["type"] == "lifespan":
+            raise RuntimeError("served without a lifespan")
+        await app(scope, receive, send)
+
+    return requests_only
+
+
 @pytest.mark.parametrize(("operation_id", "path", "method"), OPERATIONS, ids=[o[0] for o in OPERATIONS])
 def test_every_operation_keeps_its_contract(app, tokens, loaded_schema, operation_id, path, method):
-    loaded_schema.app = app  # calls go to this test's app, inside its rolled-back transaction
+    loaded_schema.app = _without_lifespan(app)  # calls go to this test's app, inside its rolled-back transaction
     operation = loaded_schema[path][method]
     headers = {"Authorization": f"Bearer {tokens.admin()}"}
 
