@@ -69,6 +69,10 @@ def record(session: Session, *, clock: Clock, as_of: date | None, run_id: int | 
     for code, _state, _status, _n in counts:
         if code not in day_of:
             day_of[code] = as_of or day_in(DEFAULT_TIMEZONE)
+    now = utcnow()
+    if is_postgres(session):
+        _replace_arrays(session, counts, day_of, run_id=run_id, now=now)
+        return len(counts)
     by_day: dict[date, list[str]] = defaultdict(list)
     for code, day in day_of.items():
         by_day[day].append(code)
@@ -79,10 +83,6 @@ def record(session: Session, *, clock: Clock, as_of: date | None, run_id: int | 
         )
     if not counts:
         return 0
-    now = utcnow()
-    if is_postgres(session):
-        _upsert_arrays(session, counts, day_of, run_id=run_id, now=now)
-        return len(counts)
     rows = [
         {
             "credential_code": code,
@@ -107,34 +107,45 @@ def record(session: Session, *, clock: Clock, as_of: date | None, run_id: int | 
     return len(rows)
 
 
-# The same upsert on PostgreSQL as one statement of arrays (one row per credential, state and status: a few
-# hundred rows were as many statements, most of an incremental sweep's snapshot).
-_UPSERT_ARRAYS = text(
+# The same on PostgreSQL in one statement of arrays: the day's rows of each credential whose status is gone are
+# deleted, the others upserted (one row per credential, state and status: a few hundred rows were as many
+# statements, most of an incremental sweep's snapshot). A row that stays is updated in place, not deleted and
+# inserted again: a run of the same day rewrites only its columns (no index entries when the page has room).
+_REPLACE_ARRAYS = text(
+    "WITH v AS (SELECT * FROM unnest(CAST(:codes AS varchar[]), CAST(:days AS date[]), CAST(:statuses AS varchar[]), "
+    "CAST(:states AS varchar[]), CAST(:counts AS integer[])) AS v(credential_code, day, status, state, count)), "
+    "gone AS (DELETE FROM compliance_snapshot AS s USING unnest(CAST(:day_codes AS varchar[]), "
+    "CAST(:day_days AS date[])) AS k(credential_code, day) WHERE s.credential_code = k.credential_code "
+    "AND s.day = k.day AND NOT EXISTS (SELECT FROM v WHERE v.credential_code = s.credential_code "
+    "AND v.day = s.day AND v.status = s.status)) "
     "INSERT INTO compliance_snapshot (credential_code, day, status, state, count, sweep_run_id, recorded_at) "
     "SELECT v.credential_code, v.day, v.status, v.state, v.count, CAST(:run_id AS integer), CAST(:now AS timestamptz) "
-    "FROM unnest(CAST(:codes AS varchar[]), CAST(:days AS date[]), CAST(:statuses AS varchar[]), "
-    "CAST(:states AS varchar[]), CAST(:counts AS integer[])) AS v(credential_code, day, status, state, count) "
-    "ON CONFLICT (credential_code, day, status) DO UPDATE SET state = excluded.state, count = excluded.count, "
+    "FROM v ON CONFLICT (credential_code, day, status) DO UPDATE SET state = excluded.state, count = excluded.count, "
     "sweep_run_id = excluded.sweep_run_id, recorded_at = excluded.recorded_at"
 ).bindparams(bindparam("run_id", type_=Integer), bindparam("now", type_=UTCDateTime()))
 
 
-def _upsert_arrays(
+def _replace_arrays(
     session: Session, counts: Sequence[Any], day_of: dict[str, date], *, run_id: int | None, now: datetime
 ) -> None:
+    """The day's rows of every credential in `day_of` become `counts` (as the deletes of its day's rows and the
+    upserts of its counts left them), in one statement."""
     # One row per key, the last one of `counts` (as the rows' upserts one after the other left it): a statement
     # cannot update the row it inserted.
     last = {(code, day_of[code], status): (state, n) for code, state, status, n in counts}
     keys = list(last)
     arrays = BinaryArray
+    pairs = sorted(day_of.items())
     session.execute(
-        _UPSERT_ARRAYS,
+        _REPLACE_ARRAYS,
         {
             "codes": arrays([k[0] for k in keys]),
             "days": arrays([k[1] for k in keys]),
             "statuses": arrays([k[2] for k in keys]),
             "states": arrays([last[k][0] for k in keys]),
             "counts": arrays([last[k][1] for k in keys]),
+            "day_codes": arrays([code for code, _ in pairs]),
+            "day_days": arrays([day for _, day in pairs]),
             "run_id": run_id,
             "now": now,
         },

@@ -7,8 +7,9 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from app.certifications.models import Certification
 from app.reports.models import ComplianceSnapshot
 from tests.catalog.helpers import problem
 from tests.reports.conftest import TODAY
@@ -157,6 +158,62 @@ def test_a_day_keeps_the_counts_of_its_last_sweep_one_row_per_credential_and_sta
         select(func.count()).select_from(ComplianceSnapshot).where(ComplianceSnapshot.day == TODAY)
     ).scalar()
     assert rows == len(admin.get("/v1/reports/compliance").json()["items"])
+
+
+def _snapshot_of(env, day: date) -> tuple[dict[tuple[str, str], tuple[str, int]], set[int | None]]:
+    """The day's snapshot rows, {(credential, status): (state, count)}, and the runs they name."""
+    s = ComplianceSnapshot
+    query = select(s.credential_code, s.status, s.state, s.count, s.sweep_run_id).where(s.day == day)
+    rows = env.connection.execute(query).all()
+    return {(code, status): (state, n) for code, status, state, n, _ in rows}, {run for *_, run in rows}
+
+
+def _grouped(env) -> dict[tuple[str, str], tuple[str, int]]:
+    """Every certification counted by credential, state and status: what a snapshot must hold."""
+    c = Certification
+    query = select(c.credential_code, c.state, c.status, func.count()).group_by(c.credential_code, c.state, c.status)
+    return {(code, status): (state, n) for code, state, status, n in env.connection.execute(query)}
+
+
+def test_each_run_of_a_day_leaves_its_snapshot_equal_to_counting_every_certification(env):
+    """Certifications created, changed by board actions and deleted between two runs of a day: the day's rows
+    are the full count again after each run, every one of them the last run's, and a credential's status that
+    no certification has any more loses its row."""
+    admin = env.admin
+    person = admin.post(
+        "/v1/people", json={"given_name": "Snap", "family_name": "Shot", "email": "snap.shot@reports.example"}
+    ).json()
+    created = [
+        admin.post(
+            "/v1/certifications",
+            json={"person_id": person["id"], "credential_code": code, "number": f"RPT-snap-{n}", "issued_on": day},
+        ).json()["id"]
+        for n, (code, day) in enumerate([("VA-RPRS", "2025-03-01"), ("PA-CPS", "2025-08-01")])
+    ]
+    first = env.sweep(TODAY)
+    rows, runs = _snapshot_of(env, TODAY)
+    assert rows == _grouped(env) and runs == {first.id}
+    assert ("VA-RPRS", "lapsed") in rows
+
+    admin.post(  # the only lapsed VA-RPRS certification is suspended: that status is gone from VA-RPRS
+        f"/v1/certifications/{env.world['va_old']}/actions",
+        json={"kind": "suspend", "effective_on": "2026-01-02", "reason": "Suspended in the snapshot test"},
+    )
+    admin.post(
+        "/v1/certifications",
+        json={
+            "person_id": person["id"],
+            "credential_code": "NC-CPSS",
+            "number": "RPT-snap-2",
+            "issued_on": "2025-10-01",
+        },
+    )
+    env.connection.execute(delete(Certification).where(Certification.id == created[1]))  # as an operator would
+    second = env.sweep(TODAY)
+    rows, runs = _snapshot_of(env, TODAY)
+    assert rows == _grouped(env) and runs == {second.id}
+    assert ("VA-RPRS", "lapsed") not in rows and rows[("VA-RPRS", "suspended")][1] == 1
+    assert sum(n for _, n in rows.values()) == admin.get("/v1/certifications", params={"count": "true"}).json()["total"]
 
 
 def test_back_fills_record_only_what_they_evaluated_in_full(env):
