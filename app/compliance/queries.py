@@ -12,7 +12,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     literal_column,
     select,
@@ -86,6 +85,18 @@ def packed_renewals(dialect: str, certification_id: Any) -> Any:
     return select(_aggregate(dialect, item)).where(r.certification_id == certification_id).scalar_subquery()
 
 
+def probe(column: Any, value: Any) -> Any:
+    """EXISTS (a row whose `column` is `value`), planned as one index probe per row of the outer query.
+
+    Without `OFFSET 0` PostgreSQL may plan a correlated EXISTS as a hashed subplan: the whole table read and hashed
+    once per execution. A sweep's claim runs once per batch of 1,000 certifications, so that was a scan of every
+    board action (and, in its first custom plans, of every certification activity) per batch: work that grows
+    with the tables, not the batch (1,000,000 certifications: 42,560 board actions, 546,881 activities). `OFFSET
+    0` is PostgreSQL's usual fence against that rewrite (it never flattens an EXISTS with an OFFSET); the answer is the
+    same."""
+    return select(literal_column("1")).where(column == value).offset(literal_column("0")).exists()
+
+
 def cert_columns(dialect: str, *, stored: bool = True) -> list[Any]:
     """The columns of a `CertRow` (`stored`: with the stored status columns), for queries of certifications
     joined to their holder (`Person`)."""
@@ -101,8 +112,8 @@ def cert_columns(dialect: str, *, stored: bool = True) -> list[Any]:
         "cycle_option": c.cycle_option,
         "variants": c.variants,
         "rules_key": versions_key(dialect, c.credential_code),
-        "has_actions": exists().where(col(BoardAction.certification_id) == col(c.id)),
-        "has_activities": exists().where(col(CertificationActivity.certification_id) == col(c.id)),
+        "has_actions": probe(col(BoardAction.certification_id), col(c.id)),
+        "has_activities": probe(col(CertificationActivity.certification_id), col(c.id)),
         "renewals": packed_renewals(dialect, col(c.id)),
         "registered_cycle_start": c.registered_cycle_start,
         "registered_cycle_end": c.registered_cycle_end,

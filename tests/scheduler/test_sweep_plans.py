@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 
 from app.compliance import status as cached_status
+from app.compliance.queries import claim
 from app.migrate import upgrade_to_head
 from app.scheduler import stats
 from app.scheduler.flags import EXISTING_FLAGS
@@ -114,6 +115,36 @@ def test_flags_written_since_the_last_statistics_are_analyzed_and_read_by_index(
         assert "flag" not in stats.stale_tables(conn)  # analyzed: nothing to do until it grows by half again
     assert "Seq Scan on flag" in before, before  # without statistics: ~all rows taken to match
     assert "Seq Scan on flag" not in after and "Index" in after, after
+
+
+@needs_postgres
+def test_the_claim_probes_board_actions_and_activities_per_certification_not_whole_tables(loaded):
+    """A batch's claim says which of its certifications have board actions or activities with one index probe
+    each, however many rows those tables hold: planned as hashed subplans, every claim read and hashed all of
+    them (8 ms of every batch's claim at 1,000,000 certifications, growing with the tables)."""
+    with loaded.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO board_action (certification_id, kind, effective_on, reason, actor, created_at) "
+                "SELECT id, 'suspend', DATE '2025-01-01', 'r', 'board', now() FROM certification WHERE id % 25 = 0"
+            )
+        )
+        conn.execute(
+            text(
+                'INSERT INTO certification_activity (certification_id, requirement_id, kind, "on", recorded_by, '
+                "created_at) SELECT id, 'ethics', 'attestation', DATE '2025-01-01', 'board', now() FROM certification "
+                "WHERE id % 2 = 0"
+            )
+        )
+    with loaded.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE board_action, certification_activity"))
+    sql, defaults = claim(full=True).postgres_sql()  # as the sweep runs it, on the raw driver
+    params = {**defaults, "last_id": 20_000, "upto": 2**31 - 1, "n": 1000, "horizon": date(2026, 1, 1)}
+    with loaded.begin() as conn:
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN (VERBOSE) " + sql, params))
+    assert "hashed SubPlan" not in plan, plan  # VERBOSE names the subplans of the select list
+    assert "Seq Scan on board_action" not in plan, plan
+    assert "ix_board_action_certification_id" in plan, plan
 
 
 def _flag_scans(conn: Connection) -> int:
