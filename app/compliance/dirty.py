@@ -71,11 +71,18 @@ def _mark(session: Session, condition: ColumnElement[bool]) -> None:
 
     On PostgreSQL the rows are locked first in id order (every writer of certification rows takes its row
     locks in that order), so writers that mark overlapping sets wait for each other instead of deadlocking.
+    The locks are `FOR NO KEY UPDATE`, what the UPDATE of `dirty` takes anyway: a completion inserted for a
+    certification holds `FOR KEY SHARE` on its row (the foreign key), and `FOR UPDATE` conflicts with that.
+    Two writers that had both inserted a completion for one certification then each waited for the other's
+    key share: deadlock (a roster and a single completion of the same holder, at once: 503).
     """
     if is_postgres(session):
         ids = list(
             session.execute(
-                select(col(Certification.id)).where(condition).order_by(col(Certification.id)).with_for_update()
+                select(col(Certification.id))
+                .where(condition)
+                .order_by(col(Certification.id))
+                .with_for_update(key_share=True)
             ).scalars()
         )
         if not ids:

@@ -66,7 +66,7 @@ def store(session: Session, rows: Sequence[Status], *, dirty: bool, locked: bool
                 select(col(Certification.id))
                 .where(in_values(session, col(Certification.id), [r.id for r in rows], Integer))
                 .order_by(col(Certification.id))
-                .with_for_update()
+                .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as in dirty._mark: no conflict with foreign keys
             )
         arrays = BinaryArray  # binary array parameters: ~5x cheaper to send than psycopg's text arrays
         session.execute(
