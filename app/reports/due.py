@@ -103,13 +103,11 @@ def page(
     within_days: int,
     cursor: str | None,
     limit: int,
-    count: bool = False,
-) -> tuple[list[DueItem], str | None, int | None]:
-    """One page of the due list (deadline, then id), each item evaluated; the next cursor; the total if asked."""
-    total = count_rows(session, _query(scope, as_of=as_of, within_days=within_days)) if count else None
+) -> tuple[list[DueItem], str | None]:
+    """One page of the due list (deadline, then id) in `session`, each item evaluated, and the next cursor: the
+    CSV export's batches (`all_rows`)."""
     query, params = _page_read(scope, as_of=as_of, within_days=within_days, cursor=cursor, limit=limit)
-    items, next_cursor = _items(*run(_plan(query, params), session), clock=clock, as_of=as_of, limit=limit)
-    return items, next_cursor, total
+    return _items(*run(_plan(query, params), session), clock=clock, as_of=as_of, limit=limit)
 
 
 async def read_page(
@@ -123,8 +121,8 @@ async def read_page(
     limit: int,
     count: bool = False,
 ) -> tuple[list[DueItem], str | None, int | None]:
-    """`page` on the app's hot reads (`app_state.reads`: on PostgreSQL the async pool, no session or worker
-    thread); the total, when asked, in a unit of its own."""
+    """A page of the due list on the app's hot reads (`app_state.reads`: on PostgreSQL the async pool, no session
+    or worker thread), as `page` reads it; the total, when asked, in a unit of its own."""
     query, params = _page_read(scope, as_of=as_of, within_days=within_days, cursor=cursor, limit=limit)
     total = None
     if count:
@@ -332,7 +330,4 @@ def _batch(
     batch: int,
 ) -> tuple[list[DueItem], str | None]:
     with session_factory() as session:
-        items, next_cursor, _ = page(
-            session, scope=scope, clock=clock, as_of=as_of, within_days=within_days, cursor=cursor, limit=batch
-        )
-        return items, next_cursor
+        return page(session, scope=scope, clock=clock, as_of=as_of, within_days=within_days, cursor=cursor, limit=batch)
