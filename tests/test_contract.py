@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.openapi import build_spec
 from tests.contract_hooks import request_validation_agrees
+from tests.support.spec import app_spec
 
 EXAMPLES = int(os.environ.get("PEER_CE_CONTRACT_EXAMPLES", "5"))
 CHECKS = [
@@ -37,7 +37,7 @@ CHECKS = [
 ]
 
 
-SPEC = build_spec()
+SPEC = app_spec()
 OPERATIONS = sorted(
     (op["operationId"], path, method) for path, methods in SPEC["paths"].items() for method, op in methods.items()
 )
@@ -96,7 +96,7 @@ def _examples(spec: dict):
 
 
 def test_every_example_in_the_document_is_valid():
-    spec = build_spec()
+    spec = app_spec()
     checked = 0
     for where, name, example in _examples(spec):
         if name is None:
@@ -116,7 +116,7 @@ def test_every_example_in_the_document_is_valid():
 
 
 def test_the_main_request_and_response_models_carry_examples():
-    schemas = build_spec()["components"]["schemas"]
+    schemas = app_spec()["components"]["schemas"]
     for name in (
         "CertificationCreate",
         "PersonCreate",

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-from app.openapi import build_spec as build
-
-
-@cache
-def build_spec() -> dict[str, Any]:
-    """The app's document, built once for the module (each build mounts every route of a new app: ~1 s)."""
-    return json.loads(json.dumps(build()))
-
+from tests.support.spec import app_spec
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
 
 def test_committed_spec_matches_the_app():
     committed = json.loads(SPEC_FILE.read_text())
-    assert committed == build_spec(), "openapi/openapi.json is stale: run `make openapi` and commit the result"
+    assert committed == app_spec(), "openapi/openapi.json is stale: run `make openapi` and commit the result"
 
 
 def test_every_operation_has_a_stable_id_a_tag_and_documented_errors():
-    spec = build_spec()
+    spec = app_spec()
     ids = []
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
@@ -42,21 +33,21 @@ def test_every_operation_has_a_stable_id_a_tag_and_documented_errors():
 
 
 def test_bearer_security_scheme_is_declared():
-    schemes = build_spec()["components"]["securitySchemes"]
+    schemes = app_spec()["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" and s.get("bearerFormat") == "JWT" for s in schemes.values())
 
 
 def test_operations_that_read_an_optional_token_say_anonymous_calls_work():
     """A public read that shows more to a signed-in owner declares `security: [{}, bearer]`; an operation
     that needs a token declares only the bearer; a fully public one declares none."""
-    paths = build_spec()["paths"]
+    paths = app_spec()["paths"]
     assert paths["/v1/courses/{course_id}"]["get"]["security"] == [{}, {"HTTPBearer": []}]
     assert paths["/v1/courses/{course_id}/approvals"]["post"]["security"] == [{"HTTPBearer": []}]
     assert "security" not in paths["/v1/courses"]["get"]
 
 
 def test_page_cursors_name_their_kind():
-    paths = build_spec()["paths"]
+    paths = app_spec()["paths"]
     formats = {
         p["schema"].get("format")
         for op in (paths["/v1/completions"]["get"], paths["/v1/reports/due"]["get"])

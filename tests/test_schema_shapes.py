@@ -13,9 +13,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from app.completions.schemas import CompletionCreate
-from app.openapi import build_spec
 from app.rules import document
 from app.sessions.schemas import SessionCreate
+from tests.support.spec import app_spec
 
 ABSENT = object()
 
@@ -38,7 +38,7 @@ def _disagreements(validator: Any, model: type[BaseModel], base: dict[str, Any],
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return build_spec()
+    return app_spec()
 
 
 def _component(spec: dict[str, Any], name: str) -> Any:

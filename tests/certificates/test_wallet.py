@@ -13,6 +13,7 @@ from tests.catalog.helpers import audit_entries
 from tests.certificates.conftest import BASE
 from tests.certificates.verifier import Web, did_web_url, schema_errors, verify_vc_jwt
 from tests.factories import learner
+from tests.support.spec import app_spec
 
 
 def _report(provider_client, peer, course, on="2025-06-10", **extra) -> dict:
@@ -192,8 +193,6 @@ def test_the_jwks_and_the_did_document_publish_the_same_keys(client):
 
 
 def test_the_documented_example_is_a_valid_credential():
-    from app.openapi import build_spec
-
-    schemas = build_spec()["components"]["schemas"]
+    schemas = app_spec()["components"]["schemas"]
     [example] = schemas["AchievementCredential"]["examples"]
     assert schema_errors(example) == []
