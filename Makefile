@@ -12,7 +12,7 @@ COMPILED_SOURCES := $(wildcard app/rules/engine/*.py) app/compliance/courses.py 
 	app/compliance/rows.py app/compliance/versions.py app/build.py tools/build_compiled.py
 COMPILED_STAMP := $(VENV)/.compiled
 
-.PHONY: run demo test contract install lock openapi lint format-check typecheck check clean
+.PHONY: run demo test screenshots contract install lock openapi lint format-check typecheck check clean
 
 run: install ## set up, migrate, load shipped content and serve on PEER_CE_HOST:PEER_CE_PORT
 	@echo "peer-ce: serving on http://$${PEER_CE_HOST:-127.0.0.1}:$${PEER_CE_PORT:-8000} (docs at /docs)."
@@ -30,6 +30,9 @@ PYTEST_WORKERS ?= auto
 
 test: install ## run the whole suite (SQLite; set PEER_CE_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+screenshots: install ## the browser tests (tests/web/), saving each page's screenshots in test-artifacts/ to look at
+	PEER_CE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:xdist tests/web $(PYTEST_ARGS)
 
 CONTRACT_EXAMPLES ?= 20
 

@@ -22,6 +22,9 @@ from app.demo import DemoReport, run_demo
 from tests.support.databases import throwaway_database
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots (and the printed PDFs) for people to look at, in test-artifacts/: `make screenshots` asks for them.
+# No test reads them, and each costs Chromium 0.1-0.25 s of CPU (~10 s for the 45 of a run): `make test` takes none.
+SCREENSHOTS = os.environ.get("PEER_CE_SCREENSHOTS", "") not in ("", "0")
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 LAUNCH_ARGS = [
     "--headless",
@@ -46,6 +49,20 @@ class LiveDemo:
 
     def admin_token(self) -> str:
         return mint_dev_token(self.settings, role="admin")
+
+
+def screenshot(target: Any, name: str, **options: Any) -> None:
+    """A screenshot of a page or an element, saved as test-artifacts/<name> when screenshots are asked for."""
+    if SCREENSHOTS:
+        target.screenshot(path=artifact(name), **options)
+
+
+def artifact(name: str) -> str | None:
+    """Where a test saves a file for people to look at, or None (keep it in memory) when they did not ask."""
+    if not SCREENSHOTS:
+        return None
+    ARTIFACTS.mkdir(exist_ok=True)
+    return str(ARTIFACTS / name)
 
 
 def _free_port() -> int:
@@ -122,19 +139,24 @@ class Browser:
 
     A new context costs Chromium a renderer of its own (~0.3 s of CPU a page here, more than loading the page);
     pages of one context share nothing the app keeps (its token lives in the tab's sessionStorage, and it sets no
-    cookies). A page asking for context options (`accept_downloads=True`) gets a context of its own."""
+    cookies); downloads need no option of their own (Playwright accepts them by default). Each test's pages are
+    closed after it (`close_pages`), so that a module's renderer processes do not pile up."""
 
     def __init__(self, chromium: Any) -> None:
         self.chromium = chromium
         self.context = chromium.new_context()
+        self.opened: list[Any] = []
 
-    def new_page(self, *, viewport: dict[str, int] | None = None, **options: Any) -> Any:
-        if options:
-            return self.chromium.new_page(viewport=viewport, **options)
+    def new_page(self, *, viewport: dict[str, int] | None = None) -> Any:
         page = self.context.new_page()
         if viewport:
             page.set_viewport_size(viewport)
+        self.opened.append(page)
         return page
+
+    def close_pages(self) -> None:
+        while self.opened:
+            self.opened.pop().close()
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +171,11 @@ def browser() -> Iterator[Browser]:
         chromium = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=LAUNCH_ARGS)
         yield Browser(chromium)
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_pages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Closes the pages a browser test opened, once it is done with them."""
+    yield
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").close_pages()

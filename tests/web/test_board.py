@@ -1,8 +1,8 @@
 """End to end in headless Chromium: the board dashboard against a live server with demo data.
 
 It shows the API's own numbers, downloads the API's CSV, works from the keyboard, names its charts and
-controls, fits a phone, and says when it is loading, empty or failed. Screenshots of each state, on a
-desktop and a phone, go to test-artifacts/board-<state>-<size>.png.
+controls, fits a phone, and says when it is loading, empty or failed. `make screenshots` saves each state, on a
+desktop and a phone, as test-artifacts/board-<state>-<size>.png.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect  # noqa: E402  (test_browser skips without it)
 
 from app.auth.tokens import mint_dev_token
-from tests.web.conftest import ARTIFACTS, LiveDemo
+from tests.web.conftest import LiveDemo, screenshot
 from tests.web.test_browser import CHROMIUM  # noqa: F401  (skips this module where Chromium is missing)
 
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -45,7 +45,7 @@ def _api(live: LiveDemo, token: str, path: str, **params) -> httpx.Response:
 
 
 def _open(browser, live: LiveDemo, token: str, size: str = "desktop", *, settle: bool = True):
-    page = browser.new_page(viewport=SIZES[size], accept_downloads=True)
+    page = browser.new_page(viewport=SIZES[size])
     page.goto(f"{live.base_url}/board#token={token}")
     if settle:
         for section in SECTIONS:
@@ -54,8 +54,7 @@ def _open(browser, live: LiveDemo, token: str, size: str = "desktop", *, settle:
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"board-{name}.png"), full_page=True)
+    screenshot(page, f"board-{name}.png", full_page=True)
 
 
 def _path(path: str):

@@ -10,7 +10,7 @@ import os
 import httpx
 import pytest
 
-from tests.web.conftest import ARTIFACTS, CHROMIUM, LiveDemo
+from tests.web.conftest import CHROMIUM, LiveDemo, screenshot
 
 if CHROMIUM is None and not os.environ.get("CI"):
     pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True)
@@ -78,15 +78,14 @@ def test_status_page_shows_the_apis_status_and_progress_for_the_demo_peer(browse
     assert "Mutuality and active listening booster" not in gap  # already taken this cycle
     assert "cap reached" in cards.nth(1).inner_text()
     assert page.evaluate("[...document.querySelectorAll('progress')].every(p => p.labels.length === 1)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "status-desktop.png"), full_page=True)
+    screenshot(page, "status-desktop.png", full_page=True)
     page.close()
 
 
 def test_status_page_fits_a_phone(browser, live_demo: LiveDemo):
     page = _open_status(browser, live_demo, live_demo.peer_token(), {"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(ARTIFACTS / "status-phone.png"))
+    screenshot(page, "status-phone.png")
     page.close()
 
 
@@ -125,7 +124,7 @@ def test_verify_page_confirms_a_number_and_explains_a_404(browser, live_demo: Li
     page.locator("#result:not([hidden])").wait_for()
     result = page.locator("#result").inner_text()
     assert "Jordan Rivera" in result and "Due soon" in result
-    page.screenshot(path=str(ARTIFACTS / "verify-desktop.png"), full_page=True)
+    screenshot(page, "verify-desktop.png", full_page=True)
     page.get_by_label("Certification number").fill("PA-CPS-NOPE")
     page.get_by_role("button", name="Verify").click()
     alert = page.locator("#message[role=alert]")
@@ -166,7 +165,6 @@ def test_api_docs_render_offline_from_this_origin_alone(browser, live_demo: Live
         expect(page.locator(".opblock-tag-section").first).to_be_visible()
     else:
         expect(page.get_by_text("Verify Certification").first).to_be_attached()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"api{path.replace('/', '-')}.png"))
+    screenshot(page, f"api{path.replace('/', '-')}.png")
     assert elsewhere == [] and refused == []
     page.close()

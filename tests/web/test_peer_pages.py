@@ -1,5 +1,6 @@
 """The peer's pages in headless Chromium, at phone and desktop sizes: every status says what to do next and by
-when; the self-report form; the transcript and a certificate page (issue 19). Screenshots go to test-artifacts/.
+when; the self-report form; the transcript and a certificate page (issue 19). `make screenshots` saves them in
+test-artifacts/.
 
 Runs against the live demo on SQLite, or on PostgreSQL with PEER_CE_TEST_DATABASE_URL set.
 """
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import ARTIFACTS, LiveDemo
+from tests.web.conftest import LiveDemo, artifact, screenshot
 from tests.web.test_browser import CHROMIUM  # noqa: F401  (skips this module where Chromium is missing)
 
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
@@ -103,8 +104,7 @@ def test_every_status_says_what_to_do_next_and_by_when(browser, live_demo: LiveD
     if status == "compliant":
         assert "Nothing for now" in nxt.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    card.screenshot(path=str(ARTIFACTS / f"status-{status}-{'phone' if size is PHONE else 'desktop'}.png"))
+    screenshot(card, f"status-{status}-{'phone' if size is PHONE else 'desktop'}.png")
     page.close()
 
 
@@ -154,7 +154,7 @@ def test_a_peer_reports_outside_ce_with_a_file_and_sees_it_waiting(
     )
     assert evidence.content == PDF
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
-    page.locator("#self-report").screenshot(path=str(ARTIFACTS / f"self-report-{label}.png"))
+    screenshot(page.locator("#self-report"), f"self-report-{label}.png")
     page.close()
 
 
@@ -196,7 +196,7 @@ def test_the_board_reviews_a_self_report_and_the_peer_reads_the_reason(
     expect(item).to_contain_text(f"{cert['person']['given_name']} {cert['person']['family_name']}")
     expect(item.get_by_role("button", name="Open the certificate")).to_be_visible()
     item.get_by_label("Reason the peer will see").fill("Please send the certificate with your hours on it")
-    page.locator("#reviews").screenshot(path=str(ARTIFACTS / f"board-review-{label}.png"))
+    screenshot(page.locator("#reviews"), f"board-review-{label}.png")
     item.get_by_role("button", name="Reject").click()
     expect(item).to_contain_text("Rejected")
     mine = {x["id"]: x for x in _get(live_demo, "/v1/completions", peer)["items"]}
@@ -223,12 +223,12 @@ def test_the_transcript_prints_cleanly(browser, live_demo: LiveDemo, size):
     assert "Completion #" not in text and not any(f"{y}-" in text for y in ("2024", "2025", "2026"))
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     label = "phone" if size is PHONE else "desktop"
-    page.screenshot(path=str(ARTIFACTS / f"transcript-{label}.png"), full_page=True)
+    screenshot(page, f"transcript-{label}.png", full_page=True)
     page.emulate_media(media="print")
     assert not page.locator("header.site").is_visible() and not page.locator("#print").is_visible()
     assert page.locator("#printed").is_visible()
     if size is DESKTOP:
-        pdf = page.pdf(path=str(ARTIFACTS / "transcript.pdf"), format="Letter")
+        pdf = page.pdf(path=artifact("transcript.pdf"), format="Letter")
         assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
     page.close()
 
@@ -254,12 +254,12 @@ def test_a_certificate_page_has_a_qr_code_to_its_public_check(browser, live_demo
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
     label = "phone" if size is PHONE else "desktop"
-    page.screenshot(path=str(ARTIFACTS / f"certificate-{label}.png"), full_page=True)
+    screenshot(page, f"certificate-{label}.png", full_page=True)
     if size is DESKTOP:
         page.emulate_media(media="print")
         assert not page.locator("header.site").is_visible() and not page.locator("#print").is_visible()
-        page.screenshot(path=str(ARTIFACTS / "certificate-print.png"), full_page=True)
-        page.pdf(path=str(ARTIFACTS / "certificate.pdf"), format="Letter")
+        screenshot(page, "certificate-print.png", full_page=True)
+        page.pdf(path=artifact("certificate.pdf"), format="Letter")
     # what the QR code opens: the public check, no token needed
     check = browser.new_page(viewport=size)
     check.goto(f"{live_demo.base_url}/certificate-check#{uuid}")
@@ -267,7 +267,7 @@ def test_a_certificate_page_has_a_qr_code_to_its_public_check(browser, live_demo
     verdict.wait_for()
     assert verdict.get_attribute("data-valid") == "true" and completion["title"] in verdict.inner_text()
     assert "Jordan" not in check.locator("main").inner_text()
-    check.screenshot(path=str(ARTIFACTS / f"certificate-check-{label}.png"), full_page=True)
+    screenshot(check, f"certificate-check-{label}.png", full_page=True)
     check.goto(f"{live_demo.base_url}/certificate-check#00000000-0000-4000-8000-000000000000")
     check.reload()
     expect(check.locator("#message[role=alert]")).to_contain_text("No certificate has this id")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.web.conftest import ARTIFACTS, LiveDemo
+from tests.web.conftest import LiveDemo, screenshot
 from tests.web.test_browser import _open_status
 
 
@@ -33,7 +33,6 @@ def test_suggested_courses_show_their_next_sessions_with_a_registration_link(bro
         assert api["id"] in [s["id"] for s in _next_sessions(live_demo, api["course_id"])]
         if name == "phone":
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        ARTIFACTS.mkdir(exist_ok=True)
         shown.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / f"status-sessions-{name}.png"), full_page=name == "desktop")
+        screenshot(page, f"status-sessions-{name}.png", full_page=name == "desktop")
         page.close()
