@@ -84,15 +84,24 @@ CELLS = {
 }
 
 
+# The strategies the draws below take, built once: one built inside a draw is built (and validated) again for
+# every example, which took most of these properties' time.
+VALID_IDS = st.one_of(st.just(""), st.integers(1, 2**31 - 1).map(str))
+VALID_DAYS = st.dates(date(1950, 1, 1), date(2100, 12, 31))
+VALID_HOURS = st.one_of(st.just(""), st.decimals("0.01", "99999.99", places=2).map(str))
+VALID_TEXTS = {c: st.text(max_size=high) for c, (_, high) in roster_rows._TEXT_LENGTHS.items()}
+OTHER_COLUMNS = st.lists(st.sampled_from([c for c in COLUMNS if c != "completed_on"]), unique=True)
+
+
 @st.composite
 def valid_cells(draw: st.DrawFn) -> dict[str, str]:
     """A row's cells as rosters are written: each one the model takes as it is (or empty)."""
     return {
-        "person_id": draw(st.one_of(st.just(""), st.integers(1, 2**31 - 1).map(str))),
-        "course_id": draw(st.one_of(st.just(""), st.integers(1, 2**31 - 1).map(str))),
-        "completed_on": draw(st.dates(date(1950, 1, 1), date(2100, 12, 31))).isoformat(),
-        "hours": draw(st.one_of(st.just(""), st.decimals("0.01", "99999.99", places=2).map(str))),
-        **{c: draw(st.text(max_size=high)) for c, (_, high) in roster_rows._TEXT_LENGTHS.items()},
+        "person_id": draw(VALID_IDS),
+        "course_id": draw(VALID_IDS),
+        "completed_on": draw(VALID_DAYS).isoformat(),
+        "hours": draw(VALID_HOURS),
+        **{c: draw(text) for c, text in VALID_TEXTS.items()},
     }
 
 
@@ -101,7 +110,7 @@ def csv_rows(draw: st.DrawFn) -> tuple[list[str], list[str]]:
     """A header (any columns, in any order, with completed_on) and a row of cells under it: cells as rosters
     are written, some of them (often one, so that the rest would let the row skip the model) replaced by
     anything, near the edges of what the model takes."""
-    header = draw(st.lists(st.sampled_from([c for c in COLUMNS if c != "completed_on"]), unique=True))
+    header = draw(OTHER_COLUMNS)
     header.insert(draw(st.integers(0, len(header))), "completed_on")
     cells = draw(valid_cells())
     for column in draw(st.lists(st.sampled_from(header), max_size=3)):
@@ -203,27 +212,31 @@ def test_a_roster_parses_as_the_model_reads_each_row():
 # --- the report ------------------------------------------------------------------------------------------
 
 
+MAYBE_ID = st.one_of(st.none(), st.integers(1, 2**31 - 1))
+ERROR_LISTS = st.lists(st.text(), min_size=1, max_size=3)
+MAYBE_TEXTS = [st.one_of(st.none(), st.text(min_size=low, max_size=high)) for low, high in ((1, 32), (1, 64), (0, 100))]
+MAYBE_TITLE = st.one_of(st.none(), st.text(min_size=1, max_size=100))
+OUTCOMES = st.sampled_from(["created", "duplicate"])
+
+
 @st.composite
 def items(draw: st.DrawFn) -> dict:
     """A plan's item in any state: invalid, or valid with its outcome and completion."""
     n = draw(st.integers(1, 10**6))
-    maybe = st.one_of(st.none(), st.integers(1, 2**31 - 1))
     if draw(st.booleans()):
-        return roster_rows._item(n, *[None] * 8, draw(st.lists(st.text(), min_size=1, max_size=3)))
+        return roster_rows._item(n, *[None] * 8, draw(ERROR_LISTS))
     item = roster_rows._item(
         n,
-        draw(maybe),
-        draw(st.one_of(st.none(), st.text(min_size=1, max_size=32))),
-        draw(st.one_of(st.none(), st.text(min_size=1, max_size=64))),
-        draw(st.one_of(st.none(), st.text(max_size=100))),
-        draw(maybe),
-        draw(st.one_of(st.none(), st.text(min_size=1, max_size=100))),
-        draw(st.dates(date(1950, 1, 1), date(2100, 12, 31))),
+        draw(MAYBE_ID),
+        *[draw(text) for text in MAYBE_TEXTS],
+        draw(MAYBE_ID),
+        draw(MAYBE_TITLE),
+        draw(VALID_DAYS),
         None,
     )
     if not item["errors"]:
-        item["outcome"] = draw(st.sampled_from(["created", "duplicate"]))
-        item["completion_id"], item["key"] = draw(maybe), "k"
+        item["outcome"] = draw(OUTCOMES)
+        item["completion_id"], item["key"] = draw(MAYBE_ID), "k"
     return item
 
 

@@ -22,7 +22,7 @@ from app.rules.engine import (
     evaluate,
 )
 from tests.rules.builders import CODE, version
-from tests.rules.test_engine_properties import ALL_RULES, completion_lists, dates, issue_dates
+from tests.rules.test_engine_properties import ALL_RULES, completion_lists, dates, issue_dates, maybe_date
 
 BIRTHDAY = (3, 31)
 PROPS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -38,19 +38,23 @@ def plain_cycles(e: Evaluation) -> tuple:
     return tuple(dataclasses.replace(c, renewed_on=None, renewed_by_board=False) for c in e.cycles)
 
 
+CHANGES = st.sampled_from(["keep", "keep", "void", "remove", "hours", "withdraw", "redate"])
+FEWER_HUNDREDTHS = st.integers(0, 400)
+
+
 @st.composite
 def later_changes(draw, comps: list[Completion]) -> list[Completion]:
     """The same completions after arbitrary later changes: voided, removed, hours changed, approvals withdrawn
     or re-dated, and new ones."""
     out = []
     for c in comps:
-        change = draw(st.sampled_from(["keep", "keep", "void", "remove", "hours", "withdraw", "redate"]))
+        change = draw(CHANGES)
         if change == "void":
             c = dataclasses.replace(c, accepted=False)
         elif change == "remove":
             continue
         elif change == "hours":
-            c = dataclasses.replace(c, hours=Decimal(draw(st.integers(0, 400))).scaleb(-2))
+            c = dataclasses.replace(c, hours=Decimal(draw(FEWER_HUNDREDTHS)).scaleb(-2))
         elif change == "withdraw":
             c = dataclasses.replace(
                 c, approvals=tuple(dataclasses.replace(a, withdrawn_on=draw(dates)) for a in c.approvals)
@@ -59,7 +63,7 @@ def later_changes(draw, comps: list[Completion]) -> list[Completion]:
             c = dataclasses.replace(
                 c,
                 approvals=tuple(
-                    Approval(a.credential_code, a.categories, a.hours, draw(dates), draw(st.none() | dates))
+                    Approval(a.credential_code, a.categories, a.hours, draw(dates), draw(maybe_date))
                     for a in c.approvals
                 ),
             )

@@ -85,35 +85,44 @@ approvals = st.builds(
 )
 
 
+# The strategies a completion is drawn from, built once: a strategy made inside the draw is made, and validated,
+# again for every completion of every example (most of these properties' time).
+TOPIC_IDS = ["ethics-and-boundaries", "suicide-prevention", "peer-support-core"]
+COURSE_KEYS = {d: st.sampled_from([f"c{k}" for k in range(10 + 30 * d)]) for d in (False, True)}
+TOPIC_SETS = {d: st.frozensets(st.sampled_from(TOPIC_IDS), min_size=int(d), max_size=2) for d in (False, True)}
+APPROVAL_LISTS = {
+    True: st.lists(
+        st.builds(
+            Approval,
+            credential_code=st.just(CODE),
+            categories=st.frozensets(st.sampled_from(["ethics", "gmhcn", "pd"]), max_size=2),
+        ),
+        min_size=1,
+        max_size=1,
+    ),
+    False: st.lists(approvals, max_size=2),
+}
+HUNDREDTHS = st.integers(0, 1200)
+MODALITIES = st.sampled_from(["in_person", "live_virtual", "self_paced"])
+MOSTLY_ACCEPTED = st.sampled_from([True, True, True, False])
+
+
 @st.composite
 def completion_lists(draw, min_size: int = 0, max_size: int = 30) -> list[Completion]:
     """Random completions; half the time "diligent" ones (accepted, approved, tagged, frequent)
     so that cycles are met on time, met late and carried over, not only lapsed."""
     diligent = draw(st.booleans())
     ids = draw(st.lists(st.integers(1, 10_000), min_size=max(min_size, 20 * diligent), max_size=max_size, unique=True))
-    topic_ids = ["ethics-and-boundaries", "suicide-prevention", "peer-support-core"]
-    if diligent:
-        approval_lists = st.lists(
-            st.builds(
-                Approval,
-                credential_code=st.just(CODE),
-                categories=st.frozensets(st.sampled_from(["ethics", "gmhcn", "pd"]), max_size=2),
-            ),
-            min_size=1,
-            max_size=1,
-        )
-    else:
-        approval_lists = st.lists(approvals, max_size=2)
     return [
         Completion(
             id=i,
-            course_key=draw(st.sampled_from([f"c{k}" for k in range(10 + 30 * diligent)])),
+            course_key=draw(COURSE_KEYS[diligent]),
             completed_on=draw(dates),
-            hours=Decimal(draw(st.integers(0, 1200))).scaleb(-2),
-            modality=draw(st.sampled_from(["in_person", "live_virtual", "self_paced"])),
-            accepted=diligent or draw(st.sampled_from([True, True, True, False])),
-            topics=draw(st.frozensets(st.sampled_from(topic_ids), min_size=diligent, max_size=2)),
-            approvals=tuple(draw(approval_lists)),
+            hours=Decimal(draw(HUNDREDTHS)).scaleb(-2),
+            modality=draw(MODALITIES),
+            accepted=diligent or draw(MOSTLY_ACCEPTED),
+            topics=draw(TOPIC_SETS[diligent]),
+            approvals=tuple(draw(APPROVAL_LISTS[diligent])),
         )
         for i in ids
     ]
